@@ -1,0 +1,52 @@
+"""The audit log: one row for every read and write of patient data. Append-only.
+
+Rows are never updated or deleted: the model refuses it, and database triggers (see the migration) refuse
+it to any SQL that bypasses the ORM.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        LIST = "list", "Listed"
+        CREATE = "create", "Created"
+        UPDATE = "update", "Updated"
+        DELETE = "delete", "Deleted"
+        OVERRIDE = "override", "Overrode a clinical limit"
+        EXPORT = "export", "Exported"
+        DENIED = "denied", "Access denied"
+        LOGIN = "login", "Logged in"
+        LOGOUT = "logout", "Logged out"
+        LOGIN_FAILED = "login_failed", "Failed login"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    # The username and role at the time, so the row stays readable if the account changes later.
+    username = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=20, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    patient = models.ForeignKey("patients.Patient", null=True, on_delete=models.PROTECT, related_name="+")
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=60, blank=True)
+    method = models.CharField(max_length=10, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["patient", "-at"]), models.Index(fields=["user", "-at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise PermissionError("Audit events are append-only; they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events are append-only; they cannot be deleted.")

@@ -1,0 +1,1 @@
+"""administration (pure core, no Django)."""

@@ -1,0 +1,1 @@
+"""followup (pure core, no Django)."""

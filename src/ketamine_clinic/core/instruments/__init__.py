@@ -1,0 +1,1 @@
+"""instruments (pure core, no Django)."""

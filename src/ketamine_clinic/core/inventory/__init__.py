@@ -1,0 +1,1 @@
+"""inventory (pure core, no Django)."""

@@ -1,0 +1,1 @@
+"""pharmacology (pure core, no Django)."""

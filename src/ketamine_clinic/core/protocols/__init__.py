@@ -1,0 +1,1 @@
+"""protocols (pure core, no Django)."""

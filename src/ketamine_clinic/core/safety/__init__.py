@@ -1,0 +1,1 @@
+"""safety (pure core, no Django)."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PatientsConfig(AppConfig):
+    name = "ketamine_clinic.patients"
+    label = "patients"

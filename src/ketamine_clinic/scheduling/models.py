@@ -1,0 +1,52 @@
+"""Appointments in the clinic's rooms and chairs."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Chair(models.Model):
+    """A treatment chair or room where a patient sits for a session (the unit that cannot be double-booked)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    room = models.CharField(max_length=40, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Appointment(models.Model):
+    class Kind(models.TextChoices):
+        DOSING = "dosing", "Dosing session"
+        INTEGRATION = "integration", "Integration / psychotherapy"
+        ASSESSMENT = "assessment", "Assessment"
+        CONSULT = "consult", "Prescriber consultation"
+        FOLLOW_UP = "follow_up", "Follow-up"
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        CHECKED_IN = "checked_in", "Checked in"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        NO_SHOW = "no_show", "No-show"
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="appointments")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    starts_at = models.DateTimeField(db_index=True)
+    duration_min = models.PositiveIntegerField(default=60)
+    chair = models.ForeignKey(Chair, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.BOOKED)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.patient} at {self.starts_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,129 @@
+"""Django settings for ketamine-clinic: one module, configured by environment variables.
+
+* ``DATABASE_URL``: a database URL (``postgres://user@host:5432/name``) selects PostgreSQL, the production
+  database. Unset, an embedded SQLite file under ``KETAMINE_CLINIC_DATA_DIR`` (default ``./var``) is used,
+  in WAL mode so that readers do not block the writer.
+* ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``: the usual.
+* ``STAFF_SESSION_TIMEOUT_MIN`` (default 15) and ``PATIENT_SESSION_TIMEOUT_MIN`` (default 30): log out after
+  this much inactivity.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("KETAMINE_CLINIC_DATA_DIR", Path.cwd() / "var")).resolve()
+
+DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
+# A fixed development key only when debugging or testing; production must set its own.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-development-key-change-me-in-production")
+ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "ketamine_clinic.accounts",
+    "ketamine_clinic.audit",
+    "ketamine_clinic.patients",
+    "ketamine_clinic.assessment",
+    "ketamine_clinic.plans",
+    "ketamine_clinic.scheduling",
+    "ketamine_clinic.sessions",
+    "ketamine_clinic.outcomes",
+    "ketamine_clinic.inventory",
+    "ketamine_clinic.followup",
+    "ketamine_clinic.portal",
+    "ketamine_clinic.prediction",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ketamine_clinic.accounts.middleware.InactivityTimeoutMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "ketamine_clinic.urls"
+WSGI_APPLICATION = "ketamine_clinic.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ketamine_clinic.accounts.context_processors.role",
+            ],
+        },
+    },
+]
+
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "clinic.sqlite3",
+            # WAL lets the flowsheet read while a nurse saves; IMMEDIATE avoids lock-upgrade deadlocks.
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Inactivity timeouts (minutes). The middleware sets each session's expiry from the user's role.
+STAFF_SESSION_TIMEOUT_MIN = int(os.environ.get("STAFF_SESSION_TIMEOUT_MIN", "15"))
+PATIENT_SESSION_TIMEOUT_MIN = int(os.environ.get("PATIENT_SESSION_TIMEOUT_MIN", "30"))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = os.environ.get("DJANGO_SECURE_COOKIES", "0") == "1"
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("CLINIC_TIME_ZONE", "America/New_York")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,25 @@
+"""URL map: one prefix per clinical area; each app owns the paths under its prefix."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+from .api import api
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/", api.urls),
+    path("audit/", include("ketamine_clinic.audit.urls")),
+    path("patients/", include("ketamine_clinic.patients.urls")),
+    path("assessment/", include("ketamine_clinic.assessment.urls")),
+    path("plans/", include("ketamine_clinic.plans.urls")),
+    path("schedule/", include("ketamine_clinic.scheduling.urls")),
+    path("sessions/", include("ketamine_clinic.sessions.urls")),
+    path("outcomes/", include("ketamine_clinic.outcomes.urls")),
+    path("inventory/", include("ketamine_clinic.inventory.urls")),
+    path("followup/", include("ketamine_clinic.followup.urls")),
+    path("portal/", include("ketamine_clinic.portal.urls")),
+    path("prediction/", include("ketamine_clinic.prediction.urls")),
+]

@@ -1,0 +1,13 @@
+"""The landing page: sends each person to where their role starts the day."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+
+from .accounts.models import Role
+
+
+@login_required
+def home(request):
+    if request.user.role == Role.PATIENT:
+        return redirect("portal:home")
+    return redirect("patients:dashboard")
