@@ -1,0 +1,334 @@
+"""Maintenance decision support: when to offer a booster, when to stretch the interval, when to stop and review.
+
+After the induction series, ketamine's antidepressant effect fades at a pace that differs from patient to
+patient, so boosters are timed to each patient's own score trajectory. This module reads one instrument's
+trajectory (dates and totals) and the dosing history and returns ONE suggestion with a reason a prescriber
+can check. It only suggests: the prescriber accepts (and books the booster) or declines with a reason.
+
+Rules (each number below is either cited or marked clinic-defined, and lives in ``MaintenanceRules``):
+
+* Baseline: the last score taken at or before the first dose.
+* Response: a total at or below ``baseline * (1 - response_fraction)``, i.e. a >= 50 % reduction from
+  baseline (ACNP Task Force, Rush et al., Neuropsychopharmacology 2006;31:1841-53, PMID 16794566,
+  doi:10.1038/sj.npp.1301131).
+* Fading response (in a patient who responded): the latest score has lost >= 50 % of the best improvement
+  (baseline - nadir), or it has crossed back above the response threshold. Both limits come from the
+  clinic's maintenance rule (clinic-defined; the issue gives them as examples) -> suggest a booster.
+* Non-response: no score reached the response threshold after the induction series -> prescriber review,
+  not boosters.
+* Stable: response held (no fading, every score at or below the response threshold) across the last
+  ``stable_boosters_for_stretch`` boosters (3, clinic-defined) -> suggest stretching the interval, in the
+  spirit of the esketamine label's "least frequent dosing to maintain response" (SPRAVATO prescribing
+  information, section 2.2, Janssen).
+
+Response helpers: the outcomes helper (issue 4) may provide response/remission definitions in
+``core/instruments``; until then the minimal response rule lives here, in ``response_threshold`` and
+``is_response``, and nowhere else in this package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+# Response = >= 50 % reduction from baseline: Rush et al. 2006 (ACNP Task Force), PMID 16794566.
+RESPONSE_FRACTION = 0.5
+
+
+def response_threshold(baseline: float, response_fraction: float = RESPONSE_FRACTION) -> float:
+    """Highest total that still counts as a response for this baseline (lower totals = fewer symptoms)."""
+    return float(baseline) * (1.0 - response_fraction)
+
+
+def is_response(baseline: float, total: float, response_fraction: float = RESPONSE_FRACTION) -> bool:
+    """True when ``total`` is reduced by at least ``response_fraction`` of ``baseline`` (PMID 16794566)."""
+    return baseline > 0 and total <= response_threshold(baseline, response_fraction)
+
+
+class SuggestionKind(enum.StrEnum):
+    """What the maintenance rules propose for one patient."""
+
+    BOOSTER = "booster"  # response fading: offer a booster
+    STRETCH = "stretch_interval"  # stable over several boosters: try a longer interval
+    REVIEW = "prescriber_review"  # no response after induction: review the plan, not more boosters
+    CONTINUE = "continue"  # nothing to change (induction in progress, or response holding)
+    AWAIT_SCORE = "await_score"  # a dose was given after the last score: measure before deciding
+    INSUFFICIENT = "insufficient_data"  # no baseline, no dose or no follow-up score
+
+
+@dataclass(frozen=True)
+class MaintenanceRules:
+    """The clinic's maintenance rule set. Defaults are cited or marked clinic-defined."""
+
+    # Response = >= 50 % reduction from baseline (Rush et al. 2006, PMID 16794566).
+    response_fraction: float = RESPONSE_FRACTION
+    # Fading = the latest score has lost >= 50 % of the best improvement: clinic-defined (issue 8 rule).
+    fading_loss_fraction: float = 0.5
+    # Induction = six infusions (aan het Rot et al., Biol Psychiatry 2010; Murrough et al., Biol Psychiatry
+    # 2013: six infusions over about 12 days). Doses after these are boosters.
+    induction_doses: int = 6
+    # Stable over this many consecutive boosters before a longer interval is proposed: clinic-defined.
+    stable_boosters_for_stretch: int = 3
+    # Stretch the current interval by this factor: clinic-defined.
+    stretch_factor: float = 1.5
+    # Never propose an interval longer than this (then keep going and review at visits): clinic-defined.
+    max_interval_days: int = 84
+
+    def __post_init__(self):
+        if not 0 < self.response_fraction < 1:
+            raise ValueError("Response fraction must lie between 0 and 1 (0.5 means a 50 % reduction).")
+        if not 0 < self.fading_loss_fraction <= 1:
+            raise ValueError("Fading loss fraction must lie in (0, 1].")
+        if self.induction_doses < 1:
+            raise ValueError("The induction series needs at least one dose.")
+        if self.stable_boosters_for_stretch < 1:
+            raise ValueError("Stability needs at least one booster.")
+        if self.stretch_factor <= 1:
+            raise ValueError("A stretch factor must be greater than 1.")
+        if self.max_interval_days < 1:
+            raise ValueError("The longest interval must be at least one day.")
+
+
+DEFAULT_RULES = MaintenanceRules()
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """One instrument's totals over time for one patient (lower totals = fewer symptoms).
+
+    ``taken_at`` are datetimes (or dates, read as midnight); ``totals`` the matching instrument totals.
+    """
+
+    instrument: str
+    taken_at: tuple[dt.datetime, ...]
+    totals: tuple[float, ...]
+
+    def __post_init__(self):
+        if len(self.taken_at) != len(self.totals):
+            raise ValueError(
+                f"Trajectory needs one total per date: got {len(self.taken_at)} dates and {len(self.totals)} totals."
+            )
+        if any(not np.isfinite(t) or t < 0 for t in self.totals):
+            raise ValueError("Totals must be finite and not negative.")
+
+    @classmethod
+    def from_points(
+        cls, instrument: str, points: Sequence[tuple[dt.date | dt.datetime, float]]
+    ) -> Trajectory:
+        """Build from (when, total) pairs in any order."""
+        ordered = sorted(((_as_datetime(when), float(total)) for when, total in points), key=lambda p: p[0])
+        return cls(instrument, tuple(p[0] for p in ordered), tuple(p[1] for p in ordered))
+
+
+@dataclass(frozen=True)
+class MaintenanceSuggestion:
+    """The rules' proposal for one patient, with the figures behind it and a reason in plain words."""
+
+    kind: SuggestionKind
+    reason: str
+    instrument: str
+    baseline: float | None = None
+    nadir: float | None = None
+    current: float | None = None
+    current_taken_at: dt.datetime | None = None
+    response_threshold: float | None = None
+    improvement_lost_fraction: float | None = None  # 0 = at best ever, 1 = back at baseline
+    doses_given: int = 0
+    boosters_given: int = 0
+    last_dose_at: dt.datetime | None = None
+    current_interval_days: float | None = None
+    suggested_interval_days: int | None = None
+
+    @property
+    def needs_prescriber(self) -> bool:
+        """Suggestions a prescriber should accept or decline (the others are informational)."""
+        return self.kind in (SuggestionKind.BOOSTER, SuggestionKind.STRETCH, SuggestionKind.REVIEW)
+
+
+def _as_datetime(when: dt.date | dt.datetime) -> dt.datetime:
+    if isinstance(when, dt.datetime):
+        return when
+    if isinstance(when, dt.date):
+        return dt.datetime.combine(when, dt.time.min)
+    raise TypeError(f"Expected a date or datetime, got {type(when).__name__}.")
+
+
+def _fmt(value: float) -> str:
+    """A total as the clinic writes it: whole numbers without decimals."""
+    return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def interval_days(dose_times: Sequence[dt.datetime]) -> np.ndarray:
+    """Days between consecutive doses (array of length n-1, float days)."""
+    if len(dose_times) < 2:
+        return np.zeros(0)
+    # Differences of datetimes, not .timestamp(): naive times would pick up the machine's DST shifts.
+    seconds = np.array([(t - dose_times[0]).total_seconds() for t in dose_times], dtype=float)
+    return np.diff(seconds) / 86400.0
+
+
+def suggest_maintenance(
+    trajectory: Trajectory,
+    dose_times: Sequence[dt.date | dt.datetime],
+    rules: MaintenanceRules = DEFAULT_RULES,
+) -> MaintenanceSuggestion:
+    """Propose booster / stretch / review / continue for one patient from one instrument's trajectory.
+
+    ``dose_times`` are the completed dosing sessions (any order). Only data up to the call is used; the
+    caller passes what has happened, so the result does not depend on the clock.
+    """
+    doses = sorted(_as_datetime(t) for t in dose_times)
+    times = [_as_datetime(t) for t in trajectory.taken_at]
+    totals = np.asarray(trajectory.totals, dtype=float)
+    order = sorted(range(len(times)), key=times.__getitem__)
+    times = [times[i] for i in order]
+    totals = totals[order] if order else totals
+    name = trajectory.instrument
+    n_doses = len(doses)
+    n_boosters = max(0, n_doses - rules.induction_doses)
+    base = {"instrument": name, "doses_given": n_doses, "boosters_given": n_boosters}
+    if doses:
+        base["last_dose_at"] = doses[-1]
+
+    if not doses:
+        return MaintenanceSuggestion(SuggestionKind.INSUFFICIENT, "No dosing session recorded yet.", **base)
+    first_dose = doses[0]
+    pre = [i for i, t in enumerate(times) if t <= first_dose]
+    if not pre:
+        return MaintenanceSuggestion(
+            SuggestionKind.INSUFFICIENT,
+            f"No {name} score at or before the first dose ({first_dose:%Y-%m-%d}), so there is no baseline.",
+            **base,
+        )
+    baseline = float(totals[pre[-1]])
+    threshold = response_threshold(baseline, rules.response_fraction)
+    base.update(baseline=baseline, response_threshold=threshold)
+    if baseline <= 0:
+        return MaintenanceSuggestion(
+            SuggestionKind.INSUFFICIENT,
+            f"Baseline {name} of {_fmt(baseline)} leaves no room to measure improvement.",
+            **base,
+        )
+    post_idx = [i for i, t in enumerate(times) if t > first_dose]
+    if not post_idx:
+        return MaintenanceSuggestion(
+            SuggestionKind.INSUFFICIENT,
+            f"No {name} score since the first dose ({first_dose:%Y-%m-%d}).",
+            **base,
+        )
+    post_totals = totals[post_idx]
+    post_times = [times[i] for i in post_idx]
+    nadir = float(post_totals.min())
+    current = float(post_totals[-1])
+    current_at = post_times[-1]
+    base.update(nadir=nadir, current=current, current_taken_at=current_at)
+    best_pct = 100.0 * (baseline - nadir) / baseline
+    in_induction = n_doses < rules.induction_doses
+    needed = f"response needs a score of {_fmt(threshold)} or lower"
+
+    if nadir > threshold:
+        # Never reached response.
+        if in_induction:
+            return MaintenanceSuggestion(
+                SuggestionKind.CONTINUE,
+                f"Induction in progress ({n_doses} of {rules.induction_doses} doses). Best {name} so far "
+                f"{_fmt(nadir)} from baseline {_fmt(baseline)} ({best_pct:.0f}% better; {needed}).",
+                **base,
+            )
+        return MaintenanceSuggestion(
+            SuggestionKind.REVIEW,
+            f"No response after {n_doses} doses: best {name} {_fmt(nadir)} from baseline {_fmt(baseline)} "
+            f"({best_pct:.0f}% better; {needed}). Review the treatment plan with the prescriber rather than "
+            "adding boosters.",
+            **base,
+        )
+
+    improvement = baseline - nadir  # > 0 because nadir <= threshold < baseline
+    lost = (current - nadir) / improvement
+    base["improvement_lost_fraction"] = float(lost)
+    lost_enough = lost >= rules.fading_loss_fraction
+    above = current > threshold
+    if lost_enough or above:
+        why = []
+        if lost_enough:
+            why.append(
+                f"it has lost {100 * lost:.0f}% of the best improvement (baseline {_fmt(baseline)}, "
+                f"best {_fmt(nadir)}; limit {100 * rules.fading_loss_fraction:.0f}%)"
+            )
+        if above:
+            why.append(f"it is back above the response threshold of {_fmt(threshold)}")
+        fading = f"{name} {_fmt(current)} on {current_at:%Y-%m-%d}: " + " and ".join(why)
+        if doses[-1] > current_at:
+            return MaintenanceSuggestion(
+                SuggestionKind.AWAIT_SCORE,
+                f"Response was fading ({fading}), but a dose was given since, on {doses[-1]:%Y-%m-%d}. "
+                f"Take a new {name} before deciding on a booster.",
+                **base,
+            )
+        if in_induction:
+            return MaintenanceSuggestion(
+                SuggestionKind.CONTINUE,
+                f"Induction in progress ({n_doses} of {rules.induction_doses} doses); note the response is "
+                f"fading ({fading}).",
+                **base,
+            )
+        return MaintenanceSuggestion(
+            SuggestionKind.BOOSTER, f"Response fading: {fading}. Consider a booster.", **base
+        )
+
+    holding = (
+        f"Response holding: {name} {_fmt(current)} on {current_at:%Y-%m-%d} (baseline {_fmt(baseline)}, "
+        f"best {_fmt(nadir)}, {100 * max(lost, 0.0):.0f}% of the improvement lost)."
+    )
+    k = rules.stable_boosters_for_stretch
+    if n_boosters >= k:
+        boosters = doses[rules.induction_doses :]
+        window = boosters[-k:]
+        # Include the last induction dose so one booster already has an interval.
+        gaps = interval_days(doses[rules.induction_doses - 1 :])
+        current_interval = float(gaps[-1])
+        base["current_interval_days"] = current_interval
+        stable, why_not = _stable_across(window, times, totals, nadir, improvement, threshold, rules, name)
+        if stable:
+            if current_interval >= rules.max_interval_days:
+                return MaintenanceSuggestion(
+                    SuggestionKind.CONTINUE,
+                    f"{holding} Stable over the last {k} boosters and already at the clinic's longest "
+                    f"interval ({rules.max_interval_days} days).",
+                    **base,
+                )
+            proposed = int(min(round(current_interval * rules.stretch_factor), rules.max_interval_days))
+            return MaintenanceSuggestion(
+                SuggestionKind.STRETCH,
+                f"Stable over the last {k} boosters: every {name} since {window[0]:%Y-%m-%d} at or below the "
+                f"response threshold of {_fmt(threshold)} with no fading. Consider stretching the interval "
+                f"from {current_interval:.0f} to {proposed} days.",
+                suggested_interval_days=proposed,
+                **base,
+            )
+        return MaintenanceSuggestion(SuggestionKind.CONTINUE, f"{holding} {why_not}", **base)
+    return MaintenanceSuggestion(SuggestionKind.CONTINUE, holding, **base)
+
+
+def _stable_across(window, times, totals, nadir, improvement, threshold, rules, name) -> tuple[bool, str]:
+    """Was response held across these boosters? Needs a score after each of them, none fading."""
+    k = len(window)
+    edges = list(window) + [dt.datetime.max]
+    for j in range(k):
+        in_gap = [float(totals[i]) for i, t in enumerate(times) if edges[j] < t <= edges[j + 1]]
+        if not in_gap:
+            return False, (
+                f"Cannot judge stability over the last {k} boosters: no {name} after the booster on "
+                f"{window[j]:%Y-%m-%d} and before the next."
+            )
+        worst = max(in_gap)
+        if worst > threshold or (worst - nadir) / improvement >= rules.fading_loss_fraction:
+            return False, (
+                f"Not yet stable over the last {k} boosters (a {name} of {_fmt(worst)} after the booster on "
+                f"{window[j]:%Y-%m-%d})."
+            )
+    return True, ""
