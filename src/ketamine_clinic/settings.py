@@ -127,3 +127,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]

@@ -4,3 +4,25 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "ketamine_clinic.accounts"
     label = "accounts"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+
+        from ketamine_clinic import audit
+
+        def logged_in(sender, request, user, **kwargs):
+            audit.record(request, "login")
+
+        def logged_out(sender, request, user, **kwargs):
+            if user is not None:
+                audit.record(user, "logout")
+
+        def login_failed(sender, credentials, request=None, **kwargs):
+            # Only the username is kept, never the password attempted.
+            actor = request if request is not None else None
+            if actor is not None:
+                audit.record(actor, "login_failed", detail={"username": credentials.get("username", "")})
+
+        user_logged_in.connect(logged_in, dispatch_uid="audit_login")
+        user_logged_out.connect(logged_out, dispatch_uid="audit_logout")
+        user_login_failed.connect(login_failed, dispatch_uid="audit_login_failed")

@@ -1,8 +1,11 @@
+from ketamine_clinic.navigation import nav_links
+
 from .models import Role
 
 
 def role(request):
-    """Expose the user's role to templates so navigation shows only what the role may open."""
+    """Expose the user's role and the navigation their role may use to every template."""
     user = getattr(request, "user", None)
-    current = getattr(user, "role", "") if user is not None and user.is_authenticated else ""
-    return {"user_role": current, "Role": Role}
+    if user is None or not user.is_authenticated:
+        return {"user_role": "", "Role": Role, "nav_links": []}
+    return {"user_role": user.role, "Role": Role, "nav_links": nav_links(user)}

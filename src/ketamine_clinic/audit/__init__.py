@@ -1,0 +1,38 @@
+"""The one audit path. ``record()`` is what every read and write of patient data calls."""
+
+
+def record(actor, action, obj=None, *, patient=None, detail=None):
+    """Append one audit row.
+
+    ``actor`` is a request (user, path, method and address are taken from it) or a user (CLI, seeding).
+    ``obj`` is the model instance read or written; its patient is found through ``obj.patient`` unless
+    ``patient`` is given (a Patient itself counts as its own patient).
+    """
+    from .models import AuditEvent
+
+    request = actor if hasattr(actor, "META") else None
+    user = getattr(request, "user", None) if request is not None else actor
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    if patient is None and obj is not None:
+        from ketamine_clinic.patients.models import Patient
+
+        patient = obj if isinstance(obj, Patient) else getattr(obj, "patient", None)
+    return AuditEvent.objects.create(
+        user=user,
+        username=getattr(user, "username", "") or "",
+        role=getattr(user, "role", "") or "",
+        action=action,
+        patient=patient,
+        object_type=obj._meta.label if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        method=request.method if request is not None else "",
+        path=request.get_full_path()[:300] if request is not None else "",
+        ip_address=_client_ip(request) if request is not None else None,
+        detail=detail or {},
+    )
+
+
+def _client_ip(request):
+    # Behind a reverse proxy set REMOTE_ADDR correctly there; X-Forwarded-For is trivially forged.
+    return request.META.get("REMOTE_ADDR") or None

@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "patients"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.patient_list, name="list"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("new/", views.patient_create, name="create"),
+    path("me/", views.my_record, name="me"),
+    path("<int:patient_id>/", views.chart, name="chart"),
+    path("<int:patient_id>/edit/", views.patient_edit, name="edit"),
+    path("<int:patient_id>/diagnoses/", views.diagnosis_add, name="diagnosis_add"),
+]

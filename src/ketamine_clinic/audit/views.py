@@ -1,0 +1,53 @@
+"""The medical director's view of the audit log, filtered by patient, user and date."""
+
+import datetime as dt
+
+from django import forms
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from ketamine_clinic.access import staff_view
+
+from .models import AuditEvent
+
+
+class AuditFilterForm(forms.Form):
+    patient = forms.CharField(required=False, label="Patient MRN or name")
+    user = forms.CharField(required=False, label="Username")
+    action = forms.ChoiceField(required=False, choices=[("", "Any action"), *AuditEvent.Action.choices])
+    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError("The 'from' date must not be after the 'to' date.")
+        return data
+
+
+def filter_events(data) -> "AuditEvent.objects":
+    events = AuditEvent.objects.select_related("patient")
+    if data.get("patient"):
+        term = data["patient"].strip()
+        events = events.filter(patient__mrn__iexact=term) | events.filter(patient__last_name__icontains=term)
+    if data.get("user"):
+        events = events.filter(username__iexact=data["user"].strip())
+    if data.get("action"):
+        events = events.filter(action=data["action"])
+    if data.get("date_from"):
+        events = events.filter(at__date__gte=data["date_from"])
+    if data.get("date_to"):
+        events = events.filter(at__date__lte=data["date_to"] or dt.date.max)
+    return events.order_by("-at", "-id")
+
+
+@staff_view("audit")
+def audit_log(request):
+    form = AuditFilterForm(request.GET or None)
+    events = AuditEvent.objects.none()
+    if form.is_bound and form.is_valid():
+        events = filter_events(form.cleaned_data)
+    elif not form.is_bound:
+        events = filter_events({})
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "audit/log.html", {"form": form, "page": page})

@@ -1,0 +1,58 @@
+from django import forms
+from django.utils import timezone
+
+from .models import Diagnosis, Patient
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class PatientForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = [
+            "mrn", "first_name", "last_name", "date_of_birth", "sex", "phone", "email", "address",
+            "emergency_contact_name", "emergency_contact_phone", "weight_kg", "weight_measured_on",
+            "height_cm", "height_measured_on", "allergies", "current_medications", "phase",
+        ]
+        widgets = {
+            "date_of_birth": DateInput(),
+            "weight_measured_on": DateInput(),
+            "height_measured_on": DateInput(),
+            "address": forms.Textarea(attrs={"rows": 2}),
+            "allergies": forms.Textarea(attrs={"rows": 2}),
+            "current_medications": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean_mrn(self):
+        return self.cleaned_data["mrn"].strip().upper()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("height_cm") is not None and not data.get("height_measured_on"):
+            self.add_error("height_measured_on", "Give the date the height was measured.")
+        if data.get("weight_kg") is not None and not data.get("weight_measured_on"):
+            data["weight_measured_on"] = None  # model.clean() reports it with the field named
+        return data
+
+
+class DiagnosisForm(forms.ModelForm):
+    class Meta:
+        model = Diagnosis
+        fields = ["icd10_code", "description", "is_primary", "noted_on"]
+        widgets = {"noted_on": DateInput()}
+
+    def clean_icd10_code(self):
+        return self.cleaned_data["icd10_code"].strip().upper()
+
+    def clean_noted_on(self):
+        noted = self.cleaned_data["noted_on"]
+        if noted and noted > timezone.localdate():
+            raise forms.ValidationError("A diagnosis cannot be noted in the future.")
+        return noted
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(required=False, label="Search", max_length=80)
+    phase = forms.ChoiceField(required=False, choices=[("", "All phases"), *Patient._meta.get_field("phase").choices])

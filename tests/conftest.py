@@ -1,0 +1,79 @@
+"""Shared fixtures: one user per role, patients with care teams, logged-in clients."""
+
+import datetime as dt
+import itertools
+import os
+from decimal import Decimal
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django would refuse ORM calls from it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "demo-password-1"
+_mrn_counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is deliberately slow; tests create many users. Production keeps Argon2 first.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def staff(db):
+    """One user per staff role plus a second prescriber and nurse who are on no care team by default."""
+    from ketamine_clinic.accounts.models import Role, User
+
+    users = {}
+    for role in Role:
+        if role == Role.PATIENT:
+            continue
+        users[role.value] = User.objects.create_user(
+            username=f"t_{role.value}", password=PASSWORD, role=role, first_name="Test", last_name=role.label
+        )
+    users["other_prescriber"] = User.objects.create_user(username="t_other_prescriber", password=PASSWORD,
+                                                         role=Role.PRESCRIBER)
+    users["other_nurse"] = User.objects.create_user(username="t_other_nurse", password=PASSWORD, role=Role.NURSE)
+    users["other_therapist"] = User.objects.create_user(username="t_other_therapist", password=PASSWORD,
+                                                        role=Role.THERAPIST)
+    return users
+
+
+@pytest.fixture
+def make_patient(db):
+    """make_patient(care_team=[users], with_login=False, **fields) -> Patient (synthetic)."""
+    from ketamine_clinic.accounts.models import Role, User
+    from ketamine_clinic.patients.models import CareTeamMember, Patient
+
+    def make(care_team=(), with_login=False, **fields):
+        n = next(_mrn_counter)
+        defaults = dict(
+            mrn=f"T{n:05d}", first_name=f"Pat{n}", last_name="Synthetic", date_of_birth=dt.date(1985, 5, 17),
+            sex="female", weight_kg=Decimal("70.0"), weight_measured_on=dt.date.today(),
+        )
+        defaults.update(fields)
+        patient = Patient.objects.create(**defaults)
+        for i, user in enumerate(care_team):
+            CareTeamMember.objects.create(patient=patient, user=user, is_primary=(i == 0) or user.role != "prescriber")
+        if with_login:
+            patient.user = User.objects.create_user(
+                username=f"t_patient_{n}", password=PASSWORD, role=Role.PATIENT, first_name=patient.first_name
+            )
+            patient.save(update_fields=["user"])
+        return patient
+
+    return make
+
+
+@pytest.fixture
+def client_as(db):
+    """client_as(user) -> a django.test.Client logged in as that user."""
+    from django.test import Client
+
+    def make(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
