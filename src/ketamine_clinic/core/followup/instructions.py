@@ -60,7 +60,8 @@ _NO_ALCOHOL = Instruction(
     CLINIC,
 )
 _MEDICINES = Instruction(
-    "Take your usual medicines as normal unless your prescriber told you otherwise; bring a list of them.", CLINIC
+    "Take your usual medicines as normal unless your prescriber told you otherwise; bring a list of them.",
+    CLINIC,
 )
 _REPORT = Instruction(
     "If you feel unsafe, have thoughts of harming yourself, or have chest pain, a severe headache or "
@@ -74,7 +75,9 @@ _JOURNAL = Instruction(
 
 _RACEMIC_BEFORE = (
     # Fasting before sub-anaesthetic ketamine is clinic policy (nausea and vomiting are common side effects).
-    Instruction("Do not eat for 4 hours before your treatment; clear fluids are fine until 2 hours before.", CLINIC),
+    Instruction(
+        "Do not eat for 4 hours before your treatment; clear fluids are fine until 2 hours before.", CLINIC
+    ),
     _MEDICINES,
     _NO_ALCOHOL,
     _RIDE_HOME_CLINIC,
@@ -121,7 +124,11 @@ INSTRUCTIONS: dict[str, RouteInstructions] = {
         "sublingual",
         "Ketamine under the tongue (sublingual)",
         _RACEMIC_BEFORE,
-        (Instruction("Hold the dose under your tongue for the time the nurse tells you, then swallow.", CLINIC),)
+        (
+            Instruction(
+                "Hold the dose under your tongue for the time the nurse tells you, then swallow.", CLINIC
+            ),
+        )
         + _RACEMIC_AFTER,
     ),
     "oral": RouteInstructions("oral", "Ketamine by mouth (oral)", _RACEMIC_BEFORE, _RACEMIC_AFTER),
