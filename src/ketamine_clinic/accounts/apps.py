@@ -11,7 +11,9 @@ class AccountsConfig(AppConfig):
         from ketamine_clinic import audit
 
         def logged_in(sender, request, user, **kwargs):
-            audit.record(request, "login")
+            # Test clients log in with a bare request that has no user; fall back to the user itself.
+            has_user = request is not None and getattr(request, "user", None) is not None
+            audit.record(request if has_user else user, "login")
 
         def logged_out(sender, request, user, **kwargs):
             if user is not None:
@@ -23,6 +25,6 @@ class AccountsConfig(AppConfig):
             if actor is not None:
                 audit.record(actor, "login_failed", detail={"username": credentials.get("username", "")})
 
-        user_logged_in.connect(logged_in, dispatch_uid="audit_login")
-        user_logged_out.connect(logged_out, dispatch_uid="audit_logout")
-        user_login_failed.connect(login_failed, dispatch_uid="audit_login_failed")
+        user_logged_in.connect(logged_in, dispatch_uid="audit_login", weak=False)
+        user_logged_out.connect(logged_out, dispatch_uid="audit_logout", weak=False)
+        user_login_failed.connect(login_failed, dispatch_uid="audit_login_failed", weak=False)

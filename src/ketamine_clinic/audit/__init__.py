@@ -26,7 +26,7 @@ def record(actor, action, obj=None, *, patient=None, detail=None):
         patient=patient,
         object_type=obj._meta.label if obj is not None else "",
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
-        method=request.method if request is not None else "",
+        method=(request.method or "") if request is not None else "",
         path=request.get_full_path()[:300] if request is not None else "",
         ip_address=_client_ip(request) if request is not None else None,
         detail=detail or {},

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 
 from ketamine_clinic import access, audit
 from ketamine_clinic.validation import raise_if_invalid
@@ -141,7 +142,7 @@ def create_patient(request, payload: PatientIn):
     if request.user.role in ("prescriber", "nurse", "therapist"):
         patient.careteammember_set.create(user=request.user, is_primary=True)
     audit.record(request, "create", patient)
-    return 201, _out(request.user, patient)
+    return Status(201, _out(request.user, patient))
 
 
 @router.get("/{patient_id}", response=PatientOut, summary="One patient's record")
@@ -179,4 +180,4 @@ def add_diagnosis(request, patient_id: int, payload: DiagnosisIn):
     diagnosis.patient = patient
     diagnosis.save()
     audit.record(request, "create", diagnosis)
-    return 201, diagnosis
+    return Status(201, diagnosis)

@@ -1,0 +1,46 @@
+# The README's two commands: `make demo` and `make test`. Each creates .venv when missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# PostgreSQL for the second pass of `make test` (CI starts it; override for your own server).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-sqlite test-postgres lint chromium benchmark clean
+
+$(BIN)/ketamine-clinic: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+## Start the demo clinic on embedded SQLite at http://127.0.0.1:8000 (seeding is idempotent).
+demo: $(BIN)/ketamine-clinic
+	$(BIN)/ketamine-clinic demo
+
+## Run the whole suite on SQLite, then again on PostgreSQL.
+test: $(BIN)/ketamine-clinic chromium
+	$(MAKE) --no-print-directory test-sqlite test-postgres
+
+test-sqlite: $(BIN)/ketamine-clinic
+	@echo "== test suite on SQLite =="
+	env -u DATABASE_URL $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-postgres: $(BIN)/ketamine-clinic
+	@echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL)) =="
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(BIN)/ketamine-clinic
+	$(BIN)/ruff check src tests benchmarks
+
+## Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "Browser tests need Debian's chromium: sudo apt-get install -y chromium"; exit 1; fi; }
+
+benchmark: $(BIN)/ketamine-clinic
+	$(BIN)/python benchmarks/pharmacology.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,29 @@
+"""The demo seeder: one login per role, ~40 patients across phases, and a second run changes nothing."""
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from ketamine_clinic.accounts.models import Role, User
+from ketamine_clinic.patients.models import Patient
+
+
+def _row_counts():
+    return {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.label != "audit.AuditEvent"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seeding_twice_creates_nothing_new(capsys):
+    call_command("seed_demo")
+    first = _row_counts()
+    out = capsys.readouterr().out
+    call_command("seed_demo")
+    assert _row_counts() == first
+    assert "director" in out and "demo-password-1" in out
+
+    assert {u.role for u in User.objects.all()} == {r.value for r in Role}
+    assert Patient.objects.count() >= 40
+    assert set(Patient.objects.values_list("phase", flat=True)) == {"screening", "induction", "maintenance",
+                                                                    "discharged"}
+    # Every patient has a prescriber who can open the chart.
+    assert all(p.primary_prescriber() is not None for p in Patient.objects.all())
