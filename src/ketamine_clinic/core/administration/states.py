@@ -1,0 +1,173 @@
+"""The dosing-session state machine: where a supervised session is, and where it may go next.
+
+A session walks scheduled -> checked in -> pre-dose checks -> dosing -> monitoring -> ready for discharge ->
+discharged. From any state that is not terminal it may instead be *aborted* (before any drug is given, e.g.
+a failed BP gate or a no-show) or *stopped early* (after dosing began, e.g. the patient leaves against
+advice or is transferred). Both terminal exits need a written reason. Anything else is refused with a
+message that says which moves are allowed, so the nurse knows what to do instead.
+
+The gates (pre-dose checks passed before dosing, discharge criteria met before discharge) are enforced here
+too, from results computed by :mod:`.predose` and :mod:`.discharge`; an explicit override reason lets a
+prescriber proceed past a gate, and the caller must audit it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class SessionState(StrEnum):
+    SCHEDULED = "scheduled"
+    CHECKED_IN = "checked_in"
+    PRE_DOSE_CHECKS = "pre_dose_checks"
+    DOSING = "dosing"
+    MONITORING = "monitoring"
+    READY_FOR_DISCHARGE = "ready_for_discharge"
+    DISCHARGED = "discharged"
+    ABORTED = "aborted"
+    STOPPED_EARLY = "stopped_early"
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self]
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATES
+
+
+STATE_LABELS = {
+    SessionState.SCHEDULED: "Scheduled",
+    SessionState.CHECKED_IN: "Checked in",
+    SessionState.PRE_DOSE_CHECKS: "Pre-dose checks",
+    SessionState.DOSING: "Dosing",
+    SessionState.MONITORING: "Monitoring / observation",
+    SessionState.READY_FOR_DISCHARGE: "Ready for discharge",
+    SessionState.DISCHARGED: "Discharged",
+    SessionState.ABORTED: "Aborted (no drug given)",
+    SessionState.STOPPED_EARLY: "Stopped early",
+}
+
+TERMINAL_STATES = frozenset({SessionState.DISCHARGED, SessionState.ABORTED, SessionState.STOPPED_EARLY})
+
+# States in which drug may already have been given: leaving early from here is "stopped early", not "aborted".
+DOSE_GIVEN_STATES = frozenset(
+    {SessionState.DOSING, SessionState.MONITORING, SessionState.READY_FOR_DISCHARGE}
+)
+
+# The forward path. "ready for discharge" may fall back to monitoring when a late reading raises an alert.
+FORWARD = {
+    SessionState.SCHEDULED: (SessionState.CHECKED_IN,),
+    SessionState.CHECKED_IN: (SessionState.PRE_DOSE_CHECKS,),
+    SessionState.PRE_DOSE_CHECKS: (SessionState.DOSING,),
+    SessionState.DOSING: (SessionState.MONITORING,),
+    SessionState.MONITORING: (SessionState.READY_FOR_DISCHARGE,),
+    SessionState.READY_FOR_DISCHARGE: (SessionState.DISCHARGED, SessionState.MONITORING),
+}
+
+
+class IllegalTransition(ValueError):
+    """A move the state machine refuses; ``str(err)`` is a message fit to show the user."""
+
+
+def parse_state(value: str | SessionState) -> SessionState:
+    try:
+        return SessionState(value)
+    except ValueError:
+        known = ", ".join(s.value for s in SessionState)
+        raise IllegalTransition(f"Unknown session state {value!r}; known states are: {known}.") from None
+
+
+def allowed_next(current: str | SessionState) -> tuple[SessionState, ...]:
+    """Every state reachable in one move from ``current`` (empty for terminal states)."""
+    state = parse_state(current)
+    if state.is_terminal:
+        return ()
+    early_exit = SessionState.STOPPED_EARLY if state in DOSE_GIVEN_STATES else SessionState.ABORTED
+    return FORWARD[state] + (early_exit,)
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """What a gate (pre-dose checks, discharge criteria) concluded, reduced to what the machine needs.
+
+    ``blocking`` lists plain-language reasons the gate is not passed (empty when passed).
+    """
+
+    name: str
+    blocking: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return not self.blocking
+
+
+@dataclass(frozen=True)
+class Transition:
+    """An accepted move. ``overridden`` is True when a gate was passed by a written override (audit it)."""
+
+    source: SessionState
+    target: SessionState
+    reason: str = ""
+    overridden: bool = False
+    override_reason: str = ""
+    gate_blocking: tuple[str, ...] = ()
+
+
+def plan_transition(
+    current: str | SessionState,
+    target: str | SessionState,
+    *,
+    reason: str = "",
+    pre_dose: GateResult | None = None,
+    discharge: GateResult | None = None,
+    override_reason: str = "",
+) -> Transition:
+    """Check one move and return it, or raise :class:`IllegalTransition` with a clear message.
+
+    - Entering *dosing* needs the pre-dose gate result; if it is not passed, a written ``override_reason``.
+    - Entering *discharged* needs the discharge gate result; if it is not passed, a written ``override_reason``.
+    - Entering *aborted* / *stopped early* needs a written ``reason``.
+    """
+    source = parse_state(current)
+    dest = parse_state(target)
+    reason = (reason or "").strip()
+    override_reason = (override_reason or "").strip()
+    if source.is_terminal:
+        raise IllegalTransition(
+            f"The session is already {source.label.lower()}; it cannot change state any more."
+        )
+    options = allowed_next(source)
+    if dest not in options:
+        hint = " or ".join(f"'{s.label}'" for s in options)
+        extra = ""
+        if dest in (SessionState.ABORTED, SessionState.STOPPED_EARLY):
+            extra = (
+                " Drug may already have been given, so use 'Stopped early'."
+                if source in DOSE_GIVEN_STATES
+                else " No drug has been given yet, so use 'Aborted'."
+            )
+        raise IllegalTransition(
+            f"A session cannot go from '{source.label}' to '{dest.label}'. From here it can go to {hint}.{extra}"
+        )
+    if dest in (SessionState.ABORTED, SessionState.STOPPED_EARLY) and not reason:
+        raise IllegalTransition(f"Give a reason to mark the session '{dest.label}'.")
+
+    gate = None
+    if dest is SessionState.DOSING:
+        gate = pre_dose
+        if gate is None:
+            raise IllegalTransition("Complete the pre-dose checks before starting the dose.")
+    elif dest is SessionState.DISCHARGED:
+        gate = discharge
+        if gate is None:
+            raise IllegalTransition("Complete the discharge checklist before discharging the patient.")
+    if gate is not None and not gate.passed:
+        if not override_reason:
+            listed = "; ".join(gate.blocking)
+            raise IllegalTransition(
+                f"{gate.name} not met: {listed}. A prescriber may override with a written reason."
+            )
+        return Transition(source, dest, reason, True, override_reason, gate.blocking)
+    return Transition(source, dest, reason)
