@@ -1,0 +1,222 @@
+"""Turn a protocol template and a start date into appointment slots: dosing, integration and assessments.
+
+Pure and deterministic: the same template, start date and calendar always give the same slots. Rules honoured:
+
+- every dose lands on a day the clinic is open (``ClinicCalendar``: open weekdays, closed dates, opening hours);
+- consecutive doses are at least ``template.min_interval_hours`` apart;
+- ``PER_WEEK`` phases put exactly ``doses_per_week`` doses in each dosing week counted from the phase start
+  (so the esketamine label cadence is reproduced week by week); ``SERIES`` phases keep all doses inside
+  ``window_days`` when set (six IV infusions within three weeks);
+- integration and assessment appointments fall on open days with no dose for the patient.
+
+When the rules cannot all be met (e.g. twice weekly with a clinic open one day a week) ``ScheduleError`` says why,
+rather than silently bending a rule.
+"""
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from .templates import PER_WEEK, ProtocolTemplate
+
+DOSING = "dosing"
+INTEGRATION = "integration"
+ASSESSMENT = "assessment"
+
+# How far ahead to look for an open day before concluding the calendar has none (a programming/config guard).
+_SEARCH_DAYS = 60
+
+
+class ScheduleError(ValueError):
+    """The schedule cannot honour the template's rules with this calendar; the message says which rule."""
+
+
+@dataclass(frozen=True)
+class ClinicCalendar:
+    """When the clinic runs sessions. Defaults (Mon-Fri, 08:00-18:00) are clinic-defined."""
+
+    open_weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})  # Monday=0 ... Sunday=6
+    opens: time = time(8, 0)
+    closes: time = time(18, 0)
+    closed_dates: frozenset[date] = frozenset()
+
+    def __post_init__(self):
+        if not self.open_weekdays or not set(self.open_weekdays) <= set(range(7)):
+            raise ValueError("Open weekdays must be a non-empty set of numbers 0 (Monday) to 6 (Sunday).")
+        if self.opens >= self.closes:
+            raise ValueError("The clinic must open before it closes.")
+
+    def is_open(self, d: date) -> bool:
+        return d.weekday() in self.open_weekdays and d not in self.closed_dates
+
+    def next_open_day(self, d: date, *, avoid: Iterable[date] = ()) -> date:
+        avoid = set(avoid)
+        for i in range(_SEARCH_DAYS):
+            candidate = d + timedelta(days=i)
+            if self.is_open(candidate) and candidate not in avoid:
+                return candidate
+        raise ScheduleError(f"The clinic calendar has no open day within {_SEARCH_DAYS} days of {d}.")
+
+
+@dataclass(frozen=True)
+class Slot:
+    kind: str  # DOSING | INTEGRATION | ASSESSMENT (scheduling.Appointment.Kind values)
+    starts_at: datetime
+    duration_min: int
+    phase_key: str
+    label: str
+    week: int  # 1-based week counted from the plan's start date
+    dose_number: int | None = None  # 1-based across the whole plan, dosing slots only
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_min)
+
+
+def interval_violations(
+    starts: Sequence[datetime], min_interval_hours: float
+) -> list[tuple[datetime, datetime]]:
+    """Pairs of consecutive dose times closer than ``min_interval_hours`` (empty list = all respected)."""
+    ordered = sorted(starts)
+    limit = timedelta(hours=min_interval_hours)
+    return [(a, b) for a, b in zip(ordered, ordered[1:], strict=False) if b - a < limit]
+
+
+def generate(
+    template: ProtocolTemplate,
+    start: date,
+    *,
+    calendar: ClinicCalendar | None = None,
+    time_of_day: time = time(9, 0),
+    tz: tzinfo | None = None,
+    phase_changes: dict[str, dict] | None = None,
+    include_integration: bool = True,
+    include_assessments: bool = True,
+) -> list[Slot]:
+    """All slots of ``template`` from ``start``, sorted by time.
+
+    ``phase_changes`` adjusts a phase without editing the template, e.g. ``{"maintenance": {"every_n_weeks": 1}}``
+    for weekly esketamine maintenance (the label allows every 2 weeks or weekly).
+    """
+    calendar = calendar or ClinicCalendar()
+    phases = list(template.phases)
+    for key, changes in (phase_changes or {}).items():
+        idx = next((i for i, p in enumerate(phases) if p.key == key), None)
+        if idx is None:
+            raise ScheduleError(f"Protocol {template.key} has no phase {key!r} to change.")
+        phases[idx] = replace(phases[idx], **changes)
+
+    dose_minutes = template.chair_minutes
+
+    def minutes(t: time) -> int:
+        return t.hour * 60 + t.minute
+
+    if time_of_day < calendar.opens or minutes(time_of_day) + dose_minutes > minutes(calendar.closes):
+        raise ScheduleError(
+            f"A {dose_minutes}-minute dosing session starting at {time_of_day:%H:%M} does not fit the clinic's hours "
+            f"({calendar.opens:%H:%M}-{calendar.closes:%H:%M})."
+        )
+
+    # Whole days between doses: all doses are at the same time of day, so hours round up to days.
+    gap_days = math.ceil(template.min_interval_hours / 24)
+
+    def at(d: date) -> datetime:
+        return datetime.combine(d, time_of_day, tzinfo=tz)
+
+    def week_of(d: date) -> int:
+        return (d - start).days // 7 + 1
+
+    dose_days: list[tuple[date, str, str]] = []  # (date, phase key, phase label)
+    last_dose_of_phase: dict[str, date] = {}
+    phase_start = start
+    last: date | None = None
+
+    for index, phase in enumerate(phases):
+        if index > 0:
+            prev = phases[index - 1]
+            if prev.cadence == PER_WEEK:
+                phase_start = phase_start + timedelta(days=7 * prev.weeks)
+            else:
+                step = phase.interval_days if phase.cadence != PER_WEEK else 7
+                phase_start = last + timedelta(days=round(step))
+
+        if phase.cadence == PER_WEEK:
+            for w in range(0, phase.weeks, phase.every_n_weeks):
+                week_start = phase_start + timedelta(days=7 * w)
+                week_end = week_start + timedelta(days=7)
+                for i in range(phase.doses_per_week):
+                    target = week_start + timedelta(days=(i * 7) // phase.doses_per_week)
+                    earliest = target if last is None else max(target, last + timedelta(days=gap_days))
+                    d = calendar.next_open_day(earliest)
+                    if d >= week_end:
+                        raise ScheduleError(
+                            f"{phase.label}: cannot fit {phase.doses_per_week} dose(s) in the week starting "
+                            f"{week_start} on open clinic days at least {template.min_interval_hours:g} h apart."
+                        )
+                    dose_days.append((d, phase.key, phase.label))
+                    last = d
+        else:
+            window_end = phase_start + timedelta(days=phase.window_days) if phase.window_days else None
+            for i in range(phase.count):
+                target = phase_start + timedelta(days=round(i * phase.interval_days))
+                earliest = target if last is None else max(target, last + timedelta(days=gap_days))
+                d = calendar.next_open_day(earliest)
+                if window_end is not None and d >= window_end:
+                    raise ScheduleError(
+                        f"{phase.label}: dose {i + 1} of {phase.count} would fall on {d}, outside the "
+                        f"{phase.window_days}-day window starting {phase_start}."
+                    )
+                dose_days.append((d, phase.key, phase.label))
+                last = d
+        last_dose_of_phase[phase.key] = last
+
+    slots = [
+        Slot(DOSING, at(d), dose_minutes, key, f"{label} - dose {n}", week_of(d), dose_number=n)
+        for n, (d, key, label) in enumerate(dose_days, start=1)
+    ]
+    taken = {d for d, _, _ in dose_days}
+
+    if include_integration and template.integration is not None:
+        integ = template.integration
+        for n, (d, key, _label) in enumerate(dose_days, start=1):
+            if n % integ.every_n_doses:
+                continue
+            day = calendar.next_open_day(d + timedelta(days=integ.offset_days), avoid=taken)
+            taken.add(day)
+            slots.append(
+                Slot(
+                    INTEGRATION,
+                    at(day),
+                    integ.duration_min,
+                    key,
+                    f"Integration session after dose {n}",
+                    week_of(day),
+                )
+            )
+
+    if include_assessments:
+        for point in template.assessments:
+            if point.after_phase not in last_dose_of_phase:
+                raise ScheduleError(
+                    f"Assessment '{point.label}' refers to unknown phase {point.after_phase!r}."
+                )
+            day = calendar.next_open_day(
+                last_dose_of_phase[point.after_phase] + timedelta(days=point.offset_days), avoid=taken
+            )
+            taken.add(day)
+            slots.append(
+                Slot(ASSESSMENT, at(day), point.duration_min, point.after_phase, point.label, week_of(day))
+            )
+
+    slots.sort(key=lambda s: (s.starts_at, s.kind))
+    return slots
+
+
+def doses_per_week(slots: Iterable[Slot], weeks: int) -> list[int]:
+    """Count dosing slots in each plan week 1..weeks (a convenience for checking cadence)."""
+    counts = [0] * weeks
+    for s in slots:
+        if s.kind == DOSING and 1 <= s.week <= weeks:
+            counts[s.week - 1] += 1
+    return counts
