@@ -52,10 +52,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     "registry": {
         Role.DIRECTOR: RW, Role.PRESCRIBER: RW, Role.NURSE: RW, Role.THERAPIST: R, Role.FRONT_DESK: RW,
     },
+    # Who is on which care team (and so who may open which chart): the medical director decides.
+    "registry_admin": {Role.DIRECTOR: RW},
 }
-PATIENT_AREAS = frozenset(
-    {"demographics", "schedule", "clinical", "prescribing", "measures", "therapy_notes", "self_report"}
-)
 # Roles that see every patient rather than only their care team's.
 SEES_ALL_PATIENTS = frozenset({Role.DIRECTOR, Role.FRONT_DESK})
 

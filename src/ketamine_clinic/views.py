@@ -4,10 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 
 from .accounts.models import Role
+from .navigation import reverse_or_none
 
 
 @login_required
 def home(request):
     if request.user.role == Role.PATIENT:
-        return redirect("portal:home")
+        return redirect(reverse_or_none("portal:home") or "patients:me")
     return redirect("patients:dashboard")

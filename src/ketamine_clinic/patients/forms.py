@@ -1,6 +1,8 @@
 from django import forms
 from django.utils import timezone
 
+from ketamine_clinic.accounts.models import STAFF_ROLES, User
+
 from .models import Diagnosis, Patient
 
 
@@ -56,3 +58,13 @@ class DiagnosisForm(forms.ModelForm):
 class PatientSearchForm(forms.Form):
     q = forms.CharField(required=False, label="Search", max_length=80)
     phase = forms.ChoiceField(required=False, choices=[("", "All phases"), *Patient._meta.get_field("phase").choices])
+
+
+class CareTeamForm(forms.Form):
+    user = forms.ModelChoiceField(
+        queryset=User.objects.filter(role__in=[r.value for r in STAFF_ROLES], is_active=True)
+        .exclude(role="front_desk").order_by("role", "last_name"),
+        label="Staff member",
+    )
+    is_primary = forms.BooleanField(required=False, label="Primary for their role")
+    remove = forms.BooleanField(required=False, label="Remove instead of add")

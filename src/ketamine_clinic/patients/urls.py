@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:patient_id>/", views.chart, name="chart"),
     path("<int:patient_id>/edit/", views.patient_edit, name="edit"),
     path("<int:patient_id>/diagnoses/", views.diagnosis_add, name="diagnosis_add"),
+    path("<int:patient_id>/care-team/", views.care_team_change, name="care_team"),
 ]

@@ -12,7 +12,7 @@ from ketamine_clinic import access, audit
 
 from .chart import chart_tabs
 from .dashboard import panel_urls
-from .forms import DiagnosisForm, PatientForm, PatientSearchForm
+from .forms import CareTeamForm, DiagnosisForm, PatientForm, PatientSearchForm
 
 # Fields only clinical staff see and change; the front desk works with the rest.
 CLINICAL_FIELDS = ("weight_kg", "weight_measured_on", "height_cm", "height_measured_on", "allergies",
@@ -83,6 +83,7 @@ def chart(request, patient):
         "can_add_diagnosis": access.can(user, "prescribing", "write"),
         "care_team": patient.careteammember_set.select_related("user").order_by("user__role"),
         "diagnosis_form": DiagnosisForm(),
+        "care_team_form": CareTeamForm() if access.can(user, "registry_admin", "write") else None,
     }
     return render(request, "patients/chart.html", context)
 
@@ -119,6 +120,29 @@ def diagnosis_add(request, patient):
         "diagnosis_form": form,
     }
     return render(request, "patients/chart.html", context, status=400)
+
+
+@access.patient_view("registry_admin", "write")
+def care_team_change(request, patient):
+    """The medical director adds or removes a staff member from the care team (what grants chart access)."""
+    form = CareTeamForm(request.POST)
+    if form.is_valid():
+        member_user = form.cleaned_data["user"]
+        if form.cleaned_data["remove"]:
+            deleted, _ = patient.careteammember_set.filter(user=member_user).delete()
+            if deleted:
+                audit.record(request, "delete", patient, detail={"care_team_removed": member_user.username})
+                messages.success(request, f"Removed {member_user.display_name()} from the care team.")
+        else:
+            member, created = patient.careteammember_set.get_or_create(
+                user=member_user, defaults={"is_primary": form.cleaned_data["is_primary"]}
+            )
+            if created:
+                audit.record(request, "update", patient, detail={"care_team_added": member_user.username})
+                messages.success(request, f"Added {member_user.display_name()} to the care team.")
+    else:
+        messages.error(request, "Choose a staff member: " + "; ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("patients:chart", patient.pk)
 
 
 @login_required
