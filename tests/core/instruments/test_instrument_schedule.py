@@ -126,7 +126,8 @@ def test_plan_config_overrides_defaults():
 @pytest.mark.parametrize(
     "bad,msg",
     [
-        ({"weekly": 3}, "unknown setting 'weekly'"),
+        ({"fortnightly": 3}, "unknown setting 'fortnightly'"),
+        ({"weekly": 3}, "weekly must be a list"),
         ({"periodic": ["beck"]}, "unknown instrument 'beck'"),
         ({"periodic": "phq9"}, "must be a list"),
         ({"grace_hours": 0}, "greater than 0"),
@@ -142,3 +143,57 @@ def test_results_are_sorted_earliest_first():
     sessions = [SessionTime(T0 + d(1), session_id=1)]
     out = due_measures(phase="induction", intake_at=T0, sessions=sessions, history={}, now=T0 + d(9))
     assert [m.due_at for m in out] == sorted(m.due_at for m in out)
+
+
+def test_protocol_template_key_names_are_understood():
+    # The plans helper's protocol templates use these names (core.protocols.templates).
+    cfg = ScheduleConfig.from_dict(
+        {
+            "baseline": ["phq9"],
+            "before_each_dose": ["cssrs_screener"],
+            "after_each_dose": ["cadss"],
+            "weekly": ["phq9"],
+            "end_of_phase": ["madrs"],
+            "source": "clinic-defined",
+        }
+    )
+    assert cfg.pre_session == ("cssrs_screener",)
+    assert cfg.after_dose == ("cadss",)
+    assert cfg.periodic == ("phq9",)
+
+
+def test_in_session_cadss_due_40_min_after_start_and_not_carried_to_the_next_day():
+    start = T0 + d(2)
+    sessions = [SessionTime(start, session_id=5)]
+    history = {k: [T0, start - h(1)] for k in ("phq9", "gad7", "cssrs_screener")}
+    at_30 = keyed(
+        due_measures(
+            phase="induction",
+            intake_at=T0,
+            sessions=sessions,
+            history=history,
+            now=start + timedelta(minutes=30),
+        )
+    )
+    assert ("cadss", "after-dose") not in at_30
+    at_45 = keyed(
+        due_measures(
+            phase="induction",
+            intake_at=T0,
+            sessions=sessions,
+            history=history,
+            now=start + timedelta(minutes=45),
+        )
+    )
+    assert at_45[("cadss", "after-dose")] == "due"
+    assert (
+        keyed(
+            due_measures(
+                phase="induction", intake_at=T0, sessions=sessions, history=history, now=start + h(5)
+            )
+        )[("cadss", "after-dose")]
+        == "overdue"
+    )
+    assert ("cadss", "after-dose") not in keyed(
+        due_measures(phase="induction", intake_at=T0, sessions=sessions, history=history, now=start + h(30))
+    )

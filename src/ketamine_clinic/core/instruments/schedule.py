@@ -9,8 +9,13 @@ Rules (from the issue; the numbers are clinic-defined defaults a treatment plan 
 - 24 h after a session: due ``post_session_hours`` after the session start, overdue ``grace_hours`` later,
   satisfied by any administration after the session ended; only the latest ``post_session_lookback_days``
   are considered;
+- after each dose (in-session measures such as the CADSS): due ``after_dose_minutes`` after the session
+  start, overdue ``after_dose_overdue_hours`` after it, satisfied by any administration after the start;
 - periodic: every ``induction_interval_days`` during induction, every ``maintenance_interval_days`` in
   maintenance, counted from the last administration of that instrument; overdue ``grace_hours`` later.
+The plan config may use the protocol templates' key names (issue 5): ``before_each_dose`` = pre_session,
+``after_each_dose`` = after_dose, ``weekly``/``monthly`` = periodic; ``end_of_phase`` and ``source`` are
+accepted and ignored here (end-of-phase measures are scheduled by the plan, not by elapsed time).
 Nothing is due for screening-phase patients except baseline, and nothing at all once discharged.
 """
 
@@ -28,6 +33,7 @@ class ScheduleConfig:
     baseline: tuple[str, ...] = ("phq9", "gad7", "cssrs_screener")
     pre_session: tuple[str, ...] = ("phq9", "cssrs_screener")
     post_session: tuple[str, ...] = ("phq9",)
+    after_dose: tuple[str, ...] = ("cadss",)
     periodic: tuple[str, ...] = ("phq9", "gad7")
     post_session_hours: float = 24.0  # "24 hours after a session" (issue)
     pre_session_window_hours: float = 48.0  # clinic-defined
@@ -37,6 +43,10 @@ class ScheduleConfig:
     grace_hours: float = 24.0  # clinic-defined
     baseline_grace_hours: float = 72.0  # clinic-defined
     post_session_lookback_days: float = 7.0  # clinic-defined
+    # CADSS is commonly rated about 40 min after the start of a 40-min infusion (peak dissociation; e.g.
+    # Glue et al. 2018, doi 10.1177/0269881117725685, rated during the first 60 min) - clinic-defined default.
+    after_dose_minutes: float = 40.0
+    after_dose_overdue_hours: float = 4.0  # clinic-defined: before the patient leaves
 
     @classmethod
     def from_dict(cls, config: Mapping | None) -> ScheduleConfig:
@@ -49,7 +59,19 @@ class ScheduleConfig:
             return base
         known = {f.name: f for f in fields(cls)}
         changes = {}
+        lists: dict[str, list] = {}
         for key, value in config.items():
+            if key in _IGNORED_KEYS:
+                continue
+            target = _KEY_ALIASES.get(key, key)
+            if target == "periodic" and key in ("weekly", "monthly"):
+                if isinstance(value, str) or not isinstance(value, Sequence):
+                    raise ValueError(f"measurement schedule: {key} must be a list of instrument keys")
+                lists.setdefault("periodic", []).extend(
+                    v for v in value if v not in lists.get("periodic", [])
+                )
+                value = lists["periodic"]
+            key = target
             if key not in known:
                 raise ValueError(f"measurement schedule: unknown setting {key!r} (known: {', '.join(known)})")
             if isinstance(getattr(base, key), tuple):
@@ -68,6 +90,15 @@ class ScheduleConfig:
                     raise ValueError(f"measurement schedule: {key} must be greater than 0")
                 changes[key] = number
         return replace(base, **changes)
+
+
+_KEY_ALIASES = {
+    "before_each_dose": "pre_session",
+    "after_each_dose": "after_dose",
+    "weekly": "periodic",
+    "monthly": "periodic",
+}
+_IGNORED_KEYS = frozenset({"end_of_phase", "source"})
 
 
 @dataclass(frozen=True)
@@ -169,6 +200,23 @@ def due_measures(
             if any(t >= end for t in taken.get(inst, [])):
                 continue
             add(inst, "post-session", due_at, due_at + hours(cfg.grace_hours), last.session_id)
+
+    # In-session measures (CADSS) for the latest session that has started.
+    # A missed in-session rating cannot be made up the next day, so only sessions of the last 24 h count.
+    started = [s for s in sess if now - timedelta(hours=24) <= s.starts_at <= now]
+    if started:
+        cur = started[-1]
+        due_at = cur.starts_at + timedelta(minutes=cfg.after_dose_minutes)
+        for inst in cfg.after_dose:
+            if any(t >= cur.starts_at for t in taken.get(inst, [])):
+                continue
+            add(
+                inst,
+                "after-dose",
+                due_at,
+                cur.starts_at + hours(cfg.after_dose_overdue_hours),
+                cur.session_id,
+            )
 
     # Periodic: weekly in induction, monthly in maintenance, from the last administration.
     if phase in ("induction", "maintenance"):
