@@ -21,9 +21,10 @@ Rules (each number below is either cited or marked clinic-defined, and lives in 
   spirit of the esketamine label's "least frequent dosing to maintain response" (SPRAVATO prescribing
   information, section 2.2, Janssen).
 
-Response helpers: the outcomes helper (issue 4) may provide response/remission definitions in
-``core/instruments``; until then the minimal response rule lives here, in ``response_threshold`` and
-``is_response``, and nowhere else in this package.
+The response definition itself comes from ``core.instruments.outcomes`` (issue 4); ``response_threshold`` and
+``is_response`` below are thin wrappers over it. Baseline here is the last score at or before the first dose
+(a patient may have several screening scores), which is what the outcomes module's "first score of the
+series" means when the series starts at the first dose.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Response = >= 50 % reduction from baseline: Rush et al. 2006 (ACNP Task Force), PMID 16794566.
-RESPONSE_FRACTION = 0.5
+# Response = >= 50 % reduction from baseline (Frank et al. 1991; Rush et al. 2006, PMID 16794566): the one
+# definition lives in core.instruments.outcomes (issue 4) and is reused here.
+from ketamine_clinic.core.instruments.outcomes import RESPONSE_FRACTION, response_mask  # noqa: E402
 
 
 def response_threshold(baseline: float, response_fraction: float = RESPONSE_FRACTION) -> float:
@@ -45,8 +47,8 @@ def response_threshold(baseline: float, response_fraction: float = RESPONSE_FRAC
 
 
 def is_response(baseline: float, total: float, response_fraction: float = RESPONSE_FRACTION) -> bool:
-    """True when ``total`` is reduced by at least ``response_fraction`` of ``baseline`` (PMID 16794566)."""
-    return baseline > 0 and total <= response_threshold(baseline, response_fraction)
+    """True when ``total`` is reduced by at least ``response_fraction`` of ``baseline`` (outcomes.response_mask)."""
+    return bool(response_mask([baseline, total], fraction=response_fraction)[1])
 
 
 class SuggestionKind(enum.StrEnum):
