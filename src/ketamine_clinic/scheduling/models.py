@@ -1,5 +1,7 @@
 """Appointments in the clinic's rooms and chairs."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 
@@ -37,7 +39,9 @@ class Appointment(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     starts_at = models.DateTimeField(db_index=True)
     duration_min = models.PositiveIntegerField(default=60)
-    chair = models.ForeignKey(Chair, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments")
+    chair = models.ForeignKey(
+        Chair, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
     )
@@ -45,8 +49,55 @@ class Appointment(models.Model):
     note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # --- added in 0002: link to the plan that generated it, and cancellation ---
+    plan = models.ForeignKey(
+        "plans.TreatmentPlan", null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
+    )
+    phase_key = models.CharField(max_length=40, blank=True)
+    dose_number = models.PositiveIntegerField(null=True, blank=True)
+    label = models.CharField(max_length=160, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    ACTIVE_STATUSES = ("booked", "checked_in", "completed")
+
     class Meta:
         ordering = ["starts_at"]
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.patient} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def ends_at(self):
+        return self.starts_at + timedelta(minutes=self.duration_min)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+
+class AppointmentChange(models.Model):
+    """History of a reschedule or cancellation: what it was, what it became, who and why."""
+
+    class Kind(models.TextChoices):
+        RESCHEDULE = "reschedule", "Rescheduled"
+        CANCEL = "cancel", "Cancelled"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reason = models.CharField(max_length=300)
+    old_starts_at = models.DateTimeField()
+    new_starts_at = models.DateTimeField(null=True, blank=True)
+    old_chair = models.ForeignKey(Chair, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    new_chair = models.ForeignKey(Chair, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.appointment} ({self.reason})"
