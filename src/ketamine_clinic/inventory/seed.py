@@ -1,0 +1,220 @@
+"""Synthetic controlled-substance demo data: products, two safes, receipts, a few weeks of administrations with
+witnessed waste linked to the seeded dosing sessions, and one count whose discrepancy was investigated and
+resolved. Idempotent: if the ledger already has entries, nothing is created.
+
+Every movement goes through the same services as the pages, so the demo ledger is hash-chained and
+verifies.
+"""
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ketamine_clinic.core.inventory import STANDARD_PRODUCTS, Kind, Movement
+
+from . import services
+from .models import Discrepancy, LedgerEntry, Product, StorageLocation
+
+# IV racemic ketamine for depression: 0.5 mg/kg over 40 minutes (Berman et al., Biol Psychiatry 2000;47:351,
+# PMID 10686270; Zarate et al., Arch Gen Psychiatry 2006;63:856, PMID 16894061).
+IV_MG_PER_KG = Decimal("0.5")
+# Esketamine: 56 mg (two 28 mg devices) is the label's day-1 induction dose (SPRAVATO PI, section 2.2).
+ESKETAMINE_DOSE_DEVICES = 2
+DEMO_PASSWORD = "demo-password-1"
+
+
+def ensure_products() -> dict[str, Product]:
+    """The standard products (core ``STANDARD_PRODUCTS``), created if missing; {key: Product}."""
+    out = {}
+    for spec in STANDARD_PRODUCTS:
+        out[spec.key], _ = Product.objects.get_or_create(
+            key=spec.key,
+            defaults=dict(
+                name=spec.name,
+                drug=spec.drug,
+                form=spec.form,
+                unit_content_mcg=spec.unit_content_mcg,
+                whole_units_only=spec.whole_units_only,
+                concentration_mg_per_ml=spec.concentration_mg_per_ml,
+                volume_ml=spec.volume_ml,
+                dea_schedule=spec.dea_schedule,
+                source=spec.source,
+            ),
+        )
+    return out
+
+
+def _at(day: dt.datetime, hour: int, minute: int = 0) -> dt.datetime:
+    return day.replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
+def seed(clinic) -> None:
+    if LedgerEntry.objects.exists():
+        return
+    from ketamine_clinic.sessions.models import DosingSession
+
+    products = ensure_products()
+    now = clinic.now
+    nurses = clinic.staff.get("nurse", [])
+    prescribers = clinic.staff.get("prescriber", [])
+    if len(nurses) < 1 or len(nurses) + len(prescribers) < 2:
+        return
+    nurse = nurses[0]
+    witness = nurses[1] if len(nurses) > 1 else prescribers[0]
+    director = clinic.staff.get("director", [witness])[0]
+
+    with transaction.atomic():
+        safe_a, _ = StorageLocation.objects.get_or_create(
+            name="Safe A", defaults={"description": "Double-locked safe, infusion suite"}
+        )
+        safe_b, _ = StorageLocation.objects.get_or_create(
+            name="Safe B", defaults={"description": "Double-locked safe, nasal spray room"}
+        )
+        start = _at(now - dt.timedelta(days=35), 9)
+        today = now.date()
+        receipts = [
+            (
+                products["ketamine-50-10"],
+                "KT50-2407A",
+                today + dt.timedelta(days=420),
+                safe_a,
+                30,
+                "INV-SYN-0412",
+            ),
+            (
+                products["ketamine-100-5"],
+                "KT100-2402C",
+                today + dt.timedelta(days=250),
+                safe_a,
+                6,
+                "INV-SYN-0412",
+            ),
+            (
+                products["esketamine-28"],
+                "ESK-2405B",
+                today + dt.timedelta(days=190),
+                safe_b,
+                40,
+                "INV-SYN-0413",
+            ),
+        ]
+        lots = {}
+        for product, number, expiry, location, n, invoice in receipts:
+            entry = services.receive(
+                actor=nurse,
+                product=product,
+                lot_number=number,
+                expires_on=expiry,
+                location=location,
+                containers=n,
+                supplier="Synthetic Specialty Distributor (demo)",
+                invoice=invoice,
+                occurred_at=start,
+                now=start,
+            )
+            lots[product.key] = entry.lot
+
+        sessions = (
+            DosingSession.objects.filter(
+                scheduled_for__lt=now, scheduled_for__gte=start + dt.timedelta(hours=1)
+            )
+            .exclude(state__in=["scheduled", "aborted", "checked_in"])
+            .select_related("patient")
+            .order_by("scheduled_for")
+        )
+        for session in sessions:
+            when = session.scheduled_for + dt.timedelta(minutes=15)
+            if session.route == "intranasal":
+                lot = lots["esketamine-28"]
+                location = safe_b
+                dose = Decimal(28 * ESKETAMINE_DOSE_DEVICES)
+                drawn = lot.product.unit_content_mcg * ESKETAMINE_DOSE_DEVICES
+            else:
+                lot = lots["ketamine-50-10"]
+                location = safe_a
+                weight = session.patient.weight_kg or Decimal("70")
+                dose = (IV_MG_PER_KG * weight).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+                drawn = (
+                    lot.product.unit_content_mcg
+                )  # one 500 mg vial per patient (clinic-defined: no sharing)
+            try:
+                services.draw(
+                    actor=nurse,
+                    session=session,
+                    lot=lot,
+                    location=location,
+                    quantity_mcg=drawn,
+                    occurred_at=when,
+                    now=when,
+                )
+                given = services.record_administration(
+                    session=session,
+                    lot_id=lot.pk,
+                    dose_mg=dose,
+                    user=nurse,
+                    occurred_at=when + dt.timedelta(minutes=40),
+                    now=when + dt.timedelta(minutes=40),
+                )
+            except ValidationError:  # a demo session the stock cannot cover is simply left out
+                continue
+            remainder = drawn - given.quantity_mcg
+            if remainder > 0:
+                after = when + dt.timedelta(minutes=45)
+                services.append(
+                    Movement(
+                        Kind.WASTED,
+                        lot.pk,
+                        remainder,
+                        after,
+                        nurse.pk,
+                        session=session.pk,
+                        witness=witness.pk,
+                        reason="Unused remainder of single-patient vial",
+                    ),
+                    actor=nurse,
+                    now=after,
+                    patient=session.patient,
+                )
+
+        # A count a week ago found one 100 mg/mL vial missing from Safe A: it had been moved to Safe B
+        # without a transfer entry. The transfer was recorded and the discrepancy resolved with a note.
+        count_at = _at(now - dt.timedelta(days=7), 18)
+        expected = services.expected_in(safe_a)
+        counted = dict(expected)
+        lot_100 = lots["ketamine-100-5"]
+        counted[lot_100.pk] = expected.get(lot_100.pk, 0) - lot_100.product.unit_content_mcg
+        count = services.perform_count(
+            actor=nurse,
+            witness=witness,
+            witness_password=DEMO_PASSWORD,
+            location=safe_a,
+            counted=counted,
+            note="End-of-day count",
+            now=count_at,
+        )
+        discrepancy = Discrepancy.objects.get(line__count=count)
+        fix_at = count_at + dt.timedelta(hours=14)
+        services.append(
+            Movement(
+                Kind.TRANSFERRED,
+                lot_100.pk,
+                lot_100.product.unit_content_mcg,
+                count_at,
+                director.pk,
+                location=safe_a.pk,
+                to_location=safe_b.pk,
+                reason=f"Unrecorded move found investigating discrepancy {discrepancy.pk}",
+            ),
+            actor=director,
+            now=fix_at,
+        )
+        services.resolve_discrepancy(
+            actor=director,
+            discrepancy=discrepancy,
+            note="Vial found sealed in Safe B; it had been moved without a transfer entry. Transfer recorded; "
+            "staff reminded to record every move.",
+            adjust=False,
+            now=fix_at + dt.timedelta(minutes=5),
+        )

@@ -1,0 +1,672 @@
+"""Controlled-substance ledger operations used by the pages, the API, the sessions app and the demo seed.
+
+Every movement goes through :func:`append`, which, inside one transaction:
+
+1. locks the chain head (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transactions already
+   serialise writers), so two nurses drawing from the same lot at the same moment are checked one after
+   the other against the balance the first one left;
+2. derives the lot's balances from its ledger entries and asks the pure core whether the movement may be
+   recorded (refusals become ``django.core.exceptions.ValidationError`` with the core's message, which rolls
+   back the surrounding transaction, e.g. the session's dose record);
+3. numbers the entry, chains it to the previous one by SHA-256 and saves it, and writes an audit row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ketamine_clinic import access, audit
+from ketamine_clinic.core.inventory import (
+    GENESIS_HASH,
+    ChainBreak,
+    Entry,
+    Kind,
+    LedgerError,
+    Movement,
+    QuantityError,
+    check,
+    derive_balances,
+    entry_hash,
+    format_mg,
+    held_by,
+    mg_to_mcg,
+    session_tallies,
+    stock,
+    verify_chain,
+)
+
+from .models import Count, CountLine, Discrepancy, LedgerEntry, LedgerHead, Lot, Product, StorageLocation
+
+# --------------------------------------------------------------------------------------------- quantities
+
+
+def to_mcg(value, field: str = "quantity_mg") -> int:
+    """A quantity in mg as typed (text/Decimal/int) or computed (float, rounded to the microgram) -> mcg."""
+    try:
+        if isinstance(value, float):
+            return int((Decimal(repr(value)) * 1000).to_integral_value())
+        return mg_to_mcg(value)
+    except (QuantityError, InvalidOperation) as exc:
+        raise ValidationError({field: str(exc)}) from None
+
+
+# ----------------------------------------------------------------------------------------------- balances
+
+
+def lot_entries(lot_id) -> list[Entry]:
+    return [row.as_core() for row in LedgerEntry.objects.filter(lot_id=lot_id).order_by("sequence")]
+
+
+def lot_balances(lot_id) -> dict:
+    """{bucket: mcg} for one lot, derived from its entries (core ``derive_balances``)."""
+    return {bucket: v for (_lot, bucket), v in derive_balances(lot_entries(lot_id)).items()}
+
+
+def all_balances(*, as_of: dt.datetime | None = None) -> dict:
+    """{(lot_id, bucket): mcg} over the whole ledger, optionally only entries that occurred up to ``as_of``.
+
+    Corrections are kept with the entries they reverse even if recorded after ``as_of``, so a report as of a
+    past moment shows the corrected figure.
+    """
+    rows = LedgerEntry.objects.order_by("sequence")
+    entries = [row.as_core() for row in rows]
+    if as_of is not None:
+        kept = {e.sequence for e in entries if e.movement.occurred_at <= as_of}
+        entries = [
+            e
+            for e in entries
+            if e.sequence in kept or (e.movement.kind == Kind.CORRECTION and e.movement.corrects in kept)
+        ]
+    return derive_balances(entries)
+
+
+def stock_of(lot_id, location_id) -> int:
+    return lot_balances(lot_id).get(stock(location_id), 0)
+
+
+def held_for_session(lot_id, session_id) -> int:
+    return lot_balances(lot_id).get(held_by(session_id), 0)
+
+
+# ------------------------------------------------------------------------------------------------- append
+
+
+def _lock_chain():
+    LedgerHead.objects.get_or_create(pk=1)
+    return LedgerHead.objects.select_for_update().get(pk=1)
+
+
+def _as_error(exc: LedgerError) -> ValidationError:
+    return ValidationError(str(exc), code="ledger")
+
+
+def append(movement: Movement, *, actor, now: dt.datetime | None = None, patient=None) -> LedgerEntry:
+    """Check ``movement`` against the rules and the derived balances, then chain and save it.
+
+    ``actor`` is the request (preferred: the audit row gets path and address) or the user. Raises
+    ValidationError with a clear message when the movement is refused; nothing is saved then.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock_chain()
+        try:
+            lot = Lot.objects.select_related("product").get(pk=movement.lot)
+        except (Lot.DoesNotExist, ValueError, TypeError):
+            raise ValidationError({"lot": "No such lot."}) from None
+        corrected, already = None, False
+        if movement.kind == Kind.CORRECTION and movement.corrects is not None:
+            row = LedgerEntry.objects.filter(sequence=movement.corrects).first()
+            corrected = row.as_core() if row else None
+            already = LedgerEntry.objects.filter(kind=Kind.CORRECTION, corrects=movement.corrects).exists()
+        try:
+            check(
+                movement,
+                lot=lot.spec(),
+                balances=lot_balances(lot.pk),
+                now=now,
+                corrected=corrected,
+                already_corrected=already,
+            )
+        except LedgerError as exc:
+            raise _as_error(exc) from None
+        last = LedgerEntry.objects.order_by("-sequence").only("sequence", "hash").first()
+        sequence = last.sequence + 1 if last else 1
+        prev_hash = last.hash if last else GENESIS_HASH
+        digest = entry_hash(
+            Entry(sequence=sequence, movement=movement, recorded_at=now, prev_hash=prev_hash, hash="")
+        )
+        m = movement
+        row = LedgerEntry.objects.create(
+            sequence=sequence,
+            kind=m.kind.value,
+            lot=lot,
+            quantity_mcg=m.quantity_mcg,
+            occurred_at=m.occurred_at,
+            recorded_at=now,
+            recorded_by_id=m.recorded_by,
+            location_id=m.location,
+            to_location_id=m.to_location,
+            session_id=m.session,
+            witness_id=m.witness,
+            counterparty=m.counterparty,
+            reference=m.reference,
+            reason=m.reason,
+            corrects=m.corrects,
+            dose_ref=m.dose_ref,
+            prev_hash=prev_hash,
+            hash=digest,
+        )
+        if patient is None and row.session_id is not None:
+            patient = row.session.patient
+        audit.record(
+            actor,
+            "create",
+            row,
+            patient=patient,
+            detail={"ledger": m.kind.value, "lot": lot.lot_number, "quantity": format_mg(m.quantity_mcg)},
+        )
+        return row
+
+
+def _user_of(actor):
+    return getattr(actor, "user", actor)
+
+
+def _check_witness(user, witness, password: str) -> None:
+    """A second, different staff member confirms by typing their own password now (both are recorded)."""
+    if witness is None:
+        raise ValidationError({"witness": "Choose the staff member who witnessed this."})
+    if witness.pk == user.pk:
+        raise ValidationError({"witness": "The witness must be a different staff member from you."})
+    if not witness.is_active or not access.can(witness, "inventory", "write"):
+        raise ValidationError({"witness": f"{witness.display_name()} may not witness controlled substances."})
+    if not password or not witness.check_password(password):
+        raise ValidationError({"witness_password": "The witness's password is not correct."})
+
+
+def _when(occurred_at, now):
+    return occurred_at or now or timezone.now()
+
+
+# -------------------------------------------------------------------------------------------- operations
+
+
+def receive(
+    *,
+    actor,
+    product: Product,
+    lot_number: str,
+    expires_on: dt.date,
+    location: StorageLocation,
+    containers: int,
+    supplier: str,
+    invoice: str,
+    occurred_at=None,
+    now=None,
+) -> LedgerEntry:
+    """Receive whole vials/devices from a supplier against an invoice (21 CFR 1304.22(c))."""
+    if not isinstance(containers, int) or containers <= 0:
+        raise ValidationError({"containers": "Receive at least one whole vial or device."})
+    lot_number = (lot_number or "").strip()
+    if not lot_number:
+        raise ValidationError({"lot_number": "Enter the manufacturer's lot number."})
+    with transaction.atomic():
+        lot, created = Lot.objects.get_or_create(
+            product=product, lot_number=lot_number, defaults={"expires_on": expires_on}
+        )
+        if not created and lot.expires_on != expires_on:
+            raise ValidationError(
+                {
+                    "expires_on": f"Lot {lot_number} is already on record with expiry {lot.expires_on:%Y-%m-%d}."
+                }
+            )
+        return append(
+            Movement(
+                Kind.RECEIVED,
+                lot.pk,
+                containers * product.unit_content_mcg,
+                _when(occurred_at, now),
+                _user_of(actor).pk,
+                location=location.pk,
+                counterparty=supplier.strip(),
+                reference=invoice.strip(),
+            ),
+            actor=actor,
+            now=now,
+        )
+
+
+def draw(
+    *, actor, session, lot: Lot, location: StorageLocation, quantity_mcg: int, occurred_at=None, now=None
+):
+    """Take drug out of the safe for one dosing session (it is then held by the session)."""
+    return append(
+        Movement(
+            Kind.DRAWN,
+            lot.pk,
+            quantity_mcg,
+            _when(occurred_at, now),
+            _user_of(actor).pk,
+            location=location.pk,
+            session=session.pk,
+        ),
+        actor=actor,
+        now=now,
+        patient=session.patient,
+    )
+
+
+def record_administration(*, session, lot_id, dose_mg, user, dose_ref: str = "", now=None, occurred_at=None):
+    """Record the dose given in ``session`` from lot ``lot_id`` as an *administered* ledger entry.
+
+    Called by the sessions app inside the same ``transaction.atomic()`` as the dose record. If the session
+    does not yet hold enough of this lot, whole vials/devices are drawn for it first from the location that
+    has them (the unused remainder is then wasted with a witness). Raises ValidationError (rolling back the
+    caller's transaction) if the lot is unknown or expired or there is not enough stock.
+    """
+    dose_mcg = to_mcg(dose_mg, "dose_mg")
+    if dose_mcg <= 0:
+        raise ValidationError({"dose_mg": "The dose must be more than zero."})
+    now = now or timezone.now()
+    occurred_at = occurred_at or now
+    with transaction.atomic():
+        _lock_chain()
+        try:
+            lot = Lot.objects.select_related("product").get(pk=lot_id)
+        except (Lot.DoesNotExist, ValueError, TypeError):
+            raise ValidationError({"lot": f"There is no stock lot {lot_id}."}) from None
+        if lot.expires_on < occurred_at.date():
+            raise ValidationError(
+                {"lot": f"Lot {lot.lot_number} expired on {lot.expires_on:%Y-%m-%d}; choose an in-date lot."}
+            )
+        balances = lot_balances(lot.pk)
+        shortfall = dose_mcg - balances.get(held_by(session.pk), 0)
+        if shortfall > 0:
+            unit = lot.product.unit_content_mcg
+            whole = -(-shortfall // unit) * unit
+            stocks = sorted(
+                ((v, key) for (kind, key), v in balances.items() if kind == "stock" and v > 0),
+                key=lambda item: (-item[0], item[1]),
+            )
+            source = next(((min(v, whole), key) for v, key in stocks if v >= shortfall), None)
+            if source is None:
+                total = sum(v for v, _ in stocks)
+                raise ValidationError(
+                    {
+                        "lot": f"Not enough of lot {lot.lot_number} in stock: {format_mg(total)} in total, "
+                        f"the dose needs {format_mg(shortfall)} more than the session holds."
+                    }
+                )
+            amount, location_id = source
+            append(
+                Movement(
+                    Kind.DRAWN, lot.pk, amount, occurred_at, user.pk, location=location_id, session=session.pk
+                ),
+                actor=user,
+                now=now,
+                patient=session.patient,
+            )
+        return append(
+            Movement(
+                Kind.ADMINISTERED,
+                lot.pk,
+                dose_mcg,
+                occurred_at,
+                user.pk,
+                session=session.pk,
+                dose_ref=str(dose_ref),
+            ),
+            actor=user,
+            now=now,
+            patient=session.patient,
+        )
+
+
+def waste(
+    *,
+    actor,
+    witness,
+    witness_password: str,
+    lot: Lot,
+    quantity_mcg: int,
+    reason: str,
+    session=None,
+    location: StorageLocation | None = None,
+    occurred_at=None,
+    now=None,
+):
+    """Waste drug (the unused remainder a session holds, or a broken vial in the safe) in front of a witness
+    who confirms with their own password at that moment. Clinic policy, in line with DEA's expectation
+    that wastage is recorded and witnessed; disposal of *stock* is :func:`record_movement` ``destroyed``."""
+    user = _user_of(actor)
+    _check_witness(user, witness, witness_password)
+    return append(
+        Movement(
+            Kind.WASTED,
+            lot.pk,
+            quantity_mcg,
+            _when(occurred_at, now),
+            user.pk,
+            session=session.pk if session else None,
+            location=location.pk if location else None,
+            witness=witness.pk,
+            reason=reason.strip(),
+        ),
+        actor=actor,
+        now=now,
+        patient=session.patient if session else None,
+    )
+
+
+def record_movement(
+    *,
+    actor,
+    kind: str,
+    lot: Lot,
+    quantity_mcg: int,
+    location=None,
+    to_location=None,
+    session=None,
+    witness=None,
+    witness_password: str = "",
+    counterparty: str = "",
+    reference: str = "",
+    reason: str = "",
+    corrects: int | None = None,
+    occurred_at=None,
+    now=None,
+):
+    """Any other movement (returned, returned to supplier, transferred, destroyed, correction). A witness,
+    when named, must confirm with their password; the core rules say which kinds need one."""
+    user = _user_of(actor)
+    try:
+        kind = Kind(kind)
+    except ValueError:
+        raise ValidationError({"kind": f"Unknown movement kind {kind!r}."}) from None
+    if kind in (Kind.RECEIVED, Kind.DRAWN, Kind.ADMINISTERED, Kind.COUNT_ADJUSTMENT):
+        raise ValidationError({"kind": f"Record {kind.label} entries on their own page."})
+    if witness is not None:
+        _check_witness(user, witness, witness_password)
+    if kind == Kind.CORRECTION and corrects is not None:
+        original = LedgerEntry.objects.filter(sequence=corrects).first()
+        if original is not None and original.lot_id != lot.pk:
+            raise ValidationError({"corrects": f"Entry {corrects} is for another lot."})
+    return append(
+        Movement(
+            kind,
+            lot.pk,
+            quantity_mcg,
+            _when(occurred_at, now),
+            user.pk,
+            location=location.pk if location else None,
+            to_location=to_location.pk if to_location else None,
+            session=session.pk if session else None,
+            witness=witness.pk if witness else None,
+            counterparty=counterparty.strip(),
+            reference=reference.strip(),
+            reason=reason.strip(),
+            corrects=corrects,
+        ),
+        actor=actor,
+        now=now,
+        patient=session.patient if session else None,
+    )
+
+
+# ----------------------------------------------------------------------------------- counts, discrepancies
+
+
+def expected_in(location: StorageLocation) -> dict[int, int]:
+    """{lot_id: mcg} the ledger says ``location`` holds (non-zero only)."""
+    return {
+        lot_id: v
+        for (lot_id, (kind, key)), v in all_balances().items()
+        if kind == "stock" and key == location.pk and v != 0
+    }
+
+
+def perform_count(
+    *,
+    actor,
+    witness,
+    witness_password: str,
+    location: StorageLocation,
+    counted: dict,
+    note: str = "",
+    now=None,
+) -> Count:
+    """Record a count of ``location`` by two staff. ``counted`` maps lot id -> counted micrograms for every lot
+    the ledger expects there (and any other lot found). Each difference opens a Discrepancy."""
+    user = _user_of(actor)
+    _check_witness(user, witness, witness_password)
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock_chain()  # no movement slips in between reading the balances and saving the count
+        expected = expected_in(location)
+        missing = [lot_id for lot_id in expected if lot_id not in counted]
+        if missing:
+            lots = ", ".join(Lot.objects.get(pk=pk).lot_number for pk in missing)
+            raise ValidationError({"counted": f"Enter a count for every lot held here (missing: {lots})."})
+        for lot_id, value in counted.items():
+            if value is None or value < 0:
+                raise ValidationError({"counted": "Counts are zero or more."})
+            if not Lot.objects.filter(pk=lot_id).exists():
+                raise ValidationError({"counted": f"No such lot {lot_id}."})
+        last = LedgerEntry.objects.order_by("-sequence").first()
+        count = Count.objects.create(
+            performed_at=now,
+            counted_by=user,
+            witness=witness,
+            location=location,
+            note=note.strip(),
+            chain_hash=last.hash if last else GENESIS_HASH,
+        )
+        for lot_id, value in sorted(counted.items()):
+            line = CountLine.objects.create(
+                count=count, lot_id=lot_id, expected_mcg=expected.get(lot_id, 0), counted_mcg=value
+            )
+            if line.difference_mcg:
+                Discrepancy.objects.create(line=line, opened_at=now)
+        audit.record(actor, "create", count, detail={"count": location.name, "lines": len(counted)})
+        return count
+
+
+def resolve_discrepancy(*, actor, discrepancy: Discrepancy, note: str, adjust: bool, now=None) -> Discrepancy:
+    """Close a discrepancy after investigation with a written note; optionally record a count adjustment
+    entry that brings the ledger to the counted figure. (A significant loss or theft must also be reported
+    to DEA on Form 106, 21 CFR 1301.76(b); that is outside this software.)"""
+    user = _user_of(actor)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": "Write what the investigation found before resolving."})
+    now = now or timezone.now()
+    with transaction.atomic():
+        d = (
+            Discrepancy.objects.select_for_update()
+            .select_related("line__count", "line__lot")
+            .get(pk=discrepancy.pk)
+        )
+        if not d.is_open:
+            raise ValidationError("This discrepancy is already resolved.")
+        if adjust:
+            d.adjustment = append(
+                Movement(
+                    Kind.COUNT_ADJUSTMENT,
+                    d.line.lot_id,
+                    d.line.difference_mcg,
+                    now,
+                    user.pk,
+                    location=d.line.count.location_id,
+                    reference=f"Discrepancy {d.pk}",
+                    reason=note[:300],
+                ),
+                actor=actor,
+                now=now,
+            )
+        d.resolved_at, d.resolved_by, d.resolution_note = now, user, note
+        d.save()
+        audit.record(actor, "update", d, detail={"resolved": True, "adjusted": adjust})
+        return d
+
+
+# ---------------------------------------------------------------------------------------- verification
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    entries: int
+    broken: ChainBreak | None = None
+
+    @property
+    def message(self) -> str:
+        if self.ok:
+            return f"Ledger intact: {self.entries} entries, every hash and link verified."
+        return f"Ledger TAMPERED at {self.broken}."
+
+
+def verify_ledger() -> Verification:
+    """Recompute every entry's hash from the stored rows and check every link (core ``verify_chain``)."""
+    entries = [row.as_core() for row in LedgerEntry.objects.order_by("sequence")]
+    broken = verify_chain(entries)
+    return Verification(ok=broken is None, entries=len(entries), broken=broken)
+
+
+# -------------------------------------------------------------------------------------------- reports
+
+
+@dataclass(frozen=True)
+class SessionReconciliation:
+    session: object
+    drawn_mcg: int
+    administered_mcg: int
+    wasted_mcg: int
+    returned_mcg: int
+    held_mcg: int
+    recorded_dose_mcg: int | None
+
+    @property
+    def balanced(self) -> bool:
+        return self.held_mcg == 0
+
+    @property
+    def dose_matches(self) -> bool | None:
+        if self.recorded_dose_mcg is None:
+            return None
+        return self.recorded_dose_mcg == self.administered_mcg
+
+    @property
+    def status(self) -> str:
+        if not self.balanced:
+            return f"Open: {format_mg(self.held_mcg)} held, not yet administered, wasted or returned"
+        if self.dose_matches is False:
+            return "Dose mismatch: the session's recorded dose differs from the ledger"
+        return "Balanced"
+
+
+def recorded_dose_mcg(session) -> int | None:
+    """The dose the session itself recorded, if the sessions app stores one on the session."""
+    for name in ("dose_mg", "administered_dose_mg", "total_dose_mg"):
+        value = getattr(session, name, None)
+        if value is not None:
+            try:
+                return to_mcg(value if not isinstance(value, float) else value)
+            except ValidationError:
+                return None
+    return None
+
+
+def reconciliation(start: dt.date, end: dt.date) -> list[SessionReconciliation]:
+    """Every session with ledger entries that occurred between ``start`` and ``end`` (inclusive), tallied over
+    the whole ledger: drawn = administered + wasted + returned when balanced."""
+    from ketamine_clinic.sessions.models import DosingSession
+
+    entries = [row.as_core() for row in LedgerEntry.objects.order_by("sequence")]
+    tallies = session_tallies(entries)
+    in_range = set(
+        LedgerEntry.objects.filter(
+            session__isnull=False, occurred_at__date__gte=start, occurred_at__date__lte=end
+        ).values_list("session_id", flat=True)
+    )
+    sessions = (
+        DosingSession.objects.filter(pk__in=in_range).select_related("patient").order_by("scheduled_for")
+    )
+    rows = []
+    for s in sessions:
+        t = tallies.get(s.pk)
+        if t is None:
+            continue
+        rows.append(
+            SessionReconciliation(
+                session=s,
+                drawn_mcg=t.drawn_mcg,
+                administered_mcg=t.administered_mcg,
+                wasted_mcg=t.wasted_mcg,
+                returned_mcg=t.returned_mcg,
+                held_mcg=t.held_mcg,
+                recorded_dose_mcg=recorded_dose_mcg(s),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class StockRow:
+    lot: Lot
+    location: StorageLocation
+    balance_mcg: int
+    full_containers: int
+    partial_mcg: int
+    expired: bool
+
+
+def stock_rows(*, as_of: dt.datetime | None = None, include_empty: bool = False) -> list[StockRow]:
+    """Stock per lot and location (derived), split into whole containers and an opened remainder."""
+    balances = all_balances(as_of=as_of)
+    lots = {lot.pk: lot for lot in Lot.objects.select_related("product")}
+    locations = {loc.pk: loc for loc in StorageLocation.objects.all()}
+    day = (as_of or timezone.now()).date()
+    rows = []
+    for (lot_id, (kind, key)), value in sorted(
+        balances.items(), key=lambda item: (str(item[0][0]), str(item[0][1]))
+    ):
+        if kind != "stock" or (value == 0 and not include_empty):
+            continue
+        lot = lots[lot_id]
+        full, partial = divmod(value, lot.product.unit_content_mcg)
+        rows.append(StockRow(lot, locations[key], value, full, partial, lot.expires_on < day))
+    rows.sort(key=lambda r: (r.lot.product.name, r.lot.expires_on, r.lot.lot_number, r.location.name))
+    return rows
+
+
+def held_rows() -> list[tuple[Lot, object, int]]:
+    """Drug drawn for sessions and not yet accounted for: (lot, session, mcg)."""
+    from ketamine_clinic.sessions.models import DosingSession
+
+    out = []
+    for (lot_id, (kind, key)), value in all_balances().items():
+        if kind == "session" and value > 0:
+            out.append((lot_id, key, value))
+    lots = Lot.objects.select_related("product").in_bulk([r[0] for r in out])
+    sessions = DosingSession.objects.select_related("patient").in_bulk([r[1] for r in out])
+    return [(lots[lot_id], sessions[sid], value) for lot_id, sid, value in out]
+
+
+LOG_KINDS = (Kind.DRAWN, Kind.ADMINISTERED, Kind.WASTED, Kind.RETURNED, Kind.CORRECTION)
+
+
+def administration_log(start: dt.date, end: dt.date, *, kinds=None):
+    """Ledger entries that occurred between ``start`` and ``end`` (inclusive), oldest first, with the people,
+    lot, session and patient loaded: the dispensing/administration record (21 CFR 1304.22(c))."""
+    qs = LedgerEntry.objects.filter(occurred_at__date__gte=start, occurred_at__date__lte=end)
+    if kinds:
+        qs = qs.filter(kind__in=[str(k) for k in kinds])
+    return qs.select_related(
+        "lot__product", "recorded_by", "witness", "location", "to_location", "session__patient"
+    ).order_by("occurred_at", "sequence")
