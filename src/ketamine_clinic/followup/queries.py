@@ -1,0 +1,394 @@
+"""Database queries for the work lists and the clinic outcomes dashboard.
+
+Everything here is computed by the database (Subquery / annotate / aggregate) so the pages stay fast with
+years of data: Python receives one row per group, never one row per questionnaire.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+
+from ketamine_clinic import access
+from ketamine_clinic.core.followup.maintenance import RESPONSE_FRACTION
+from ketamine_clinic.patients.models import Diagnosis, Patient, Phase
+
+from .models import BoosterSuggestion
+from .services import DOSED_STATES, instrument_definition
+
+# ---------------------------------------------------------------------------------------------------------
+# Work lists
+# ---------------------------------------------------------------------------------------------------------
+
+# A questionnaire is overdue when an active patient has none for this many days: weekly measurement during
+# induction, fortnightly in maintenance (clinic-defined cadence; the plan's measurement schedule may differ).
+OVERDUE_DAYS = {Phase.INDUCTION: 7, Phase.MAINTENANCE: 14}
+NO_CONTACT_DAYS_DEFAULT = 30  # clinic-defined
+MISSED_LOOKBACK_DAYS = 30  # no-shows of the last month (clinic-defined)
+ACTIVE_PHASES = (Phase.INDUCTION, Phase.MAINTENANCE)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _last_measure_subquery():
+    from ketamine_clinic.outcomes.models import Administration
+
+    return Subquery(
+        Administration.objects.filter(patient=OuterRef("pk")).order_by("-taken_at").values("taken_at")[:1]
+    )
+
+
+def overdue_questionnaires(user, now: dt.datetime):
+    """Active patients whose last questionnaire is older than their phase's cadence (or who have none)."""
+    if not access.can(user, "measures", "read"):
+        return None
+    patients = (
+        access.visible_patients(user)
+        .filter(phase__in=ACTIVE_PHASES)
+        .annotate(last_measure_at=_last_measure_subquery())
+    )
+    cond = Q()
+    for phase, days in OVERDUE_DAYS.items():
+        cond |= Q(phase=phase) & (
+            Q(last_measure_at__isnull=True) | Q(last_measure_at__lt=now - dt.timedelta(days=days))
+        )
+    return patients.filter(cond).order_by(F("last_measure_at").asc(nulls_first=True), "last_name")
+
+
+def missed_appointments(user, now: dt.datetime):
+    if not access.can(user, "schedule", "read"):
+        return None
+    from ketamine_clinic.scheduling.models import Appointment
+
+    return (
+        Appointment.objects.filter(
+            patient__in=access.visible_patients(user),
+            status=Appointment.Status.NO_SHOW,
+            starts_at__gte=now - dt.timedelta(days=MISSED_LOOKBACK_DAYS),
+            starts_at__lte=now,
+        )
+        .select_related("patient")
+        .order_by("-starts_at")
+    )
+
+
+def no_contact(user, now: dt.datetime, days: int = NO_CONTACT_DAYS_DEFAULT):
+    """Active patients with no visit, questionnaire, message or journal entry for ``days`` days."""
+    if not access.can(user, "clinical", "read"):
+        return None
+    from ketamine_clinic.portal.models import JournalEntry, Message
+    from ketamine_clinic.scheduling.models import Appointment
+
+    def latest(qs, field):
+        return Coalesce(
+            Subquery(qs.filter(patient=OuterRef("pk")).order_by(f"-{field}").values(field)[:1]),
+            Value(_EPOCH),
+            output_field=DateTimeField(),
+        )
+
+    visits = Appointment.objects.filter(
+        status__in=[Appointment.Status.COMPLETED, Appointment.Status.CHECKED_IN], starts_at__lte=now
+    )
+    from ketamine_clinic.outcomes.models import Administration
+
+    patients = (
+        access.visible_patients(user)
+        .filter(phase__in=ACTIVE_PHASES)
+        .annotate(
+            last_contact_at=Greatest(
+                latest(visits, "starts_at"),
+                latest(Administration.objects.all(), "taken_at"),
+                latest(Message.objects.filter(from_patient=True), "sent_at"),
+                latest(JournalEntry.objects.all(), "written_at"),
+                output_field=DateTimeField(),
+            )
+        )
+    )
+    return patients.filter(last_contact_at__lt=now - dt.timedelta(days=days)).order_by("last_contact_at")
+
+
+def response_flags(user):
+    """Open booster / review / stretch suggestions for the user's patients (booster first)."""
+    if not access.can(user, "clinical", "read"):
+        return None
+    order = Case(
+        When(kind=BoosterSuggestion.Kind.BOOSTER, then=0),
+        When(kind=BoosterSuggestion.Kind.REVIEW, then=1),
+        default=2,
+        output_field=IntegerField(),
+    )
+    return (
+        BoosterSuggestion.objects.filter(
+            status=BoosterSuggestion.Status.OPEN, patient__in=access.visible_patients(user)
+        )
+        .select_related("patient")
+        .order_by(order, "-created_at")
+    )
+
+
+def unread_messages(user):
+    if not access.can(user, "self_report", "read"):
+        return None
+    from ketamine_clinic.portal.models import Message
+
+    return (
+        Message.objects.visible_to(user).unread_from_patients().select_related("patient").order_by("sent_at")
+    )
+
+
+def worklists(user, now: dt.datetime, no_contact_days: int = NO_CONTACT_DAYS_DEFAULT) -> dict:
+    return {
+        "overdue": overdue_questionnaires(user, now),
+        "missed": missed_appointments(user, now),
+        "no_contact": no_contact(user, now, no_contact_days),
+        "flags": response_flags(user),
+        "unread": unread_messages(user),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Clinic outcomes dashboard
+# ---------------------------------------------------------------------------------------------------------
+
+# Condition groups by ICD-10-CM prefix of the primary diagnosis, and the instrument each is followed with.
+CONDITIONS = (
+    ("F32", "Depression", "phq9"),
+    ("F33", "Depression", "phq9"),
+    ("F31", "Bipolar depression", "phq9"),
+    ("F43.1", "PTSD", "pcl5"),
+    ("F41", "Anxiety", "gad7"),
+    ("F42", "OCD", "phq9"),
+)
+OTHER_CONDITION = ("Other", "phq9")
+# Induction = the first six doses (aan het Rot et al. 2010; Murrough et al. 2013); see core.followup.maintenance.
+INDUCTION_DOSES = 6
+
+
+def remission_max(key: str) -> int | None:
+    """The instrument's published remission cut-off from core.instruments.library (None if it has none)."""
+    info = instrument_definition(key)
+    return getattr(info, "remission_max", None)
+
+
+def outcome_cohort(patients=None):
+    """Patients annotated with condition, route, baseline, post-induction score and response timing.
+
+    Annotations (all computed in SQL): ``condition``, ``outcome_instrument``, ``route``, ``first_dose_at``,
+    ``induction_end_at`` (the 6th dose), ``baseline`` (last score at/before the first dose), ``post_induction``
+    (first score after the 6th dose), ``responded`` / ``remitted`` (1/0, after induction),
+    ``first_response_at`` (first score <= 50 % of baseline, any time after the first dose), ``relapse_at``
+    (first score back above 50 % of baseline after that).
+    """
+    from ketamine_clinic.outcomes.models import Administration
+    from ketamine_clinic.sessions.models import DosingSession
+
+    patients = Patient.objects.all() if patients is None else patients
+    primary_code = Subquery(
+        Diagnosis.objects.filter(patient=OuterRef("pk"))
+        .order_by("-is_primary", "id")
+        .values("icd10_code")[:1]
+    )
+    condition = Case(
+        *[When(primary_code__startswith=prefix, then=Value(label)) for prefix, label, _ in CONDITIONS],
+        default=Value(OTHER_CONDITION[0]),
+    )
+    instrument = Case(
+        *[When(primary_code__startswith=prefix, then=Value(key)) for prefix, _, key in CONDITIONS],
+        default=Value(OTHER_CONDITION[1]),
+    )
+    dosed = DosingSession.objects.filter(patient=OuterRef("pk"), state__in=DOSED_STATES).order_by(
+        "scheduled_for", "id"
+    )
+    scores = Administration.objects.filter(
+        patient=OuterRef("pk"), instrument=OuterRef("outcome_instrument"), total__isnull=False
+    )
+    threshold = OuterRef("baseline") * (1.0 - RESPONSE_FRACTION)
+    qs = patients.annotate(
+        primary_code=primary_code,
+        condition=condition,
+        outcome_instrument=instrument,
+        route=Subquery(dosed.values("route")[:1]),
+        first_dose_at=Subquery(dosed.values("scheduled_for")[:1]),
+        induction_end_at=Subquery(dosed.values("scheduled_for")[INDUCTION_DOSES - 1 : INDUCTION_DOSES]),
+    ).annotate(
+        baseline=Subquery(
+            scores.filter(taken_at__lte=OuterRef("first_dose_at")).order_by("-taken_at").values("total")[:1],
+            output_field=FloatField(),
+        ),
+        post_induction=Subquery(
+            scores.filter(taken_at__gt=OuterRef("induction_end_at")).order_by("taken_at").values("total")[:1],
+            output_field=FloatField(),
+        ),
+    )
+    remission_whens = [
+        When(outcome_instrument=key, post_induction__lte=cutoff, then=Value(1))
+        for key in sorted({k for _, _, k in CONDITIONS} | {OTHER_CONDITION[1]})
+        if (cutoff := remission_max(key)) is not None
+    ]
+    has_remission_rule = [
+        k
+        for k in sorted({k for _, _, k in CONDITIONS} | {OTHER_CONDITION[1]})
+        if remission_max(k) is not None
+    ]
+    qs = qs.annotate(
+        responded=Case(
+            When(post_induction__lte=F("baseline") * (1.0 - RESPONSE_FRACTION), then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        remission_defined=Case(
+            When(outcome_instrument__in=has_remission_rule, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        remitted=Case(*remission_whens, default=Value(0), output_field=IntegerField()),
+        first_response_at=Subquery(
+            scores.filter(taken_at__gt=OuterRef("first_dose_at"), total__lte=threshold)
+            .order_by("taken_at")
+            .values("taken_at")[:1]
+        ),
+    ).annotate(
+        relapse_at=Subquery(
+            scores.filter(taken_at__gt=OuterRef("first_response_at"), total__gt=threshold)
+            .order_by("taken_at")
+            .values("taken_at")[:1]
+        )
+    )
+    return qs
+
+
+def _rate(num, den):
+    return None if not den else round(100.0 * num / den, 1)
+
+
+def dashboard_figures(now: dt.datetime | None = None) -> dict:
+    """All figures of the clinic outcomes dashboard, each from an aggregate query."""
+    from ketamine_clinic.sessions.models import DosingSession
+
+    by_phase = {row["phase"]: row["n"] for row in Patient.objects.values("phase").annotate(n=Count("pk"))}
+    phases = [(label, by_phase.get(value, 0)) for value, label in Phase.choices]
+
+    cohort = outcome_cohort()
+    evaluable = cohort.filter(baseline__gt=0, post_induction__isnull=False)
+
+    def grouped(field):
+        rows = (
+            evaluable.values(field)
+            .annotate(
+                n=Count("pk"),
+                responders=Sum("responded"),
+                remission_n=Sum("remission_defined"),
+                remitters=Sum("remitted"),
+            )
+            .order_by(field)
+        )
+        return [
+            {
+                "group": row[field],
+                "n": row["n"],
+                "responders": row["responders"] or 0,
+                "response_rate": _rate(row["responders"] or 0, row["n"]),
+                "remission_n": row["remission_n"] or 0,
+                "remitters": row["remitters"] or 0,
+                "remission_rate": _rate(row["remitters"] or 0, row["remission_n"] or 0),
+            }
+            for row in rows
+        ]
+
+    overall = evaluable.aggregate(
+        n=Count("pk"),
+        responders=Sum("responded"),
+        remission_n=Sum("remission_defined"),
+        remitters=Sum("remitted"),
+    )
+    duration = DurationField()
+    timing = cohort.filter(baseline__gt=0, first_response_at__isnull=False).aggregate(
+        responders=Count("pk"),
+        mean_time_to_response=Avg(
+            ExpressionWrapper(F("first_response_at") - F("first_dose_at"), output_field=duration)
+        ),
+        relapsed=Count("pk", filter=Q(relapse_at__isnull=False)),
+        mean_durability=Avg(
+            ExpressionWrapper(F("relapse_at") - F("first_response_at"), output_field=duration),
+            filter=Q(relapse_at__isnull=False),
+        ),
+    )
+    sessions = DosingSession.objects.filter(state__in=DOSED_STATES).aggregate(n=Count("pk"))["n"]
+    safety = _safety_counts()
+
+    def days(value):
+        return None if value is None else round(value.total_seconds() / 86400.0, 1)
+
+    return {
+        "phases": phases,
+        "overall": {
+            "n": overall["n"],
+            "responders": overall["responders"] or 0,
+            "response_rate": _rate(overall["responders"] or 0, overall["n"]),
+            "remission_n": overall["remission_n"] or 0,
+            "remitters": overall["remitters"] or 0,
+            "remission_rate": _rate(overall["remitters"] or 0, overall["remission_n"] or 0),
+        },
+        "by_condition": grouped("condition"),
+        "by_route": grouped("route"),
+        "responders_ever": timing["responders"],
+        "mean_days_to_response": days(timing["mean_time_to_response"]),
+        "relapsed": timing["relapsed"],
+        "sustained": timing["responders"] - timing["relapsed"],
+        "mean_days_response_to_relapse": days(timing["mean_durability"]),
+        "sessions": sessions,
+        "adverse_events": safety["adverse_events"],
+        "alerts": safety["alerts"],
+        "adverse_events_per_100_sessions": _rate(safety["adverse_events"], sessions)
+        if safety["adverse_events"] is not None
+        else None,
+        "alerts_per_100_sessions": _rate(safety["alerts"], sessions)
+        if safety["alerts"] is not None
+        else None,
+        "safety_sources": safety["sources"],
+    }
+
+
+def _safety_counts() -> dict:
+    """Adverse events and alerts recorded by the sessions app (issue 6), counted in the database.
+
+    Adverse events = side effects recorded on a session's flowsheet (dosing.SideEffect, any severity);
+    alerts = vitals readings that raised at least one alert (dosing.VitalsReading.alerts not empty).
+    Models are looked up by name so the dashboard still renders if the sessions app renames them; a missing
+    model gives None ("not recorded"), never 0.
+    """
+    from django.apps import apps
+
+    out = {"adverse_events": None, "alerts": None, "sources": []}
+    try:
+        side_effect = apps.get_model("dosing", "SideEffect")
+    except LookupError:
+        side_effect = None
+    if side_effect is not None:
+        out["adverse_events"] = side_effect.objects.filter(session__state__in=DOSED_STATES).count()
+        out["sources"].append("dosing.SideEffect")
+    try:
+        vitals = apps.get_model("dosing", "VitalsReading")
+    except LookupError:
+        vitals = None
+    if vitals is not None and any(f.name == "alerts" for f in vitals._meta.get_fields()):
+        out["alerts"] = vitals.objects.filter(session__state__in=DOSED_STATES).exclude(alerts=[]).count()
+        out["sources"].append("dosing.VitalsReading (readings with alerts)")
+    return out

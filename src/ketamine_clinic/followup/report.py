@@ -1,0 +1,47 @@
+"""The patient progress report: diagnosis, treatment course, doses, score plots, current status."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from ketamine_clinic.portal.services import score_summaries
+
+from .models import BoosterSuggestion
+from .services import DOSED_STATES, evaluate
+
+# Field names under which the sessions app (issue 6) may store the dose given; the first present is shown.
+_DOSE_FIELDS = ("dose_mg", "total_dose_mg", "given_dose_mg", "dose_given_mg")
+
+
+def _dose_of(session):
+    for name in _DOSE_FIELDS:
+        value = getattr(session, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+def report_context(patient) -> dict:
+    from ketamine_clinic.plans.models import TreatmentPlan
+    from ketamine_clinic.sessions.models import DosingSession
+
+    sessions = list(
+        DosingSession.objects.filter(patient=patient, state__in=DOSED_STATES)
+        .select_related("plan")
+        .order_by("scheduled_for")
+    )
+    rows = [{"session": s, "dose_mg": _dose_of(s)} for s in sessions]
+    result = evaluate(patient)
+    return {
+        "patient": patient,
+        "generated_at": timezone.now(),
+        "diagnoses": list(patient.diagnoses.all()),
+        "plans": list(TreatmentPlan.objects.filter(patient=patient).order_by("created_at")),
+        "dose_rows": rows,
+        "doses_recorded": any(r["dose_mg"] is not None for r in rows),
+        "first_dose": sessions[0].scheduled_for if sessions else None,
+        "last_dose": sessions[-1].scheduled_for if sessions else None,
+        "summaries": score_summaries(patient, plots=True),
+        "status": result,
+        "open_suggestion": BoosterSuggestion.objects.filter(patient=patient, status="open").first(),
+    }

@@ -1,0 +1,250 @@
+"""Follow-up services: booster suggestions from the core rules, and deciding on them.
+
+Data flows one way: outcomes.Administration + dosing.DosingSession -> core.followup.maintenance ->
+BoosterSuggestion (saved, audited) -> the prescriber accepts (a dosing Appointment is booked) or declines
+with a reason (audited). The rules only suggest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ketamine_clinic import audit
+from ketamine_clinic.core.followup.maintenance import (
+    DEFAULT_RULES,
+    MaintenanceRules,
+    MaintenanceSuggestion,
+    SuggestionKind,
+    Trajectory,
+    suggest_maintenance,
+)
+
+from .models import BoosterSuggestion
+
+log = logging.getLogger(__name__)
+
+try:  # the session state machine (issue 6) names the states in which drug was given
+    from ketamine_clinic.core.administration.states import DOSE_GIVEN_STATES, SessionState
+
+    DOSED_STATES = frozenset(
+        {str(s) for s in DOSE_GIVEN_STATES} | {str(SessionState.DISCHARGED), "stopped_early"}
+    )
+except ImportError:  # pragma: no cover - only before the sessions core lands
+    DOSED_STATES = frozenset({"dosing", "monitoring", "ready_for_discharge", "discharged", "stopped_early"})
+
+# Instruments the maintenance rules read, in order of preference: the first one with a baseline is used.
+# Depression measures first (most ketamine courses treat depression), then PTSD and anxiety.
+MAINTENANCE_INSTRUMENTS = ("phq9", "madrs", "qids_sr16", "pcl5", "gad7")
+
+
+def instrument_label(key: str) -> str:
+    """The instrument's short name from the instrument library, or the key itself."""
+    info = instrument_definition(key)
+    return getattr(info, "short_name", None) or key.upper()
+
+
+def instrument_definition(key: str):
+    """The core instrument definition (core.instruments.library), or None for an unknown key."""
+    from ketamine_clinic.core.instruments import library
+
+    try:
+        return library.get(key)
+    except KeyError:
+        return None
+
+
+def dose_times(patient) -> list[dt.datetime]:
+    """When drug was given to this patient (dosing sessions that reached dosing or later)."""
+    from ketamine_clinic.sessions.models import DosingSession
+
+    return list(
+        DosingSession.objects.filter(patient=patient, state__in=DOSED_STATES)
+        .order_by("scheduled_for")
+        .values_list("scheduled_for", flat=True)
+    )
+
+
+def trajectory(patient, instrument: str) -> Trajectory:
+    from ketamine_clinic.outcomes.models import Administration
+
+    rows = (
+        Administration.objects.filter(patient=patient, instrument=instrument, total__isnull=False)
+        .order_by("taken_at")
+        .values_list("taken_at", "total")
+    )
+    return Trajectory.from_points(instrument_label(instrument), list(rows))
+
+
+def evaluate(patient, rules: MaintenanceRules = DEFAULT_RULES) -> MaintenanceSuggestion | None:
+    """Run the maintenance rules on the patient's preferred instrument; None if no instrument has data."""
+    from ketamine_clinic.outcomes.models import Administration
+
+    doses = dose_times(patient)
+    keys = set(
+        Administration.objects.filter(patient=patient, total__isnull=False).values_list(
+            "instrument", flat=True
+        )
+    )
+    ordered = [k for k in MAINTENANCE_INSTRUMENTS if k in keys]
+    fallback = None
+    for key in ordered:
+        result = suggest_maintenance(trajectory(patient, key), doses, rules)
+        if result.kind != SuggestionKind.INSUFFICIENT:
+            return result
+        fallback = fallback or result
+    return fallback
+
+
+ACTIONABLE = {
+    SuggestionKind.BOOSTER: BoosterSuggestion.Kind.BOOSTER,
+    SuggestionKind.STRETCH: BoosterSuggestion.Kind.STRETCH,
+    SuggestionKind.REVIEW: BoosterSuggestion.Kind.REVIEW,
+}
+
+
+@transaction.atomic
+def refresh_suggestion(patient, *, actor=None, now: dt.datetime | None = None) -> BoosterSuggestion | None:
+    """Re-run the rules for one patient and keep at most one open suggestion in step with them.
+
+    A new open suggestion is created when the rules propose something actionable that differs from the
+    open one (kind or figures); an open suggestion the rules no longer support is marked superseded.
+    Returns the open suggestion afterwards (or None).
+    """
+    now = now or timezone.now()
+    result = evaluate(patient)
+    open_qs = BoosterSuggestion.objects.select_for_update().filter(
+        patient=patient, status=BoosterSuggestion.Status.OPEN
+    )
+    current = open_qs.first()
+    kind = ACTIONABLE.get(result.kind) if result else None
+    if kind is None:
+        if current:
+            current.status = BoosterSuggestion.Status.SUPERSEDED
+            current.decided_at = now
+            current.decision_note = "The rules no longer propose this: " + (
+                result.reason if result else "no data."
+            )
+            current.save(update_fields=["status", "decided_at", "decision_note"])
+            audit.record(actor, "update", current, detail={"status": "superseded"})
+        return None
+    if (
+        current
+        and current.kind == kind
+        and current.current == result.current
+        and current.last_dose_at == result.last_dose_at
+    ):
+        return current
+    if current:
+        current.status = BoosterSuggestion.Status.SUPERSEDED
+        current.decided_at = now
+        current.decision_note = "Replaced by a newer suggestion."
+        current.save(update_fields=["status", "decided_at", "decision_note"])
+        audit.record(actor, "update", current, detail={"status": "superseded"})
+    # A suggestion the prescriber already declined for the same latest score is not raised again.
+    declined = BoosterSuggestion.objects.filter(
+        patient=patient,
+        status=BoosterSuggestion.Status.DECLINED,
+        kind=kind,
+        current=result.current,
+        last_dose_at=result.last_dose_at,
+    ).exists()
+    if declined:
+        return None
+    suggestion = BoosterSuggestion.objects.create(
+        patient=patient,
+        kind=kind,
+        reason=result.reason,
+        instrument=result.instrument,
+        baseline=result.baseline,
+        nadir=result.nadir,
+        current=result.current,
+        response_threshold=result.response_threshold,
+        improvement_lost_fraction=result.improvement_lost_fraction,
+        last_dose_at=result.last_dose_at,
+        current_interval_days=result.current_interval_days,
+        suggested_interval_days=result.suggested_interval_days,
+        created_at=now,
+    )
+    audit.record(actor, "create", suggestion, detail={"kind": kind, "rule_reason": result.reason})
+    return suggestion
+
+
+def _require_open(suggestion: BoosterSuggestion):
+    if not suggestion.is_open:
+        raise ValidationError(f"This suggestion was already {suggestion.get_status_display().lower()}.")
+
+
+@transaction.atomic
+def accept(
+    request_or_user,
+    suggestion: BoosterSuggestion,
+    *,
+    user,
+    starts_at: dt.datetime | None,
+    duration_min: int = 120,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> BoosterSuggestion:
+    """Accept a suggestion. Booster/stretch book a dosing Appointment at ``starts_at``; review records the note."""
+    now = now or timezone.now()
+    suggestion = BoosterSuggestion.objects.select_for_update().get(pk=suggestion.pk)
+    _require_open(suggestion)
+    if suggestion.kind in (BoosterSuggestion.Kind.BOOSTER, BoosterSuggestion.Kind.STRETCH):
+        if starts_at is None:
+            raise ValidationError({"starts_at": "Choose when the booster is to be given."})
+        if starts_at <= now:
+            raise ValidationError({"starts_at": "A booster must be booked in the future."})
+        from ketamine_clinic.scheduling.models import Appointment
+
+        appointment = Appointment.objects.create(
+            patient=suggestion.patient,
+            kind=Appointment.Kind.DOSING,
+            starts_at=starts_at,
+            duration_min=duration_min,
+            staff=None,
+            status=Appointment.Status.BOOKED,
+            note=(f"Booster ({suggestion.get_kind_display()}); accepted by {user.display_name()}")[:300],
+        )
+        audit.record(
+            request_or_user, "create", appointment, detail={"from_booster_suggestion": suggestion.pk}
+        )
+        suggestion.appointment = appointment
+    elif not note.strip():
+        raise ValidationError({"note": "Write what the review decided (e.g. plan change, referral)."})
+    suggestion.status = BoosterSuggestion.Status.ACCEPTED
+    suggestion.decided_by = user
+    suggestion.decided_at = now
+    suggestion.decision_note = note.strip()
+    suggestion.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "appointment"])
+    audit.record(
+        request_or_user, "update", suggestion, detail={"status": "accepted", "note": suggestion.decision_note}
+    )
+    return suggestion
+
+
+@transaction.atomic
+def decline(
+    request_or_user, suggestion: BoosterSuggestion, *, user, reason: str, now=None
+) -> BoosterSuggestion:
+    """Decline a suggestion; a written reason is required and audited."""
+    suggestion = BoosterSuggestion.objects.select_for_update().get(pk=suggestion.pk)
+    _require_open(suggestion)
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": "Give the reason for declining (it is kept in the audit log)."})
+    suggestion.status = BoosterSuggestion.Status.DECLINED
+    suggestion.decided_by = user
+    suggestion.decided_at = now or timezone.now()
+    suggestion.decision_note = reason.strip()
+    suggestion.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    audit.record(
+        request_or_user,
+        "update",
+        suggestion,
+        detail={"status": "declined", "reason": suggestion.decision_note},
+    )
+    return suggestion

@@ -1,0 +1,311 @@
+"""Staff pages of follow-up: the chart tab, integration notes, booster decisions, work lists, outcomes, report."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from ketamine_clinic import access, audit
+from ketamine_clinic.patients.chart import chart_tabs
+from ketamine_clinic.portal.models import JournalEntry, Message
+
+from . import queries, services
+from .forms import AcceptForm, DeclineForm, IntegrationNoteForm, ReplyForm
+from .models import BoosterSuggestion, IntegrationNote
+
+
+def _chart_context(request, patient, **extra):
+    user = request.user
+    suggestions = BoosterSuggestion.objects.filter(patient=patient).select_related(
+        "decided_by", "appointment"
+    )
+    open_suggestion = next((s for s in suggestions if s.is_open), None)
+    context = {
+        "patient": patient,
+        "tabs": chart_tabs(user, patient, "followup:chart"),
+        "can_read_notes": access.can(user, "therapy_notes", "read", patient),
+        "can_write_notes": access.can(user, "therapy_notes", "write", patient),
+        "notes": IntegrationNote.objects.visible_to(user)
+        .filter(patient=patient)
+        .select_related("author", "session"),
+        "journal": JournalEntry.objects.visible_to(user).filter(patient=patient).select_related("session"),
+        "can_read_journal": access.can(user, "self_report", "read", patient),
+        "suggestions": suggestions[:20],
+        "open_suggestion": open_suggestion,
+        "can_decide": access.can(user, "prescribing", "write", patient),
+        "can_refresh": access.can(user, "clinical", "write", patient),
+        "unread_count": Message.objects.filter(
+            patient=patient, from_patient=True, read_at__isnull=True
+        ).count(),
+        "can_read_messages": access.can(user, "self_report", "read", patient),
+        "note_form": IntegrationNoteForm(patient=patient),
+    }
+    if open_suggestion is not None:
+        context["accept_form"] = AcceptForm(
+            initial={"starts_at": AcceptForm.default_start(open_suggestion), "duration_min": 120}
+        )
+        context["decline_form"] = DeclineForm()
+    context.update(extra)
+    return context
+
+
+@access.patient_view("clinical")
+def chart(request, patient):
+    return render(request, "followup/chart.html", _chart_context(request, patient))
+
+
+@access.patient_view("therapy_notes", "write")
+def note_new(request, patient):
+    form = IntegrationNoteForm(request.POST, patient=patient, author=request.user)
+    if form.is_valid():
+        note = form.save()
+        audit.record(request, "create", note)
+        messages.success(request, "Integration note saved.")
+        return redirect("followup:chart", patient.pk)
+    return render(
+        request, "followup/chart.html", _chart_context(request, patient, note_form=form), status=400
+    )
+
+
+@access.patient_view("clinical", "write")
+def refresh(request, patient):
+    suggestion = services.refresh_suggestion(patient, actor=request)
+    result = services.evaluate(patient)
+    if suggestion is None:
+        messages.info(request, f"No booster decision needed. {result.reason if result else 'No scores yet.'}")
+    else:
+        messages.success(request, f"Suggestion: {suggestion.get_kind_display()}.")
+    return redirect("followup:chart", patient.pk)
+
+
+def _load_suggestion(request, suggestion_id):
+    suggestion = get_object_or_404(BoosterSuggestion, pk=suggestion_id)
+    # 404 if the patient is not visible, 403 unless the role may make prescribing decisions.
+    access.open_patient(request, suggestion.patient_id, "prescribing", "write")
+    return suggestion
+
+
+def _form_errors(request, form, exc: ValidationError):
+    """Put a service's ValidationError on the form's fields; errors about the suggestion itself go on top."""
+    items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("__all__", exc.messages)]
+    for field, errors in items:
+        if field in form.fields:
+            form.add_error(field, errors)
+        else:
+            for error in errors:
+                messages.error(request, error)
+
+
+def suggestion_accept(request, suggestion_id):
+    if not request.user.is_authenticated:
+        return redirect(f"/login/?next={request.path}")
+    suggestion = _load_suggestion(request, suggestion_id)
+    patient = suggestion.patient
+    if request.method != "POST":
+        return redirect("followup:chart", patient.pk)
+    form = AcceptForm(request.POST)
+    if form.is_valid():
+        try:
+            services.accept(
+                request,
+                suggestion,
+                user=request.user,
+                starts_at=form.cleaned_data["starts_at"],
+                duration_min=form.cleaned_data["duration_min"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            _form_errors(request, form, exc)
+        else:
+            messages.success(
+                request,
+                "Suggestion accepted."
+                + (" Booster booked." if suggestion.kind != "prescriber_review" else ""),
+            )
+            return redirect("followup:chart", patient.pk)
+    context = _chart_context(request, patient, accept_form=form)
+    return render(request, "followup/chart.html", context, status=400)
+
+
+def suggestion_decline(request, suggestion_id):
+    if not request.user.is_authenticated:
+        return redirect(f"/login/?next={request.path}")
+    suggestion = _load_suggestion(request, suggestion_id)
+    patient = suggestion.patient
+    if request.method != "POST":
+        return redirect("followup:chart", patient.pk)
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            services.decline(request, suggestion, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _form_errors(request, form, exc)
+        else:
+            messages.success(request, "Suggestion declined; the reason is recorded.")
+            return redirect("followup:chart", patient.pk)
+    return render(
+        request, "followup/chart.html", _chart_context(request, patient, decline_form=form), status=400
+    )
+
+
+@access.patient_view("self_report")
+def message_thread(request, patient):
+    """Staff view of a patient's message thread; opening it marks the patient's messages read."""
+    thread = list(Message.objects.visible_to(request.user).filter(patient=patient).select_related("sender"))
+    unread = [m.pk for m in thread if m.from_patient and m.read_at is None]
+    if unread:
+        Message.objects.filter(pk__in=unread).update(read_at=timezone.now(), read_by=request.user)
+        audit.record(request, "update", patient=patient, detail={"messages_read": unread})
+    return render(
+        request,
+        "followup/messages.html",
+        {
+            "patient": patient,
+            "thread": thread,
+            "form": ReplyForm(),
+            "can_reply": _can_reply(request.user, patient),
+            "tabs": chart_tabs(request.user, patient, "followup:chart"),
+        },
+    )
+
+
+def _can_reply(user, patient) -> bool:
+    # Replies are written by staff who may write to the record: nurses/prescribers/director (clinical) or
+    # therapists (therapy notes). There is no separate "messages" area in access.py.
+    return access.can(user, "clinical", "write", patient) or access.can(
+        user, "therapy_notes", "write", patient
+    )
+
+
+def message_reply(request, patient_id):
+    if not request.user.is_authenticated:
+        return redirect(f"/login/?next={request.path}")
+    patient = access.open_patient(request, patient_id, "self_report", "read")
+    if request.method != "POST":
+        return redirect("followup:messages", patient.pk)
+    if not _can_reply(request.user, patient):
+        audit.record(request, "denied", patient=patient, detail={"action": "message reply"})
+        raise PermissionDenied("Your role may not reply to patients' messages.")
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        message = Message.objects.create(
+            patient=patient, sender=request.user, from_patient=False, body=form.cleaned_data["body"]
+        )
+        audit.record(request, "create", message)
+        messages.success(request, "Reply sent.")
+        return redirect("followup:messages", patient.pk)
+    thread = list(Message.objects.visible_to(request.user).filter(patient=patient).select_related("sender"))
+    return render(
+        request,
+        "followup/messages.html",
+        {
+            "patient": patient,
+            "thread": thread,
+            "form": form,
+            "can_reply": True,
+            "tabs": chart_tabs(request.user, patient, "followup:chart"),
+        },
+        status=400,
+    )
+
+
+def _no_contact_days(request) -> tuple[int, str]:
+    raw = request.GET.get("days", "")
+    if not raw:
+        return queries.NO_CONTACT_DAYS_DEFAULT, ""
+    try:
+        days = int(raw)
+        if not 1 <= days <= 365:
+            raise ValueError
+        return days, ""
+    except ValueError:
+        return (
+            queries.NO_CONTACT_DAYS_DEFAULT,
+            "Days without contact must be a whole number from 1 to 365; showing 30.",
+        )
+
+
+@access.staff_view("clinical")
+def worklists(request):
+    days, error = _no_contact_days(request)
+    lists = queries.worklists(request.user, timezone.now(), days)
+    audit.record(request, "list", detail={"page": "followup worklists", "no_contact_days": days})
+    return render(
+        request,
+        "followup/worklists.html",
+        {
+            "lists": lists,
+            "days": days,
+            "days_error": error,
+            "can_refresh": access.can(request.user, "clinical", "write"),
+        },
+    )
+
+
+@access.staff_view("clinical")
+def worklist_panel(request):
+    lists = queries.worklists(request.user, timezone.now())
+    counts = {k: (v.count() if v is not None else None) for k, v in lists.items()}
+    return render(request, "followup/_worklist_panel.html", {"counts": counts})
+
+
+@access.staff_view("clinical", "write")
+def refresh_all(request):
+    """Re-run the maintenance rules for every active patient the user may open."""
+    patients = access.visible_patients(request.user).filter(phase__in=queries.ACTIVE_PHASES)
+    opened = 0
+    for patient in patients:
+        with transaction.atomic():
+            if services.refresh_suggestion(patient, actor=request) is not None:
+                opened += 1
+    messages.success(
+        request, f"Maintenance rules re-run for {patients.count()} patients; {opened} open suggestions."
+    )
+    return redirect("followup:worklists")
+
+
+@access.staff_view("clinic_reports")
+def dashboard(request):
+    from .plots import bar_plot
+
+    figures = queries.dashboard_figures()
+    audit.record(request, "view", detail={"page": "clinic outcomes dashboard"})
+    plots = {
+        "phases": bar_plot(
+            "Patients by phase",
+            [p[0] for p in figures["phases"]],
+            {"patients": [p[1] for p in figures["phases"]]},
+            ylabel="patients",
+        ),
+    }
+    for key, title in (
+        ("by_route", "After induction, by route"),
+        ("by_condition", "After induction, by condition"),
+    ):
+        rows = figures[key]
+        if rows:
+            plots[key] = bar_plot(
+                title,
+                [str(r["group"] or "unknown") for r in rows],
+                {
+                    "response %": [r["response_rate"] for r in rows],
+                    "remission %": [r["remission_rate"] for r in rows],
+                },
+                ylabel="% of patients",
+                ymax=100,
+            )
+    return render(request, "followup/dashboard.html", {"f": figures, "plots": plots})
+
+
+@access.patient_view("clinical")
+def report(request, patient):
+    """Print-ready progress report for the patient or the referring clinician."""
+    from .report import report_context
+
+    context = report_context(patient)
+    context["tabs"] = chart_tabs(request.user, patient, "followup:chart")
+    audit.record(request, "export", patient, detail={"report": "progress report"})
+    return render(request, "followup/report.html", context)
