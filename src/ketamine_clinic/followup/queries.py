@@ -38,38 +38,31 @@ from .services import DOSED_STATES, instrument_definition
 # Work lists
 # ---------------------------------------------------------------------------------------------------------
 
-# A questionnaire is overdue when an active patient has none for this many days: weekly measurement during
-# induction, fortnightly in maintenance (clinic-defined cadence; the plan's measurement schedule may differ).
-OVERDUE_DAYS = {Phase.INDUCTION: 7, Phase.MAINTENANCE: 14}
 NO_CONTACT_DAYS_DEFAULT = 30  # clinic-defined
 MISSED_LOOKBACK_DAYS = 30  # no-shows of the last month (clinic-defined)
 ACTIVE_PHASES = (Phase.INDUCTION, Phase.MAINTENANCE)
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def _last_measure_subquery():
-    from ketamine_clinic.outcomes.models import Administration
+def overdue_questionnaires(user, now: dt.datetime) -> list[dict] | None:
+    """Active patients with overdue measures, by the outcomes app's schedule (outcomes.services.patient_due).
 
-    return Subquery(
-        Administration.objects.filter(patient=OuterRef("pk")).order_by("-taken_at").values("taken_at")[:1]
-    )
-
-
-def overdue_questionnaires(user, now: dt.datetime):
-    """Active patients whose last questionnaire is older than their phase's cadence (or who have none)."""
+    The measurement schedule is the outcomes app's rule (issue 4); it is reused here, not restated. One
+    schedule evaluation per active patient the user may open.
+    """
     if not access.can(user, "measures", "read"):
         return None
-    patients = (
-        access.visible_patients(user)
-        .filter(phase__in=ACTIVE_PHASES)
-        .annotate(last_measure_at=_last_measure_subquery())
-    )
-    cond = Q()
-    for phase, days in OVERDUE_DAYS.items():
-        cond |= Q(phase=phase) & (
-            Q(last_measure_at__isnull=True) | Q(last_measure_at__lt=now - dt.timedelta(days=days))
-        )
-    return patients.filter(cond).order_by(F("last_measure_at").asc(nulls_first=True), "last_name")
+    from ketamine_clinic.outcomes.services import patient_due
+
+    rows = []
+    for patient in (
+        access.visible_patients(user).filter(phase__in=ACTIVE_PHASES).order_by("last_name", "first_name")
+    ):
+        overdue = [d for d in patient_due(patient, now) if d.status == "overdue"]
+        if overdue:
+            rows.append({"patient": patient, "overdue": overdue, "since": min(d.overdue_at for d in overdue)})
+    rows.sort(key=lambda r: r["since"])
+    return rows
 
 
 def missed_appointments(user, now: dt.datetime):

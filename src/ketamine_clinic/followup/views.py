@@ -248,7 +248,9 @@ def worklists(request):
 @access.staff_view("clinical")
 def worklist_panel(request):
     lists = queries.worklists(request.user, timezone.now())
-    counts = {k: (v.count() if v is not None else None) for k, v in lists.items()}
+    counts = {
+        k: (None if v is None else len(v) if isinstance(v, list) else v.count()) for k, v in lists.items()
+    }
     return render(request, "followup/_worklist_panel.html", {"counts": counts})
 
 

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Max
-
 from ketamine_clinic.core.followup.maintenance import RESPONSE_FRACTION
 from ketamine_clinic.core.followup.plain_language import describe_trajectory
-from ketamine_clinic.followup.queries import OVERDUE_DAYS
 from ketamine_clinic.followup.services import (
     MAINTENANCE_INSTRUMENTS,
     dose_times,
     instrument_definition,
     instrument_label,
 )
-
-# Questionnaires patients complete themselves at home (the clinician-rated MADRS is done in clinic).
-SELF_REPORT_DUE = ("phq9", "gad7")
 
 
 def current_route(patient) -> str | None:
@@ -42,29 +36,27 @@ def current_route(patient) -> str | None:
 
 
 def questionnaires_due(patient, now: dt.datetime) -> list[dict]:
-    """Self-report questionnaires due: none in the phase's cadence (clinic-defined, see followup.queries)."""
+    """Self-report questionnaires due or overdue now, by the outcomes app's schedule (patient_due)."""
+    from ketamine_clinic.outcomes.services import patient_due
     from ketamine_clinic.portal.views import self_report_url
 
-    days = OVERDUE_DAYS.get(patient.phase)
-    if days is None:
-        return []
-    from ketamine_clinic.outcomes.models import Administration
-
-    last = dict(
-        Administration.objects.filter(patient=patient, instrument__in=SELF_REPORT_DUE)
-        .values("instrument")
-        .annotate(last=Max("taken_at"))
-        .values_list("instrument", "last")
-    )
     due = []
-    for key in SELF_REPORT_DUE:
-        when = last.get(key)
-        if key != "phq9" and when is None:
-            continue  # only the PHQ-9 is asked of everyone; others once the clinic has started them
-        if when is None or when < now - dt.timedelta(days=days):
-            due.append(
-                {"key": key, "label": instrument_label(key), "last": when, "url": self_report_url(key)}
-            )
+    seen = set()
+    for d in sorted(patient_due(patient, now)):
+        info = instrument_definition(d.instrument)
+        if info is None or info.respondent not in ("self", "either") or d.instrument in seen:
+            continue
+        seen.add(d.instrument)
+        due.append(
+            {
+                "key": d.instrument,
+                "label": info.short_name,
+                "status": d.status,
+                "reason": d.reason,
+                "due_at": d.due_at,
+                "url": self_report_url(d.instrument),
+            }
+        )
     return due
 
 
@@ -125,37 +117,26 @@ def _baseline(points, doses):
 
 
 def consent_documents(patient) -> list[dict]:
-    """The patient's consent records from the assessment app (issue 5), whatever it names its model."""
-    from django.apps import apps
+    """The consent versions the patient acknowledged (assessment.ConsentAcknowledgement), newest first,
+    each with whether it is still the current version for its route."""
+    from ketamine_clinic.assessment.models import ConsentAcknowledgement
+    from ketamine_clinic.assessment.services import current_consent_document
 
-    for name in ("Consent", "ConsentRecord", "InformedConsent", "ConsentDocument"):
-        try:
-            model = apps.get_model("assessment", name)
-        except LookupError:
-            continue
-        field_names = {f.name for f in model._meta.get_fields()}
-        if "patient" not in field_names:
-            continue
-        docs = []
-        for c in model.objects.filter(patient=patient).order_by("-pk"):
-            docs.append(
-                {
-                    "title": str(c),
-                    "route": getattr(c, "get_route_display", lambda c=c: getattr(c, "route", ""))(),
-                    "signed": next(
-                        (
-                            getattr(c, f)
-                            for f in ("signed_at", "signed_on", "consented_at", "created_at")
-                            if getattr(c, f, None)
-                        ),
-                        None,
-                    ),
-                    "version": getattr(c, "version", "") or getattr(c, "form_version", ""),
-                    "text": getattr(c, "text", "")
-                    or getattr(c, "document_text", "")
-                    or getattr(c, "body", ""),
-                    "status": getattr(c, "get_status_display", lambda: "")(),
-                }
-            )
-        return docs
-    return []
+    docs = []
+    for ack in ConsentAcknowledgement.objects.filter(patient=patient).select_related("document"):
+        doc = ack.document
+        current = current_consent_document(doc.route)
+        docs.append(
+            {
+                "title": doc.title,
+                "route": doc.get_route_display(),
+                "version": doc.version,
+                "signed": ack.acknowledged_at,
+                "typed_name": ack.typed_name,
+                "text": doc.body,
+                "status": "Current version"
+                if current and current.pk == doc.pk
+                else "A newer version needs your consent",
+            }
+        )
+    return docs
