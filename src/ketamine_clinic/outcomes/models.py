@@ -1,3 +1,96 @@
-"""Models of the outcomes app."""
+"""Questionnaire administrations and the urgent suicide-risk tasks they can raise.
 
-from django.db import models  # noqa: F401
+An ``Administration`` stores the raw answers exactly as given plus the score the core engine computed at the
+time (total, severity, flags), so a later change to the library never silently rewrites history.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from ketamine_clinic.core.instruments import INSTRUMENTS
+
+INSTRUMENT_CHOICES = [(k, i.short_name) for k, i in INSTRUMENTS.items()]
+
+
+class Administration(models.Model):
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="administrations")
+    instrument = models.CharField(max_length=30, choices=INSTRUMENT_CHOICES, db_index=True)
+    #: raw answers in item order, null for a blank / not-asked item
+    answers = models.JSONField(default=list)
+    total = models.IntegerField(null=True, blank=True)
+    severity = models.CharField(max_length=60, blank=True)
+    flags = models.JSONField(default=list, blank=True)
+    prorated = models.BooleanField(default=False)
+    session = models.ForeignKey(
+        "dosing.DosingSession",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="administrations",
+    )
+    administered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="administrations_given",
+    )
+    self_reported = models.BooleanField(default=False)
+    taken_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-taken_at"]
+        indexes = [models.Index(fields=["patient", "instrument", "taken_at"])]
+
+    def __str__(self):
+        return f"{self.instrument_name} {self.total if self.total is not None else self.severity} ({self.taken_at:%Y-%m-%d})"
+
+    @property
+    def definition(self):
+        return INSTRUMENTS[self.instrument]
+
+    @property
+    def instrument_name(self) -> str:
+        inst = INSTRUMENTS.get(self.instrument)
+        return inst.short_name if inst else self.instrument
+
+
+class UrgentTask(models.Model):
+    """A suicide-risk escalation for the patient's prescriber; open until acknowledged with an action."""
+
+    class Priority(models.TextChoices):
+        HIGH = "high", "High"
+        MODERATE = "moderate", "Moderate"
+        LOW = "low", "Low"
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="urgent_tasks")
+    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="urgent_tasks")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="urgent_tasks",
+    )
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.HIGH)
+    reason = models.CharField(max_length=300)
+    flags = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action_taken = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["acknowledged_at", "-created_at"]
+        indexes = [models.Index(fields=["assigned_to", "acknowledged_at"])]
+
+    def __str__(self):
+        return f"Urgent: {self.reason} ({self.patient})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None

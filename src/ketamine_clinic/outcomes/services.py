@@ -1,0 +1,254 @@
+"""Recording administrations, escalating suicide risk, and computing what is due - the app's one write path.
+
+Views, the API and the seed all call :func:`record_administration`, so scoring, validation, escalation and
+auditing happen the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ketamine_clinic import audit
+from ketamine_clinic.core.instruments import INSTRUMENTS, ScoringError, escalating_flags, score
+from ketamine_clinic.core.instruments.outcomes import outcome_status
+from ketamine_clinic.core.instruments.schedule import ScheduleConfig, SessionTime, due_measures
+
+from .models import Administration, UrgentTask
+
+# Session states in which no drug was (or will be) given: they do not count for the schedule.
+NOT_DOSED_STATES = {"aborted", "cancelled", "no_show"}
+
+CRISIS_RESOURCES = [
+    ("988 Suicide & Crisis Lifeline (US)", "Call or text 988, or chat at 988lifeline.org - free, 24/7."),
+    ("Emergency", "If you are in immediate danger, call 911 or go to the nearest emergency department."),
+]
+
+FLAG_LABELS = {
+    "phq9_item9": "PHQ-9 item 9 (thoughts of death or self-harm) endorsed",
+    "cssrs_positive": "C-SSRS screener positive",
+    "qids_item12": "QIDS-SR16 item 12 (thoughts of death or suicide) endorsed",
+    "madrs_item10": "MADRS item 10 (suicidal thoughts) rated",
+    "pcl5_probable_ptsd": "PCL-5 at or above the provisional PTSD cut-off",
+    "audit_c_positive": "AUDIT-C positive screen",
+}
+
+
+def instrument_or_404(key: str):
+    from django.http import Http404
+
+    inst = INSTRUMENTS.get(key)
+    if inst is None:
+        raise Http404(f"Unknown instrument {key!r}.")
+    return inst
+
+
+def scoring_error_to_validation(exc: ScoringError) -> ValidationError:
+    field = f"item_{exc.item}" if exc.item else "answers"
+    return ValidationError({field: [str(exc)]})
+
+
+def _task_priority(instrument_key: str, severity: str, answers) -> str:
+    if instrument_key == "cssrs_screener":
+        return {"high": "high", "moderate": "moderate"}.get(severity, "low")
+    if instrument_key == "phq9" and answers and (answers[8] or 0) >= 2:
+        return "high"  # thoughts of death on more than half the days (clinic-defined priority)
+    return "moderate" if instrument_key != "madrs" else "high"
+
+
+@transaction.atomic
+def record_administration(
+    *,
+    patient,
+    instrument: str,
+    answers,
+    user,
+    request=None,
+    self_reported: bool = False,
+    session=None,
+    taken_at: dt.datetime | None = None,
+) -> Administration:
+    """Score ``answers`` with the core engine, save, escalate, audit. Raises ValidationError on bad answers.
+
+    The caller has already checked permissions (views through ``access``); ``request`` (or ``user``) is what
+    the audit rows are attributed to.
+    """
+    inst = INSTRUMENTS.get(instrument)
+    if inst is None:
+        raise ValidationError({"instrument": [f"Unknown instrument {instrument!r}."]})
+    if self_reported and inst.respondent == "clinician":
+        raise ValidationError(
+            {"instrument": [f"{inst.short_name} is clinician-rated; it cannot be self-reported."]}
+        )
+    if session is not None and session.patient_id != patient.pk:
+        raise ValidationError({"session": ["That session belongs to another patient."]})
+    now = timezone.now()
+    if taken_at is not None and taken_at > now + dt.timedelta(minutes=5):
+        raise ValidationError({"taken_at": ["The time taken cannot be in the future."]})
+    answers = list(answers)
+    try:
+        result = score(inst, answers, sex=getattr(patient, "sex", None))
+    except ScoringError as exc:
+        raise scoring_error_to_validation(exc) from None
+    admin = Administration.objects.create(
+        patient=patient,
+        instrument=inst.key,
+        answers=answers,
+        total=result.total,
+        severity=result.severity,
+        flags=list(result.flags),
+        prorated=result.prorated,
+        session=session,
+        administered_by=None if self_reported else user,
+        self_reported=self_reported,
+        taken_at=taken_at or now,
+    )
+    actor = request if request is not None else user
+    audit.record(
+        actor,
+        "create",
+        admin,
+        detail={
+            "instrument": inst.key,
+            "total": result.total,
+            "severity": result.severity,
+            "flags": list(result.flags),
+        },
+    )
+    escalate(admin, actor=actor)
+    return admin
+
+
+def escalate(admin: Administration, *, actor=None) -> UrgentTask | None:
+    """Open an urgent task for the primary prescriber if the administration carries suicide-risk flags."""
+    inst = admin.definition
+    flags = escalating_flags(inst, admin.flags, admin.answers)
+    if not flags:
+        return None
+    reason = "; ".join(FLAG_LABELS.get(f, f) for f in flags)
+    if inst.key == "cssrs_screener":
+        reason += f" (risk level: {admin.severity})"
+    elif inst.key == "phq9":
+        reason += f" (item 9 = {admin.answers[8]}, total {admin.total})"
+    task = UrgentTask.objects.create(
+        patient=admin.patient,
+        administration=admin,
+        assigned_to=admin.patient.primary_prescriber(),
+        priority=_task_priority(inst.key, admin.severity, admin.answers),
+        reason=reason[:300],
+        flags=flags,
+    )
+    audit.record(actor, "create", task, detail={"flags": flags, "assigned_to": task.assigned_to_id})
+    return task
+
+
+def open_tasks_for(user):
+    """Open urgent tasks this user should act on: their own; the director also sees unassigned ones.
+
+    Prescribers also see open tasks of patients on their care team whose primary prescriber is not set.
+    """
+    from django.db.models import Q
+
+    from ketamine_clinic import access
+
+    qs = UrgentTask.objects.filter(acknowledged_at__isnull=True, patient__in=access.visible_patients(user))
+    qs = qs.select_related("patient", "administration", "assigned_to").order_by("-created_at")
+    if user.role == "director":
+        return qs
+    if user.role == "prescriber":
+        return qs.filter(Q(assigned_to=user) | Q(assigned_to__isnull=True))
+    return qs.none()
+
+
+@transaction.atomic
+def acknowledge_task(task: UrgentTask, *, user, action: str, request=None) -> UrgentTask:
+    """Close a task with the documented action (required). Only the assignee or the director may."""
+    action = (action or "").strip()
+    if not task.is_open:
+        raise ValidationError({"action_taken": ["This task was already acknowledged."]})
+    if len(action) < 10:
+        raise ValidationError(
+            {
+                "action_taken": [
+                    "Describe the action taken (at least 10 characters), e.g. "
+                    "'Called patient, safety plan reviewed, seen today'."
+                ]
+            }
+        )
+    if task.assigned_to_id not in (None, user.pk) and user.role != "director":
+        raise PermissionDenied("This task is assigned to another prescriber.")
+    task.acknowledged_at = timezone.now()
+    task.acknowledged_by = user
+    task.action_taken = action
+    task.save(update_fields=["acknowledged_at", "acknowledged_by", "action_taken"])
+    audit.record(
+        request if request is not None else user,
+        "update",
+        task,
+        detail={"acknowledged": True, "action_taken": action},
+    )
+    return task
+
+
+# ---------------------------------------------------------------------------------------------- schedule
+def plan_schedule_config(patient) -> ScheduleConfig:
+    """The active plan's measurement schedule (issue 5 contract), else defaults; a broken config falls back."""
+    raw = {}
+    try:
+        from ketamine_clinic.plans.services import current_plan  # provided by the plans app (issue 5)
+
+        plan = current_plan(patient)
+        raw = getattr(plan, "measurement_schedule", None) or {}
+    except (ImportError, AttributeError):
+        raw = {}
+    try:
+        return ScheduleConfig.from_dict(raw)
+    except ValueError:
+        return ScheduleConfig()
+
+
+def patient_due(patient, now: dt.datetime | None = None, *, history=None, sessions=None):
+    """Due/overdue measures for one patient at ``now`` (core rules over the database)."""
+    from ketamine_clinic.sessions.models import DosingSession
+
+    now = now or timezone.now()
+    if history is None:
+        history = {}
+        for key, taken in Administration.objects.filter(patient=patient).values_list(
+            "instrument", "taken_at"
+        ):
+            history.setdefault(key, []).append(taken)
+    if sessions is None:
+        sessions = [
+            SessionTime(s.scheduled_for, None, s.pk)
+            for s in DosingSession.objects.filter(patient=patient).exclude(state__in=NOT_DOSED_STATES)
+        ]
+    return due_measures(
+        phase=patient.phase,
+        intake_at=patient.created_at,
+        sessions=sessions,
+        history=history,
+        now=now,
+        config=plan_schedule_config(patient),
+    )
+
+
+def series(patient, instrument: str):
+    """[(taken_at, total)] of scored administrations, oldest first."""
+    return list(
+        Administration.objects.filter(patient=patient, instrument=instrument, total__isnull=False)
+        .order_by("taken_at")
+        .values_list("taken_at", "total")
+    )
+
+
+def status_for(points, instrument: str):
+    """Core outcome status over [(datetime, total)]."""
+    if not points:
+        return None
+    t0 = points[0][0]
+    days = [(t - t0).total_seconds() / 86400.0 for t, _ in points]
+    return outcome_status(days, [v for _, v in points], remission_max=INSTRUMENTS[instrument].remission_max)
