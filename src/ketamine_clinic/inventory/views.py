@@ -1,0 +1,468 @@
+"""Controlled-substance pages (area "inventory": director, prescriber, nurse).
+
+Forms parse; ``services`` (and the pure core behind it) decide. A refused movement re-renders the form with
+the rule's message and saves nothing. Pages that show patients' names (the session lists, the log, the
+reconciliation) write a "list" audit row; exports write an "export" row.
+"""
+
+import csv
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from ketamine_clinic import audit
+from ketamine_clinic.access import staff_view
+from ketamine_clinic.core.inventory import format_mg
+
+from . import services
+from .forms import (
+    AsOfForm,
+    CountForm,
+    DateRangeForm,
+    DrawForm,
+    MovementForm,
+    ReceiveForm,
+    ResolveForm,
+    WasteForm,
+)
+from .models import Count, Discrepancy, LedgerEntry, Lot, StorageLocation
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _form_page(request, form, *, title, intro="", submit="Save"):
+    return render(
+        request, "inventory/form.html", {"form": form, "title": title, "intro": intro, "submit": submit}
+    )
+
+
+@staff_view("inventory")
+def home(request):
+    audit.record(request, "list", detail={"page": "inventory:home"})
+    held = services.held_rows()
+    return render(
+        request,
+        "inventory/home.html",
+        {
+            "rows": services.stock_rows(),
+            "held": [(lot, session, format_mg(mcg)) for lot, session, mcg in held],
+            "open_discrepancies": Discrepancy.objects.filter(resolved_at__isnull=True).count(),
+            "verification": services.verify_ledger(),
+            "recent": LedgerEntry.objects.select_related("lot__product", "recorded_by", "witness").order_by(
+                "-sequence"
+            )[:15],
+        },
+    )
+
+
+@staff_view("inventory", "write")
+def receive(request):
+    form = ReceiveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            entry = services.receive(
+                actor=request,
+                product=d["product"],
+                lot_number=d["lot_number"],
+                expires_on=d["expires_on"],
+                location=d["location"],
+                containers=d["containers"],
+                supplier=d["supplier"],
+                invoice=d["invoice"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Received {entry.quantity_display} of lot {entry.lot.lot_number} (entry #{entry.sequence}).",
+            )
+            return redirect("inventory:home")
+    return _form_page(
+        request,
+        form,
+        title="Receive stock",
+        submit="Record receipt",
+        intro="Record whole vials or devices received from a supplier against the invoice.",
+    )
+
+
+@staff_view("inventory", "write")
+def draw(request):
+    initial = {k: request.GET[k] for k in ("session", "lot", "location") if k in request.GET}
+    form = DrawForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        quantity = d["quantity_mg"] or d["lot"].product.unit_content_mcg
+        try:
+            entry = services.draw(
+                actor=request,
+                session=d["session"],
+                lot=d["lot"],
+                location=d["location"],
+                quantity_mcg=quantity,
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Drew {entry.quantity_display} of lot {entry.lot.lot_number} for the session (entry #{entry.sequence}).",
+            )
+            return redirect("inventory:home")
+    return _form_page(
+        request,
+        form,
+        title="Draw for a session",
+        submit="Record draw",
+        intro="Take drug out of the safe for one dosing session. Whatever is not given must be wasted with a witness or returned.",
+    )
+
+
+@staff_view("inventory", "write")
+def waste(request):
+    initial = {k: request.GET[k] for k in ("session", "lot", "location") if k in request.GET}
+    if "session" in request.GET and "lot" in request.GET:
+        try:
+            held = services.held_for_session(int(request.GET["lot"]), int(request.GET["session"]))
+            initial["quantity_mg"] = str(format_mg(held)).removesuffix(" mg")
+        except ValueError:
+            pass
+    form = WasteForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            entry = services.waste(
+                actor=request,
+                witness=d["witness"],
+                witness_password=d["witness_password"],
+                lot=d["lot"],
+                quantity_mcg=d["quantity_mg"],
+                reason=d["reason"],
+                session=d["session"],
+                location=d["location"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Wasted {entry.quantity_display}, witnessed by {entry.witness.display_name()} (entry #{entry.sequence}).",
+            )
+            return redirect("inventory:home")
+    return _form_page(
+        request,
+        form,
+        title="Waste with witness",
+        submit="Record witnessed waste",
+        intro="The witness watches the waste and types their own password now; both names are recorded.",
+    )
+
+
+@staff_view("inventory", "write")
+def movement(request):
+    form = MovementForm(
+        request.POST or None,
+        initial={k: request.GET[k] for k in ("kind", "lot", "corrects") if k in request.GET},
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            entry = services.record_movement(
+                actor=request,
+                kind=d["kind"],
+                lot=d["lot"],
+                quantity_mcg=d["quantity_mg"],
+                location=d["location"],
+                to_location=d["to_location"],
+                session=d["session"],
+                witness=d["witness"],
+                witness_password=d["witness_password"],
+                counterparty=d["counterparty"],
+                reference=d["reference"],
+                reason=d["reason"],
+                corrects=d["corrects"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Recorded {entry.get_kind_display()} of {entry.quantity_display} (entry #{entry.sequence}).",
+            )
+            return redirect("inventory:home")
+    return _form_page(
+        request,
+        form,
+        title="Other movement",
+        submit="Record",
+        intro="Return unused drug to the safe, transfer between safes, return to the supplier, destroy "
+        "stock (21 CFR 1317; two employees witness on-site destruction), or correct an entry recorded in "
+        "error (a correction reverses the whole entry; then record the right one).",
+    )
+
+
+@staff_view("inventory")
+def counts(request):
+    return render(
+        request,
+        "inventory/counts.html",
+        {
+            "counts": Count.objects.select_related("location", "counted_by", "witness").prefetch_related(
+                "lines__lot"
+            )[:50],
+            "locations": StorageLocation.objects.filter(active=True),
+        },
+    )
+
+
+@staff_view("inventory", "write")
+def count_new(request, location_id):
+    location = get_object_or_404(StorageLocation, pk=location_id)
+    expected = services.expected_in(location)
+    lots = list(
+        Lot.objects.select_related("product").filter(pk__in=expected).order_by("product__name", "lot_number")
+    )
+    form = CountForm(request.POST or None, lots=lots)
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = services.perform_count(
+                actor=request,
+                witness=form.cleaned_data["witness"],
+                witness_password=form.cleaned_data["witness_password"],
+                location=location,
+                counted=form.counted(),
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            found = Discrepancy.objects.filter(line__count=count).count()
+            if found:
+                messages.warning(request, f"Count saved: {found} discrepancy(ies) opened for investigation.")
+            else:
+                messages.success(request, "Count saved: it matches the ledger.")
+            return redirect("inventory:counts")
+    return _form_page(
+        request,
+        form,
+        title=f"Count {location.name}",
+        submit="Save count",
+        intro="Two staff count together. Enter what is physically there; the ledger figure is not shown "
+        "so that the count is independent.",
+    )
+
+
+@staff_view("inventory")
+def discrepancies(request):
+    items = Discrepancy.objects.select_related("line__lot__product", "line__count__location", "resolved_by")
+    return render(
+        request,
+        "inventory/discrepancies.html",
+        {
+            "open": [d for d in items if d.is_open],
+            "resolved": [d for d in items if not d.is_open][:50],
+        },
+    )
+
+
+@staff_view("inventory", "write")
+def resolve(request, pk):
+    discrepancy = get_object_or_404(
+        Discrepancy.objects.select_related("line__lot", "line__count__location"), pk=pk
+    )
+    form = ResolveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.resolve_discrepancy(
+                actor=request,
+                discrepancy=discrepancy,
+                note=form.cleaned_data["note"],
+                adjust=form.cleaned_data["adjust"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, f"Discrepancy {discrepancy.pk} resolved.")
+            return redirect("inventory:discrepancies")
+    line = discrepancy.line
+    return _form_page(
+        request,
+        form,
+        title=f"Resolve discrepancy {discrepancy.pk}",
+        submit="Resolve",
+        intro=f"{line.lot} in {line.count.location}: counted {format_mg(line.counted_mcg)}, ledger "
+        f"{format_mg(line.expected_mcg)} (difference {format_mg(line.difference_mcg)}). A significant "
+        "loss or theft must also be reported to DEA (Form 106, 21 CFR 1301.76(b)).",
+    )
+
+
+def _date_range(request, days=30):
+    today = timezone.localdate()
+    form = DateRangeForm(request.GET or {"start": today - dt.timedelta(days=days), "end": today})
+    if form.is_valid():
+        return form, form.cleaned_data["start"], form.cleaned_data["end"]
+    return form, None, None
+
+
+@staff_view("inventory")
+def reconciliation(request):
+    form, start, end = _date_range(request)
+    rows = services.reconciliation(start, end) if start else []
+    audit.record(
+        request, "list", detail={"page": "inventory:reconciliation", "start": str(start), "end": str(end)}
+    )
+    return render(
+        request,
+        "inventory/reconciliation.html",
+        {
+            "form": form,
+            "rows": rows,
+            "all_balanced": all(r.balanced and r.dose_matches is not False for r in rows),
+        },
+    )
+
+
+def _csv_response(request, filename, header, rows, detail):
+    audit.record(request, "export", detail=detail)
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+LOG_HEADER = [
+    "entry",
+    "occurred_at",
+    "kind",
+    "product",
+    "lot",
+    "quantity_mg",
+    "location",
+    "to_location",
+    "session",
+    "patient_mrn",
+    "patient",
+    "recorded_by",
+    "witness",
+    "counterparty",
+    "reference",
+    "reason",
+    "corrects",
+    "hash",
+]
+
+
+def _log_row(e):
+    patient = e.session.patient if e.session_id else None
+    return [
+        e.sequence,
+        timezone.localtime(e.occurred_at).isoformat(timespec="minutes"),
+        e.kind,
+        e.lot.product.name,
+        e.lot.lot_number,
+        str(format_mg(e.quantity_mcg)).removesuffix(" mg"),
+        e.location or "",
+        e.to_location or "",
+        e.session_id or "",
+        patient.mrn if patient else "",
+        f"{patient.last_name}, {patient.first_name}" if patient else "",
+        e.recorded_by.display_name(),
+        e.witness.display_name() if e.witness_id else "",
+        e.counterparty,
+        e.reference,
+        e.reason,
+        e.corrects or "",
+        e.hash,
+    ]
+
+
+@staff_view("inventory")
+def log(request):
+    form, start, end = _date_range(request)
+    kinds = request.GET.getlist("kind") or None
+    entries = list(services.administration_log(start, end, kinds=kinds)) if start else []
+    if request.GET.get("format") == "csv" and start:
+        return _csv_response(
+            request,
+            f"controlled-substance-log-{start}-{end}.csv",
+            LOG_HEADER,
+            [_log_row(e) for e in entries],
+            {"export": "inventory log", "start": str(start), "end": str(end), "rows": len(entries)},
+        )
+    audit.record(request, "list", detail={"page": "inventory:log", "start": str(start), "end": str(end)})
+    return render(
+        request, "inventory/log.html", {"form": form, "entries": entries, "query": request.GET.urlencode()}
+    )
+
+
+@staff_view("inventory")
+def inventory_report(request):
+    now = timezone.localtime()
+    form = AsOfForm(request.GET or {"as_of": now.strftime("%Y-%m-%dT%H:%M")})
+    rows = []
+    as_of = None
+    if form.is_valid():
+        as_of = form.cleaned_data["as_of"]
+        rows = services.stock_rows(as_of=as_of)
+    if request.GET.get("format") == "csv" and as_of:
+        return _csv_response(
+            request,
+            f"biennial-inventory-{as_of:%Y%m%d-%H%M}.csv",
+            [
+                "product",
+                "drug",
+                "schedule",
+                "form",
+                "content_per_container_mg",
+                "lot",
+                "expires_on",
+                "location",
+                "full_containers",
+                "opened_container_mg",
+                "total_mg",
+            ],
+            [
+                [
+                    r.lot.product.name,
+                    r.lot.product.drug,
+                    r.lot.product.dea_schedule,
+                    r.lot.product.form,
+                    str(format_mg(r.lot.product.unit_content_mcg)).removesuffix(" mg"),
+                    r.lot.lot_number,
+                    r.lot.expires_on.isoformat(),
+                    r.location.name,
+                    r.full_containers,
+                    str(format_mg(r.partial_mcg)).removesuffix(" mg"),
+                    str(format_mg(r.balance_mcg)).removesuffix(" mg"),
+                ]
+                for r in rows
+            ],
+            {"export": "inventory report", "as_of": as_of.isoformat()},
+        )
+    return render(
+        request,
+        "inventory/report.html",
+        {
+            "form": form,
+            "rows": rows,
+            "as_of": as_of,
+            "csv_url": reverse("inventory:report") + "?" + request.GET.urlencode() + "&format=csv"
+            if request.GET
+            else "",
+        },
+    )

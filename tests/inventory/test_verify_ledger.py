@@ -1,0 +1,73 @@
+"""The verify command finds a ledger row altered directly in the database (bypassing the application)."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+
+def _tamper(sql, params):
+    """Alter a row as someone with database-owner rights would: drop the append-only trigger, then UPDATE."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "ALTER TABLE inventory_ledgerentry DISABLE TRIGGER inventory_ledgerentry_no_change"
+            )
+        else:
+            cursor.execute("DROP TRIGGER IF EXISTS inventory_ledgerentry_no_change")
+        cursor.execute(sql, params)
+
+
+def test_trigger_refuses_a_plain_update(stocked):
+    from django.db import DatabaseError, transaction
+
+    from ketamine_clinic.inventory.models import LedgerEntry
+
+    entry = LedgerEntry.objects.get()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE inventory_ledgerentry SET quantity_mcg = 1 WHERE id = %s", [entry.pk])
+
+
+def test_intact_ledger_verifies(stocked, staff, make_patient, make_session, capsys):
+    from ketamine_clinic.cli import main
+    from ketamine_clinic.inventory import services
+
+    services.record_administration(
+        session=make_session(make_patient()), lot_id=stocked.pk, dose_mg="35", user=staff["nurse"]
+    )
+    assert main(["verify-ledger"]) == 0
+    assert "3 entries" in capsys.readouterr().out
+
+
+def test_altered_quantity_is_detected_and_named(stocked, staff, make_patient, make_session, capsys):
+    from ketamine_clinic.cli import main
+    from ketamine_clinic.inventory import services
+    from ketamine_clinic.inventory.models import LedgerEntry
+
+    session = make_session(make_patient())
+    services.record_administration(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
+    administered = LedgerEntry.objects.get(kind="administered")
+    _tamper("UPDATE inventory_ledgerentry SET quantity_mcg = %s WHERE id = %s", [25_000, administered.pk])
+    assert main(["verify-ledger"]) == 1
+    err = capsys.readouterr().err
+    assert f"entry {administered.sequence}" in err and "altered" in err
+    with pytest.raises(SystemExit) as exc:
+        call_command("verify_ledger")
+    assert exc.value.code == 1
+
+
+def test_deleted_row_is_detected(stocked, staff, make_patient, make_session):
+    from ketamine_clinic.inventory import services
+    from ketamine_clinic.inventory.models import LedgerEntry
+
+    services.record_administration(
+        session=make_session(make_patient()), lot_id=stocked.pk, dose_mg="35", user=staff["nurse"]
+    )
+    drawn = LedgerEntry.objects.get(kind="drawn")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "ALTER TABLE inventory_ledgerentry DISABLE TRIGGER inventory_ledgerentry_no_change"
+            )
+        cursor.execute("DELETE FROM inventory_ledgerentry WHERE id = %s", [drawn.pk])
+    result = services.verify_ledger()
+    assert not result.ok and result.broken.sequence == drawn.sequence + 1
