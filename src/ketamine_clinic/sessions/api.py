@@ -1,3 +1,179 @@
-from ninja import Router
+"""Sessions API: today's sessions, one session with its readings, posting readings and state changes.
+
+Errors: 404 (session/patient not visible), 403 (role), 409 (stale version: someone else changed the session),
+422 (validation: implausible vitals, illegal transition, unmet gate without override).
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Field, Router, Schema
+
+from ketamine_clinic import access, audit
+
+from . import services
+from .models import DosingSession
 
 router = Router(tags=["sessions"])
+
+
+class ReadingOut(Schema):
+    id: int
+    taken_at: dt.datetime
+    is_baseline: bool
+    sbp: int | None
+    dbp: int | None
+    hr: int | None
+    spo2: int | None
+    rr: int | None
+    alerts: list[str]
+    idempotency_key: str
+
+
+class SessionOut(Schema):
+    id: int
+    patient_id: int
+    route: str
+    state: str
+    version: int
+    scheduled_for: dt.datetime
+    chair: str | None = None
+    dose_mg: Decimal | None = None
+    pump_rate_ml_per_h: Decimal | None = None
+    dosing_started_at: dt.datetime | None = None
+    dosing_ended_at: dt.datetime | None = None
+    next_vitals_due: dt.datetime | None = None
+    active_alerts: int = 0
+
+
+class SessionDetailOut(SessionOut):
+    readings: list[ReadingOut]
+
+
+class ReadingIn(Schema):
+    idempotency_key: str = Field(..., min_length=1, max_length=64)
+    sbp: int | None = None
+    dbp: int | None = None
+    hr: int | None = None
+    spo2: int | None = None
+    rr: int | None = None
+    is_baseline: bool = False
+    taken_at: dt.datetime | None = None
+
+
+class TransitionIn(Schema):
+    target: str
+    version: int
+    reason: str = ""
+    override_reason: str = ""
+
+
+class DoseIn(Schema):
+    dose_mg: Decimal
+    version: int
+    lot_id: int | None = None
+    override_reason: str = ""
+
+
+class Conflict(Schema):
+    detail: str
+
+
+def _out(session: DosingSession) -> dict:
+    return {
+        "id": session.pk,
+        "patient_id": session.patient_id,
+        "route": session.route,
+        "state": session.state,
+        "version": session.version,
+        "scheduled_for": session.scheduled_for,
+        "chair": session.chair.name if session.chair else None,
+        "dose_mg": session.dose_mg,
+        "pump_rate_ml_per_h": session.pump_rate_ml_per_h,
+        "dosing_started_at": session.dosing_started_at,
+        "dosing_ended_at": session.dosing_ended_at,
+        "next_vitals_due": services.next_due(session),
+        "active_alerts": len(services.active_alerts(session)),
+    }
+
+
+def _session(request, session_id: int, action: str) -> DosingSession:
+    session = get_object_or_404(DosingSession.objects.select_related("chair"), pk=session_id)
+    access.open_patient(request, session.patient_id, "clinical", action)
+    if action == "write" and request.user.is_patient:
+        access.require(request.user, "registry", "write")  # patients never write the flowsheet: 403
+    return session
+
+
+@router.get("/today", response=list[SessionOut])
+def today(request):
+    """Sessions scheduled today for the patients visible to the caller."""
+    now = timezone.now()
+    start = timezone.make_aware(dt.datetime.combine(timezone.localdate(now), dt.time.min))
+    qs = DosingSession.objects.filter(
+        scheduled_for__gte=start,
+        scheduled_for__lt=start + dt.timedelta(days=1),
+        patient__in=access.visible_patients(request.user),
+    ).select_related("chair")
+    access.require(request.user, "clinical", "read")
+    sessions = list(qs)
+    audit.record(request, "list", detail={"api": "sessions/today", "shown": [s.pk for s in sessions]})
+    return [_out(s) for s in sessions]
+
+
+@router.get("/{session_id}", response=SessionDetailOut)
+def detail(request, session_id: int):
+    session = _session(request, session_id, "read")
+    return {**_out(session), "readings": services.readings(session)}
+
+
+@router.post("/{session_id}/readings", response={200: ReadingOut, 201: ReadingOut})
+def post_reading(request, session_id: int, payload: ReadingIn):
+    """Save one reading. Re-posting the same ``idempotency_key`` returns the saved reading (200), never a copy."""
+    session = _session(request, session_id, "write")
+    values = payload.dict(include={"sbp", "dbp", "hr", "spo2", "rr"})
+    reading, created = services.record_reading(
+        session,
+        user=request.user,
+        idempotency_key=payload.idempotency_key,
+        values=values,
+        taken_at=payload.taken_at,
+        is_baseline=payload.is_baseline,
+    )
+    return (201 if created else 200), reading
+
+
+@router.post("/{session_id}/transitions", response={200: SessionOut, 409: Conflict})
+def post_transition(request, session_id: int, payload: TransitionIn):
+    session = _session(request, session_id, "write")
+    try:
+        moved = services.transition(
+            session,
+            payload.target,
+            user=request.user,
+            version=payload.version,
+            reason=payload.reason,
+            override_reason=payload.override_reason,
+        )
+    except services.StaleSession as err:
+        return 409, {"detail": str(err)}
+    return 200, _out(moved)
+
+
+@router.post("/{session_id}/dose", response={200: SessionOut, 409: Conflict})
+def post_dose(request, session_id: int, payload: DoseIn):
+    session = _session(request, session_id, "write")
+    try:
+        done = services.record_dose(
+            session,
+            dose_mg=payload.dose_mg,
+            user=request.user,
+            lot_id=payload.lot_id,
+            override_reason=payload.override_reason,
+            expected_version=payload.version,
+        )
+    except services.StaleSession as err:
+        return 409, {"detail": str(err)}
+    return 200, _out(done)

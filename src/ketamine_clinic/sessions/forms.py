@@ -1,0 +1,206 @@
+"""Forms of the flowsheet. Every form validates on the server; errors re-render beside the field."""
+
+import uuid
+from decimal import Decimal
+
+from django import forms
+
+from ketamine_clinic.core.administration.states import STATE_LABELS, SessionState
+from ketamine_clinic.core.administration.vitals import PLAUSIBLE_RANGES
+from ketamine_clinic.plans.models import Route
+from ketamine_clinic.scheduling.models import Chair
+
+from .models import DischargeChecklist, DissociationScore, Intervention, Observation, SideEffect
+
+YES_NO = [("", "Not recorded"), ("yes", "Yes"), ("no", "No")]
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def _tristate(value):
+    return {"yes": True, "no": False}.get(value)
+
+
+def _as_choice(value):
+    return "" if value is None else ("yes" if value else "no")
+
+
+class KeyedForm(forms.Form):
+    """A flowsheet entry form: the hidden key makes a retried submission land on the same row."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", new_key())
+        super().__init__(*args, **kwargs)
+
+
+def _vital(name, label):
+    low, high = PLAUSIBLE_RANGES[name]
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=low,
+        max_value=high,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": low, "max": high}),
+    )
+
+
+class VitalsForm(KeyedForm):
+    sbp = _vital("sbp", "Systolic BP (mmHg)")
+    dbp = _vital("dbp", "Diastolic BP (mmHg)")
+    hr = _vital("hr", "Heart rate (/min)")
+    spo2 = _vital("spo2", "SpO2 (%)")
+    rr = _vital("rr", "Resp. rate (/min)")
+    is_baseline = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class PreDoseForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    weight_kg = forms.DecimalField(
+        label="Weight today (kg)",
+        required=False,
+        min_value=Decimal("25"),
+        max_value=Decimal("350"),
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
+    )
+    fasting_confirmed = forms.ChoiceField(
+        label="Fasting (no food 2 h, no liquids 30 min)", choices=YES_NO, required=False
+    )
+    escort_confirmed = forms.ChoiceField(label="Escort / ride home confirmed", choices=YES_NO, required=False)
+    escort_name = forms.CharField(label="Escort name", required=False, max_length=120)
+    pregnancy_test = forms.ChoiceField(
+        label="Pregnancy test",
+        required=False,
+        choices=[
+            ("", "Not done / not applicable"),
+            ("negative", "Negative"),
+            ("positive", "Positive"),
+            ("declined", "Declined"),
+        ],
+    )
+    measures_attested = forms.MultipleChoiceField(
+        label="Pre-dose measures done (if not entered in Outcomes)",
+        required=False,
+        choices=[("phq9", "PHQ-9"), ("cssrs", "C-SSRS screener")],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    consent_attested = forms.ChoiceField(
+        label="Consent current (if not shown by Assessment)", choices=YES_NO, required=False
+    )
+    eligibility_attested = forms.ChoiceField(
+        label="Eligibility current (if not shown by Assessment)", choices=YES_NO, required=False
+    )
+
+    @classmethod
+    def for_session(cls, session, data=None):
+        initial = {
+            "version": session.version,
+            "weight_kg": session.weight_kg,
+            "fasting_confirmed": _as_choice(session.fasting_confirmed),
+            "escort_confirmed": _as_choice(session.escort_confirmed),
+            "escort_name": session.escort_name,
+            "pregnancy_test": session.pregnancy_test,
+            "measures_attested": session.measures_attested,
+            "consent_attested": _as_choice(session.consent_attested),
+            "eligibility_attested": _as_choice(session.eligibility_attested),
+        }
+        return cls(data, initial=initial)
+
+    def session_values(self):
+        d = self.cleaned_data
+        return {
+            "weight_kg": d["weight_kg"],
+            "fasting_confirmed": _tristate(d["fasting_confirmed"]),
+            "escort_confirmed": _tristate(d["escort_confirmed"]),
+            "escort_name": d["escort_name"],
+            "pregnancy_test": d["pregnancy_test"],
+            "measures_attested": list(d["measures_attested"]),
+            "consent_attested": _tristate(d["consent_attested"]),
+            "eligibility_attested": _tristate(d["eligibility_attested"]),
+        }
+
+
+class DoseForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    dose_mg = forms.DecimalField(
+        label="Dose (mg)", min_value=Decimal("0.01"), max_value=Decimal("1000"), decimal_places=2
+    )
+    lot_id = forms.IntegerField(label="Drug lot (controlled-substance stock)", required=False, min_value=1)
+    override_reason = forms.CharField(
+        label="Override reason (prescriber, only if outside the plan's limits)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class TransitionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    target = forms.ChoiceField(choices=[(s.value, STATE_LABELS[s]) for s in SessionState])
+    reason = forms.CharField(required=False, max_length=500)
+    override_reason = forms.CharField(required=False, max_length=500)
+
+
+class SideEffectForm(KeyedForm):
+    kind = forms.ChoiceField(label="Side effect", choices=SideEffect.Kind.choices)
+    severity = forms.ChoiceField(choices=SideEffect.Severity.choices)
+    note = forms.CharField(required=False, max_length=300)
+
+
+class InterventionForm(KeyedForm):
+    kind = forms.ChoiceField(label="Intervention", choices=Intervention.Kind.choices)
+    medication = forms.CharField(required=False, max_length=120, help_text="e.g. ondansetron")
+    dose_text = forms.CharField(label="Dose", required=False, max_length=60, help_text="e.g. 4 mg IV")
+    new_rate_ml_per_h = forms.DecimalField(
+        label="New pump rate (mL/h)",
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal("999"),
+        decimal_places=1,
+    )
+    note = forms.CharField(required=False, max_length=300)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") in ("antiemetic", "antihypertensive") and not data.get("medication"):
+            self.add_error("medication", "Name the medication given.")
+        if data.get("kind") == "rate_reduced" and data.get("new_rate_ml_per_h") is None:
+            self.add_error("new_rate_ml_per_h", "Enter the new pump rate.")
+        return data
+
+
+class ObservationForm(KeyedForm):
+    text = forms.CharField(label="Observation", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class DissociationForm(KeyedForm):
+    # CADSS total: 23 items 0-4 -> 0-92 (Bremner et al., J Trauma Stress 1998;11:125).
+    total = forms.IntegerField(label="CADSS total (0-92)", min_value=0, max_value=92)
+
+
+class DischargeChecklistForm(forms.ModelForm):
+    class Meta:
+        model = DischargeChecklist
+        fields = ["alert_and_oriented", "steady_gait", "nausea_controlled", "escort_present", "escort_name"]
+
+
+class NoteAmendForm(forms.Form):
+    body = forms.CharField(label="Amendment", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    reason = forms.CharField(label="Reason", max_length=300)
+
+
+class NewSessionForm(forms.Form):
+    route = forms.ChoiceField(choices=Route.choices)
+    scheduled_for = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    chair = forms.ModelChoiceField(queryset=Chair.objects.filter(active=True), required=False)
+
+
+ENTRY_FORMS = {
+    "side_effect": (SideEffectForm, SideEffect, "onset_at"),
+    "intervention": (InterventionForm, Intervention, "given_at"),
+    "observation": (ObservationForm, Observation, "at"),
+    "dissociation": (DissociationForm, DissociationScore, "taken_at"),
+}

@@ -1,0 +1,695 @@
+"""What happens to a dosing session, in one place for pages, API, CLI and seeding.
+
+Rules that protect the record:
+- State changes and edits of the session row carry the ``version`` they were based on; a stale version is
+  refused with :class:`StaleSession` (HTTP 409) so two staff never silently overwrite each other. The row is
+  locked (``select_for_update``) while the check and the write happen.
+- Flowsheet entries (vitals, side effects, interventions, observations, dissociation scores) are appended with
+  a client-generated idempotency key, unique per session: a retried submission returns the row already saved.
+- Clinical limits (pre-dose gate, plan dose limits, discharge criteria) stop the action; only a prescriber may
+  override, with a written reason, and the override is audited as "override".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ketamine_clinic import access, audit
+from ketamine_clinic.core.administration import discharge as core_discharge
+from ketamine_clinic.core.administration import predose as core_predose
+from ketamine_clinic.core.administration.states import IllegalTransition, SessionState, plan_transition
+from ketamine_clinic.core.administration.vitals import (
+    VITALS_SCHEDULES,
+    ImplausibleVitals,
+    VitalSigns,
+    next_vitals_due,
+    validate_vitals,
+    vitals_alerts,
+)
+from ketamine_clinic.core.pharmacology.dosing import DoseCalculationError, DosePlan, plan_dose
+from ketamine_clinic.core.protocols.dose_rule import DoseRule
+
+from .models import (
+    DischargeChecklist,
+    DosingSession,
+    SessionEvent,
+    SessionNote,
+    SessionNoteAmendment,
+    VitalsReading,
+)
+
+VITAL_FIELDS = ("sbp", "dbp", "hr", "spo2", "rr")
+
+
+class StaleSession(Exception):
+    """The session changed since the user loaded it; the message says so and what to do."""
+
+    def __init__(self, session_id: int, expected: int, actual: int):
+        self.expected, self.actual = expected, actual
+        super().__init__(
+            f"This session was changed by someone else (you had version {expected}, it is now {actual}). "
+            "Reload the page to see the latest record, then try again."
+        )
+
+
+def _now(now=None):
+    return now or timezone.now()
+
+
+def _locked(session: DosingSession, version: int | None) -> DosingSession:
+    """Re-read the session row under a lock and check the caller's version (None skips the check)."""
+    fresh = DosingSession.objects.select_for_update().get(pk=session.pk)
+    if version is not None and int(version) != fresh.version:
+        raise StaleSession(session.pk, int(version), fresh.version)
+    return fresh
+
+
+def _bump(fresh: DosingSession, fields: list[str]) -> DosingSession:
+    fresh.version = fresh.version + 1
+    fresh.save(update_fields=sorted(set(fields) | {"version"}))
+    return fresh
+
+
+def _require_prescriber(user, patient, what: str):
+    if not access.can(user, "prescribing", "write", patient):
+        raise PermissionDenied(f"Only a prescriber may {what}.")
+
+
+# --------------------------------------------------------------------------------------------------- dose rule
+
+
+def dose_rule_for(session: DosingSession) -> DoseRule | None:
+    """The order for this session: the stored snapshot, else the current plan's ``dose_rule()`` (snapshotted)."""
+    if session.dose_rule:
+        return DoseRule(**session.dose_rule)
+    plan = None
+    try:
+        from ketamine_clinic.plans.services import current_plan
+
+        plan = current_plan(session.patient)
+    except ImportError:
+        plan = None
+    plan = plan or session.plan
+    rule_fn = getattr(plan, "dose_rule", None)
+    if plan is None or not callable(rule_fn):
+        return None
+    rule = rule_fn()
+    if rule is None:
+        return None
+    session.dose_rule = dataclasses.asdict(rule)
+    if session.plan_id is None:
+        session.plan = plan
+    DosingSession.objects.filter(pk=session.pk).update(dose_rule=session.dose_rule, plan=plan)
+    return rule
+
+
+def dose_plan_for(session: DosingSession, dose_mg_override: float | None = None) -> DosePlan:
+    rule = dose_rule_for(session)
+    if rule is None:
+        raise ValidationError(
+            {"dose_mg": ["No active plan with a dose rule: the prescriber must write the order."]}
+        )
+    weight = float(session.weight_kg) if session.weight_kg is not None else None
+    try:
+        return plan_dose(rule, weight_kg=weight, route=session.route, dose_mg_override=dose_mg_override)
+    except DoseCalculationError as err:
+        raise ValidationError({"dose_mg": [str(err)]}) from err
+
+
+# --------------------------------------------------------------------------------------------------- readings
+
+
+def readings(session: DosingSession):
+    return list(session.vitalsreadings.order_by("taken_at", "id"))
+
+
+def vitals_of(reading: VitalsReading | None) -> VitalSigns | None:
+    if reading is None:
+        return None
+    return VitalSigns(**{f: getattr(reading, f) for f in VITAL_FIELDS})
+
+
+def baseline_reading(session: DosingSession) -> VitalsReading | None:
+    return session.vitalsreadings.filter(is_baseline=True).order_by("-taken_at", "-id").first()
+
+
+def _entry(model, session, *, user, idempotency_key: str, **fields):
+    """Append one flowsheet row idempotently; returns (row, created)."""
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 64:
+        raise ValidationError({"idempotency_key": ["A submission key (1-64 characters) is required."]})
+    if session.is_closed:
+        raise ValidationError(
+            {"__all__": [f"The session is {session.state_label.lower()}; it takes no new entries."]}
+        )
+    existing = model.objects.filter(session=session, idempotency_key=key).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            row = model.objects.create(session=session, entered_by=user, idempotency_key=key, **fields)
+    except IntegrityError:
+        # Another request with the same key won the race; return its row.
+        return model.objects.get(session=session, idempotency_key=key), False
+    audit.record(user, "create", row, patient=session.patient, detail={"session": session.pk})
+    return row, True
+
+
+def record_reading(
+    session: DosingSession,
+    *,
+    user,
+    idempotency_key: str,
+    values: dict,
+    taken_at: dt.datetime | None = None,
+    is_baseline: bool = False,
+    now=None,
+):
+    """Save one set of vitals at once (idempotent); alerts are computed and stored with it."""
+    taken_at = taken_at or _now(now)
+    vitals = VitalSigns(
+        **{k: (float(values[k]) if values.get(k) not in (None, "") else None) for k in VITAL_FIELDS}
+    )
+    try:
+        validate_vitals(vitals)
+    except ImplausibleVitals as err:
+        raise ValidationError(err.errors) from err
+    alerts = [a.message for a in vitals_alerts(vitals)]
+    ints = {k: (int(round(v)) if v is not None else None) for k, v in dataclasses.asdict(vitals).items()}
+    return _entry(
+        VitalsReading,
+        session,
+        user=user,
+        idempotency_key=idempotency_key,
+        taken_at=taken_at,
+        is_baseline=is_baseline,
+        alerts=alerts,
+        **ints,
+    )
+
+
+def add_entry(model, session, *, user, idempotency_key: str, **fields):
+    """Append a side effect, intervention, observation or dissociation score (idempotent)."""
+    return _entry(model, session, user=user, idempotency_key=idempotency_key, **fields)
+
+
+def acknowledge_alert(reading: VitalsReading, *, user, now=None):
+    if reading.alerts and reading.alert_acknowledged_at is None:
+        reading.alert_acknowledged_by = user
+        reading.alert_acknowledged_at = _now(now)
+        reading.save(update_fields=["alert_acknowledged_by", "alert_acknowledged_at"])
+        audit.record(user, "update", reading, detail={"acknowledged": reading.alerts})
+    return reading
+
+
+def active_alerts(session: DosingSession):
+    return [r for r in session.vitalsreadings.all() if r.alerts and r.alert_acknowledged_at is None]
+
+
+def next_due(session: DosingSession):
+    schedule = VITALS_SCHEDULES.get(session.route)
+    if schedule is None or session.is_closed:
+        return None
+    times = [r.taken_at for r in session.vitalsreadings.all()]
+    return next_vitals_due(
+        schedule,
+        dosing_started_at=session.dosing_started_at,
+        dosing_ended_at=session.dosing_ended_at,
+        reading_times=times,
+    )
+
+
+# --------------------------------------------------------------------------------------------------- gates
+
+
+def _measures_done(session: DosingSession, today: dt.date) -> tuple[set[str], bool]:
+    """Instrument keys done for this session (or today), and whether any flags suicide risk."""
+    done = {str(m).lower() for m in (session.measures_attested or [])}
+    risk = False
+    try:
+        from ketamine_clinic.outcomes.models import Administration
+    except ImportError:
+        return done, risk
+    rows = Administration.objects.filter(patient=session.patient).filter(
+        models_q_session_or_day(session, today)
+    )
+    for row in rows:
+        key = "".join(ch for ch in str(row.instrument).lower() if ch.isalnum())
+        if key.startswith("phq9"):
+            done.add("phq9")
+        if key.startswith("cssrs"):
+            done.add("cssrs")
+        flags = row.flags or []
+        if any("suicid" in str(f).lower() or "risk" in str(f).lower() for f in flags):
+            risk = True
+    return done, risk
+
+
+def models_q_session_or_day(session, today):
+    from django.db.models import Q
+
+    return Q(session=session) | Q(taken_at__date=today)
+
+
+def _service_answer(module: str, name: str, *args):
+    try:
+        mod = __import__(f"ketamine_clinic.{module}.services", fromlist=[name])
+        fn = getattr(mod, name)
+    except (ImportError, AttributeError):
+        return None
+    return bool(fn(*args))
+
+
+def pre_dose_checks(session: DosingSession, now=None) -> core_predose.PreDoseChecks:
+    now = _now(now)
+    today = timezone.localdate(now) if timezone.is_aware(now) else now.date()
+    rule = dose_rule_for(session)
+    patient = session.patient
+    done, risk = _measures_done(session, today)
+    consent = _service_answer("assessment", "consent_is_current", patient, session.route)
+    eligibility = _service_answer("assessment", "eligibility_is_current", patient)
+    measured_on = None
+    if session.weight_kg is not None and session.pre_dose_checked_at is not None:
+        checked = session.pre_dose_checked_at
+        measured_on = timezone.localdate(checked) if timezone.is_aware(checked) else checked.date()
+    return core_predose.PreDoseChecks(
+        session_date=today,
+        weight_based_dose=(rule is None or rule.kind == "mg_per_kg"),
+        weight_kg=float(session.weight_kg) if session.weight_kg is not None else None,
+        weight_measured_on=measured_on,
+        baseline=vitals_of(baseline_reading(session)),
+        fasting_confirmed=session.fasting_confirmed,
+        escort_confirmed=session.escort_confirmed,
+        pregnancy_test_applicable=core_predose.pregnancy_test_applicable(patient.sex, patient.age or 0),
+        pregnancy_test=session.pregnancy_test or None,
+        measures_done=frozenset(done),
+        suicide_risk_flagged=risk,
+        consent_current=consent if consent is not None else session.consent_attested,
+        eligibility_current=eligibility if eligibility is not None else session.eligibility_attested,
+    )
+
+
+def pre_dose_result(session: DosingSession, now=None) -> core_predose.PreDoseResult:
+    return core_predose.evaluate_pre_dose(pre_dose_checks(session, now))
+
+
+def discharge_result(session: DosingSession, now=None) -> core_discharge.DischargeResult:
+    now = _now(now)
+    checklist = DischargeChecklist.objects.filter(session=session).first()
+    latest = session.vitalsreadings.filter(is_baseline=False).order_by("-taken_at", "-id").first()
+    return core_discharge.evaluate_discharge(
+        core_discharge.DischargeInputs(
+            route=session.route,
+            now=now,
+            dosing_ended_at=session.dosing_ended_at,
+            baseline=vitals_of(baseline_reading(session)),
+            latest=vitals_of(latest),
+            latest_at=latest.taken_at if latest else None,
+            alert_and_oriented=bool(checklist and checklist.alert_and_oriented),
+            steady_gait=bool(checklist and checklist.steady_gait),
+            escort_present=bool(checklist and checklist.escort_present),
+            nausea_controlled=bool(checklist and checklist.nausea_controlled),
+        )
+    )
+
+
+# --------------------------------------------------------------------------------------------------- transitions
+
+
+def transition(
+    session: DosingSession,
+    target: str,
+    *,
+    user,
+    version: int | None,
+    reason: str = "",
+    override_reason: str = "",
+    now=None,
+) -> DosingSession:
+    """Move the session to ``target`` if the state machine, the gates and the version allow it."""
+    now = _now(now)
+    with transaction.atomic():
+        fresh = _locked(session, version)
+        target_state = target
+        pre = dis = None
+        try:
+            target_state = SessionState(target)
+        except ValueError:
+            pass
+        if target_state == SessionState.DOSING:
+            if fresh.dose_mg is None:
+                raise ValidationError({"__all__": ["Confirm the dose before starting dosing."]})
+            pre = pre_dose_result(fresh, now).gate()
+        if target_state == SessionState.DISCHARGED:
+            dis = discharge_result(fresh, now).gate()
+        try:
+            move = plan_transition(
+                fresh.state,
+                target,
+                reason=reason,
+                pre_dose=pre,
+                discharge=dis,
+                override_reason=override_reason,
+            )
+        except IllegalTransition as err:
+            raise ValidationError({"__all__": [str(err)]}) from err
+        if move.overridden:
+            _require_prescriber(user, fresh.patient, "override a clinical gate")
+        fields = ["state", "state_changed_at"]
+        fresh.state = move.target.value
+        fresh.state_changed_at = now
+        if move.target is SessionState.CHECKED_IN:
+            fresh.checked_in_at = now
+            fields.append("checked_in_at")
+            if fresh.nurse_id is None and user.role == "nurse":
+                fresh.nurse = user
+                fields.append("nurse")
+        elif move.target is SessionState.DOSING:
+            fresh.dosing_started_at = now
+            fields.append("dosing_started_at")
+        elif move.target is SessionState.MONITORING and fresh.dosing_ended_at is None:
+            fresh.dosing_ended_at = now
+            fields.append("dosing_ended_at")
+        elif move.target is SessionState.DISCHARGED:
+            fresh.discharged_at = now
+            fields.append("discharged_at")
+        elif move.target in (SessionState.ABORTED, SessionState.STOPPED_EARLY):
+            fresh.end_reason = move.reason
+            fields.append("end_reason")
+            if (
+                move.target is SessionState.STOPPED_EARLY
+                and fresh.dosing_started_at
+                and not fresh.dosing_ended_at
+            ):
+                fresh.dosing_ended_at = now
+                fields.append("dosing_ended_at")
+        _bump(fresh, fields)
+        event = SessionEvent.objects.create(
+            session=fresh,
+            from_state=move.source.value,
+            to_state=move.target.value,
+            at=now,
+            by=user,
+            reason=move.reason,
+            override_reason=move.override_reason,
+            overridden_items=list(move.gate_blocking),
+        )
+        _sync_appointment(fresh, move.target)
+        detail = {"from": move.source.value, "to": move.target.value, "reason": move.reason}
+        if move.overridden:
+            detail.update(override_reason=move.override_reason, overridden=list(move.gate_blocking))
+        audit.record(user, "override" if move.overridden else "update", fresh, detail=detail)
+        audit.record(user, "create", event, patient=fresh.patient)
+    session.__dict__.update({k: v for k, v in fresh.__dict__.items() if not k.startswith("_")})
+    return fresh
+
+
+def _sync_appointment(session: DosingSession, target: SessionState):
+    appt = session.appointment
+    if appt is None:
+        return
+    status = {SessionState.CHECKED_IN: "checked_in", SessionState.DISCHARGED: "completed"}.get(target)
+    if status and appt.status != status:
+        appt.status = status
+        appt.save(update_fields=["status"])
+
+
+# --------------------------------------------------------------------------------------------------- pre-dose & dose
+
+
+PRE_DOSE_FIELDS = (
+    "weight_kg",
+    "fasting_confirmed",
+    "escort_confirmed",
+    "escort_name",
+    "pregnancy_test",
+    "consent_attested",
+    "eligibility_attested",
+    "measures_attested",
+)
+
+
+def save_pre_dose(
+    session: DosingSession, data: dict, *, user, version: int | None, now=None
+) -> DosingSession:
+    """Store the pre-dose checks (not the baseline vitals, which are a reading). Weight also updates the chart."""
+    now = _now(now)
+    with transaction.atomic():
+        fresh = _locked(session, version)
+        if fresh.state not in (SessionState.CHECKED_IN, SessionState.PRE_DOSE_CHECKS):
+            raise ValidationError(
+                {"__all__": ["Pre-dose checks are recorded after check-in and before dosing."]}
+            )
+        changed = [f for f in PRE_DOSE_FIELDS if f in data and getattr(fresh, f) != data[f]]
+        for f in changed:
+            setattr(fresh, f, data[f])
+        fresh.pre_dose_checked_by = user
+        fresh.pre_dose_checked_at = now
+        _bump(fresh, changed + ["pre_dose_checked_by", "pre_dose_checked_at"])
+        if "weight_kg" in changed and fresh.weight_kg is not None:
+            patient = fresh.patient
+            patient.weight_kg = fresh.weight_kg
+            patient.weight_measured_on = timezone.localdate(now) if timezone.is_aware(now) else now.date()
+            patient.save(update_fields=["weight_kg", "weight_measured_on"])
+            audit.record(user, "update", patient, detail={"fields": ["weight_kg"], "from_session": fresh.pk})
+        audit.record(user, "update", fresh, detail={"pre_dose": changed})
+    session.__dict__.update({k: v for k, v in fresh.__dict__.items() if not k.startswith("_")})
+    return fresh
+
+
+def record_dose(session, *, dose_mg, user, lot_id=None, override_reason="", expected_version=None, now=None):
+    """Confirm the dose for this session (the cross-app contract in common.md).
+
+    The dose is checked against the plan's limits for today's weight; outside them it is refused unless a
+    prescriber gives ``override_reason`` (audited as "override"). With ``lot_id`` the controlled-substance
+    ledger entry is written in the SAME transaction, so a stock error rolls back the dose too.
+    """
+    now = _now(now)
+    override_reason = (override_reason or "").strip()
+    try:
+        dose = float(dose_mg)
+    except (TypeError, ValueError):
+        raise ValidationError({"dose_mg": ["Enter the dose in mg as a number."]}) from None
+    if not dose > 0:
+        raise ValidationError({"dose_mg": ["The dose must be a positive number of mg."]})
+    with transaction.atomic():
+        fresh = _locked(session, expected_version)
+        if fresh.state != SessionState.PRE_DOSE_CHECKS:
+            raise ValidationError(
+                {"__all__": ["The dose is confirmed during pre-dose checks, before dosing starts."]}
+            )
+        plan = dose_plan_for(fresh, dose_mg_override=dose)
+        overridden = not plan.within_limits
+        if overridden:
+            if not override_reason:
+                raise ValidationError(
+                    {
+                        "dose_mg": [
+                            f"{dose:g} mg is outside the plan's limits {plan.min_mg:.1f}-{plan.max_mg:.1f} mg; "
+                            "a prescriber must override with a written reason."
+                        ]
+                    }
+                )
+            _require_prescriber(user, fresh.patient, "give a dose outside the plan's limits")
+        fresh.dose_mg = Decimal(str(round(dose, 2)))
+        fresh.dose_calculation = {
+            "lines": plan.infusion.double_check() if plan.infusion else [],
+            "devices": plan.devices,
+            "min_mg": round(plan.min_mg, 2),
+            "max_mg": round(plan.max_mg, 2),
+            "computed_mg": round(plan.dose_mg, 2),
+        }
+        fresh.pump_rate_ml_per_h = (
+            Decimal(str(plan.infusion.pump_rate_ml_per_h)) if plan.infusion is not None else None
+        )
+        fresh.dose_confirmed_by = user
+        fresh.dose_confirmed_at = now
+        fresh.dose_override_reason = override_reason if overridden else ""
+        fresh.lot_id = lot_id
+        _bump(
+            fresh,
+            [
+                "dose_mg",
+                "dose_calculation",
+                "pump_rate_ml_per_h",
+                "dose_confirmed_by",
+                "dose_confirmed_at",
+                "dose_override_reason",
+                "lot_id",
+            ],
+        )
+        if lot_id is not None:
+            try:
+                from ketamine_clinic.inventory.services import record_administration
+            except ImportError:
+                raise ValidationError(
+                    {"lot_id": ["The controlled-substance stock is not available yet; leave the lot empty."]}
+                ) from None
+            record_administration(session=fresh, lot_id=lot_id, dose_mg=dose, user=user)
+        detail = {
+            "dose_mg": dose,
+            "limits_mg": [round(plan.min_mg, 2), round(plan.max_mg, 2)],
+            "lot_id": lot_id,
+        }
+        if overridden:
+            detail["override_reason"] = override_reason
+        audit.record(user, "override" if overridden else "update", fresh, detail=detail)
+    session.__dict__.update({k: v for k, v in fresh.__dict__.items() if not k.startswith("_")})
+    return fresh
+
+
+def save_discharge_checklist(session: DosingSession, data: dict, *, user) -> DischargeChecklist:
+    if session.is_closed:
+        raise ValidationError({"__all__": ["The session is closed."]})
+    checklist, _ = DischargeChecklist.objects.get_or_create(session=session, defaults={"updated_by": user})
+    for f in ("alert_and_oriented", "steady_gait", "nausea_controlled", "escort_present", "escort_name"):
+        if f in data:
+            setattr(checklist, f, data[f])
+    checklist.updated_by = user
+    checklist.save()
+    audit.record(user, "update", checklist, detail={k: data.get(k) for k in data})
+    return checklist
+
+
+# --------------------------------------------------------------------------------------------------- note
+
+
+def compose_note(session: DosingSession) -> str:
+    """A plain-text session note built only from the record (times, dose, vitals, events, measures)."""
+
+    def t(value):
+        return timezone.localtime(value).strftime("%H:%M") if value else "-"
+
+    p = session.patient
+    lines = [
+        f"Dosing session note - {p.last_name}, {p.first_name} (MRN {p.mrn})",
+        f"Date: {timezone.localtime(session.scheduled_for):%Y-%m-%d}  Route: {session.get_route_display()}",
+        f"Outcome: {session.state_label}" + (f" - {session.end_reason}" if session.end_reason else ""),
+        f"Times: checked in {t(session.checked_in_at)}, dosing {t(session.dosing_started_at)}-"
+        f"{t(session.dosing_ended_at)}, discharged {t(session.discharged_at)}",
+        "",
+        "Dose",
+    ]
+    if session.dose_mg is not None:
+        by = session.dose_confirmed_by.display_name() if session.dose_confirmed_by else "-"
+        lines.append(f"  {session.dose_mg} mg confirmed by {by} at {t(session.dose_confirmed_at)}")
+        if session.weight_kg is not None:
+            lines.append(f"  Weight today {session.weight_kg} kg")
+        if session.pump_rate_ml_per_h is not None:
+            lines.append(f"  Pump rate {session.pump_rate_ml_per_h} mL/h")
+        if session.dose_override_reason:
+            lines.append(f"  Dose outside plan limits, override: {session.dose_override_reason}")
+    else:
+        lines.append("  No dose given.")
+    lines += ["", "Vitals (BP mmHg, HR /min, SpO2 %, RR /min)"]
+    rows = readings(session)
+    for r in rows:
+        bp = f"{r.sbp}/{r.dbp}" if r.sbp is not None else "-"
+        flag = f"  ALERT: {'; '.join(r.alerts)}" if r.alerts else ""
+        lines.append(
+            f"  {t(r.taken_at)} {'baseline ' if r.is_baseline else ''}BP {bp} HR {r.hr or '-'} "
+            f"SpO2 {r.spo2 or '-'} RR {r.rr or '-'}{flag}"
+        )
+    if rows:
+        sbps = [r.sbp for r in rows if r.sbp is not None]
+        hrs = [r.hr for r in rows if r.hr is not None]
+        if sbps:
+            lines.append(f"  Peak systolic {max(sbps)}; peak heart rate {max(hrs) if hrs else '-'}")
+    else:
+        lines.append("  None recorded.")
+    effects = list(session.sideeffects.all())
+    lines += ["", "Side effects"] + (
+        [
+            f"  {t(e.onset_at)} {e.get_kind_display()} ({e.get_severity_display().lower()}) {e.note}".rstrip()
+            for e in effects
+        ]
+        or ["  None."]
+    )
+    interventions = list(session.interventions.all())
+    lines += ["", "Interventions"] + (
+        [
+            f"  {t(i.given_at)} {i.get_kind_display()}"
+            + (f": {i.medication} {i.dose_text}".rstrip() if i.medication else "")
+            + (f" (new rate {i.new_rate_ml_per_h} mL/h)" if i.new_rate_ml_per_h is not None else "")
+            + (f" - {i.note}" if i.note else "")
+            for i in interventions
+        ]
+        or ["  None."]
+    )
+    scores = list(session.dissociationscores.all())
+    if scores:
+        lines += ["", "Dissociation"] + [
+            f"  {t(s.taken_at)} {s.instrument.upper()} {s.total}" for s in scores
+        ]
+    obs = list(session.observations.all())
+    if obs:
+        lines += ["", "Observations"] + [f"  {t(o.at)} {o.text}" for o in obs]
+    events = list(session.events.all())
+    overrides = [e for e in events if e.override_reason]
+    if overrides:
+        lines += ["", "Overrides"] + [
+            f"  {t(e.at)} to {e.to_state}: {e.override_reason} (by {e.by.display_name()})" for e in overrides
+        ]
+    checklist = DischargeChecklist.objects.filter(session=session).first()
+    if checklist:
+        lines += [
+            "",
+            "Discharge: "
+            + ", ".join(
+                label
+                for label, ok in (
+                    ("alert and oriented", checklist.alert_and_oriented),
+                    ("steady gait", checklist.steady_gait),
+                    ("nausea minimal", checklist.nausea_controlled),
+                    (f"escort present {checklist.escort_name}".strip(), checklist.escort_present),
+                )
+                if ok
+            ),
+        ]
+    return "\n".join(lines)
+
+
+def generate_note(session: DosingSession, *, user, now=None) -> SessionNote:
+    now = _now(now)
+    note = SessionNote.objects.filter(session=session).first()
+    if note and note.is_signed:
+        raise ValidationError({"__all__": ["The note is signed and locked; add an amendment instead."]})
+    body = compose_note(session)
+    if note is None:
+        note = SessionNote.objects.create(session=session, body=body, generated_at=now, generated_by=user)
+        audit.record(user, "create", note)
+    else:
+        note.body, note.generated_at, note.generated_by = body, now, user
+        note.save(update_fields=["body", "generated_at", "generated_by"])
+        audit.record(user, "update", note)
+    return note
+
+
+def sign_note(note: SessionNote, *, user, now=None) -> SessionNote:
+    _require_prescriber(user, note.session.patient, "sign the session note")
+    with transaction.atomic():
+        locked = SessionNote.objects.select_for_update().get(pk=note.pk)
+        if locked.is_signed:
+            raise ValidationError({"__all__": ["The note is already signed."]})
+        locked.signed_by, locked.signed_at = user, _now(now)
+        locked.save(update_fields=["signed_by", "signed_at"])
+        audit.record(user, "update", locked, detail={"signed": True})
+    return locked
+
+
+def amend_note(note: SessionNote, *, user, body: str, reason: str) -> SessionNoteAmendment:
+    if not note.is_signed:
+        raise ValidationError({"__all__": ["The note is not signed yet; regenerate it instead of amending."]})
+    if not (body or "").strip() or not (reason or "").strip():
+        raise ValidationError({"body": ["Write the amendment and its reason."]})
+    amendment = SessionNoteAmendment.objects.create(
+        note=note, body=body.strip(), reason=reason.strip(), author=user
+    )
+    audit.record(user, "create", amendment, patient=note.session.patient)
+    return amendment

@@ -1,0 +1,493 @@
+"""Session pages: today's board, the tablet flowsheet (HTMX), the chart tab (history) and their actions.
+
+Every POST on the flowsheet answers with the re-rendered flowsheet body when called by HTMX (so the page
+always shows the saved record and a fresh version/idempotency key), or redirects back for plain forms.
+"""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ketamine_clinic import access, audit
+from ketamine_clinic.core.administration.states import DOSE_GIVEN_STATES, SessionState, allowed_next
+from ketamine_clinic.core.administration.vitals import DEFAULT_THRESHOLDS, is_overdue
+from ketamine_clinic.navigation import reverse_or_none
+from ketamine_clinic.patients.chart import chart_tabs
+
+from . import services
+from .forms import (
+    ENTRY_FORMS,
+    DischargeChecklistForm,
+    DoseForm,
+    NewSessionForm,
+    NoteAmendForm,
+    PreDoseForm,
+    TransitionForm,
+    VitalsForm,
+)
+from .models import DischargeChecklist, DosingSession, SessionNote, VitalsReading
+
+
+def _staff_clinical(user, action="read"):
+    """Boards are for clinic staff who may read the clinical record (not patients, not the front desk)."""
+    if not (access.can(user, "registry", "read") and access.can(user, "clinical", action)):
+        raise PermissionDenied("Your role may not see the sessions board.")
+
+
+def _load(request, session_id, action="read"):
+    session = get_object_or_404(DosingSession.objects.select_related("patient", "chair"), pk=session_id)
+    access.open_patient(request, session.patient_id, "clinical", action)
+    return session
+
+
+def _today_sessions(user, now):
+    today = timezone.localdate(now)
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    end = start + dt.timedelta(days=1)
+    qs = (
+        DosingSession.objects.filter(scheduled_for__gte=start, scheduled_for__lt=end)
+        .filter(patient__in=access.visible_patients(user))
+        .select_related("patient", "chair", "nurse")
+        .prefetch_related("vitalsreadings")
+        .order_by("chair__name", "scheduled_for")
+    )
+    rows = []
+    for s in qs:
+        due = services.next_due(s)
+        rows.append(
+            {
+                "session": s,
+                "due": due,
+                "overdue": is_overdue(due, now),
+                "alerts": services.active_alerts(s),
+            }
+        )
+    return rows
+
+
+@access.staff_view("clinical")
+def board(request):
+    _staff_clinical(request.user)
+    now = timezone.now()
+    rows = _today_sessions(request.user, now)
+    audit.record(request, "list", detail={"board": "sessions", "shown": [r["session"].pk for r in rows]})
+    return render(request, "sessions/board.html", {"rows": rows, "now": now})
+
+
+@access.staff_view("clinical")
+def board_panel(request):
+    _staff_clinical(request.user)
+    now = timezone.now()
+    rows = _today_sessions(request.user, now)
+    audit.record(
+        request, "list", detail={"board": "sessions-panel", "shown": [r["session"].pk for r in rows]}
+    )
+    return render(request, "sessions/_board_table.html", {"rows": rows, "now": now, "panel": True})
+
+
+@access.patient_view("clinical")
+def chart(request, patient):
+    sessions = patient.dosing_sessions.select_related("chair").prefetch_related(
+        "vitalsreadings", "interventions"
+    )
+    form = NewSessionForm(initial={"route": _default_route(patient), "scheduled_for": timezone.localtime()})
+    return render(
+        request,
+        "sessions/chart.html",
+        {
+            "patient": patient,
+            "tabs": chart_tabs(request.user, patient, "sessions:chart"),
+            "sessions": sessions,
+            "form": form,
+            "can_write": access.can(request.user, "clinical", "write") and not request.user.is_patient,
+        },
+    )
+
+
+def _default_route(patient):
+    plan = patient.treatment_plans.filter(status="active").first()
+    return plan.route if plan else "iv"
+
+
+@access.patient_view("clinical", "write")
+def session_create(request, patient):
+    form = NewSessionForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "sessions/chart.html",
+            {
+                "patient": patient,
+                "tabs": chart_tabs(request.user, patient, "sessions:chart"),
+                "sessions": patient.dosing_sessions.all(),
+                "form": form,
+                "can_write": True,
+            },
+            status=400,
+        )
+    plan = patient.treatment_plans.filter(status="active", route=form.cleaned_data["route"]).first()
+    session = DosingSession.objects.create(
+        patient=patient,
+        route=form.cleaned_data["route"],
+        scheduled_for=form.cleaned_data["scheduled_for"],
+        chair=form.cleaned_data["chair"],
+        plan=plan,
+        nurse=request.user if request.user.role == "nurse" else None,
+        prescriber=patient.primary_prescriber() if hasattr(patient, "primary_prescriber") else None,
+    )
+    audit.record(request, "create", session)
+    messages.success(request, "Session created.")
+    return redirect("sessions:flowsheet", session.pk)
+
+
+# --------------------------------------------------------------------------------------------------- flowsheet
+
+
+def flowsheet_context(request, session, **overrides):
+    user = request.user
+    now = timezone.now()
+    session.refresh_from_db()
+    can_write = access.can(user, "clinical", "write", session.patient) and not user.is_patient
+    can_prescribe = access.can(user, "prescribing", "write", session.patient)
+    state = SessionState(session.state)
+    pre = services.pre_dose_result(session, now)
+    dose_plan = dose_error = None
+    try:
+        dose_plan = services.dose_plan_for(session)
+    except ValidationError as err:
+        dose_error = "; ".join(m for msgs in err.message_dict.values() for m in msgs)
+    readings = services.readings(session)
+    discharge = services.discharge_result(session, now) if state in DOSE_GIVEN_STATES else None
+    checklist = DischargeChecklist.objects.filter(session=session).first()
+    note = SessionNote.objects.filter(session=session).first()
+    due = services.next_due(session)
+    moves = []
+    for target in allowed_next(state):
+        needs_reason = target in (SessionState.ABORTED, SessionState.STOPPED_EARLY)
+        blocking = ()
+        if target is SessionState.DOSING:
+            blocking = pre.gate().blocking
+        elif target is SessionState.DISCHARGED and discharge is not None:
+            blocking = discharge.gate().blocking
+        moves.append({"target": target, "needs_reason": needs_reason, "blocking": blocking})
+    curve_url = None
+    base_curve = reverse_or_none("prediction:patient_curve", session.patient_id)
+    if base_curve and session.dose_mg is not None and session.dosing_started_at:
+        duration = (session.dose_rule or {}).get("infusion_duration_min") or 40
+        curve_url = (
+            f"{base_curve}?route={session.route}&dose_mg={session.dose_mg}&duration_min={duration}"
+            f"&start={session.dosing_started_at.isoformat()}"
+        )
+    measure_urls = []
+    for key, label in (("phq9", "PHQ-9"), ("cssrs", "C-SSRS"), ("cadss", "CADSS")):
+        url = reverse_or_none("outcomes:administer", session.patient_id, key)
+        if url:
+            measure_urls.append({"label": label, "url": f"{url}?session={session.pk}"})
+    ctx = {
+        "session": session,
+        "patient": session.patient,
+        "state": state,
+        "now": now,
+        "can_write": can_write,
+        "can_prescribe": can_prescribe,
+        "pre": pre,
+        "dose_plan": dose_plan,
+        "dose_error": dose_error,
+        "readings": readings,
+        "baseline": services.baseline_reading(session),
+        "alerts": services.active_alerts(session),
+        "thresholds": DEFAULT_THRESHOLDS,
+        "due": due,
+        "overdue": is_overdue(due, now),
+        "discharge": discharge,
+        "checklist": checklist,
+        "note": note,
+        "moves": moves,
+        "curve_url": curve_url,
+        "measure_urls": measure_urls,
+        "chart": vitals_chart(readings),
+        "side_effects": session.sideeffects.all(),
+        "interventions": session.interventions.all(),
+        "observations": session.observations.all(),
+        "scores": session.dissociationscores.all(),
+        "events": session.events.select_related("by"),
+        "vitals_form": VitalsForm(
+            initial={"is_baseline": state in (SessionState.CHECKED_IN, SessionState.PRE_DOSE_CHECKS)}
+        ),
+        "predose_form": PreDoseForm.for_session(session),
+        "dose_form": DoseForm(
+            initial={
+                "version": session.version,
+                "dose_mg": round(dose_plan.dose_mg, 2) if dose_plan else None,
+            }
+        ),
+        "entry_forms": {kind: form_cls() for kind, (form_cls, _, _) in ENTRY_FORMS.items()},
+        "discharge_form": DischargeChecklistForm(instance=checklist),
+        "amend_form": NoteAmendForm(),
+        "error": None,
+    }
+    for key, value in overrides.items():
+        if key == "entry_form":
+            ctx["entry_forms"] = {**ctx["entry_forms"], **value}
+        else:
+            ctx[key] = value
+    return ctx
+
+
+def _respond(request, session, status_if_plain=400, **overrides):
+    """Re-render after a POST: the flowsheet body for HTMX, the whole page otherwise."""
+    ctx = flowsheet_context(request, session, **overrides)
+    failed = bool(overrides)
+    if request.htmx:
+        return render(request, "sessions/_flowsheet_body.html", ctx)
+    if not failed:
+        return redirect("sessions:flowsheet", session.pk)
+    return render(request, "sessions/flowsheet.html", ctx, status=status_if_plain)
+
+
+def _messages_of(err: ValidationError) -> str:
+    if hasattr(err, "error_dict"):
+        return " ".join(m for msgs in err.message_dict.values() for m in msgs)
+    return " ".join(err.messages)
+
+
+def flowsheet(request, session_id):
+    if not request.user.is_authenticated:
+        return redirect(f"/login/?next={request.path}")
+    session = _load(request, session_id, "read")
+    if request.user.is_patient:
+        raise PermissionDenied("The flowsheet is for clinic staff.")
+    ctx = flowsheet_context(request, session)
+    if request.htmx and request.GET.get("part") == "body":
+        return render(request, "sessions/_flowsheet_body.html", ctx)
+    return render(request, "sessions/flowsheet.html", ctx)
+
+
+def _write_view(fn):
+    """POST-only flowsheet action: login, per-patient write access, clear errors instead of 500s."""
+
+    @require_POST
+    def wrapper(request, session_id, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect(f"/login/?next={request.path}")
+        session = _load(request, session_id, "write")
+        if request.user.is_patient:
+            raise PermissionDenied("Patients cannot change the flowsheet.")
+        try:
+            return fn(request, session, *args, **kwargs)
+        except services.StaleSession as err:
+            return _respond(request, session, status_if_plain=409, error=str(err))
+        except ValidationError as err:
+            return _respond(request, session, status_if_plain=400, error=_messages_of(err))
+        except PermissionDenied as err:
+            if request.htmx:
+                return _respond(request, session, error=str(err))
+            raise
+
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+@_write_view
+def add_vitals(request, session):
+    form = VitalsForm(request.POST)
+    if not form.is_valid():
+        return _respond(request, session, vitals_form=form, error="Check the vitals entered.")
+    values = {k: form.cleaned_data[k] for k in ("sbp", "dbp", "hr", "spo2", "rr")}
+    try:
+        services.record_reading(
+            session,
+            user=request.user,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            values=values,
+            is_baseline=form.cleaned_data["is_baseline"],
+        )
+    except ValidationError as err:
+        if hasattr(err, "error_dict"):
+            for field, msgs in err.message_dict.items():
+                if field in form.fields:
+                    for m in msgs:
+                        form.add_error(field, m)
+                else:
+                    form.add_error(None, " ".join(msgs))
+        return _respond(request, session, vitals_form=form, error="Check the vitals entered.")
+    return _respond(request, session)
+
+
+@_write_view
+def save_predose(request, session):
+    form = PreDoseForm.for_session(session, request.POST)
+    if not form.is_valid():
+        return _respond(request, session, predose_form=form, error="Check the pre-dose form.")
+    services.save_pre_dose(
+        session, form.session_values(), user=request.user, version=form.cleaned_data["version"]
+    )
+    return _respond(request, session)
+
+
+@_write_view
+def confirm_dose(request, session):
+    form = DoseForm(request.POST)
+    if not form.is_valid():
+        return _respond(request, session, dose_form=form, error="Check the dose.")
+    try:
+        services.record_dose(
+            session,
+            dose_mg=form.cleaned_data["dose_mg"],
+            user=request.user,
+            lot_id=form.cleaned_data["lot_id"],
+            override_reason=form.cleaned_data["override_reason"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except ValidationError as err:
+        for field, msgs in err.message_dict.items():
+            form.add_error(field if field in form.fields else None, " ".join(msgs))
+        return _respond(request, session, dose_form=form, error=_messages_of(err))
+    return _respond(request, session)
+
+
+@_write_view
+def change_state(request, session):
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        return _respond(request, session, error="Unknown state change requested.")
+    services.transition(
+        session,
+        form.cleaned_data["target"],
+        user=request.user,
+        version=form.cleaned_data["version"],
+        reason=form.cleaned_data["reason"],
+        override_reason=form.cleaned_data["override_reason"],
+    )
+    return _respond(request, session)
+
+
+@_write_view
+def add_entry(request, session, kind):
+    if kind not in ENTRY_FORMS:
+        raise Http404("Unknown flowsheet entry.")
+    form_cls, model, time_field = ENTRY_FORMS[kind]
+    form = form_cls(request.POST)
+    if not form.is_valid():
+        return _respond(request, session, entry_form={kind: form}, error="Check the entry.")
+    data = {k: v for k, v in form.cleaned_data.items() if k != "idempotency_key"}
+    data[time_field] = timezone.now()
+    services.add_entry(
+        model, session, user=request.user, idempotency_key=form.cleaned_data["idempotency_key"], **data
+    )
+    return _respond(request, session)
+
+
+@_write_view
+def acknowledge(request, session, reading_id):
+    reading = get_object_or_404(VitalsReading, pk=reading_id, session=session)
+    services.acknowledge_alert(reading, user=request.user)
+    return _respond(request, session)
+
+
+@_write_view
+def save_discharge(request, session):
+    form = DischargeChecklistForm(request.POST)
+    if not form.is_valid():
+        return _respond(request, session, discharge_form=form, error="Check the discharge checklist.")
+    services.save_discharge_checklist(session, form.cleaned_data, user=request.user)
+    return _respond(request, session)
+
+
+@_write_view
+def note_generate(request, session):
+    services.generate_note(session, user=request.user)
+    return _respond(request, session)
+
+
+@_write_view
+def note_sign(request, session):
+    note = get_object_or_404(SessionNote, session=session)
+    services.sign_note(note, user=request.user)
+    return _respond(request, session)
+
+
+@_write_view
+def note_amend(request, session):
+    note = get_object_or_404(SessionNote, session=session)
+    form = NoteAmendForm(request.POST)
+    if not form.is_valid():
+        return _respond(request, session, amend_form=form, error="Write the amendment and its reason.")
+    services.amend_note(
+        note, user=request.user, body=form.cleaned_data["body"], reason=form.cleaned_data["reason"]
+    )
+    return _respond(request, session)
+
+
+def vitals_chart_fragment(request, session_id):
+    if not request.user.is_authenticated:
+        return redirect(f"/login/?next={request.path}")
+    session = _load(request, session_id, "read")
+    return render(
+        request,
+        "sessions/_vitals_chart.html",
+        {"chart": vitals_chart(services.readings(session)), "session": session},
+    )
+
+
+# --------------------------------------------------------------------------------------------------- SVG chart
+
+CHART_W, CHART_H, PAD_L, PAD_R, PAD_T, PAD_B = 640, 240, 40, 10, 10, 24
+Y_MIN, Y_MAX = 40, 200
+
+
+def vitals_chart(readings):
+    """Coordinates for an inline SVG of SBP, DBP and heart rate over the session (alerts marked)."""
+    if not readings:
+        return None
+    t0 = readings[0].taken_at
+    t1 = max(readings[-1].taken_at, t0 + dt.timedelta(minutes=30))
+    span = (t1 - t0).total_seconds() or 1
+    inner_w, inner_h = CHART_W - PAD_L - PAD_R, CHART_H - PAD_T - PAD_B
+
+    def x(t):
+        return round(PAD_L + (t - t0).total_seconds() / span * inner_w, 1)
+
+    def y(v):
+        v = min(max(v, Y_MIN), Y_MAX)
+        return round(PAD_T + (Y_MAX - v) / (Y_MAX - Y_MIN) * inner_h, 1)
+
+    series = []
+    for name, colour in (("sbp", "#b42318"), ("dbp", "#1f5fa8"), ("hr", "#067647")):
+        pts = [
+            (x(r.taken_at), y(getattr(r, name)), getattr(r, name), bool(r.alerts))
+            for r in readings
+            if getattr(r, name) is not None
+        ]
+        series.append(
+            {
+                "name": name.upper(),
+                "colour": colour,
+                "points": " ".join(f"{px},{py}" for px, py, _, _ in pts),
+                "dots": [{"x": px, "y": py, "v": v, "alert": a} for px, py, v, a in pts],
+            }
+        )
+    grid = [{"y": y(v), "v": v} for v in (60, 100, 140, 180)]
+    ticks = []
+    minute = 0
+    total_min = span / 60
+    step = 10 if total_min <= 120 else 30
+    while minute <= total_min:
+        ticks.append({"x": x(t0 + dt.timedelta(minutes=minute)), "label": f"{minute}'"})
+        minute += step
+    return {
+        "w": CHART_W,
+        "h": CHART_H,
+        "series": series,
+        "grid": grid,
+        "ticks": ticks,
+        "alert_line": y(180),
+        "left": PAD_L,
+        "right": CHART_W - PAD_R,
+        "bottom": CHART_H - PAD_B,
+    }
