@@ -1,0 +1,296 @@
+"""``ketamine-clinic simulate``: predicted plasma and effect-site ketamine concentrations for one dose.
+
+Examples::
+
+    ketamine-clinic simulate --model domino --route iv --dose-mg-per-kg 0.5 --duration-min 40 \\
+        --weight-kg 70 --horizon-min 240 --json
+    ketamine-clinic simulate --model esketamine --route intranasal --dose-mg 84 --weight-kg 80 \\
+        --population 1000 --seed 1 --plot curve.png
+
+A prediction from published population models to support, never replace, clinical judgement.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from . import CommandError
+
+ROUTES = ("iv", "intranasal", "im", "oral", "sublingual")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "simulate",
+        help="predict ketamine plasma/effect-site concentrations for a dose (pure calculation, no database)",
+        description="Predict plasma and effect-site concentrations (ng/mL) from a published PK model. "
+        "A decision-support estimate, not a measurement.",
+    )
+    p.add_argument(
+        "--model",
+        default="domino",
+        help="parameter set: domino, clements, herd, hornik, esketamine (default domino)",
+    )
+    p.add_argument("--route", default="iv", help=f"route: {', '.join(ROUTES)} (default iv)")
+    dose = p.add_mutually_exclusive_group(required=True)
+    dose.add_argument("--dose-mg-per-kg", type=float, help="dose in mg per kg of body weight")
+    dose.add_argument(
+        "--dose-mg",
+        type=float,
+        help="dose in mg (intranasal esketamine: 28, 56 or 84 = 1-3 devices 5 min apart)",
+    )
+    p.add_argument(
+        "--duration-min",
+        type=float,
+        default=None,
+        help="IV infusion length in minutes (default 40; 0 = bolus). IV only.",
+    )
+    p.add_argument("--weight-kg", type=float, required=True, help="patient weight in kg")
+    p.add_argument(
+        "--age-years", type=float, default=None, help="patient age (checked against the model's range)"
+    )
+    p.add_argument(
+        "--horizon-min", type=float, default=240.0, help="simulate this many minutes (default 240)"
+    )
+    p.add_argument("--step-min", type=float, default=1.0, help="output time step in minutes (default 1)")
+    p.add_argument(
+        "--threshold-ng-per-ml",
+        type=float,
+        default=None,
+        help="also report when plasma falls below this level (a discharge-readiness hint)",
+    )
+    p.add_argument(
+        "--population",
+        type=int,
+        default=None,
+        metavar="N",
+        help="also simulate N virtual patients with inter-individual variability (5/50/95%% bands)",
+    )
+    p.add_argument("--seed", type=int, default=None, help="random seed for --population (reproducible)")
+    p.add_argument("--plot", metavar="FILE.png", default=None, help="write a labelled plot to this PNG file")
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    p.set_defaults(func=run)
+
+
+def _validated(args):
+    """Check arguments and build (model, events, dose_mg); raises CommandError with a clear message."""
+    from ketamine_clinic.core.pharmacology import models, schedule
+
+    try:
+        model = models.get(args.model)
+    except models.ModelError as exc:
+        raise CommandError(str(exc)) from None
+    if args.route not in ROUTES:
+        raise CommandError(f"unknown route '{args.route}'; choose one of: {', '.join(ROUTES)}")
+    for name in ("weight_kg", "horizon_min", "step_min"):
+        v = getattr(args, name)
+        if not math.isfinite(v) or v <= 0:
+            raise CommandError(f"--{name.replace('_', '-')} must be a positive number")
+    if args.step_min > args.horizon_min:
+        raise CommandError("--step-min must not exceed --horizon-min")
+    if args.horizon_min / args.step_min > 2_000_000:
+        raise CommandError("too many output points: increase --step-min or shorten --horizon-min")
+    dose_value = args.dose_mg_per_kg if args.dose_mg_per_kg is not None else args.dose_mg
+    if not math.isfinite(dose_value) or dose_value <= 0:
+        raise CommandError("dose must be a positive number")
+    if args.population is not None and not (1 <= args.population <= 100_000):
+        raise CommandError("--population must be between 1 and 100000")
+    if args.threshold_ng_per_ml is not None and not (args.threshold_ng_per_ml > 0):
+        raise CommandError("--threshold-ng-per-ml must be positive")
+    try:
+        model.check_route(args.route)
+        model.check_patient(args.weight_kg, args.age_years)
+    except models.ModelError as exc:
+        raise CommandError(str(exc)) from None
+    dose_mg = dose_value * args.weight_kg if args.dose_mg_per_kg is not None else dose_value
+    if args.route == "iv":
+        duration = 40.0 if args.duration_min is None else args.duration_min
+        if not math.isfinite(duration) or duration < 0:
+            raise CommandError("--duration-min must be zero (bolus) or a positive number of minutes")
+    else:
+        if args.duration_min is not None:
+            raise CommandError("--duration-min applies only to --route iv")
+        duration = 0.0
+    try:
+        events = schedule.single_dose(
+            args.route, dose_mg, duration_min=duration, esketamine_devices=(model.drug == "esketamine")
+        )
+    except schedule.ScheduleError as exc:
+        raise CommandError(str(exc)) from None
+    return model, events, dose_mg, duration
+
+
+def simulate(args) -> dict:
+    """Compute the prediction as a JSON-ready dict (also used by tests)."""
+    import numpy as np
+
+    from ketamine_clinic.core.pharmacology import metrics, population, solver
+
+    model, events, dose_mg, duration = _validated(args)
+    times = np.arange(0.0, args.horizon_min + 0.5 * args.step_min, args.step_min)
+    times = times[times <= args.horizon_min + 1e-9]
+    sol = solver.solve(solver.individualise(model, args.weight_kg, args.age_years), events)
+    cp, ce = sol.concentrations(times)
+    s = metrics.summary(sol, times, args.horizon_min)
+    out = {
+        "model": model.key,
+        "model_name": model.name,
+        "drug": model.drug,
+        "citation": model.citation.short(),
+        "route": args.route,
+        "bioavailability": 1.0 if args.route == "iv" else model.absorption(args.route).bioavailability,
+        "weight_kg": args.weight_kg,
+        "dose_mg": round(float(dose_mg), 6),
+        "doses": [_event_json(ev) for ev in events],
+        "infusion_duration_min": duration if args.route == "iv" else None,
+        "horizon_min": args.horizon_min,
+        "cmax_ng_per_ml": float(s.cmax_ng_per_ml[0]),
+        "tmax_min": float(s.tmax_min[0]),
+        "effect_site_cmax_ng_per_ml": float(s.ce_max_ng_per_ml[0]),
+        "effect_site_tmax_min": float(s.ce_tmax_min[0]),
+        "auc_ng_h_per_ml": float(s.auc_ng_h_per_ml[0]),
+        "times_min": times.tolist(),
+        "concentration_ng_per_ml": cp[0].tolist(),
+        "effect_site_ng_per_ml": ce[0].tolist(),
+        "note": "Model prediction to support clinical judgement; not a measured level.",
+    }
+    if args.threshold_ng_per_ml is not None:
+        tb = metrics.time_below(sol, args.threshold_ng_per_ml, args.horizon_min)[0]
+        out["threshold_ng_per_ml"] = args.threshold_ng_per_ml
+        out["time_below_threshold_min"] = None if np.isnan(tb) else float(tb)
+        out["time_below_threshold_is_hint"] = True
+    if args.population:
+        pats = population.sample(
+            model, args.population, args.weight_kg, seed=args.seed, age_years=args.age_years
+        )
+        psol = solver.solve(pats, events)
+        pcp = psol.evaluate(times, ("plasma",))[:, 0]
+        ps = metrics.summary(psol, times, args.horizon_min)
+        b = population.bands(pcp)
+        out["population"] = {
+            "n": args.population,
+            "seed": args.seed,
+            "variability_source": model.variability.source if model.variability else "none",
+            "concentration_ng_per_ml": {k: v.tolist() for k, v in b.items()},
+            "cmax_ng_per_ml": {k: float(v) for k, v in population.bands(ps.cmax_ng_per_ml).items()},
+            "auc_ng_h_per_ml": {k: float(v) for k, v in population.bands(ps.auc_ng_h_per_ml).items()},
+        }
+    return out
+
+
+def _event_json(ev) -> dict:
+    from ketamine_clinic.core.pharmacology.schedule import Bolus, Infusion
+
+    if isinstance(ev, Infusion):
+        return {
+            "kind": "infusion",
+            "start_min": ev.start_min,
+            "duration_min": ev.duration_min,
+            "amount_mg": float(ev.amount_mg),
+        }
+    if isinstance(ev, Bolus):
+        return {"kind": "bolus", "time_min": ev.time_min, "amount_mg": float(ev.amount_mg)}
+    return {"kind": ev.route, "time_min": ev.time_min, "amount_mg": float(ev.amount_mg)}
+
+
+def plot(result: dict, path: str) -> None:
+    """Write a labelled PNG: plasma and effect-site curves, the infusion shaded, doses marked, bands."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = result["times_min"]
+    fig, ax = plt.subplots(figsize=(9, 5), dpi=110)
+    pop = result.get("population")
+    if pop:
+        band = pop["concentration_ng_per_ml"]
+        ax.fill_between(
+            t,
+            band["p5"],
+            band["p95"],
+            color="tab:blue",
+            alpha=0.15,
+            label=f"plasma 5-95th percentile ({pop['n']} virtual patients)",
+        )
+    ax.plot(t, result["concentration_ng_per_ml"], color="tab:blue", lw=2, label="plasma (Cp)")
+    ax.plot(t, result["effect_site_ng_per_ml"], color="tab:red", lw=2, ls="--", label="effect site (Ce)")
+    first = True
+    for ev in result["doses"]:
+        if ev["kind"] == "infusion":
+            ax.axvspan(
+                ev["start_min"],
+                ev["start_min"] + ev["duration_min"],
+                color="tab:orange",
+                alpha=0.2,
+                label=f"infusion {ev['amount_mg']:.1f} mg" if first else None,
+            )
+        else:
+            ax.axvline(
+                ev["time_min"], color="tab:orange", lw=1.5, label=f"{ev['kind']} dose" if first else None
+            )
+        first = False
+    if result.get("threshold_ng_per_ml"):
+        ax.axhline(
+            result["threshold_ng_per_ml"],
+            color="grey",
+            lw=1,
+            ls=":",
+            label=f"threshold {result['threshold_ng_per_ml']:g} ng/mL",
+        )
+    ax.set_xlabel("Time since start of dose (min)")
+    ax.set_ylabel(f"{result['drug'].capitalize()} concentration (ng/mL)")
+    ax.set_title(
+        f"{result['model_name']}\n{result['route']} {result['dose_mg']:g} mg, {result['weight_kg']:g} kg: "
+        f"Cmax {result['cmax_ng_per_ml']:.0f} ng/mL at {result['tmax_min']:g} min",
+        fontsize=10,
+    )
+    ax.set_xlim(0, result["horizon_min"])
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper right", fontsize=8)
+    fig.text(
+        0.01, 0.01, f"Source: {result['citation']}. Prediction, not a measurement.", fontsize=7, color="grey"
+    )
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    try:
+        fig.savefig(path, format="png")
+    except OSError as exc:
+        raise CommandError(f"cannot write plot to {path}: {exc}") from None
+    finally:
+        plt.close(fig)
+
+
+def run(args) -> int:
+    result = simulate(args)
+    if args.plot:
+        plot(result, args.plot)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(
+            f"{result['model_name']} - {result['route']} {result['dose_mg']:g} mg, {result['weight_kg']:g} kg"
+        )
+        print(
+            f"  Cmax {result['cmax_ng_per_ml']:.1f} ng/mL at {result['tmax_min']:g} min; "
+            f"effect site peak {result['effect_site_cmax_ng_per_ml']:.1f} ng/mL at "
+            f"{result['effect_site_tmax_min']:g} min"
+        )
+        print(f"  AUC 0-{result['horizon_min']:g} min: {result['auc_ng_h_per_ml']:.1f} ng*h/mL")
+        if "time_below_threshold_min" in result:
+            tb = result["time_below_threshold_min"]
+            print(
+                f"  Below {result['threshold_ng_per_ml']:g} ng/mL from "
+                + (f"{tb:.0f} min (hint only)" if tb is not None else "- not within the horizon")
+            )
+        if "population" in result:
+            c = result["population"]["cmax_ng_per_ml"]
+            print(
+                f"  Population ({result['population']['n']}): Cmax 5/50/95th {c['p5']:.0f} / {c['p50']:.0f} / "
+                f"{c['p95']:.0f} ng/mL"
+            )
+        if args.plot:
+            print(f"  Plot written to {args.plot}")
+        print(f"  Source: {result['citation']}. {result['note']}")
+    return 0
