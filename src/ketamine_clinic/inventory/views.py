@@ -418,6 +418,8 @@ def inventory_report(request):
     as_of = None
     if form.is_valid():
         as_of = form.cleaned_data["as_of"]
+        if as_of.second == 0 and as_of.microsecond == 0:
+            as_of += dt.timedelta(seconds=59, microseconds=999_999)  # the whole minute typed, inclusive
         rows = services.stock_rows(as_of=as_of)
     if request.GET.get("format") == "csv" and as_of:
         return _csv_response(
