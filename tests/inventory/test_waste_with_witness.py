@@ -63,9 +63,10 @@ def test_wrong_password_self_witness_and_overwaste_are_refused_and_save_nothing(
 
 
 def test_therapist_cannot_witness(stocked, safe, staff, make_patient, make_session, client_as):
-    from ketamine_clinic.inventory import services
-    from django.core.exceptions import ValidationError
     import pytest
+    from django.core.exceptions import ValidationError
+
+    from ketamine_clinic.inventory import services
 
     session = _drawn(stocked, safe, staff, make_patient, make_session)
     with pytest.raises(ValidationError, match="may not witness"):
