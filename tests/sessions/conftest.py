@@ -1,7 +1,6 @@
 """Fixtures for the sessions app: an IV session with a plan order snapshot, and helpers to walk it forward."""
 
 import dataclasses
-import datetime as dt
 import itertools
 
 import pytest
@@ -22,8 +21,36 @@ def patient(staff, make_patient):
     return make_patient(care_team=[staff["prescriber"], staff["nurse"], staff["therapist"]], sex="male")
 
 
+def make_consented_and_eligible(patient, prescriber, route="iv"):
+    """The assessment app's records that make consent and eligibility current (its services answer True)."""
+    from ketamine_clinic.assessment.models import (
+        ConsentAcknowledgement,
+        ConsentDocument,
+        EligibilityDecision,
+        EligibilityScreening,
+        IntakeAssessment,
+    )
+
+    intake = IntakeAssessment.objects.create(
+        patient=patient, presenting_problem="Treatment-resistant depression"
+    )
+    screening = EligibilityScreening.objects.create(patient=patient, intake=intake, status="eligible")
+    EligibilityDecision.objects.create(
+        patient=patient, screening=screening, decision="proceed", rationale="Eligible", decided_by=prescriber
+    )
+    document = ConsentDocument.objects.filter(route=route).order_by("-version").first()
+    if document is None:
+        document = ConsentDocument.objects.create(
+            route=route, version=1, title="IV consent", body="Synthetic text"
+        )
+    ConsentAcknowledgement.objects.create(
+        patient=patient, document=document, typed_name="Pat", recorded_by=prescriber
+    )
+
+
 @pytest.fixture
-def iv_session(patient):
+def iv_session(patient, staff):
+    make_consented_and_eligible(patient, staff["prescriber"])
     from ketamine_clinic.scheduling.models import Chair
     from ketamine_clinic.sessions.models import DosingSession
 
@@ -46,7 +73,9 @@ def ready_pre_dose(session, user, baseline=None):
 
     services.transition(session, "checked_in", user=user, version=session.version)
     services.transition(session, "pre_dose_checks", user=user, version=session.version)
-    services.record_reading(session, user=user, idempotency_key=key(), values=baseline or GOOD_BASELINE, is_baseline=True)
+    services.record_reading(
+        session, user=user, idempotency_key=key(), values=baseline or GOOD_BASELINE, is_baseline=True
+    )
     services.save_pre_dose(
         session,
         {
@@ -75,5 +104,12 @@ def start_dosing(session, user):
 
 @pytest.fixture
 def helpers():
-    return type("H", (), {"ready_pre_dose": staticmethod(ready_pre_dose), "start_dosing": staticmethod(start_dosing),
-                          "key": staticmethod(key)})
+    return type(
+        "H",
+        (),
+        {
+            "ready_pre_dose": staticmethod(ready_pre_dose),
+            "start_dosing": staticmethod(start_dosing),
+            "key": staticmethod(key),
+        },
+    )

@@ -20,7 +20,9 @@ def test_nurse_checks_in_and_event_and_audit_are_written(staff, client_as, iv_se
     assert iv_session.nurse == staff["nurse"]
     event = SessionEvent.objects.get(session=iv_session)
     assert (event.from_state, event.to_state, event.by) == ("scheduled", "checked_in", staff["nurse"])
-    assert AuditEvent.objects.filter(action="update", object_id=str(iv_session.pk), user=staff["nurse"]).exists()
+    assert AuditEvent.objects.filter(
+        action="update", object_id=str(iv_session.pk), user=staff["nurse"]
+    ).exists()
 
 
 def test_illegal_move_is_refused_with_message_and_nothing_changes(staff, client_as, iv_session):

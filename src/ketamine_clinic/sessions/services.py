@@ -45,6 +45,7 @@ from .models import (
 )
 
 VITAL_FIELDS = ("sbp", "dbp", "hr", "spo2", "rr")
+SUICIDE_FLAGS = frozenset({"cssrs_positive", "phq9_item9", "qids_item12", "madrs_item10"})
 
 
 class StaleSession(Exception):
@@ -245,8 +246,10 @@ def _measures_done(session: DosingSession, today: dt.date) -> tuple[set[str], bo
             done.add("phq9")
         if key.startswith("cssrs"):
             done.add("cssrs")
-        flags = row.flags or []
-        if any("suicid" in str(f).lower() or "risk" in str(f).lower() for f in flags):
+        # Clinic rule: any suicide-item flag on today's measures (C-SSRS screener positive, PHQ-9 item 9,
+        # QIDS item 12, MADRS item 10 - flag names from core.instruments) needs the prescriber before dosing.
+        flags = [str(f).lower() for f in (row.flags or [])]
+        if any(f in SUICIDE_FLAGS or "suicid" in f for f in flags):
             risk = True
     return done, risk
 

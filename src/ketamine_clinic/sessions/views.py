@@ -315,7 +315,7 @@ def add_vitals(request, session):
                         form.add_error(field, m)
                 else:
                     form.add_error(None, " ".join(msgs))
-        return _respond(request, session, vitals_form=form, error="Check the vitals entered.")
+        return _respond(request, session, vitals_form=form, error=_messages_of(err))
     return _respond(request, session)
 
 

@@ -165,7 +165,7 @@ def plan_transition(
             raise IllegalTransition("Complete the discharge checklist before discharging the patient.")
     if gate is not None and not gate.passed:
         if not override_reason:
-            listed = "; ".join(gate.blocking)
+            listed = "; ".join(item.rstrip(".") for item in gate.blocking)
             raise IllegalTransition(
                 f"{gate.name} not met: {listed}. A prescriber may override with a written reason."
             )

@@ -1,0 +1,119 @@
+"""Discharge refused until criteria are met (or a prescriber overrides); the note is generated, signed, locked."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from ketamine_clinic.audit.models import AuditEvent
+from ketamine_clinic.sessions import services
+from ketamine_clinic.sessions.models import SessionNote, SessionNoteAmendment
+
+
+def to_ready(session, nurse, helpers, now):
+    helpers.start_dosing(session, nurse)
+    ended = now - dt.timedelta(minutes=35)
+    services.transition(session, "monitoring", user=nurse, version=session.version, now=ended)
+    services.record_reading(
+        session,
+        user=nurse,
+        idempotency_key=helpers.key(),
+        values={"sbp": 130, "dbp": 82, "hr": 76, "spo2": 98, "rr": 14},
+        taken_at=now - dt.timedelta(minutes=5),
+    )
+    services.transition(session, "ready_for_discharge", user=nurse, version=session.version, now=now)
+    return session
+
+
+def test_discharge_refused_until_checklist_then_allowed(staff, iv_session, helpers):
+    nurse = staff["nurse"]
+    from django.utils import timezone
+
+    now = timezone.now()
+    to_ready(iv_session, nurse, helpers, now)
+    with pytest.raises(ValidationError, match="Escort present"):
+        services.transition(iv_session, "discharged", user=nurse, version=iv_session.version, now=now)
+    services.save_discharge_checklist(
+        iv_session,
+        {
+            "alert_and_oriented": True,
+            "steady_gait": True,
+            "nausea_controlled": True,
+            "escort_present": True,
+            "escort_name": "Sam",
+        },
+        user=nurse,
+    )
+    services.transition(iv_session, "discharged", user=nurse, version=iv_session.version, now=now)
+    assert iv_session.state == "discharged" and iv_session.discharged_at == now
+
+
+def test_observation_time_enforced_and_prescriber_override(staff, iv_session, helpers):
+    from django.utils import timezone
+
+    nurse, prescriber = staff["nurse"], staff["prescriber"]
+    now = timezone.now()
+    to_ready(iv_session, nurse, helpers, now)
+    services.save_discharge_checklist(
+        iv_session,
+        {"alert_and_oriented": True, "steady_gait": True, "nausea_controlled": True, "escort_present": True},
+        user=nurse,
+    )
+    too_early = now - dt.timedelta(minutes=10)  # only 25 min after the infusion ended
+    with pytest.raises(ValidationError, match="Observed at least 30 min"):
+        services.transition(iv_session, "discharged", user=nurse, version=iv_session.version, now=too_early)
+    with pytest.raises(PermissionDenied):
+        services.transition(
+            iv_session,
+            "discharged",
+            user=nurse,
+            version=iv_session.version,
+            now=too_early,
+            override_reason="family waiting",
+        )
+    services.transition(
+        iv_session,
+        "discharged",
+        user=prescriber,
+        version=iv_session.version,
+        now=too_early,
+        override_reason="Stable for 25 min, escort present; prescriber reviewed",
+    )
+    assert AuditEvent.objects.filter(action="override", detail__to="discharged").exists()
+
+
+def test_note_generated_signed_locked_and_amended(staff, client_as, iv_session, helpers):
+    from django.utils import timezone
+
+    nurse, prescriber = staff["nurse"], staff["prescriber"]
+    to_ready(iv_session, nurse, helpers, timezone.now())
+    services.add_entry(
+        __import__("ketamine_clinic.sessions.models", fromlist=["Intervention"]).Intervention,
+        iv_session,
+        user=nurse,
+        idempotency_key="iv1",
+        kind="reassurance",
+        given_at=timezone.now(),
+    )
+    nurse_client, prescriber_client = client_as(nurse), client_as(prescriber)
+    assert nurse_client.post(reverse("sessions:note", args=[iv_session.pk])).status_code == 302
+    note = SessionNote.objects.get(session=iv_session)
+    assert "35.00 mg" in note.body and "Reassurance" in note.body and "Peak systolic" in note.body
+    # A nurse cannot sign.
+    assert nurse_client.post(reverse("sessions:note_sign", args=[iv_session.pk])).status_code == 403
+    assert prescriber_client.post(reverse("sessions:note_sign", args=[iv_session.pk])).status_code == 302
+    note.refresh_from_db()
+    assert note.signed_by == prescriber and note.is_signed
+    original = note.body
+    # Locked: regenerating is refused, amendments keep the original.
+    response = nurse_client.post(reverse("sessions:note", args=[iv_session.pk]))
+    assert response.status_code == 400 and "locked" in response.content.decode()
+    response = prescriber_client.post(
+        reverse("sessions:note_amend", args=[iv_session.pk]),
+        {"body": "Patient called: fine.", "reason": "Follow-up call"},
+    )
+    assert response.status_code == 302
+    note.refresh_from_db()
+    assert note.body == original
+    assert SessionNoteAmendment.objects.get(note=note).reason == "Follow-up call"

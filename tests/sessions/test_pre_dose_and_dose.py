@@ -1,0 +1,131 @@
+"""Pre-dose checks, the BP gate and dose confirmation with plan limits and prescriber overrides."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from ketamine_clinic.audit.models import AuditEvent
+from ketamine_clinic.sessions import services
+
+HIGH_BP = {"sbp": 186, "dbp": 104, "hr": 80, "spo2": 97, "rr": 14}
+
+
+def test_pre_dose_form_saves_checks_and_todays_weight(staff, client_as, iv_session, patient):
+    nurse = staff["nurse"]
+    services.transition(iv_session, "checked_in", user=nurse, version=1)
+    client = client_as(nurse)
+    response = client.post(
+        reverse("sessions:predose", args=[iv_session.pk]),
+        {
+            "version": iv_session.version,
+            "weight_kg": "72.4",
+            "fasting_confirmed": "yes",
+            "escort_confirmed": "no",
+        },
+    )
+    assert response.status_code == 302
+    iv_session.refresh_from_db()
+    patient.refresh_from_db()
+    assert iv_session.fasting_confirmed is True and iv_session.escort_confirmed is False
+    assert float(iv_session.weight_kg) == 72.4 and float(patient.weight_kg) == 72.4
+    levels = {f.code: f.level for f in services.pre_dose_result(iv_session).findings}
+    assert levels["escort"] == "stop" and levels["baseline_vitals"] == "missing"
+
+
+def test_pre_dose_form_rejects_implausible_weight(staff, client_as, iv_session):
+    services.transition(iv_session, "checked_in", user=staff["nurse"], version=1)
+    response = client_as(staff["nurse"]).post(
+        reverse("sessions:predose", args=[iv_session.pk]),
+        {"version": iv_session.version, "weight_kg": "7000"},
+    )
+    assert response.status_code == 400
+    assert "Ensure this value is less than or equal to 350" in response.content.decode()
+    iv_session.refresh_from_db()
+    assert iv_session.weight_kg is None
+
+
+def test_dose_plan_double_check_shown(staff, client_as, iv_session, helpers):
+    helpers.ready_pre_dose(iv_session, staff["nurse"])
+    page = client_as(staff["nurse"]).get(reverse("sessions:flowsheet", args=[iv_session.pk])).content.decode()
+    assert "150.0 mL/h" in page and "0.70 mL" in page and "Two-person double check" in page
+
+
+def test_dose_within_limits_confirmed_and_dosing_starts(staff, iv_session, helpers):
+    nurse = staff["nurse"]
+    helpers.ready_pre_dose(iv_session, nurse)
+    services.record_dose(iv_session, dose_mg=35, user=nurse, expected_version=iv_session.version)
+    assert float(iv_session.pump_rate_ml_per_h) == 150.0
+    services.transition(iv_session, "dosing", user=nurse, version=iv_session.version)
+    assert iv_session.state == "dosing" and iv_session.dosing_started_at is not None
+
+
+def test_dose_outside_limits_refused_then_prescriber_override_is_audited(
+    staff, client_as, iv_session, helpers
+):
+    helpers.ready_pre_dose(iv_session, staff["nurse"])
+    nurse = client_as(staff["nurse"])
+    url = reverse("sessions:dose", args=[iv_session.pk])
+    response = nurse.post(url, {"version": iv_session.version, "dose_mg": "90"})
+    assert response.status_code == 400 and "outside the plan" in response.content.decode()
+    response = nurse.post(
+        url, {"version": iv_session.version, "dose_mg": "90", "override_reason": "I think so"}
+    )
+    assert response.status_code == 403  # only a prescriber may override
+    iv_session.refresh_from_db()
+    assert iv_session.dose_mg is None
+    prescriber = client_as(staff["prescriber"])
+    response = prescriber.post(
+        url, {"version": iv_session.version, "dose_mg": "90", "override_reason": "Titration agreed"}
+    )
+    assert response.status_code == 302
+    iv_session.refresh_from_db()
+    assert float(iv_session.dose_mg) == 90 and iv_session.dose_override_reason == "Titration agreed"
+    row = AuditEvent.objects.get(action="override", object_id=str(iv_session.pk))
+    assert row.detail["override_reason"] == "Titration agreed" and row.user == staff["prescriber"]
+
+
+def test_dosing_refused_by_bp_hard_stop_until_prescriber_overrides(staff, iv_session, helpers):
+    nurse, prescriber = staff["nurse"], staff["prescriber"]
+    helpers.ready_pre_dose(iv_session, nurse, baseline=HIGH_BP)
+    services.record_dose(iv_session, dose_mg=35, user=nurse, expected_version=iv_session.version)
+    with pytest.raises(ValidationError, match="hard stop"):
+        services.transition(iv_session, "dosing", user=nurse, version=iv_session.version)
+    with pytest.raises(PermissionDenied):
+        services.transition(
+            iv_session, "dosing", user=nurse, version=iv_session.version, override_reason="ok"
+        )
+    services.transition(
+        iv_session,
+        "dosing",
+        user=prescriber,
+        version=iv_session.version,
+        override_reason="Repeat 150/90 after rest",
+    )
+    event = iv_session.events.last()
+    assert event.override_reason == "Repeat 150/90 after rest" and "hard stop" in event.overridden_items[0]
+    assert AuditEvent.objects.filter(action="override", detail__to="dosing").exists()
+
+
+def test_dosing_needs_a_confirmed_dose(staff, iv_session, helpers):
+    helpers.ready_pre_dose(iv_session, staff["nurse"])
+    with pytest.raises(ValidationError, match="Confirm the dose"):
+        services.transition(iv_session, "dosing", user=staff["nurse"], version=iv_session.version)
+
+
+def test_lot_without_stock_service_or_bad_lot_rolls_back(staff, iv_session, helpers):
+    helpers.ready_pre_dose(iv_session, staff["nurse"])
+    version = iv_session.version
+    with pytest.raises(ValidationError):
+        services.record_dose(
+            iv_session, dose_mg=35, user=staff["nurse"], lot_id=999999, expected_version=version
+        )
+    iv_session.refresh_from_db()
+    assert iv_session.dose_mg is None and iv_session.version == version
+
+
+def test_session_without_order_cannot_compute_dose(staff, iv_session, helpers):
+    iv_session.dose_rule = None
+    iv_session.save()
+    helpers.ready_pre_dose(iv_session, staff["nurse"])
+    with pytest.raises(ValidationError, match="No active plan"):
+        services.record_dose(iv_session, dose_mg=35, user=staff["nurse"])
