@@ -1,3 +1,177 @@
-from ninja import Router
+"""Plans API: protocol templates (with sources), create a plan, change it (new version), complete or stop it."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.responses import Status
+
+from ketamine_clinic import access
+
+from . import services
+from .models import TreatmentPlan
 
 router = Router(tags=["plans"])
+
+
+class PhaseOut(Schema):
+    key: str
+    label: str
+    cadence: str
+    doses: int
+    source: str
+
+
+class TemplateOut(Schema):
+    key: str
+    name: str
+    route: str
+    clinic_defined: bool
+    summary: str
+    dose_rule: dict
+    dose_source: str
+    titration: str
+    titration_source: str
+    min_interval_hours: float
+    min_interval_source: str
+    min_observation_min: int
+    monitoring_source: str
+    phases: list[PhaseOut]
+    measurement_schedule: dict
+
+
+class PlanOut(Schema):
+    id: int
+    patient_id: int
+    protocol_key: str
+    route: str
+    status: str
+    version: int
+    drug: str
+    dose_rule: dict
+    titration_rule: str
+    session_frequency: list
+    phase_changes: dict
+    integration_every_n_doses: int | None
+    measurement_schedule: dict
+    start_date: dt.date | None
+    session_time: dt.time | None
+    notes: str
+
+
+class VersionOut(Schema):
+    number: int
+    reason: str
+    created_at: dt.datetime
+    data: dict
+
+
+class PlanIn(Schema):
+    protocol_key: str
+    start_date: dt.date
+    session_time: dt.time = dt.time(9, 0)
+    dose_amount: Decimal | None = None
+    phase_changes: dict = {}
+    notes: str = ""
+
+
+class PlanChangeIn(Schema):
+    reason: str
+    dose_amount: Decimal | None = None
+    concentration_mg_per_ml: Decimal | None = None
+    infusion_duration_min: int | None = None
+    titration_rule: str | None = None
+    phase_changes: dict | None = None
+    integration_every_n_doses: int | None = None
+    measurement_schedule: dict | None = None
+    start_date: dt.date | None = None
+    session_time: dt.time | None = None
+    notes: str | None = None
+
+
+class StatusIn(Schema):
+    status: str
+    reason: str
+
+
+def _plan_out(plan: TreatmentPlan) -> dict:
+    data = {f: getattr(plan, f) for f in PlanOut.model_fields if f not in ("dose_rule",)}
+    data["dose_rule"] = plan.dose_rule().as_dict()
+    return data
+
+
+@router.get("/templates", response=list[TemplateOut], summary="Protocol templates with their sources")
+def templates(request):
+    from ketamine_clinic.core.protocols.templates import TEMPLATES
+
+    return [
+        {
+            "key": t.key,
+            "name": t.name,
+            "route": t.route,
+            "clinic_defined": t.clinic_defined,
+            "summary": t.summary,
+            "dose_rule": t.dose_rule.as_dict(),
+            "dose_source": t.dose_source,
+            "titration": t.titration.description,
+            "titration_source": t.titration.source,
+            "min_interval_hours": t.min_interval_hours,
+            "min_interval_source": t.min_interval_source,
+            "min_observation_min": t.monitoring.min_observation_min,
+            "monitoring_source": t.monitoring.source,
+            "phases": [
+                {
+                    "key": p.key,
+                    "label": p.label,
+                    "cadence": p.description,
+                    "doses": p.dose_count,
+                    "source": p.source,
+                }
+                for p in t.phases
+            ],
+            "measurement_schedule": t.measurement_schedule,
+        }
+        for t in TEMPLATES.values()
+    ]
+
+
+@router.get("/patient/{patient_id}", response=list[PlanOut], summary="A patient's plans, newest first")
+def patient_plans(request, patient_id: int):
+    patient = access.open_patient(request, patient_id, "clinical", "read")
+    return [_plan_out(p) for p in patient.treatment_plans.all()]
+
+
+@router.post("/patient/{patient_id}", response={201: PlanOut}, summary="Create a plan from a template")
+def create(request, patient_id: int, payload: PlanIn):
+    patient = access.open_patient(request, patient_id, "prescribing", "write")
+    plan = services.create_plan(request, patient, **payload.dict())
+    return Status(201, _plan_out(plan))
+
+
+def _load(request, plan_id, area, action):
+    plan = get_object_or_404(TreatmentPlan, pk=plan_id)
+    access.open_patient(request, plan.patient_id, area, action)
+    return plan
+
+
+@router.get("/{plan_id}/versions", response=list[VersionOut], summary="Every version of a plan")
+def versions(request, plan_id: int):
+    plan = _load(request, plan_id, "clinical", "read")
+    return list(plan.versions.all())
+
+
+@router.post("/{plan_id}/changes", response={201: PlanOut}, summary="Change a plan (keeps the old version)")
+def change(request, plan_id: int, payload: PlanChangeIn):
+    plan = _load(request, plan_id, "prescribing", "write")
+    changes = payload.dict(exclude_unset=True)
+    reason = changes.pop("reason")
+    plan = services.change_plan(request, plan, reason=reason, **changes)
+    return Status(201, _plan_out(plan))
+
+
+@router.post("/{plan_id}/status", response={201: PlanOut}, summary="Complete or stop a plan")
+def set_status(request, plan_id: int, payload: StatusIn):
+    plan = _load(request, plan_id, "prescribing", "write")
+    plan = services.set_status(request, plan, status=payload.status, reason=payload.reason)
+    return Status(201, _plan_out(plan))

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "plans"
 
-urlpatterns = []
+urlpatterns = [
+    path("patient/<int:patient_id>/", views.chart, name="chart"),
+    path("patient/<int:patient_id>/new/", views.create, name="create"),
+    path("plan/<int:plan_id>/change/", views.change, name="change"),
+    path("plan/<int:plan_id>/status/", views.status, name="status"),
+]

@@ -1,3 +1,144 @@
-from ninja import Router
+"""Scheduling API: a day's appointments, a patient's, book / move / cancel, generate from a plan."""
 
-router = Router(tags=["scheduling"])
+import datetime as dt
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Router, Schema
+from ninja.responses import Status
+
+from ketamine_clinic import access, audit
+from ketamine_clinic.plans.models import TreatmentPlan
+
+from . import services
+from .models import Appointment, Chair
+
+router = Router(tags=["schedule"])
+
+
+class AppointmentOut(Schema):
+    id: int
+    patient_id: int
+    kind: str
+    starts_at: dt.datetime
+    duration_min: int
+    chair_id: int | None
+    staff_id: int | None
+    status: str
+    plan_id: int | None
+    phase_key: str
+    dose_number: int | None
+    label: str
+    note: str
+    cancel_reason: str
+
+
+class GeneratedOut(Schema):
+    created: list[AppointmentOut]
+    warnings: list[str]
+
+
+class BookIn(Schema):
+    kind: str
+    starts_at: dt.datetime
+    duration_min: int = 60
+    chair_id: int | None = None
+    staff_id: int | None = None
+    note: str = ""
+
+
+class RescheduleIn(Schema):
+    starts_at: dt.datetime
+    reason: str
+    chair_id: int | None = None
+
+
+class CancelIn(Schema):
+    reason: str
+
+
+class GenerateIn(Schema):
+    replace_existing: bool = False
+
+
+def _chair(chair_id):
+    if chair_id is None:
+        return None
+    chair = Chair.objects.filter(pk=chair_id).first()
+    if chair is None:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"chair_id": "No such chair."})
+    return chair
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+@router.get("/day", response=list[AppointmentOut], summary="Appointments on a day (patients visible to you)")
+def day(request, date: dt.date | None = None):
+    access.require(request.user, "schedule", "read")
+    visible = set(access.visible_patients(request.user).values_list("pk", flat=True))
+    the_day = date or timezone.localdate()
+    rows = [a for a in services.day_appointments(the_day) if a.patient_id in visible]
+    audit.record(request, "list", detail={"schedule_day": the_day.isoformat(), "shown": [a.pk for a in rows]})
+    return rows
+
+
+@router.get("/patient/{patient_id}", response=list[AppointmentOut], summary="A patient's appointments")
+def patient_appointments(request, patient_id: int):
+    patient = access.open_patient(request, patient_id, "schedule", "read")
+    return list(patient.appointments.order_by("starts_at"))
+
+
+@router.post("/patient/{patient_id}", response={201: AppointmentOut}, summary="Book an appointment")
+def book(request, patient_id: int, payload: BookIn):
+    from ketamine_clinic.accounts.models import User
+
+    patient = access.open_patient(request, patient_id, "schedule", "write")
+    staff = User.objects.filter(pk=payload.staff_id).first() if payload.staff_id else None
+    appointment = services.book(
+        request,
+        patient=patient,
+        kind=payload.kind,
+        starts_at=_aware(payload.starts_at),
+        duration_min=payload.duration_min,
+        chair=_chair(payload.chair_id),
+        staff=staff,
+        note=payload.note,
+    )
+    return Status(201, appointment)
+
+
+@router.post("/plan/{plan_id}/generate", response={201: GeneratedOut}, summary="Book a plan's appointments")
+def generate(request, plan_id: int, payload: GenerateIn):
+    plan = get_object_or_404(TreatmentPlan, pk=plan_id)
+    access.open_patient(request, plan.patient_id, "schedule", "write")
+    created, warnings = services.generate_from_plan(request, plan, replace_existing=payload.replace_existing)
+    return Status(201, {"created": created, "warnings": warnings})
+
+
+def _load(request, appointment_id):
+    appointment = get_object_or_404(Appointment, pk=appointment_id)
+    access.open_patient(request, appointment.patient_id, "schedule", "write")
+    return appointment
+
+
+@router.post(
+    "/appointments/{appointment_id}/reschedule", response=AppointmentOut, summary="Move an appointment"
+)
+def reschedule(request, appointment_id: int, payload: RescheduleIn):
+    appointment = _load(request, appointment_id)
+    chair = _chair(payload.chair_id) if payload.chair_id is not None else "unchanged"
+    return services.reschedule(
+        request, appointment, starts_at=_aware(payload.starts_at), reason=payload.reason, chair=chair
+    )
+
+
+@router.post(
+    "/appointments/{appointment_id}/cancel", response=AppointmentOut, summary="Cancel an appointment"
+)
+def cancel(request, appointment_id: int, payload: CancelIn):
+    appointment = _load(request, appointment_id)
+    return services.cancel(request, appointment, reason=payload.reason)

@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "scheduling"
 
-urlpatterns = []
+urlpatterns = [
+    path("day/", views.day, name="day"),
+    path("patient/<int:patient_id>/", views.chart, name="chart"),
+    path("patient/<int:patient_id>/book/", views.book, name="book"),
+    path("patient/<int:patient_id>/calendar.ics", views.ical, name="ical"),
+    path("plan/<int:plan_id>/generate/", views.generate, name="generate"),
+    path("appointment/<int:appointment_id>/reschedule/", views.reschedule, name="reschedule"),
+    path("appointment/<int:appointment_id>/cancel/", views.cancel, name="cancel"),
+]

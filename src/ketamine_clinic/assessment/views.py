@@ -1,0 +1,288 @@
+"""Assessment pages: the chart tab, intake, pre-visit questionnaire, previous treatments, decision, consent."""
+
+from django.apps import apps
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+
+from ketamine_clinic import access, audit
+from ketamine_clinic.core.protocols.templates import default_measurement_schedule
+from ketamine_clinic.navigation import reverse_or_none
+from ketamine_clinic.patients.chart import chart_tabs
+from ketamine_clinic.plans.models import Route
+
+from . import services
+from .forms import (
+    ConsentDocumentForm,
+    ConsentForm,
+    DecisionForm,
+    IntakeForm,
+    PreviousTreatmentForm,
+    PreVisitForm,
+)
+from .models import PATIENT_ANSWERABLE, ConsentDocument, PreviousTreatment
+
+# Baseline measures offered at intake: the template default plus substance-use screens (instrument keys from
+# core.instruments.library).
+BASELINE_INSTRUMENTS = [*default_measurement_schedule()["baseline"], "audit_c", "dast10"]
+
+
+def _apply_errors(form, exc: ValidationError):
+    for field, msgs in exc.message_dict.items():
+        for msg in msgs:
+            form.add_error(field if field in form.fields else None, msg)
+
+
+def _baseline_measures(patient):
+    latest = {}
+    if apps.is_installed("ketamine_clinic.outcomes"):
+        try:
+            Administration = apps.get_model("outcomes", "Administration")
+            for a in Administration.objects.filter(
+                patient=patient, instrument__in=BASELINE_INSTRUMENTS
+            ).order_by("taken_at"):
+                latest[a.instrument] = a
+        except LookupError:
+            pass
+    return [
+        {
+            "instrument": key,
+            "url": reverse_or_none("outcomes:administer", patient.pk, key),
+            "latest": latest.get(key),
+        }
+        for key in BASELINE_INSTRUMENTS
+    ]
+
+
+def _consent_rows(patient):
+    rows = []
+    for route in Route:
+        document = services.current_consent_document(route.value)
+        ack = patient.consents.filter(document=document).first() if document is not None else None
+        older = patient.consents.filter(document__route=route.value).exclude(document=document).first()
+        rows.append({"route": route, "document": document, "ack": ack, "older": older})
+    return rows
+
+
+def chart_context(request, patient, active="assessment:chart"):
+    user = request.user
+    screening = services.latest_screening(patient)
+    treatments = list(patient.previous_treatments.all())
+    trd = services.treatment_resistance(patient)
+    return {
+        "patient": patient,
+        "tabs": chart_tabs(user, patient, active),
+        "intake": services.latest_intake(patient),
+        "screening": screening,
+        "decision": screening.decisions.select_related("decided_by").first() if screening else None,
+        "eligibility_current": services.eligibility_is_current(patient),
+        "previsit": patient.previsit_questionnaires.first(),
+        "treatment_rows": list(zip(treatments, trd.trials, strict=True)),
+        "trd": trd,
+        "treatment_form": PreviousTreatmentForm(),
+        "consents": _consent_rows(patient),
+        "baseline": _baseline_measures(patient),
+        "can_write": access.can(user, "clinical", "write"),
+        "can_decide": access.can(user, "prescribing", "write"),
+        "is_patient": user.is_patient,
+    }
+
+
+@access.patient_view("clinical")
+def chart(request, patient):
+    return render(request, "assessment/chart.html", chart_context(request, patient))
+
+
+@access.patient_view("clinical", "write")
+def intake(request, patient):
+    """A new intake (history is kept: each save is a new row), pre-filled from the last intake or questionnaire."""
+    last = services.latest_intake(patient)
+    initial = {"current_medications": patient.current_medications, "weight_kg": patient.weight_kg}
+    if last is not None:
+        for field in IntakeForm.Meta.fields:
+            initial[field] = getattr(last, field)
+        initial["vitals_taken_at"] = None  # new vitals each time
+    else:
+        pre = patient.previsit_questionnaires.first()
+        if pre is not None:
+            initial["presenting_problem"] = pre.reasons_for_seeking_treatment
+            initial["substance_use_history"] = pre.alcohol_and_drug_use
+            initial["current_medications"] = pre.current_medications or patient.current_medications
+            for name in PATIENT_ANSWERABLE:
+                initial[name] = getattr(pre, name)
+    form = IntakeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        row = form.save(commit=False)
+        row.patient = patient
+        row.created_by = request.user
+        try:
+            row.full_clean()
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            screening = services.save_intake(request, row, created=True)
+            messages.success(request, f"Intake saved. Eligibility screen: {screening.get_status_display()}.")
+            return redirect("assessment:chart", patient.pk)
+    context = {
+        "patient": patient,
+        "tabs": chart_tabs(request.user, patient, "assessment:chart"),
+        "form": form,
+    }
+    return render(request, "assessment/intake_form.html", context, status=400 if form.errors else 200)
+
+
+@access.patient_view("self_report")
+def previsit(request, patient):
+    """The patient's own pre-visit questionnaire (staff may read the answers)."""
+    form = PreVisitForm(request.POST or None) if request.user.is_patient else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        row = form.save(commit=False)
+        row.patient = patient
+        row.submitted_by = request.user
+        row.save()
+        audit.record(request, "create", row)
+        messages.success(request, "Thank you: your answers were sent to your care team.")
+        return redirect("assessment:previsit", patient.pk)
+    context = {
+        "patient": patient,
+        "tabs": chart_tabs(request.user, patient, "assessment:chart"),
+        "form": form,
+        "submitted": patient.previsit_questionnaires.first(),
+        "questions": [(n, q) for n, q in PreVisitForm(None).fields.items() if n in PATIENT_ANSWERABLE],
+    }
+    return render(
+        request, "assessment/previsit.html", context, status=400 if form is not None and form.errors else 200
+    )
+
+
+@access.patient_view("clinical", "write")
+def treatment_add(request, patient):
+    form = PreviousTreatmentForm(request.POST)
+    if form.is_valid():
+        row = form.save(commit=False)
+        row.patient = patient
+        row.recorded_by = request.user
+        row.save()
+        audit.record(request, "create", row)
+        messages.success(request, f"Added {row}.")
+        return redirect("assessment:chart", patient.pk)
+    context = chart_context(request, patient)
+    context["treatment_form"] = form
+    return render(request, "assessment/chart.html", context, status=400)
+
+
+@access.patient_view("clinical", "write")
+def treatment_remove(request, patient, treatment_id):
+    row = get_object_or_404(PreviousTreatment, pk=treatment_id, patient=patient)
+    if request.method == "POST":
+        audit.record(request, "delete", row, detail={"name": row.name, "kind": row.kind})
+        row.delete()
+        messages.success(request, "Previous treatment removed.")
+    return redirect("assessment:chart", patient.pk)
+
+
+@access.patient_view("prescribing", "write")
+def decision(request, patient):
+    screening = services.latest_screening(patient)
+    if screening is None:
+        messages.error(
+            request, "Complete the intake assessment first: there is no eligibility screening to decide on."
+        )
+        return redirect("assessment:chart", patient.pk)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_decision(
+                request,
+                patient,
+                screening=screening,
+                decision=form.cleaned_data["decision"],
+                rationale=form.cleaned_data["rationale"],
+                override_reason=form.cleaned_data["override_reason"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Decision recorded.")
+            return redirect("assessment:chart", patient.pk)
+    context = {
+        "patient": patient,
+        "tabs": chart_tabs(request.user, patient, "assessment:chart"),
+        "screening": screening,
+        "form": form,
+        "trd": services.treatment_resistance(patient),
+    }
+    return render(request, "assessment/decision.html", context, status=400 if form.errors else 200)
+
+
+def consent(request, patient_id, route):
+    """Show the current consent for ``route``; the patient (or staff with the patient present) acknowledges it."""
+    if not request.user.is_authenticated:
+        return redirect(f"/login/?next={request.path}")
+    area = "self_report" if request.user.is_patient else "clinical"
+    action = "write" if request.method == "POST" else "read"
+    patient = access.open_patient(request, patient_id, area, action)
+    if route not in Route.values:
+        messages.error(request, f"Unknown route {route!r}.")
+        return redirect("assessment:chart", patient.pk)
+    document = services.current_consent_document(route)
+    form = ConsentForm(request.POST or None, initial={"document_id": document.pk if document else None})
+    if request.method == "POST" and document is not None and form.is_valid():
+        chosen = ConsentDocument.objects.filter(pk=form.cleaned_data["document_id"]).first()
+        try:
+            if chosen is None:
+                raise ValidationError({"document": "Unknown consent document."})
+            services.acknowledge_consent(
+                request, patient, document=chosen, typed_name=form.cleaned_data["typed_name"]
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Consent to {chosen.title} (version {chosen.version}) recorded.")
+            return redirect("assessment:chart", patient.pk)
+    context = {
+        "patient": patient,
+        "tabs": chart_tabs(request.user, patient, "assessment:chart"),
+        "route": Route(route),
+        "document": document,
+        "form": form,
+        "acknowledged": patient.consents.filter(document=document).first() if document else None,
+    }
+    return render(request, "assessment/consent.html", context, status=400 if form.errors else 200)
+
+
+@access.staff_view("prescribing")
+def consent_documents(request):
+    documents = ConsentDocument.objects.select_related("published_by").all()
+    audit.record(request, "list", detail={"consent_documents": documents.count()})
+    return render(
+        request,
+        "assessment/consent_documents.html",
+        {"documents": documents, "can_publish": access.can(request.user, "prescribing", "write")},
+    )
+
+
+@access.staff_view("prescribing", "write")
+def consent_document_new(request):
+    route = request.GET.get("route")
+    initial = {}
+    if route in Route.values:
+        current = services.current_consent_document(route)
+        initial = {
+            "route": route,
+            "title": current.title if current else "",
+            "body": current.body if current else "",
+        }
+    form = ConsentDocumentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            document = services.publish_consent_document(request, **form.cleaned_data)
+        messages.success(
+            request,
+            f"Published {document.title} version {document.version}: patients must re-consent before planning.",
+        )
+        return redirect("assessment:consent_documents")
+    return render(
+        request, "assessment/consent_document_form.html", {"form": form}, status=400 if form.errors else 200
+    )

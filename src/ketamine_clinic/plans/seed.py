@@ -1,0 +1,62 @@
+"""Demo plans: an active plan for each patient in induction or maintenance, a completed one for discharged.
+
+Synthetic and idempotent (a patient with any plan is skipped). Plans go through the same service as the page,
+so the assessment seed's decision and consent must exist first.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+
+from ketamine_clinic.accounts.models import Role
+from ketamine_clinic.assessment import services as assessment
+from ketamine_clinic.patients.models import Phase
+
+from . import services
+
+# Staggered session times so the demo chairs are not all wanted at once (clinic-defined demo values).
+SESSION_TIMES = [
+    dt.time(8, 30),
+    dt.time(9, 0),
+    dt.time(10, 30),
+    dt.time(11, 0),
+    dt.time(12, 30),
+    dt.time(13, 0),
+]
+
+
+@transaction.atomic
+def seed(clinic) -> None:
+    prescriber = clinic.first(Role.PRESCRIBER)
+    today = clinic.now.date()
+    for index, patient in enumerate(clinic.patients):
+        if patient.phase == Phase.SCREENING or patient.treatment_plans.exists():
+            continue
+        route = "intranasal" if assessment.consent_is_current(patient, "intranasal") else "iv"
+        if services.planning_blockers(patient, route):
+            continue
+        key = "esketamine_label" if route == "intranasal" else "iv_racemic_standard"
+        if patient.phase == Phase.INDUCTION:
+            start = today - dt.timedelta(days=clinic.rng.randint(0, 9))
+        elif patient.phase == Phase.MAINTENANCE:
+            start = today - dt.timedelta(days=clinic.rng.randint(35, 90))
+        else:
+            start = today - dt.timedelta(days=clinic.rng.randint(150, 300))
+        plan = services.create_plan(
+            prescriber,
+            patient,
+            protocol_key=key,
+            start_date=start,
+            session_time=SESSION_TIMES[index % 6],
+        )
+        if patient.phase == Phase.MAINTENANCE and route == "iv" and index % 3 == 0:
+            services.change_plan(
+                prescriber,
+                plan,
+                reason="No response after two infusions: titrated per protocol.",
+                dose_amount=plan.dose_max,
+            )
+        if patient.phase == Phase.DISCHARGED:
+            services.set_status(
+                prescriber, plan, status="completed", reason="Course completed; remission sustained."
+            )

@@ -1,0 +1,190 @@
+"""Plan rules (contract: ``current_plan``) and the writes that keep every version.
+
+Planning is refused, with a message naming what is missing, until the prescriber has decided to proceed on the
+latest eligibility screen and the patient has acknowledged the current consent version for the plan's route.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ketamine_clinic import audit
+from ketamine_clinic.assessment import services as assessment
+from ketamine_clinic.core.protocols.templates import ProtocolTemplate, get_template
+
+from .models import Route, TreatmentPlan, TreatmentPlanVersion
+
+# Fields a plan change may touch (everything else comes from the template or is history).
+CHANGEABLE = (
+    "dose_amount",
+    "concentration_mg_per_ml",
+    "infusion_duration_min",
+    "titration_rule",
+    "phase_changes",
+    "integration_every_n_doses",
+    "measurement_schedule",
+    "start_date",
+    "session_time",
+    "notes",
+)
+
+
+def _user(actor):
+    user = getattr(actor, "user", actor)
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def current_plan(patient) -> TreatmentPlan | None:
+    """The patient's active plan, or None (contract for sessions, outcomes and follow-up)."""
+    return patient.treatment_plans.filter(status=TreatmentPlan.Status.ACTIVE).order_by("-created_at").first()
+
+
+def planning_blockers(patient, route: str) -> list[str]:
+    """Why a plan for ``route`` cannot be made now (empty list = it can)."""
+    problems = []
+    screening = assessment.latest_screening(patient)
+    if screening is None:
+        problems.append("No eligibility screening yet: complete the intake assessment first.")
+    elif screening.status == "not_eligible":
+        titles = "; ".join(r["title"] for r in screening.absolute_reasons)
+        problems.append(f"Not eligible: an absolute contraindication blocks planning ({titles}).")
+    elif not assessment.eligibility_is_current(patient):
+        problems.append("No prescriber decision to proceed on the latest eligibility screening.")
+    if route not in Route.values:
+        problems.append(f"Unknown route {route!r}.")
+    elif assessment.current_consent_document(route) is None:
+        problems.append(f"No consent document is published for the {Route(route).label} route.")
+    elif not assessment.consent_is_current(patient, route):
+        problems.append(f"The patient has not acknowledged the current consent for {Route(route).label}.")
+    return problems
+
+
+def _frequency(template: ProtocolTemplate) -> list[dict]:
+    return [
+        {"phase": p.key, "label": p.label, "cadence": p.description, "source": p.source}
+        for p in template.phases
+    ]
+
+
+def _snapshot(actor, plan: TreatmentPlan, reason: str) -> TreatmentPlanVersion:
+    return TreatmentPlanVersion.objects.create(
+        plan=plan, number=plan.version, data=plan.snapshot(), reason=reason, created_by=_user(actor)
+    )
+
+
+def _check_dose(plan: TreatmentPlan) -> None:
+    try:
+        plan.dose_rule()
+    except ValueError as exc:
+        raise ValidationError(
+            {"dose_amount": f"{exc} (limits {plan.dose_min}-{plan.dose_max} {plan.get_dose_kind_display()})"}
+        ) from None
+
+
+@transaction.atomic
+def create_plan(
+    actor,
+    patient,
+    *,
+    protocol_key: str,
+    start_date: dt.date,
+    session_time: dt.time = dt.time(9, 0),
+    dose_amount: Decimal | None = None,
+    phase_changes: dict | None = None,
+    notes: str = "",
+) -> TreatmentPlan:
+    """Build an active plan from a protocol template, or refuse with the reasons planning is blocked."""
+    try:
+        template = get_template(protocol_key)
+    except KeyError as exc:
+        raise ValidationError({"protocol_key": str(exc.args[0])}) from None
+    blockers = planning_blockers(patient, template.route)
+    if blockers:
+        raise ValidationError({"__all__": blockers})
+    if current_plan(patient) is not None:
+        raise ValidationError(
+            {
+                "__all__": [
+                    "The patient already has an active plan: complete or stop it (with a reason) first."
+                ]
+            }
+        )
+    rule = template.dose_rule
+    plan = TreatmentPlan(
+        patient=patient,
+        protocol_key=template.key,
+        route=template.route,
+        status=TreatmentPlan.Status.ACTIVE,
+        created_by=_user(actor),
+        drug=rule.drug,
+        concentration_mg_per_ml=Decimal(str(rule.concentration_mg_per_ml))
+        if rule.concentration_mg_per_ml
+        else None,
+        dose_kind=rule.kind,
+        dose_amount=Decimal(str(dose_amount if dose_amount is not None else rule.amount)),
+        dose_min=Decimal(str(rule.min_amount)),
+        dose_max=Decimal(str(rule.max_amount)),
+        infusion_duration_min=int(rule.infusion_duration_min) if rule.infusion_duration_min else None,
+        titration_rule=f"{template.titration.description} [{template.titration.source}]",
+        session_frequency=_frequency(template),
+        phase_changes=phase_changes or {},
+        integration_every_n_doses=template.integration.every_n_doses if template.integration else None,
+        measurement_schedule=dict(template.measurement_schedule),
+        start_date=start_date,
+        session_time=session_time,
+        notes=notes,
+    )
+    _check_dose(plan)
+    plan.save()
+    _snapshot(actor, plan, f"Created from protocol template '{template.name}'.")
+    audit.record(actor, "create", plan, detail={"protocol": template.key, "version": 1})
+    return plan
+
+
+@transaction.atomic
+def change_plan(actor, plan: TreatmentPlan, *, reason: str, **changes) -> TreatmentPlan:
+    """Apply ``changes`` as a new version; the reason is required and the previous version stays stored."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Every plan change needs a reason."})
+    unknown = sorted(set(changes) - set(CHANGEABLE))
+    if unknown:
+        raise ValidationError({k: "This field cannot be changed on a plan." for k in unknown})
+    plan = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status not in (TreatmentPlan.Status.ACTIVE, TreatmentPlan.Status.DRAFT):
+        raise ValidationError({"__all__": [f"A {plan.get_status_display().lower()} plan cannot be changed."]})
+    changed = sorted(k for k, v in changes.items() if getattr(plan, k) != v)
+    if not changed:
+        raise ValidationError({"__all__": ["Nothing changed."]})
+    for key in changed:
+        setattr(plan, key, changes[key])
+    _check_dose(plan)
+    plan.version += 1
+    plan.save()
+    _snapshot(actor, plan, reason.strip())
+    audit.record(
+        actor, "update", plan, detail={"fields": changed, "version": plan.version, "reason": reason.strip()}
+    )
+    return plan
+
+
+@transaction.atomic
+def set_status(actor, plan: TreatmentPlan, *, status: str, reason: str) -> TreatmentPlan:
+    """Complete or stop a plan (kept as a version with its reason)."""
+    allowed = {TreatmentPlan.Status.COMPLETED, TreatmentPlan.Status.STOPPED}
+    if status not in allowed:
+        raise ValidationError({"status": "A plan can only be marked completed or stopped here."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Give the reason for completing or stopping the plan."})
+    plan = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status != TreatmentPlan.Status.ACTIVE:
+        raise ValidationError({"status": "Only an active plan can be completed or stopped."})
+    plan.status = status
+    plan.version += 1
+    plan.save()
+    _snapshot(actor, plan, reason.strip())
+    audit.record(
+        actor, "update", plan, detail={"status": status, "version": plan.version, "reason": reason.strip()}
+    )
+    return plan

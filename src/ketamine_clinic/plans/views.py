@@ -1,0 +1,185 @@
+"""Plan pages: the chart tab (current plan, versions, schedule, PK curve), create from template, change, stop."""
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from ketamine_clinic import access
+from ketamine_clinic.core.protocols.templates import TEMPLATES, get_template
+from ketamine_clinic.navigation import reverse_or_none
+from ketamine_clinic.patients.chart import chart_tabs
+
+from . import services
+from .forms import PlanChangeForm, PlanCreateForm, PlanStatusForm
+from .models import Route, TreatmentPlan
+
+
+def _apply_errors(form, exc: ValidationError):
+    for field, msgs in exc.message_dict.items():
+        for msg in msgs:
+            form.add_error(field if field in form.fields else None, msg)
+
+
+def _curve_url(plan, patient):
+    """The PK prediction fragment (issue 3's contract) for the plan's next dose, when that page exists."""
+    base = reverse_or_none("prediction:patient_curve", patient.pk)
+    if base is None:
+        return None
+    rule = plan.dose_rule()
+    try:
+        dose_mg = rule.dose_mg(float(patient.weight_kg) if patient.weight_kg else None)
+    except ValueError:
+        return None
+    next_dose = plan.appointments.filter(
+        kind="dosing", status="booked", starts_at__gte=timezone.now()
+    ).first()
+    start = next_dose.starts_at if next_dose else timezone.now()
+    params = {"route": plan.route, "dose_mg": f"{dose_mg:g}", "start": start.isoformat()}
+    if rule.infusion_duration_min:
+        params["duration_min"] = f"{rule.infusion_duration_min:g}"
+    return f"{base}?{urlencode(params)}"
+
+
+def _dose_text(plan, patient):
+    rule = plan.dose_rule()
+    unit = rule.unit
+    text = f"{rule.amount:g} {unit} (limits {rule.min_amount:g}-{rule.max_amount:g} {unit})"
+    if rule.kind == "mg_per_kg":
+        if patient.weight_kg:
+            text += f" = {rule.dose_mg(float(patient.weight_kg)):.1f} mg at {patient.weight_kg} kg"
+        else:
+            text += " - no weight recorded, mg dose cannot be calculated"
+    return text
+
+
+@access.patient_view("clinical")
+def chart(request, patient):
+    plan = services.current_plan(patient)
+    plans = patient.treatment_plans.all()
+    template = None
+    if plan is not None:
+        try:
+            template = plan.template()
+        except KeyError:
+            template = None
+    user = request.user
+    context = {
+        "patient": patient,
+        "tabs": chart_tabs(user, patient, "plans:chart"),
+        "plan": plan,
+        "plans": plans,
+        "template": template,
+        "dose_text": _dose_text(plan, patient) if plan else "",
+        "versions": plan.versions.select_related("created_by") if plan else [],
+        "appointments": plan.appointments.exclude(status="cancelled").select_related("chair", "staff")
+        if plan
+        else [],
+        "curve_url": _curve_url(plan, patient) if plan else None,
+        "can_prescribe": access.can(user, "prescribing", "write"),
+        "can_schedule": access.can(user, "schedule", "write"),
+        "routes": [(r, services.planning_blockers(patient, r.value)) for r in Route],
+        "generate_url": reverse_or_none("scheduling:generate", plan.pk) if plan else None,
+    }
+    return render(request, "plans/chart.html", context)
+
+
+@access.patient_view("prescribing", "write")
+def create(request, patient):
+    route = request.GET.get("route") or request.POST.get("route") or Route.IV
+    if route not in Route.values:
+        messages.error(request, f"Unknown route {route!r}.")
+        return redirect("plans:chart", patient.pk)
+    blockers = services.planning_blockers(patient, route)
+    initial = {"start_date": timezone.localdate() + dt.timedelta(days=1)}
+    form = PlanCreateForm(request.POST or None, route=route, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        phase_changes = {}
+        if data["weekly_maintenance"]:
+            template = get_template(data["protocol_key"])
+            if any(p.key == "maintenance" and p.every_n_weeks == 2 for p in template.phases):
+                phase_changes = {"maintenance": {"every_n_weeks": 1}}
+        try:
+            plan = services.create_plan(
+                request,
+                patient,
+                protocol_key=data["protocol_key"],
+                start_date=data["start_date"],
+                session_time=data["session_time"],
+                dose_amount=data["dose_amount"],
+                phase_changes=phase_changes,
+                notes=data["notes"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Plan created (version 1) from {plan.template().name}.")
+            return redirect("plans:chart", patient.pk)
+    context = {
+        "patient": patient,
+        "tabs": chart_tabs(request.user, patient, "plans:chart"),
+        "form": form,
+        "route": Route(route),
+        "blockers": blockers,
+        "templates": [t for t in TEMPLATES.values() if t.route == route],
+    }
+    return render(request, "plans/create.html", context, status=400 if form.errors else 200)
+
+
+def _plan_for(request, plan_id, action="write"):
+    plan = get_object_or_404(TreatmentPlan.objects.select_related("patient"), pk=plan_id)
+    access.open_patient(request, plan.patient_id, "prescribing", action)
+    return plan
+
+
+def change(request, plan_id):
+    if not request.user.is_authenticated:
+        return redirect(f"/login/?next={request.path}")
+    plan = _plan_for(request, plan_id)
+    form = PlanChangeForm(request.POST or None, instance=TreatmentPlan.objects.get(pk=plan.pk))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes = {name: data[name] for name in PlanChangeForm.Meta.fields}
+        changes["measurement_schedule"] = data["measurement_schedule_json"]
+        try:
+            services.change_plan(request, plan, reason=data["reason"], **changes)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Plan changed; the previous version is kept.")
+            return redirect("plans:chart", plan.patient_id)
+    context = {
+        "patient": plan.patient,
+        "tabs": chart_tabs(request.user, plan.patient, "plans:chart"),
+        "plan": plan,
+        "form": form,
+    }
+    return render(request, "plans/change.html", context, status=400 if form.errors else 200)
+
+
+def status(request, plan_id):
+    if not request.user.is_authenticated:
+        return redirect(f"/login/?next={request.path}")
+    plan = _plan_for(request, plan_id)
+    form = PlanStatusForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_status(
+                request, plan, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Plan status changed.")
+            return redirect("plans:chart", plan.patient_id)
+    context = {
+        "patient": plan.patient,
+        "tabs": chart_tabs(request.user, plan.patient, "plans:chart"),
+        "plan": plan,
+        "form": form,
+    }
+    return render(request, "plans/status.html", context, status=400 if form.errors else 200)

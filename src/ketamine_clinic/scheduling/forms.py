@@ -1,0 +1,43 @@
+from django import forms
+
+from ketamine_clinic.accounts.models import STAFF_ROLES, User
+
+from .models import Appointment, Chair
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def _staff():
+    return User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("last_name", "first_name")
+
+
+class BookForm(forms.Form):
+    kind = forms.ChoiceField(choices=Appointment.Kind.choices)
+    starts_at = forms.DateTimeField(widget=DateTimeInput(), label="Starts at")
+    duration_min = forms.IntegerField(min_value=5, max_value=600, initial=60, label="Duration (min)")
+    chair = forms.ModelChoiceField(queryset=Chair.objects.filter(active=True), required=False)
+    staff = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    note = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = _staff()
+
+
+class RescheduleForm(forms.Form):
+    starts_at = forms.DateTimeField(widget=DateTimeInput(), label="New start")
+    chair = forms.ModelChoiceField(queryset=Chair.objects.filter(active=True), required=False)
+    reason = forms.CharField(max_length=300)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(max_length=300)
+
+
+class DayForm(forms.Form):
+    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))

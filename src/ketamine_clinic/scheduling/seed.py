@@ -1,0 +1,47 @@
+"""Demo chairs and appointments generated from the demo plans (synthetic, idempotent)."""
+
+import datetime as dt
+
+from django.db import transaction
+
+from ketamine_clinic import audit
+from ketamine_clinic.accounts.models import Role
+from ketamine_clinic.plans.models import TreatmentPlan
+
+from . import services
+from .models import Appointment, Chair
+
+CHAIRS = [
+    ("Chair 1", "Infusion suite"),
+    ("Chair 2", "Infusion suite"),
+    ("Chair 3", "Infusion suite"),
+    ("Chair 4", "Infusion suite"),
+    ("Spray chair A", "Esketamine room"),
+    ("Spray chair B", "Esketamine room"),
+]
+
+
+@transaction.atomic
+def seed(clinic) -> None:
+    for name, room in CHAIRS:
+        Chair.objects.get_or_create(name=name, defaults={"room": room})
+    front_desk = clinic.first(Role.FRONT_DESK)
+    now = clinic.now
+    for plan in TreatmentPlan.objects.filter(patient__in=clinic.patients).select_related("patient"):
+        if plan.appointments.exists() or plan.start_date is None:
+            continue
+        start = dt.datetime.combine(plan.start_date, dt.time.min, tzinfo=now.tzinfo)
+        created, _warnings = services.generate_from_plan(front_desk, plan, now=start)
+        for appointment in created:
+            if appointment.starts_at < now or plan.status != TreatmentPlan.Status.ACTIVE:
+                appointment.status = (
+                    Appointment.Status.COMPLETED
+                    if appointment.starts_at < now
+                    else Appointment.Status.CANCELLED
+                )
+                if appointment.status == Appointment.Status.CANCELLED:
+                    appointment.cancel_reason = "Plan completed."
+                appointment.save(update_fields=["status", "cancel_reason"])
+                audit.record(
+                    front_desk, "update", appointment, detail={"status": appointment.status, "seed": True}
+                )

@@ -1,0 +1,185 @@
+"""Scheduling pages: the clinic's day view (chairs and staff), a patient's appointments, book, move, cancel."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from ketamine_clinic import access, audit
+from ketamine_clinic.patients.chart import chart_tabs
+from ketamine_clinic.plans.models import TreatmentPlan
+
+from . import services
+from .forms import BookForm, CancelForm, DayForm, RescheduleForm
+from .models import Appointment, Chair
+
+
+def _apply_errors(form, exc: ValidationError):
+    for field, msgs in exc.message_dict.items():
+        for msg in msgs:
+            form.add_error(field if field in form.fields else None, msg)
+
+
+@access.staff_view("schedule")
+def day(request):
+    form = DayForm(request.GET or None)
+    the_day = timezone.localdate()
+    if form.is_valid() and form.cleaned_data["date"]:
+        the_day = form.cleaned_data["date"]
+    visible = set(access.visible_patients(request.user).values_list("pk", flat=True))
+    appointments = [a for a in services.day_appointments(the_day) if a.patient_id in visible]
+    chairs = list(Chair.objects.all())
+    rows = [{"chair": c, "appointments": [a for a in appointments if a.chair_id == c.pk]} for c in chairs]
+    rows.append({"chair": None, "appointments": [a for a in appointments if a.chair_id is None]})
+    staff_rows = {}
+    for a in appointments:
+        if a.staff_id:
+            staff_rows.setdefault(a.staff, []).append(a)
+    audit.record(
+        request, "list", detail={"schedule_day": the_day.isoformat(), "shown": [a.pk for a in appointments]}
+    )
+    context = {
+        "day": the_day,
+        "previous": the_day - dt.timedelta(days=1),
+        "next": the_day + dt.timedelta(days=1),
+        "rows": rows,
+        "staff_rows": sorted(staff_rows.items(), key=lambda kv: kv[0].last_name),
+        "form": form,
+        "can_write": access.can(request.user, "schedule", "write"),
+    }
+    return render(request, "scheduling/day.html", context)
+
+
+def _chart_context(request, patient, book_form=None):
+    return {
+        "patient": patient,
+        "tabs": chart_tabs(request.user, patient, "scheduling:chart"),
+        "appointments": patient.appointments.select_related("chair", "staff").order_by("starts_at"),
+        "form": book_form or BookForm(),
+        "can_write": access.can(request.user, "schedule", "write"),
+        "now": timezone.now(),
+    }
+
+
+@access.patient_view("schedule")
+def chart(request, patient):
+    return render(request, "scheduling/chart.html", _chart_context(request, patient))
+
+
+@access.patient_view("schedule", "write")
+def book(request, patient):
+    form = BookForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            appointment = services.book(
+                request,
+                patient=patient,
+                kind=data["kind"],
+                starts_at=data["starts_at"],
+                duration_min=data["duration_min"],
+                chair=data["chair"],
+                staff=data["staff"],
+                note=data["note"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Booked {appointment}.")
+            return redirect("scheduling:chart", patient.pk)
+    return render(request, "scheduling/chart.html", _chart_context(request, patient, form), status=400)
+
+
+@access.patient_view("schedule")
+def ical(request, patient):
+    appointments = patient.appointments.filter(status=Appointment.Status.BOOKED).select_related("chair")
+    body = services.ical_for(patient, appointments)
+    audit.record(
+        request, "export", patient, detail={"format": "icalendar", "appointments": len(appointments)}
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="appointments-{patient.mrn}.ics"'
+    return response
+
+
+def _appointment_for(request, appointment_id):
+    appointment = get_object_or_404(Appointment.objects.select_related("patient", "chair"), pk=appointment_id)
+    access.open_patient(request, appointment.patient_id, "schedule", "write")
+    return appointment
+
+
+def reschedule(request, appointment_id):
+    if not request.user.is_authenticated:
+        return redirect(f"/login/?next={request.path}")
+    appointment = _appointment_for(request, appointment_id)
+    initial = {"starts_at": timezone.localtime(appointment.starts_at), "chair": appointment.chair}
+    form = RescheduleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reschedule(
+                request,
+                appointment,
+                starts_at=form.cleaned_data["starts_at"],
+                chair=form.cleaned_data["chair"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Appointment moved.")
+            return redirect("scheduling:chart", appointment.patient_id)
+    context = {
+        "patient": appointment.patient,
+        "tabs": chart_tabs(request.user, appointment.patient, "scheduling:chart"),
+        "appointment": appointment,
+        "form": form,
+        "action": "Reschedule",
+    }
+    return render(request, "scheduling/change.html", context, status=400 if form.errors else 200)
+
+
+def cancel(request, appointment_id):
+    if not request.user.is_authenticated:
+        return redirect(f"/login/?next={request.path}")
+    appointment = _appointment_for(request, appointment_id)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cancel(request, appointment, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Appointment cancelled.")
+            return redirect("scheduling:chart", appointment.patient_id)
+    context = {
+        "patient": appointment.patient,
+        "tabs": chart_tabs(request.user, appointment.patient, "scheduling:chart"),
+        "appointment": appointment,
+        "form": form,
+        "action": "Cancel",
+    }
+    return render(request, "scheduling/change.html", context, status=400 if form.errors else 200)
+
+
+def generate(request, plan_id):
+    if not request.user.is_authenticated:
+        return redirect(f"/login/?next={request.path}")
+    plan = get_object_or_404(TreatmentPlan, pk=plan_id)
+    access.open_patient(request, plan.patient_id, "schedule", "write")
+    if request.method != "POST":
+        return redirect("plans:chart", plan.patient_id)
+    try:
+        created, warnings = services.generate_from_plan(
+            request, plan, replace_existing=bool(request.POST.get("replace"))
+        )
+    except ValidationError as exc:
+        for msg in exc.messages:
+            messages.error(request, msg)
+    else:
+        messages.success(request, f"Booked {len(created)} appointments from the plan.")
+        for w in warnings:
+            messages.warning(request, w)
+    return redirect("plans:chart", plan.patient_id)
