@@ -33,7 +33,7 @@ def trajectory_svg(instrument, points, session_times=(), *, width=680, height=24
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="trajectory" role="img" viewBox="0 0 {width} {height}" '
-        f'width="100%" data-instrument="{escape(instrument.key)}" '
+        f'width="100%" style="max-width:{width * 1.4:.0f}px" data-instrument="{escape(instrument.key)}" '
         f'aria-label="{escape(instrument.short_name)} scores over time">'
     ]
     # Severity bands, shaded from light to dark as severity rises.

@@ -191,7 +191,10 @@ def chart(request, patient):
             "tabs": chart_tabs(request.user, patient, "outcomes:chart"),
             "panels": panels,
             "admins": admins[:50],
-            "due": services.patient_due(patient, now),
+            "due": [
+                {"d": d, "name": INSTRUMENTS[d.instrument].short_name}
+                for d in services.patient_due(patient, now)
+            ],
             "open_tasks": open_tasks,
             "instruments": INSTRUMENTS.values(),
             "can_write": can_write,
