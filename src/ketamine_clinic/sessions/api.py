@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Router, Schema
+from ninja.responses import Status
 
 from ketamine_clinic import access, audit
 
@@ -142,7 +143,7 @@ def post_reading(request, session_id: int, payload: ReadingIn):
         taken_at=payload.taken_at,
         is_baseline=payload.is_baseline,
     )
-    return (201 if created else 200), reading
+    return Status(201 if created else 200, reading)
 
 
 @router.post("/{session_id}/transitions", response={200: SessionOut, 409: Conflict})
@@ -158,8 +159,8 @@ def post_transition(request, session_id: int, payload: TransitionIn):
             override_reason=payload.override_reason,
         )
     except services.StaleSession as err:
-        return 409, {"detail": str(err)}
-    return 200, _out(moved)
+        return Status(409, {"detail": str(err)})
+    return Status(200, _out(moved))
 
 
 @router.post("/{session_id}/dose", response={200: SessionOut, 409: Conflict})
@@ -175,5 +176,5 @@ def post_dose(request, session_id: int, payload: DoseIn):
             expected_version=payload.version,
         )
     except services.StaleSession as err:
-        return 409, {"detail": str(err)}
-    return 200, _out(done)
+        return Status(409, {"detail": str(err)})
+    return Status(200, _out(done))

@@ -1,0 +1,136 @@
+"""Today's board and panel, the sessions API (status codes, idempotency, 409/422), and the demo seed."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from ketamine_clinic.sessions import services
+from ketamine_clinic.sessions.models import DosingSession, VitalsReading
+
+
+def test_board_shows_chair_state_due_and_alerts(staff, client_as, iv_session, helpers):
+    helpers.start_dosing(iv_session, staff["nurse"])
+    services.record_reading(
+        iv_session, user=staff["nurse"], idempotency_key="b1", values={"sbp": 190, "dbp": 100}
+    )
+    page = client_as(staff["nurse"]).get(reverse("sessions:board")).content.decode()
+    assert "Chair 1" in page and "Dosing" in page and "1 alert" in page and iv_session.patient.mrn in page
+    panel = client_as(staff["prescriber"]).get(reverse("sessions:board_panel"))
+    assert (
+        panel.status_code == 200
+        and "<html" not in panel.content.decode()
+        and "Chair 1" in panel.content.decode()
+    )
+
+
+def test_board_hides_other_teams_patients_and_refuses_front_desk_and_patients(
+    staff, client_as, iv_session, make_patient
+):
+    assert (
+        iv_session.patient.mrn
+        not in client_as(staff["other_nurse"]).get(reverse("sessions:board")).content.decode()
+    )
+    assert client_as(staff["front_desk"]).get(reverse("sessions:board")).status_code == 403
+    pat = make_patient(with_login=True)
+    assert client_as(pat.user).get(reverse("sessions:board")).status_code == 403
+
+
+def test_chart_tab_lists_history(staff, client_as, iv_session, helpers):
+    helpers.start_dosing(iv_session, staff["nurse"])
+    page = (
+        client_as(staff["therapist"])
+        .get(reverse("sessions:chart", args=[iv_session.patient_id]))
+        .content.decode()
+    )
+    assert "35.00 mg" in page and "Dosing" in page and "New session" not in page  # therapist reads only
+
+
+def test_create_session_from_chart(staff, client_as, patient):
+    client = client_as(staff["nurse"])
+    r = client.post(
+        reverse("sessions:create", args=[patient.pk]), {"route": "iv", "scheduled_for": "2026-03-02T09:00"}
+    )
+    assert r.status_code == 302
+    assert DosingSession.objects.filter(patient=patient, route="iv").count() == 1
+    r = client.post(
+        reverse("sessions:create", args=[patient.pk]), {"route": "teleport", "scheduled_for": "x"}
+    )
+    assert r.status_code == 400
+
+
+def api_post(client, url, data):
+    return client.post(url, json.dumps(data), content_type="application/json")
+
+
+def test_api_readings_idempotent_and_validated(staff, client_as, iv_session, helpers):
+    helpers.start_dosing(iv_session, staff["nurse"])
+    client = client_as(staff["nurse"])
+    url = f"/api/sessions/{iv_session.pk}/readings"
+    first = api_post(client, url, {"idempotency_key": "api-1", "sbp": 120, "dbp": 80, "hr": 115})
+    assert first.status_code == 201 and first.json()["alerts"] == ["Heart rate 115 /min (alert: > 110)"]
+    again = api_post(client, url, {"idempotency_key": "api-1", "sbp": 120, "dbp": 80, "hr": 115})
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    bad = api_post(client, url, {"idempotency_key": "api-2", "sbp": 400, "dbp": 80})
+    assert bad.status_code == 422 and "sbp" in bad.json()["detail"]
+    assert api_post(client, url, {"sbp": 120}).status_code == 422
+    assert VitalsReading.objects.filter(session=iv_session, is_baseline=False).count() == 1
+    detail = client.get(f"/api/sessions/{iv_session.pk}").json()
+    assert detail["state"] == "dosing" and len(detail["readings"]) == 2
+
+
+def test_api_transitions_conflict_and_illegal(staff, client_as, iv_session):
+    client = client_as(staff["nurse"])
+    url = f"/api/sessions/{iv_session.pk}/transitions"
+    ok = api_post(client, url, {"target": "checked_in", "version": 1})
+    assert ok.status_code == 200 and ok.json()["version"] == 2
+    stale = api_post(client, url, {"target": "pre_dose_checks", "version": 1})
+    assert stale.status_code == 409 and "changed by someone else" in stale.json()["detail"]
+    illegal = api_post(client, url, {"target": "discharged", "version": 2})
+    assert illegal.status_code == 422
+    unknown = api_post(client, url, {"target": "flying", "version": 2})
+    assert unknown.status_code == 422 and "Unknown session state" in json.dumps(unknown.json())
+    assert client_as(staff["therapist"]).post(url, "{}", content_type="application/json").status_code in (
+        403,
+        422,
+    )
+    assert (
+        api_post(client_as(staff["therapist"]), url, {"target": "pre_dose_checks", "version": 2}).status_code
+        == 403
+    )
+    assert (
+        api_post(
+            client_as(staff["other_nurse"]), url, {"target": "pre_dose_checks", "version": 2}
+        ).status_code
+        == 404
+    )
+
+
+def test_api_today_lists_visible_sessions(staff, client_as, iv_session):
+    rows = client_as(staff["nurse"]).get("/api/sessions/today").json()
+    assert [r["id"] for r in rows] == [iv_session.pk]
+    assert client_as(staff["other_nurse"]).get("/api/sessions/today").json() == []
+
+
+@pytest.mark.django_db
+def test_seed_creates_completed_sessions_with_alerts_and_is_idempotent():
+    from ketamine_clinic.patients.seed import DemoClinic, seed_registry
+    from ketamine_clinic.sessions import seed as sessions_seed
+
+    clinic = DemoClinic(now=timezone.now())
+    seed_registry(clinic)
+    sessions_seed.seed(clinic)
+    counts = (DosingSession.objects.count(), VitalsReading.objects.count())
+    assert DosingSession.objects.filter(state="discharged", note__signed_at__isnull=False).count() >= 20
+    assert VitalsReading.objects.exclude(alerts=[]).exists()
+    assert DosingSession.objects.filter(interventions__kind="antiemetic").exists()
+    today = timezone.localdate()
+    assert (
+        DosingSession.objects.filter(scheduled_for__date__gte=today - dt.timedelta(days=1))
+        .exclude(state="discharged")
+        .exists()
+    )
+    sessions_seed.seed(clinic)
+    assert (DosingSession.objects.count(), VitalsReading.objects.count()) == counts
