@@ -80,7 +80,7 @@ def seed(clinic) -> None:
                 "KT50-2407A",
                 today + dt.timedelta(days=420),
                 safe_a,
-                30,
+                60,
                 "INV-SYN-0412",
             ),
             (
@@ -96,7 +96,7 @@ def seed(clinic) -> None:
                 "ESK-2405B",
                 today + dt.timedelta(days=190),
                 safe_b,
-                40,
+                80,
                 "INV-SYN-0413",
             ),
         ]
@@ -136,27 +136,27 @@ def seed(clinic) -> None:
                 location = safe_a
                 weight = session.patient.weight_kg or Decimal("70")
                 dose = (IV_MG_PER_KG * weight).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-                drawn = (
-                    lot.product.unit_content_mcg
-                )  # one 500 mg vial per patient (clinic-defined: no sharing)
+                # One 500 mg vial per patient, never shared (clinic-defined).
+                drawn = lot.product.unit_content_mcg
             try:
-                services.draw(
-                    actor=nurse,
-                    session=session,
-                    lot=lot,
-                    location=location,
-                    quantity_mcg=drawn,
-                    occurred_at=when,
-                    now=when,
-                )
-                given = services.record_administration(
-                    session=session,
-                    lot_id=lot.pk,
-                    dose_mg=dose,
-                    user=nurse,
-                    occurred_at=when + dt.timedelta(minutes=40),
-                    now=when + dt.timedelta(minutes=40),
-                )
+                with transaction.atomic():  # the draw and the dose stand or fall together
+                    services.draw(
+                        actor=nurse,
+                        session=session,
+                        lot=lot,
+                        location=location,
+                        quantity_mcg=drawn,
+                        occurred_at=when,
+                        now=when,
+                    )
+                    given = services.record_administration(
+                        session=session,
+                        lot_id=lot.pk,
+                        dose_mg=dose,
+                        user=nurse,
+                        occurred_at=when + dt.timedelta(minutes=40),
+                        now=when + dt.timedelta(minutes=40),
+                    )
             except ValidationError:  # a demo session the stock cannot cover is simply left out
                 continue
             remainder = drawn - given.quantity_mcg
