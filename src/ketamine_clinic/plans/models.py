@@ -111,13 +111,11 @@ class TreatmentPlan(models.Model):
             "protocol_key": self.protocol_key,
             "route": self.route,
             "drug": self.drug,
-            "concentration_mg_per_ml": str(self.concentration_mg_per_ml)
-            if self.concentration_mg_per_ml
-            else None,
+            "concentration_mg_per_ml": _fixed(self.concentration_mg_per_ml, 2),
             "dose_kind": self.dose_kind,
-            "dose_amount": str(self.dose_amount),
-            "dose_min": str(self.dose_min),
-            "dose_max": str(self.dose_max),
+            "dose_amount": _fixed(self.dose_amount, 3),
+            "dose_min": _fixed(self.dose_min, 3),
+            "dose_max": _fixed(self.dose_max, 3),
             "infusion_duration_min": self.infusion_duration_min,
             "titration_rule": self.titration_rule,
             "session_frequency": self.session_frequency,
@@ -128,6 +126,13 @@ class TreatmentPlan(models.Model):
             "session_time": self.session_time.strftime("%H:%M") if self.session_time else None,
             "notes": self.notes,
         }
+
+
+def _fixed(value, places: int) -> str | None:
+    """A decimal as text with the field's places, whether it came from the database or from a form."""
+    if value is None:
+        return None
+    return f"{Decimal(str(value)):.{places}f}"
 
 
 class TreatmentPlanVersion(models.Model):

@@ -6,7 +6,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from ketamine_clinic import access, audit
 from ketamine_clinic.patients.chart import chart_tabs
@@ -169,8 +171,11 @@ def generate(request, plan_id):
         return redirect(f"/login/?next={request.path}")
     plan = get_object_or_404(TreatmentPlan, pk=plan_id)
     access.open_patient(request, plan.patient_id, "schedule", "write")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("scheduling:chart", args=[plan.patient_id])
     if request.method != "POST":
-        return redirect("plans:chart", plan.patient_id)
+        return redirect(back)
     try:
         created, warnings = services.generate_from_plan(
             request, plan, replace_existing=bool(request.POST.get("replace"))
@@ -182,4 +187,4 @@ def generate(request, plan_id):
         messages.success(request, f"Booked {len(created)} appointments from the plan.")
         for w in warnings:
             messages.warning(request, w)
-    return redirect("plans:chart", plan.patient_id)
+    return redirect(back)
