@@ -77,3 +77,15 @@ def test_due_list_only_covers_visible_patients(patient, staff, client_as):
     body = client_as(staff["other_nurse"]).get("/outcomes/due/").content.decode()
     assert patient.mrn not in body
     assert client_as(staff["front_desk"]).get("/outcomes/due/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_non_outcome_instruments_get_no_response_label_and_cssrs_shows_risk(patient, staff, client_as):
+    add(patient, staff["nurse"], "cadss", [2] * 19, 3)
+    add(patient, staff["nurse"], "cadss", [0] * 19, 1)
+    add(patient, staff["nurse"], "cssrs_screener", [1, 1, 1, 0, 0, 0, None], 1)
+    body = client_as(staff["prescriber"]).get(f"/outcomes/patient/{patient.pk}/").content.decode()
+    cadss = re.search(r'data-instrument="cadss">.*?</section>', body, re.S).group(0)
+    assert "status-" not in cadss and "Not a treatment-outcome measure" in cadss
+    risk = re.search(r'class="card risk-latest">.*?</section>', body, re.S).group(0)
+    assert "moderate" in risk

@@ -219,7 +219,7 @@ def scores(request, patient_id: int, instrument: str = ""):
         points = services.series(patient, key)
         if not points and not instrument:
             continue
-        status = services.status_for(points, key)
+        status = services.status_for(points, key) if INSTRUMENTS[key].tracks_outcome else None
         out.append(
             {
                 "instrument": key,

@@ -59,8 +59,9 @@ def trajectory_svg(instrument, points, session_times=(), *, width=680, height=24
     n_ticks = 4
     for i in range(n_ticks + 1):
         t = t_min + (t_max - t_min) * i / n_ticks
+        anchor = "start" if i == 0 else "end" if i == n_ticks else "middle"
         out.append(
-            f'<text x="{x(t):.1f}" y="{height - 10}" font-size="10" text-anchor="middle">{t:%b %d}</text>'
+            f'<text x="{x(t):.1f}" y="{height - 10}" font-size="10" text-anchor="{anchor}">{t:%b %d}</text>'
         )
     # Session dates: dashed verticals.
     for t in session_times:

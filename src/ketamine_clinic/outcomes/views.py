@@ -177,10 +177,16 @@ def chart(request, patient):
             {
                 "instrument": inst,
                 "svg": trajectory_svg(inst, points, session_times, now=now),
-                "status": services.status_for(points, key),
+                "status": services.status_for(points, key) if inst.tracks_outcome else None,
                 "latest": points[-1],
             }
         )
+    # Risk-triage instruments have no total to plot: show their latest result instead.
+    latest_risk = [
+        next(a for a in admins if a.instrument == key)
+        for key, inst in INSTRUMENTS.items()
+        if inst.scoring == "risk" and any(a.instrument == key for a in admins)
+    ]
     open_tasks = patient.urgent_tasks.filter(acknowledged_at__isnull=True)
     can_write = access.can(request.user, "measures", "write")
     return render(
@@ -196,6 +202,7 @@ def chart(request, patient):
                 for d in services.patient_due(patient, now)
             ],
             "open_tasks": open_tasks,
+            "latest_risk": latest_risk,
             "instruments": INSTRUMENTS.values(),
             "can_write": can_write,
             "can_ack": access.can(request.user, "prescribing", "write"),

@@ -360,6 +360,7 @@ _YN = _opts("No", "Yes")
 
 CSSRS_SCREENER = Instrument(
     key="cssrs_screener",
+    tracks_outcome=False,
     name="Columbia Suicide Severity Rating Scale - Screener (recent)",
     short_name="C-SSRS screener",
     respondent="either",
@@ -425,6 +426,7 @@ _CADSS = _opts("Not at all", "Slightly", "Moderately", "Considerably", "Extremel
 
 CADSS = Instrument(
     key="cadss",
+    tracks_outcome=False,
     name="Clinician-Administered Dissociative States Scale (subjective items)",
     short_name="CADSS",
     respondent="clinician",
@@ -513,6 +515,7 @@ PAIN_NRS = Instrument(
 # ---------------------------------------------------------------------------------------------- AUDIT-C
 AUDIT_C = Instrument(
     key="audit_c",
+    tracks_outcome=False,
     name="Alcohol Use Disorders Identification Test - Consumption",
     short_name="AUDIT-C",
     respondent="self",
@@ -564,6 +567,7 @@ AUDIT_C = Instrument(
 # ---------------------------------------------------------------------------------------------- DAST-10
 DAST10 = Instrument(
     key="dast10",
+    tracks_outcome=False,
     name="Drug Abuse Screening Test (10 items)",
     short_name="DAST-10",
     respondent="self",

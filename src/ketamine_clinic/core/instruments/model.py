@@ -126,7 +126,9 @@ class Instrument:
     severity_source: str = ""
     #: how the item wording was obtained: published public-domain text, or short paraphrased labels
     wording_note: str = ""
-    #: instruments whose flags should open an urgent suicide-risk task (see ESCALATION_FLAGS in library)
+    #: False for instruments that are not treatment-outcome measures (acute dissociation, substance-use
+    #: screens, risk triage): no response/remission status is reported for them
+    tracks_outcome: bool = True
     higher_is_worse: bool = True
     aliases: tuple[str, ...] = field(default=())
 
