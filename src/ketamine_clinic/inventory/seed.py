@@ -23,6 +23,13 @@ IV_MG_PER_KG = Decimal("0.5")
 # Esketamine: 56 mg (two 28 mg devices) is the label's day-1 induction dose (SPRAVATO PI, section 2.2).
 ESKETAMINE_DOSE_DEVICES = 2
 DEMO_PASSWORD = "demo-password-1"
+# Sessions whose dose has been confirmed and given (states of core.administration.states.SessionState).
+DOSED_STATES = ["dosing", "monitoring", "ready_for_discharge", "discharged", "stopped_early"]
+
+
+def _recorded(session):
+    """The dose the sessions app confirmed for this session, if it stores one."""
+    return getattr(session, "dose_mg", None)
 
 
 def ensure_products() -> dict[str, Product]:
@@ -120,7 +127,7 @@ def seed(clinic) -> None:
             DosingSession.objects.filter(
                 scheduled_for__lt=now, scheduled_for__gte=start + dt.timedelta(hours=1)
             )
-            .exclude(state__in=["scheduled", "aborted", "checked_in"])
+            .filter(state__in=DOSED_STATES)
             .select_related("patient")
             .order_by("scheduled_for")
         )
@@ -129,13 +136,16 @@ def seed(clinic) -> None:
             if session.route == "intranasal":
                 lot = lots["esketamine-28"]
                 location = safe_b
-                dose = Decimal(28 * ESKETAMINE_DOSE_DEVICES)
-                drawn = lot.product.unit_content_mcg * ESKETAMINE_DOSE_DEVICES
+                dose = _recorded(session) or Decimal(28 * ESKETAMINE_DOSE_DEVICES)
+                devices = -(-services.to_mcg(dose) // lot.product.unit_content_mcg)
+                drawn = lot.product.unit_content_mcg * devices
             else:
                 lot = lots["ketamine-50-10"]
                 location = safe_a
                 weight = session.patient.weight_kg or Decimal("70")
-                dose = (IV_MG_PER_KG * weight).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+                dose = _recorded(session) or (IV_MG_PER_KG * weight).quantize(
+                    Decimal("0.1"), rounding=ROUND_HALF_UP
+                )
                 # One 500 mg vial per patient, never shared (clinic-defined).
                 drawn = lot.product.unit_content_mcg
             try:

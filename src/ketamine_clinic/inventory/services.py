@@ -541,6 +541,9 @@ def verify_ledger() -> Verification:
 # -------------------------------------------------------------------------------------------- reports
 
 
+DOSE_MATCH_TOLERANCE_MCG = 5
+
+
 @dataclass(frozen=True)
 class SessionReconciliation:
     session: object
@@ -557,9 +560,12 @@ class SessionReconciliation:
 
     @property
     def dose_matches(self) -> bool | None:
+        """Does the ledger's administered total equal the session's confirmed dose? The sessions app stores
+        the dose to 0.01 mg while the ledger keeps micrograms, so half of that last digit (5 micrograms)
+        is the tolerance."""
         if self.recorded_dose_mcg is None:
             return None
-        return self.recorded_dose_mcg == self.administered_mcg
+        return abs(self.recorded_dose_mcg - self.administered_mcg) <= DOSE_MATCH_TOLERANCE_MCG
 
     @property
     def status(self) -> str:
@@ -572,14 +578,13 @@ class SessionReconciliation:
 
 def recorded_dose_mcg(session) -> int | None:
     """The dose the session itself recorded, if the sessions app stores one on the session."""
-    for name in ("dose_mg", "administered_dose_mg", "total_dose_mg"):
-        value = getattr(session, name, None)
-        if value is not None:
-            try:
-                return to_mcg(value if not isinstance(value, float) else value)
-            except ValidationError:
-                return None
-    return None
+    value = getattr(session, "dose_mg", None)  # sessions.DosingSession.dose_mg (Decimal, 0.01 mg)
+    if value is None:
+        return None
+    try:
+        return to_mcg(value)
+    except ValidationError:
+        return None
 
 
 def reconciliation(start: dt.date, end: dt.date) -> list[SessionReconciliation]:
