@@ -129,3 +129,27 @@ def test_session_without_order_cannot_compute_dose(staff, iv_session, helpers):
     helpers.ready_pre_dose(iv_session, staff["nurse"])
     with pytest.raises(ValidationError, match="No active plan"):
         services.record_dose(iv_session, dose_mg=35, user=staff["nurse"])
+
+
+def test_measures_from_outcomes_count_and_suicide_flag_blocks(staff, iv_session):
+    from django.utils import timezone
+
+    from ketamine_clinic.outcomes.models import Administration
+
+    services.transition(iv_session, "checked_in", user=staff["nurse"], version=1)
+    patient = iv_session.patient
+    Administration.objects.create(
+        patient=patient, instrument="phq9", total=12, session=iv_session, taken_at=timezone.now()
+    )
+    levels = {f.code: f for f in services.pre_dose_result(iv_session).findings}
+    assert "phq9" not in levels["measures"].message and "cssrs" in levels["measures"].message
+    Administration.objects.create(
+        patient=patient,
+        instrument="cssrs_screener",
+        flags=["cssrs_positive"],
+        session=iv_session,
+        taken_at=timezone.now(),
+    )
+    result = services.pre_dose_result(iv_session)
+    levels = {f.code: f.level for f in result.findings}
+    assert levels["measures"] == "ok" and levels["suicide_risk"] == "stop"

@@ -184,7 +184,7 @@ def flowsheet_context(request, session, **overrides):
             f"&start={session.dosing_started_at.isoformat()}"
         )
     measure_urls = []
-    for key, label in (("phq9", "PHQ-9"), ("cssrs", "C-SSRS"), ("cadss", "CADSS")):
+    for key, label in (("phq9", "PHQ-9"), ("cssrs_screener", "C-SSRS"), ("cadss", "CADSS")):
         url = reverse_or_none("outcomes:administer", session.patient_id, key)
         if url:
             measure_urls.append({"label": label, "url": f"{url}?session={session.pk}"})
