@@ -151,3 +151,16 @@ def test_chart_tab_shows_reason_and_decision_forms_to_prescriber_only(fading, st
     assert "Response fading" in page and "Accept and book booster" in page
     page = client_as(staff["nurse"]).get(f"/followup/patient/{fading.pk}/").content.decode()
     assert "Response fading" in page and "Accept and book booster" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_new_score_refreshes_suggestion_automatically(make_patient, staff, course, now):
+    patient = make_patient(care_team=[staff["prescriber"]], phase="maintenance")
+    start = now - dt.timedelta(days=60)
+    course.score(patient, start - dt.timedelta(hours=1), 20)
+    course.induction(patient, start)
+    course.score(patient, start + dt.timedelta(days=12), 4)
+    assert not BoosterSuggestion.objects.exists()  # responding: nothing to decide
+    course.score(patient, now - dt.timedelta(hours=1), 15)  # saved and committed: the rules run
+    s = BoosterSuggestion.objects.get(patient=patient)
+    assert s.kind == "booster" and s.current == 15
