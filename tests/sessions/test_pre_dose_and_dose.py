@@ -153,3 +153,37 @@ def test_measures_from_outcomes_count_and_suicide_flag_blocks(staff, iv_session)
     result = services.pre_dose_result(iv_session)
     levels = {f.code: f.level for f in result.findings}
     assert levels["measures"] == "ok" and levels["suicide_risk"] == "stop"
+
+
+def test_order_comes_from_current_plan_and_is_snapshotted(staff, patient, helpers):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from ketamine_clinic.plans.models import TreatmentPlan
+    from ketamine_clinic.sessions.models import DosingSession
+
+    plan = TreatmentPlan.objects.create(
+        patient=patient,
+        protocol_key="iv_induction",
+        route="iv",
+        status="active",
+        created_by=staff["prescriber"],
+        dose_kind="mg_per_kg",
+        dose_amount=Decimal("0.5"),
+        dose_min=Decimal("0.4"),
+        dose_max=Decimal("0.75"),
+        infusion_duration_min=40,
+        concentration_mg_per_ml=Decimal("50"),
+    )
+    session = DosingSession.objects.create(patient=patient, route="iv", scheduled_for=timezone.now())
+    rule = services.dose_rule_for(session)
+    assert (rule.amount, rule.min_amount, rule.max_amount) == (0.5, 0.4, 0.75)
+    assert DosingSession.objects.get(pk=session.pk).dose_rule is None  # read live until the dose is confirmed
+    rule = services.dose_rule_for(session, snapshot=True)
+    session.refresh_from_db()
+    assert session.plan == plan and session.dose_rule["max_amount"] == 0.75
+    # A later plan change does not alter the order this session was prepared with.
+    plan.dose_max = Decimal("1.0")
+    plan.save()
+    assert services.dose_rule_for(DosingSession.objects.get(pk=session.pk)).max_amount == 0.75

@@ -85,8 +85,12 @@ def _require_prescriber(user, patient, what: str):
 # --------------------------------------------------------------------------------------------------- dose rule
 
 
-def dose_rule_for(session: DosingSession) -> DoseRule | None:
-    """The order for this session: the stored snapshot, else the current plan's ``dose_rule()`` (snapshotted)."""
+def dose_rule_for(session: DosingSession, *, snapshot: bool = False) -> DoseRule | None:
+    """The order for this session: the stored snapshot, else the current plan's ``dose_rule()``.
+
+    Until the dose is confirmed the live plan is read (a prescriber's change shows at once); ``record_dose``
+    passes ``snapshot=True`` so the order the dose was prepared from is stored with the session for good.
+    """
     if session.dose_rule:
         return DoseRule(**session.dose_rule)
     plan = None
@@ -101,8 +105,8 @@ def dose_rule_for(session: DosingSession) -> DoseRule | None:
     if plan is None or not callable(rule_fn):
         return None
     rule = rule_fn()
-    if rule is None:
-        return None
+    if rule is None or not snapshot:
+        return rule
     session.dose_rule = dataclasses.asdict(rule)
     if session.plan_id is None:
         session.plan = plan
@@ -110,8 +114,10 @@ def dose_rule_for(session: DosingSession) -> DoseRule | None:
     return rule
 
 
-def dose_plan_for(session: DosingSession, dose_mg_override: float | None = None) -> DosePlan:
-    rule = dose_rule_for(session)
+def dose_plan_for(
+    session: DosingSession, dose_mg_override: float | None = None, snapshot: bool = False
+) -> DosePlan:
+    rule = dose_rule_for(session, snapshot=snapshot)
     if rule is None:
         raise ValidationError(
             {"dose_mg": ["No active plan with a dose rule: the prescriber must write the order."]}
@@ -487,7 +493,7 @@ def record_dose(session, *, dose_mg, user, lot_id=None, override_reason="", expe
             raise ValidationError(
                 {"__all__": ["The dose is confirmed during pre-dose checks, before dosing starts."]}
             )
-        plan = dose_plan_for(fresh, dose_mg_override=dose)
+        plan = dose_plan_for(fresh, dose_mg_override=dose, snapshot=True)
         overridden = not plan.within_limits
         if overridden:
             if not override_reason:
