@@ -187,3 +187,36 @@ def test_order_comes_from_current_plan_and_is_snapshotted(staff, patient, helper
     plan.dose_max = Decimal("1.0")
     plan.save()
     assert services.dose_rule_for(DosingSession.objects.get(pk=session.pk)).max_amount == 0.75
+
+
+def test_dose_form_offers_in_date_lots_and_refuses_wrong_strength(staff, client_as, iv_session, helpers):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ketamine_clinic.inventory.models import Lot
+    from ketamine_clinic.inventory.seed import ensure_products
+
+    products = ensure_products()
+    today = timezone.localdate()
+    good = Lot.objects.create(
+        product=products["ketamine-50-10"], lot_number="OK-1", expires_on=today + dt.timedelta(days=90)
+    )
+    Lot.objects.create(
+        product=products["ketamine-50-10"], lot_number="OLD-1", expires_on=today - dt.timedelta(days=1)
+    )
+    Lot.objects.create(
+        product=products["esketamine-28"], lot_number="NASAL-1", expires_on=today + dt.timedelta(days=90)
+    )
+    strong = Lot.objects.create(
+        product=products["ketamine-100-5"], lot_number="STRONG-1", expires_on=today + dt.timedelta(days=90)
+    )
+    helpers.ready_pre_dose(iv_session, staff["nurse"])
+    page = client_as(staff["nurse"]).get(reverse("sessions:flowsheet", args=[iv_session.pk])).content.decode()
+    assert "OK-1" in page and "STRONG-1" in page and "OLD-1" not in page and "NASAL-1" not in page
+    assert f'value="{good.pk}"' in page
+    # The draw-up volume was computed for 50 mg/mL; a 100 mg/mL lot would double the dose drawn.
+    with pytest.raises(ValidationError, match="100 mg/mL but the dose was calculated for 50"):
+        services.record_dose(iv_session, dose_mg=35, user=staff["nurse"], lot_id=strong.pk)
+    iv_session.refresh_from_db()
+    assert iv_session.dose_mg is None

@@ -136,6 +136,12 @@ class DoseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    def __init__(self, *args, lots=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if lots:
+            # In-date lots from the controlled-substance stock; "none" only where stock is not tracked.
+            self.fields["lot_id"].widget = forms.Select(choices=[("", "No lot recorded")] + list(lots))
+
 
 class TransitionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -534,6 +534,7 @@ def record_dose(session, *, dose_mg, user, lot_id=None, override_reason="", expe
             ],
         )
         if lot_id is not None:
+            _check_lot_strength(lot_id, plan)
             try:
                 from ketamine_clinic.inventory.services import record_administration
             except ImportError:
@@ -551,6 +552,44 @@ def record_dose(session, *, dose_mg, user, lot_id=None, override_reason="", expe
         audit.record(user, "override" if overridden else "update", fresh, detail=detail)
     session.__dict__.update({k: v for k, v in fresh.__dict__.items() if not k.startswith("_")})
     return fresh
+
+
+def lot_choices(session: DosingSession, today: dt.date | None = None) -> list[tuple[str, str]]:
+    """In-date stock lots of the session's drug, for the dose form (empty when inventory is not installed)."""
+    try:
+        from ketamine_clinic.inventory.models import Lot
+    except ImportError:
+        return []
+    today = today or timezone.localdate()
+    lots = Lot.objects.filter(expires_on__gte=today, product__active=True).select_related("product")
+    if session.route == "intranasal":
+        lots = lots.filter(product__drug__icontains="esketamine")
+    else:
+        lots = lots.exclude(product__drug__icontains="esketamine").filter(product__drug__icontains="ketamine")
+    return [
+        (str(lot.pk), f"{lot.product.name} - lot {lot.lot_number} (exp {lot.expires_on:%Y-%m-%d})")
+        for lot in lots
+    ]
+
+
+def _check_lot_strength(lot_id, plan: DosePlan):
+    """Refuse a lot whose strength differs from the concentration the draw-up volume was calculated for."""
+    try:
+        from ketamine_clinic.inventory.models import Lot
+    except ImportError:
+        return
+    lot = Lot.objects.select_related("product").filter(pk=lot_id).first()
+    wanted = plan.rule.concentration_mg_per_ml
+    have = getattr(getattr(lot, "product", None), "concentration_mg_per_ml", None)
+    if lot is not None and wanted and have and abs(float(have) - float(wanted)) > 1e-6:
+        raise ValidationError(
+            {
+                "lot_id": [
+                    f"Lot {lot.lot_number} is {float(have):g} mg/mL but the dose was calculated for "
+                    f"{float(wanted):g} mg/mL; choose a matching lot or ask the prescriber to change the order."
+                ]
+            }
+        )
 
 
 def save_discharge_checklist(session: DosingSession, data: dict, *, user) -> DischargeChecklist:

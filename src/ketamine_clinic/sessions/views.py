@@ -224,7 +224,8 @@ def flowsheet_context(request, session, **overrides):
             initial={
                 "version": session.version,
                 "dose_mg": round(dose_plan.dose_mg, 2) if dose_plan else None,
-            }
+            },
+            lots=services.lot_choices(session),
         ),
         "entry_forms": {kind: form_cls() for kind, (form_cls, _, _) in ENTRY_FORMS.items()},
         "discharge_form": DischargeChecklistForm(instance=checklist),
@@ -332,7 +333,7 @@ def save_predose(request, session):
 
 @_write_view
 def confirm_dose(request, session):
-    form = DoseForm(request.POST)
+    form = DoseForm(request.POST, lots=services.lot_choices(session))
     if not form.is_valid():
         return _respond(request, session, dose_form=form, error="Check the dose.")
     try:
