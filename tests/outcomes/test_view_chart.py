@@ -89,3 +89,33 @@ def test_non_outcome_instruments_get_no_response_label_and_cssrs_shows_risk(pati
     assert "status-" not in cadss and "Not a treatment-outcome measure" in cadss
     risk = re.search(r'class="card risk-latest">.*?</section>', body, re.S).group(0)
     assert "moderate" in risk
+
+
+@pytest.mark.django_db
+def test_active_plan_measurement_schedule_drives_the_due_list(patient, staff, client_as):
+    from ketamine_clinic.plans.models import TreatmentPlan
+
+    for key, answers in (
+        ("phq9", [1] * 9),
+        ("gad7", [1] * 7),
+        ("cssrs_screener", [0, 0, None, None, None, 0, None]),
+    ):
+        add(patient, staff["nurse"], key, answers, 9)
+    body = client_as(staff["nurse"]).get(f"/outcomes/patient/{patient.pk}/").content.decode()
+    assert "PHQ-9 - weekly" in body  # default: weekly PHQ-9 in induction, 9 days since the last one
+    TreatmentPlan.objects.create(
+        patient=patient,
+        protocol_key="iv_racemic_standard",
+        route="iv",
+        status="active",
+        created_by=staff["prescriber"],
+        measurement_schedule={
+            "baseline": ["phq9"],
+            "weekly": ["pcl5"],
+            "before_each_dose": ["cssrs_screener"],
+            "end_of_phase": ["madrs"],
+            "source": "clinic-defined",
+        },
+    )
+    body = client_as(staff["nurse"]).get(f"/outcomes/patient/{patient.pk}/").content.decode()
+    assert "PHQ-9 - weekly" not in body and "PCL-5 - weekly" in body

@@ -197,3 +197,17 @@ def test_in_session_cadss_due_40_min_after_start_and_not_carried_to_the_next_day
     assert ("cadss", "after-dose") not in keyed(
         due_measures(phase="induction", intake_at=T0, sessions=sessions, history=history, now=start + h(30))
     )
+
+
+def test_periodic_instrument_never_taken_is_due_from_intake():
+    due = keyed(
+        due_measures(
+            phase="maintenance",
+            intake_at=T0,
+            sessions=[],
+            history={},
+            now=T0 + h(2),
+            config={"baseline": [], "periodic": ["pcl5"]},
+        )
+    )
+    assert due == {("pcl5", "monthly"): "due"}

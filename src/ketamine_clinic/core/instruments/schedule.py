@@ -227,8 +227,8 @@ def due_measures(
             if inst in already:
                 continue  # one reminder per instrument is enough
             times = taken.get(inst, [])
-            start = times[-1] if times else intake_at
-            due_at = start + timedelta(days=days)
+            # Never taken: due at once (from intake), so a newly planned instrument gets its first score.
+            due_at = times[-1] + timedelta(days=days) if times else intake_at
             add(inst, reason, due_at, due_at + hours(cfg.grace_hours))
 
     return sorted(out)
