@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -37,6 +38,10 @@ def score_plot(
     for i, d in enumerate(dose_dates):
         ax.axvline(d, color="#98a2b3", linewidth=0.6, alpha=0.6, label="dose" if i == 0 else None)
     ax.set_ylim(0, max_total or max(list(totals) + [1]) * 1.1)
+    # A fixed margin of days around the data: one point alone would otherwise get a multi-year axis.
+    moments = list(dates) + list(dose_dates)
+    if moments:
+        ax.set_xlim(min(moments) - dt.timedelta(days=2), max(moments) + dt.timedelta(days=2))
     ax.set_ylabel("total (lower is better)")
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7, loc="upper right")

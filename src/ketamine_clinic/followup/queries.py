@@ -32,7 +32,7 @@ from ketamine_clinic.core.followup.maintenance import RESPONSE_FRACTION
 from ketamine_clinic.patients.models import Diagnosis, Patient, Phase
 
 from .models import BoosterSuggestion
-from .services import DOSED_STATES, instrument_definition
+from .services import DOSED_STATES, instrument_definition, instrument_label
 
 # ---------------------------------------------------------------------------------------------------------
 # Work lists
@@ -58,9 +58,15 @@ def overdue_questionnaires(user, now: dt.datetime) -> list[dict] | None:
     for patient in (
         access.visible_patients(user).filter(phase__in=ACTIVE_PHASES).order_by("last_name", "first_name")
     ):
-        overdue = [d for d in patient_due(patient, now) if d.status == "overdue"]
+        overdue = [
+            {"label": instrument_label(d.instrument), "reason": d.reason, "overdue_at": d.overdue_at}
+            for d in patient_due(patient, now)
+            if d.status == "overdue"
+        ]
         if overdue:
-            rows.append({"patient": patient, "overdue": overdue, "since": min(d.overdue_at for d in overdue)})
+            rows.append(
+                {"patient": patient, "overdue": overdue, "since": min(d["overdue_at"] for d in overdue)}
+            )
     rows.sort(key=lambda r: r["since"])
     return rows
 

@@ -72,9 +72,8 @@ def score_summaries(patient, *, plots: bool = False) -> list[dict]:
     by_key: dict[str, list] = {}
     for key, when, total, severity in rows:
         by_key.setdefault(key, []).append((when, total, severity))
-    ordered = [k for k in MAINTENANCE_INSTRUMENTS if k in by_key] + sorted(
-        set(by_key) - set(MAINTENANCE_INSTRUMENTS)
-    )
+    # Outcome measures only: in-session dissociation (CADSS) and risk screens are not a symptom trajectory.
+    ordered = [k for k in MAINTENANCE_INSTRUMENTS if k in by_key]
     doses = dose_times(patient) if plots else []
     out = []
     for key in ordered:
