@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ketamine_clinic import audit
 from ketamine_clinic.access import staff_view
-from ketamine_clinic.core.inventory import format_mg
+from ketamine_clinic.core.inventory import format_mg, mcg_to_mg
 
 from . import services
 from .forms import (
@@ -41,10 +41,26 @@ def _errors_to_form(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def _form_page(request, form, *, title, intro="", submit="Save"):
-    return render(
-        request, "inventory/form.html", {"form": form, "title": title, "intro": intro, "submit": submit}
-    )
+def _initial(request, *names) -> dict:
+    return {name: request.GET[name] for name in names if name in request.GET}
+
+
+def _record_page(request, form, save, saved, *, title, intro="", submit="Save", redirect_to="inventory:home"):
+    """The one pattern of every recording page: on a valid POST call ``save(cleaned_data)``; a refusal by the
+    ledger rules becomes field/form errors (nothing saved), success flashes ``saved(obj)`` and redirects."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            obj = save(form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, saved(obj))
+            return redirect(redirect_to)
+    if request.method == "GET" and "session" in form.fields:
+        # The session list names patients: reading it is audited like any list of patient data.
+        audit.record(request, "list", detail={"page": request.resolver_match.view_name})
+    context = {"form": form, "title": title, "intro": intro, "submit": submit}
+    return render(request, "inventory/form.html", context)
 
 
 @staff_view("inventory")
@@ -68,31 +84,23 @@ def home(request):
 
 @staff_view("inventory", "write")
 def receive(request):
-    form = ReceiveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            entry = services.receive(
-                actor=request,
-                product=d["product"],
-                lot_number=d["lot_number"],
-                expires_on=d["expires_on"],
-                location=d["location"],
-                containers=d["containers"],
-                supplier=d["supplier"],
-                invoice=d["invoice"],
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                f"Received {entry.quantity_display} of lot {entry.lot.lot_number} (entry #{entry.sequence}).",
-            )
-            return redirect("inventory:home")
-    return _form_page(
+    def save(d):
+        return services.receive(
+            actor=request,
+            product=d["product"],
+            lot_number=d["lot_number"],
+            expires_on=d["expires_on"],
+            location=d["location"],
+            containers=d["containers"],
+            supplier=d["supplier"],
+            invoice=d["invoice"],
+        )
+
+    return _record_page(
         request,
-        form,
+        ReceiveForm(request.POST or None),
+        save,
+        lambda e: f"Received {e.quantity_display} of lot {e.lot.lot_number} (entry #{e.sequence}).",
         title="Receive stock",
         submit="Record receipt",
         intro="Record whole vials or devices received from a supplier against the invoice.",
@@ -101,70 +109,55 @@ def receive(request):
 
 @staff_view("inventory", "write")
 def draw(request):
-    initial = {k: request.GET[k] for k in ("session", "lot", "location") if k in request.GET}
-    form = DrawForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        quantity = d["quantity_mg"] or d["lot"].product.unit_content_mcg
-        try:
-            entry = services.draw(
-                actor=request,
-                session=d["session"],
-                lot=d["lot"],
-                location=d["location"],
-                quantity_mcg=quantity,
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                f"Drew {entry.quantity_display} of lot {entry.lot.lot_number} for the session (entry #{entry.sequence}).",
-            )
-            return redirect("inventory:home")
-    return _form_page(
+    def save(d):
+        quantity = d["quantity_mg"] or d["lot"].product.unit_content_mcg  # empty: one whole vial/device
+        return services.draw(
+            actor=request, session=d["session"], lot=d["lot"], location=d["location"], quantity_mcg=quantity
+        )
+
+    return _record_page(
         request,
-        form,
+        DrawForm(request.POST or None, initial=_initial(request, "session", "lot", "location")),
+        save,
+        lambda e: (
+            f"Drew {e.quantity_display} of lot {e.lot.lot_number} for the session (entry #{e.sequence})."
+        ),
         title="Draw for a session",
         submit="Record draw",
-        intro="Take drug out of the safe for one dosing session. Whatever is not given must be wasted with a witness or returned.",
+        intro="Take drug out of the safe for one dosing session. Whatever is not given must be wasted with a "
+        "witness or returned.",
     )
 
 
 @staff_view("inventory", "write")
 def waste(request):
-    initial = {k: request.GET[k] for k in ("session", "lot", "location") if k in request.GET}
-    if "session" in request.GET and "lot" in request.GET:
-        try:
-            held = services.held_for_session(int(request.GET["lot"]), int(request.GET["session"]))
-            initial["quantity_mg"] = str(format_mg(held)).removesuffix(" mg")
+    initial = _initial(request, "session", "lot", "location")
+    if "session" in initial and "lot" in initial:
+        try:  # pre-fill with what the session still holds of that lot
+            held = services.held_for_session(int(initial["lot"]), int(initial["session"]))
+            initial["quantity_mg"] = str(mcg_to_mg(held))
         except ValueError:
             pass
-    form = WasteForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            entry = services.waste(
-                actor=request,
-                witness=d["witness"],
-                witness_password=d["witness_password"],
-                lot=d["lot"],
-                quantity_mcg=d["quantity_mg"],
-                reason=d["reason"],
-                session=d["session"],
-                location=d["location"],
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                f"Wasted {entry.quantity_display}, witnessed by {entry.witness.display_name()} (entry #{entry.sequence}).",
-            )
-            return redirect("inventory:home")
-    return _form_page(
+
+    def save(d):
+        return services.waste(
+            actor=request,
+            witness=d["witness"],
+            witness_password=d["witness_password"],
+            lot=d["lot"],
+            quantity_mcg=d["quantity_mg"],
+            reason=d["reason"],
+            session=d["session"],
+            location=d["location"],
+        )
+
+    return _record_page(
         request,
-        form,
+        WasteForm(request.POST or None, initial=initial),
+        save,
+        lambda e: (
+            f"Wasted {e.quantity_display}, witnessed by {e.witness.display_name()} (entry #{e.sequence})."
+        ),
         title="Waste with witness",
         submit="Record witnessed waste",
         intro="The witness watches the waste and types their own password now; both names are recorded.",
@@ -173,44 +166,33 @@ def waste(request):
 
 @staff_view("inventory", "write")
 def movement(request):
-    form = MovementForm(
-        request.POST or None,
-        initial={k: request.GET[k] for k in ("kind", "lot", "corrects") if k in request.GET},
-    )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            entry = services.record_movement(
-                actor=request,
-                kind=d["kind"],
-                lot=d["lot"],
-                quantity_mcg=d["quantity_mg"],
-                location=d["location"],
-                to_location=d["to_location"],
-                session=d["session"],
-                witness=d["witness"],
-                witness_password=d["witness_password"],
-                counterparty=d["counterparty"],
-                reference=d["reference"],
-                reason=d["reason"],
-                corrects=d["corrects"],
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                f"Recorded {entry.get_kind_display()} of {entry.quantity_display} (entry #{entry.sequence}).",
-            )
-            return redirect("inventory:home")
-    return _form_page(
+    def save(d):
+        return services.record_movement(
+            actor=request,
+            kind=d["kind"],
+            lot=d["lot"],
+            quantity_mcg=d["quantity_mg"],
+            location=d["location"],
+            to_location=d["to_location"],
+            session=d["session"],
+            witness=d["witness"],
+            witness_password=d["witness_password"],
+            counterparty=d["counterparty"],
+            reference=d["reference"],
+            reason=d["reason"],
+            corrects=d["corrects"],
+        )
+
+    return _record_page(
         request,
-        form,
+        MovementForm(request.POST or None, initial=_initial(request, "kind", "lot", "corrects")),
+        save,
+        lambda e: f"Recorded {e.get_kind_display()} of {e.quantity_display} (entry #{e.sequence}).",
         title="Other movement",
         submit="Record",
-        intro="Return unused drug to the safe, transfer between safes, return to the supplier, destroy "
-        "stock (21 CFR 1317; two employees witness on-site destruction), or correct an entry recorded in "
-        "error (a correction reverses the whole entry; then record the right one).",
+        intro="Return unused drug to the safe, transfer between safes, return to the supplier, destroy stock "
+        "(21 CFR 1317; two employees witness on-site destruction), or correct an entry recorded in error (a "
+        "correction reverses the whole entry; then record the right one).",
     )
 
 
@@ -235,33 +217,34 @@ def count_new(request, location_id):
     lots = list(
         Lot.objects.select_related("product").filter(pk__in=expected).order_by("product__name", "lot_number")
     )
+
+    def save(d):
+        return services.perform_count(
+            actor=request,
+            witness=d["witness"],
+            witness_password=d["witness_password"],
+            location=location,
+            counted=form.counted(),
+            note=d["note"],
+        )
+
+    def saved(count):
+        found = Discrepancy.objects.filter(line__count=count).count()
+        if found:
+            return f"Count saved: {found} discrepancy(ies) opened for investigation."
+        return "Count saved: it matches the ledger."
+
     form = CountForm(request.POST or None, lots=lots)
-    if request.method == "POST" and form.is_valid():
-        try:
-            count = services.perform_count(
-                actor=request,
-                witness=form.cleaned_data["witness"],
-                witness_password=form.cleaned_data["witness_password"],
-                location=location,
-                counted=form.counted(),
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            found = Discrepancy.objects.filter(line__count=count).count()
-            if found:
-                messages.warning(request, f"Count saved: {found} discrepancy(ies) opened for investigation.")
-            else:
-                messages.success(request, "Count saved: it matches the ledger.")
-            return redirect("inventory:counts")
-    return _form_page(
+    return _record_page(
         request,
         form,
+        save,
+        saved,
+        redirect_to="inventory:counts",
         title=f"Count {location.name}",
         submit="Save count",
-        intro="Two staff count together. Enter what is physically there; the ledger figure is not shown "
-        "so that the count is independent.",
+        intro="Two staff count together. Enter what is physically there; the ledger figure is not shown so that "
+        "the count is independent.",
     )
 
 
@@ -283,29 +266,24 @@ def resolve(request, pk):
     discrepancy = get_object_or_404(
         Discrepancy.objects.select_related("line__lot", "line__count__location"), pk=pk
     )
-    form = ResolveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.resolve_discrepancy(
-                actor=request,
-                discrepancy=discrepancy,
-                note=form.cleaned_data["note"],
-                adjust=form.cleaned_data["adjust"],
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, f"Discrepancy {discrepancy.pk} resolved.")
-            return redirect("inventory:discrepancies")
     line = discrepancy.line
-    return _form_page(
+
+    def save(d):
+        return services.resolve_discrepancy(
+            actor=request, discrepancy=discrepancy, note=d["note"], adjust=d["adjust"]
+        )
+
+    return _record_page(
         request,
-        form,
+        ResolveForm(request.POST or None),
+        save,
+        lambda d: f"Discrepancy {d.pk} resolved.",
+        redirect_to="inventory:discrepancies",
         title=f"Resolve discrepancy {discrepancy.pk}",
         submit="Resolve",
         intro=f"{line.lot} in {line.count.location}: counted {format_mg(line.counted_mcg)}, ledger "
-        f"{format_mg(line.expected_mcg)} (difference {format_mg(line.difference_mcg)}). A significant "
-        "loss or theft must also be reported to DEA (Form 106, 21 CFR 1301.76(b)).",
+        f"{format_mg(line.expected_mcg)} (difference {format_mg(line.difference_mcg)}). A significant loss or "
+        "theft must also be reported to DEA (Form 106, 21 CFR 1301.76(b)).",
     )
 
 
