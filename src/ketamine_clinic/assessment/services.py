@@ -22,7 +22,7 @@ from .models import (
 )
 
 
-def _user(actor):
+def acting_user(actor):
     """The logged-in user behind ``actor`` (a request or a user), or None."""
     user = getattr(actor, "user", actor)
     return user if getattr(user, "is_authenticated", False) else None
@@ -79,7 +79,7 @@ def run_screening(actor, intake: IntakeAssessment) -> EligibilityScreening:
         status=result.status,
         reasons=[r.as_dict() for r in result.reasons],
         facts=dict(facts.__dict__),
-        screened_by=_user(actor),
+        screened_by=acting_user(actor),
     )
     audit.record(actor, "create", screening, detail={"status": result.status, "reasons": len(result.reasons)})
     return screening
@@ -117,7 +117,7 @@ def record_decision(
     - proceeding on "eligible with cautions" needs a written override reason, audited as an "override";
     - only the latest screening can be decided on (an older one is stale).
     """
-    user = _user(actor)
+    user = acting_user(actor)
     errors = {}
     if not rationale.strip():
         errors["rationale"] = "Write the rationale for the decision."
@@ -182,7 +182,7 @@ def acknowledge_consent(
     if errors:
         raise ValidationError(errors)
     row = ConsentAcknowledgement.objects.create(
-        patient=patient, document=document, typed_name=typed_name.strip(), recorded_by=_user(actor)
+        patient=patient, document=document, typed_name=typed_name.strip(), recorded_by=acting_user(actor)
     )
     audit.record(actor, "create", row, detail={"route": document.route, "version": document.version})
     return row
@@ -197,7 +197,7 @@ def publish_consent_document(actor, *, route: str, title: str, body: str) -> Con
         version=(last.version + 1) if last else 1,
         title=title.strip(),
         body=body.strip(),
-        published_by=_user(actor),
+        published_by=acting_user(actor),
     )
     audit.record(actor, "create", document, detail={"route": route, "version": document.version})
     return document

@@ -20,18 +20,13 @@ from .forms import (
     IntakeForm,
     PreviousTreatmentForm,
     PreVisitForm,
+    apply_errors,
 )
 from .models import PATIENT_ANSWERABLE, ConsentDocument, PreviousTreatment
 
 # Baseline measures offered at intake: the template default plus substance-use screens (instrument keys from
 # core.instruments.library).
 BASELINE_INSTRUMENTS = [*default_measurement_schedule()["baseline"], "audit_c", "dast10"]
-
-
-def _apply_errors(form, exc: ValidationError):
-    for field, msgs in exc.message_dict.items():
-        for msg in msgs:
-            form.add_error(field if field in form.fields else None, msg)
 
 
 def _baseline_measures(patient):
@@ -119,7 +114,7 @@ def intake(request, patient):
         try:
             row.full_clean()
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             screening = services.save_intake(request, row, created=True)
             messages.success(request, f"Intake saved. Eligibility screen: {screening.get_status_display()}.")
@@ -202,7 +197,7 @@ def decision(request, patient):
                 override_reason=form.cleaned_data["override_reason"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "Decision recorded.")
             return redirect("assessment:chart", patient.pk)
@@ -237,7 +232,7 @@ def consent(request, patient_id, route):
                 request, patient, document=chosen, typed_name=form.cleaned_data["typed_name"]
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"Consent to {chosen.title} (version {chosen.version}) recorded.")
             return redirect("assessment:chart", patient.pk)

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from ketamine_clinic import audit
 from ketamine_clinic.assessment import services as assessment
+from ketamine_clinic.assessment.services import acting_user as _user
 from ketamine_clinic.core.protocols.templates import ProtocolTemplate, get_template
 
 from .models import Route, TreatmentPlan, TreatmentPlanVersion
@@ -29,11 +30,6 @@ CHANGEABLE = (
     "session_time",
     "notes",
 )
-
-
-def _user(actor):
-    user = getattr(actor, "user", actor)
-    return user if getattr(user, "is_authenticated", False) else None
 
 
 def current_plan(patient) -> TreatmentPlan | None:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from ketamine_clinic import access
+from ketamine_clinic.assessment.forms import apply_errors
 from ketamine_clinic.core.protocols.templates import TEMPLATES, get_template
 from ketamine_clinic.navigation import reverse_or_none
 from ketamine_clinic.patients.chart import chart_tabs
@@ -16,12 +17,6 @@ from ketamine_clinic.patients.chart import chart_tabs
 from . import services
 from .forms import PlanChangeForm, PlanCreateForm, PlanStatusForm
 from .models import Route, TreatmentPlan
-
-
-def _apply_errors(form, exc: ValidationError):
-    for field, msgs in exc.message_dict.items():
-        for msg in msgs:
-            form.add_error(field if field in form.fields else None, msg)
 
 
 def _curve_url(plan, patient):
@@ -115,7 +110,7 @@ def create(request, patient):
                 notes=data["notes"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"Plan created (version 1) from {plan.template().name}.")
             return redirect("plans:chart", patient.pk)
@@ -148,7 +143,7 @@ def change(request, plan_id):
         try:
             services.change_plan(request, plan, reason=data["reason"], **changes)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "Plan changed; the previous version is kept.")
             return redirect("plans:chart", plan.patient_id)
@@ -172,7 +167,7 @@ def status(request, plan_id):
                 request, plan, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "Plan status changed.")
             return redirect("plans:chart", plan.patient_id)

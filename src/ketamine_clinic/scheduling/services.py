@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketamine_clinic import audit
+from ketamine_clinic.assessment.services import acting_user as _user
 from ketamine_clinic.core.protocols import schedule as core_schedule
 
 from .models import Appointment, AppointmentChange, Chair
@@ -21,11 +22,6 @@ ACTIVE = Appointment.ACTIVE_STATUSES
 # Used when a dosing appointment has no plan to take the interval from: the shortest minimum interval of the
 # clinic's templates (clinic-defined, see core.protocols.templates).
 DEFAULT_MIN_DOSE_INTERVAL_HOURS = 48
-
-
-def _user(actor):
-    user = getattr(actor, "user", actor)
-    return user if getattr(user, "is_authenticated", False) else None
 
 
 def _overlapping(qs, starts_at: dt.datetime, duration_min: int, exclude_pk=None):

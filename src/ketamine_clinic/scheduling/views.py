@@ -11,18 +11,13 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.assessment.forms import apply_errors
 from ketamine_clinic.patients.chart import chart_tabs
 from ketamine_clinic.plans.models import TreatmentPlan
 
 from . import services
 from .forms import BookForm, CancelForm, DayForm, RescheduleForm
 from .models import Appointment, Chair
-
-
-def _apply_errors(form, exc: ValidationError):
-    for field, msgs in exc.message_dict.items():
-        for msg in msgs:
-            form.add_error(field if field in form.fields else None, msg)
 
 
 @access.staff_view("schedule")
@@ -88,7 +83,7 @@ def book(request, patient):
                 note=data["note"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"Booked {appointment}.")
             return redirect("scheduling:chart", patient.pk)
@@ -129,7 +124,7 @@ def reschedule(request, appointment_id):
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "Appointment moved.")
             return redirect("scheduling:chart", appointment.patient_id)
@@ -152,7 +147,7 @@ def cancel(request, appointment_id):
         try:
             services.cancel(request, appointment, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "Appointment cancelled.")
             return redirect("scheduling:chart", appointment.patient_id)
