@@ -99,3 +99,39 @@ def test_api_roles(stocked, staff, client_as):
     assert client_as(staff["therapist"]).get("/api/inventory/stock").status_code == 403
     assert client_as(staff["front_desk"]).get("/api/inventory/verify").status_code == 403
     assert client_as(staff["prescriber"]).get("/api/inventory/stock").status_code == 200
+
+
+def test_lots_lists_in_date_stocked_lots_for_the_route(stocked, products, safe, staff, client_as):
+    import datetime as dt
+
+    from ketamine_clinic.inventory import services
+    from ketamine_clinic.inventory.models import Lot
+
+    expired = Lot.objects.create(
+        product=products["ketamine-50-10"],
+        lot_number="OLD",
+        expires_on=timezone.localdate() - dt.timedelta(days=1),
+    )
+    Lot.objects.create(
+        product=products["ketamine-50-10"],
+        lot_number="EMPTY",
+        expires_on=timezone.localdate() + dt.timedelta(days=9),
+    )
+    # Received while still in date, so it holds stock now that it has expired.
+    services.receive(
+        actor=staff["nurse"],
+        product=expired.product,
+        lot_number="OLD",
+        expires_on=expired.expires_on,
+        location=safe,
+        containers=1,
+        supplier="S",
+        invoice="I-0",
+        occurred_at=timezone.now() - dt.timedelta(days=10),
+    )
+    assert services.stock_of(expired.pk, safe.pk) == 500_000
+    assert expired not in [lot for lot, _ in services.available_lots()]
+    client = client_as(staff["nurse"])
+    iv = client.get("/api/inventory/lots", {"route": "iv"}).json()
+    assert [(row["lot_number"], row["stock_mcg"]) for row in iv] == [("KX-101", 2_000_000)]
+    assert client.get("/api/inventory/lots", {"route": "intranasal"}).json() == []

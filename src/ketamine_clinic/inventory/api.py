@@ -117,6 +117,34 @@ def stock(request, as_of: dt.datetime | None = None):
     return _stock(services.stock_rows(as_of=as_of))
 
 
+class LotOut(Schema):
+    id: int
+    lot_number: str
+    product_key: str
+    product: str
+    expires_on: dt.date
+    stock_mcg: int
+    stock: str
+
+
+@router.get("/lots", response=list[LotOut])
+def lots(request, route: str | None = None):
+    """In-date lots with stock, soonest expiry first; ``route=intranasal`` lists devices, other routes vials."""
+    _read(request)
+    return [
+        {
+            "id": lot.pk,
+            "lot_number": lot.lot_number,
+            "product_key": lot.product.key,
+            "product": lot.product.name,
+            "expires_on": lot.expires_on,
+            "stock_mcg": total,
+            "stock": format_mg(total),
+        }
+        for lot, total in services.available_lots(route=route)
+    ]
+
+
 class ReceiveIn(Schema):
     product_key: str
     lot_number: str

@@ -94,7 +94,8 @@ class DrawForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["session"].queryset = session_queryset()
-        self.fields["lot"].queryset = _lots()
+        # Only in-date lots are offered for drawing (the ledger refuses expired ones anyway).
+        self.fields["lot"].queryset = _lots().filter(expires_on__gte=timezone.localdate())
 
 
 class WasteForm(forms.Form):

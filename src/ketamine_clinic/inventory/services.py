@@ -86,6 +86,21 @@ def all_balances(*, as_of: dt.datetime | None = None) -> dict:
     return derive_balances(entries)
 
 
+def available_lots(*, route: str | None = None, on: dt.date | None = None) -> list[tuple[Lot, int]]:
+    """In-date lots with stock in some safe, with their total stock in micrograms, soonest expiry first
+    (first-expiry-first-out). ``route="intranasal"`` keeps devices only; other routes keep vials. For the
+    sessions app's lot choice when a dose is confirmed."""
+    on = on or timezone.localdate()
+    totals: dict[int, int] = {}
+    for (lot_id, (kind, _key)), value in all_balances().items():
+        if kind == "stock" and value > 0:
+            totals[lot_id] = totals.get(lot_id, 0) + value
+    lots = Lot.objects.select_related("product").filter(pk__in=totals, expires_on__gte=on)
+    if route is not None:
+        lots = lots.filter(product__form="device" if route == "intranasal" else "vial")
+    return [(lot, totals[lot.pk]) for lot in lots.order_by("expires_on", "lot_number")]
+
+
 def stock_of(lot_id, location_id) -> int:
     return lot_balances(lot_id).get(stock(location_id), 0)
 
