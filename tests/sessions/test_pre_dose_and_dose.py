@@ -220,3 +220,15 @@ def test_dose_form_offers_in_date_lots_and_refuses_wrong_strength(staff, client_
         services.record_dose(iv_session, dose_mg=35, user=staff["nurse"], lot_id=strong.pk)
     iv_session.refresh_from_db()
     assert iv_session.dose_mg is None
+
+
+def test_bp_caution_does_not_block_but_is_recorded_at_dosing(staff, iv_session, helpers):
+    nurse = staff["nurse"]
+    helpers.ready_pre_dose(
+        iv_session, nurse, baseline={"sbp": 152, "dbp": 92, "hr": 78, "spo2": 98, "rr": 14}
+    )
+    services.record_dose(iv_session, dose_mg=35, user=nurse, expected_version=iv_session.version)
+    services.transition(iv_session, "dosing", user=nurse, version=iv_session.version)
+    event = iv_session.events.last()
+    assert event.to_state == "dosing" and "152/92" in event.reason
+    assert AuditEvent.objects.filter(detail__to="dosing", action="update").first().detail["cautions"]

@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 from decimal import Decimal
 
+from ketamine_clinic.core.administration.predose import pregnancy_test_applicable
 from ketamine_clinic.core.administration.vitals import VitalSigns, vitals_alerts
 from ketamine_clinic.core.pharmacology.dosing import plan_dose
 from ketamine_clinic.core.protocols.dose_rule import DoseRule
@@ -83,6 +84,7 @@ def _session(
         consent_attested=True,
         eligibility_attested=True,
         measures_attested=["phq9", "cssrs"],
+        pregnancy_test="negative" if pregnancy_test_applicable(patient.sex, patient.age or 0) else "",
         pre_dose_checked_by=nurse,
         pre_dose_checked_at=when + dt.timedelta(minutes=5),
         dose_mg=Decimal(str(round(dose.dose_mg, 2))),
@@ -149,7 +151,7 @@ def _session(
             spo2=rng.choice([97, 98, 99]),
             rr=14,
         )
-        if alert and minute == 42:
+        if alert and i == 3:
             v = dataclasses.replace(v, sbp=186, dbp=104)
         alerts = [a.message for a in vitals_alerts(v)]
         VitalsReading.objects.create(

@@ -308,18 +308,23 @@ def pre_dose_result(session: DosingSession, now=None) -> core_predose.PreDoseRes
     return core_predose.evaluate_pre_dose(pre_dose_checks(session, now))
 
 
+def _local(value):
+    # The core formats times it reports ("not before 10:40"); give it the clinic's local wall-clock time.
+    return timezone.localtime(value) if value is not None and timezone.is_aware(value) else value
+
+
 def discharge_result(session: DosingSession, now=None) -> core_discharge.DischargeResult:
-    now = _now(now)
+    now = _local(_now(now))
     checklist = DischargeChecklist.objects.filter(session=session).first()
     latest = session.vitalsreadings.filter(is_baseline=False).order_by("-taken_at", "-id").first()
     return core_discharge.evaluate_discharge(
         core_discharge.DischargeInputs(
             route=session.route,
             now=now,
-            dosing_ended_at=session.dosing_ended_at,
+            dosing_ended_at=_local(session.dosing_ended_at),
             baseline=vitals_of(baseline_reading(session)),
             latest=vitals_of(latest),
-            latest_at=latest.taken_at if latest else None,
+            latest_at=_local(latest.taken_at) if latest else None,
             alert_and_oriented=bool(checklist and checklist.alert_and_oriented),
             steady_gait=bool(checklist and checklist.steady_gait),
             escort_present=bool(checklist and checklist.escort_present),
@@ -347,6 +352,7 @@ def transition(
         fresh = _locked(session, version)
         target_state = target
         pre = dis = None
+        cautions: list[str] = []
         try:
             target_state = SessionState(target)
         except ValueError:
@@ -354,7 +360,9 @@ def transition(
         if target_state == SessionState.DOSING:
             if fresh.dose_mg is None:
                 raise ValidationError({"__all__": ["Confirm the dose before starting dosing."]})
-            pre = pre_dose_result(fresh, now).gate()
+            pre_result = pre_dose_result(fresh, now)
+            pre = pre_result.gate()
+            cautions = [f.message for f in pre_result.cautions]
         if target_state == SessionState.DISCHARGED:
             dis = discharge_result(fresh, now).gate()
         try:
@@ -399,13 +407,15 @@ def transition(
                 fresh.dosing_ended_at = now
                 fields.append("dosing_ended_at")
         _bump(fresh, fields)
+        # Cautions (e.g. BP above 140/90) do not block, but the record keeps that dosing began with them known.
+        noted = f"Cautions noted at dosing: {'; '.join(cautions)}" if cautions else ""
         event = SessionEvent.objects.create(
             session=fresh,
             from_state=move.source.value,
             to_state=move.target.value,
             at=now,
             by=user,
-            reason=move.reason,
+            reason=move.reason or noted,
             override_reason=move.override_reason,
             overridden_items=list(move.gate_blocking),
         )
@@ -413,6 +423,8 @@ def transition(
         detail = {"from": move.source.value, "to": move.target.value, "reason": move.reason}
         if move.overridden:
             detail.update(override_reason=move.override_reason, overridden=list(move.gate_blocking))
+        if cautions:
+            detail["cautions"] = cautions
         audit.record(user, "override" if move.overridden else "update", fresh, detail=detail)
         audit.record(user, "create", event, patient=fresh.patient)
     session.__dict__.update({k: v for k, v in fresh.__dict__.items() if not k.startswith("_")})

@@ -174,7 +174,7 @@ class InfusionCalculation:
         if self.weight_kg:
             lines.append(("Weight today", f"{self.weight_kg:g} kg"))
         lines += [
-            ("Ordered dose", f"{self.ordered_dose_mg:.1f} mg"),
+            ("Ordered dose", f"{self.ordered_dose_mg:.2f} mg"),
             ("Stock concentration", f"{self.stock_concentration_mg_per_ml:g} mg/mL"),
             ("Draw up", f"{self.draw_volume_ml:.2f} mL (holds {self.drawn_dose_mg:.2f} mg)"),
             ("Dilute to", f"{self.bag_volume_ml:g} mL total ({self.bag_concentration_mg_per_ml:.4g} mg/mL)"),
