@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from ketamine_clinic.audit.models import AuditEvent
 from ketamine_clinic.followup import services
@@ -164,3 +165,47 @@ def test_new_score_refreshes_suggestion_automatically(make_patient, staff, cours
     course.score(patient, now - dt.timedelta(hours=1), 15)  # saved and committed: the rules run
     s = BoosterSuggestion.objects.get(patient=patient)
     assert s.kind == "booster" and s.current == 15
+
+
+def test_booking_follows_scheduling_rules(fading, staff, client_as, now):
+    """A booster too close to another booked dose is refused with the scheduling app's message."""
+    s = services.refresh_suggestion(fading)
+    when = timezone.localtime(now + dt.timedelta(days=3)).replace(hour=9, minute=0)
+    Appointment.objects.create(
+        patient=fading, kind="dosing", starts_at=when + dt.timedelta(hours=5), status="booked"
+    )
+    response = client_as(staff["prescriber"]).post(
+        f"/followup/suggestion/{s.pk}/accept/",
+        {"starts_at": when.strftime("%Y-%m-%dT%H:%M"), "duration_min": "120"},
+    )
+    assert response.status_code == 400
+    assert "Doses must be at least" in response.content.decode()
+    s.refresh_from_db()
+    assert s.is_open
+
+
+def test_api_accept_and_decline(fading, staff, client_as, now):
+    s = services.refresh_suggestion(fading)
+    nurse = client_as(staff["nurse"])
+    assert (
+        nurse.post(
+            f"/api/followup/suggestions/{s.pk}/decline", {"reason": "x"}, content_type="application/json"
+        ).status_code
+        == 403
+    )
+    listed = nurse.get("/api/followup/suggestions").json()
+    assert [row["id"] for row in listed] == [s.pk] and listed[0]["kind"] == "booster"
+    api = client_as(staff["prescriber"])
+    bad = api.post(
+        f"/api/followup/suggestions/{s.pk}/decline", {"reason": ""}, content_type="application/json"
+    )
+    assert bad.status_code == 422 and "reason" in bad.json()["detail"]
+    when = (now + dt.timedelta(days=4)).isoformat()
+    ok = api.post(
+        f"/api/followup/suggestions/{s.pk}/accept", {"starts_at": when}, content_type="application/json"
+    )
+    assert ok.status_code == 200 and ok.json()["status"] == "accepted" and ok.json()["appointment_id"]
+    again = api.post(
+        f"/api/followup/suggestions/{s.pk}/decline", {"reason": "late"}, content_type="application/json"
+    )
+    assert again.status_code == 422

@@ -199,19 +199,18 @@ def accept(
             raise ValidationError({"starts_at": "Choose when the booster is to be given."})
         if starts_at <= now:
             raise ValidationError({"starts_at": "A booster must be booked in the future."})
-        from ketamine_clinic.scheduling.models import Appointment
+        from ketamine_clinic.scheduling import services as scheduling
 
-        appointment = Appointment.objects.create(
+        # Booked through the scheduling app so its rules hold (no double booking, minimum dose interval);
+        # it audits the new appointment. No chair yet: the front desk assigns one.
+        appointment = scheduling.book(
+            request_or_user,
             patient=suggestion.patient,
-            kind=Appointment.Kind.DOSING,
+            kind="dosing",
             starts_at=starts_at,
             duration_min=duration_min,
-            staff=None,
-            status=Appointment.Status.BOOKED,
-            note=(f"Booster ({suggestion.get_kind_display()}); accepted by {user.display_name()}")[:300],
-        )
-        audit.record(
-            request_or_user, "create", appointment, detail={"from_booster_suggestion": suggestion.pk}
+            label="Booster",
+            note=(f"{suggestion.get_kind_display()}; accepted by {user.display_name()}")[:300],
         )
         suggestion.appointment = appointment
     elif not note.strip():
