@@ -135,3 +135,22 @@ def test_lots_lists_in_date_stocked_lots_for_the_route(stocked, products, safe, 
     iv = client.get("/api/inventory/lots", {"route": "iv"}).json()
     assert [(row["lot_number"], row["stock_mcg"]) for row in iv] == [("KX-101", 2_000_000)]
     assert client.get("/api/inventory/lots", {"route": "intranasal"}).json() == []
+
+
+def test_overlong_text_is_422_not_a_database_error(
+    stocked, safe, staff, make_patient, make_session, client_as
+):
+    session = make_session(make_patient())
+    r = post(
+        client_as(staff["nurse"]),
+        "waste",
+        {
+            "lot_id": stocked.pk,
+            "quantity_mg": "1",
+            "reason": "x" * 301,
+            "session_id": session.pk,
+            "witness_username": "t_prescriber",
+            "witness_password": "demo-password-1",
+        },
+    )
+    assert r.status_code == 422 and "300 characters" in json.dumps(r.json())

@@ -128,6 +128,10 @@ def append(movement: Movement, *, actor, now: dt.datetime | None = None, patient
     ValidationError with a clear message when the movement is refused; nothing is saved then.
     """
     now = now or timezone.now()
+    for name in ("counterparty", "reference", "reason", "dose_ref"):
+        limit = LedgerEntry._meta.get_field(name).max_length
+        if len(getattr(movement, name) or "") > limit:
+            raise ValidationError({name: f"At most {limit} characters."})
     with transaction.atomic():
         _lock_chain()
         try:
@@ -159,7 +163,7 @@ def append(movement: Movement, *, actor, now: dt.datetime | None = None, patient
         m = movement
         row = LedgerEntry.objects.create(
             sequence=sequence,
-            kind=m.kind.value,
+            kind=Kind(m.kind).value,
             lot=lot,
             quantity_mcg=m.quantity_mcg,
             occurred_at=m.occurred_at,
@@ -184,7 +188,11 @@ def append(movement: Movement, *, actor, now: dt.datetime | None = None, patient
             "create",
             row,
             patient=patient,
-            detail={"ledger": m.kind.value, "lot": lot.lot_number, "quantity": format_mg(m.quantity_mcg)},
+            detail={
+                "ledger": Kind(m.kind).value,
+                "lot": lot.lot_number,
+                "quantity": format_mg(m.quantity_mcg),
+            },
         )
         return row
 
@@ -231,6 +239,8 @@ def receive(
     lot_number = (lot_number or "").strip()
     if not lot_number:
         raise ValidationError({"lot_number": "Enter the manufacturer's lot number."})
+    if len(lot_number) > Lot._meta.get_field("lot_number").max_length:
+        raise ValidationError({"lot_number": "A lot number has at most 40 characters."})
     with transaction.atomic():
         lot, created = Lot.objects.get_or_create(
             product=product, lot_number=lot_number, defaults={"expires_on": expires_on}
