@@ -93,3 +93,25 @@ def test_nurse_may_not_change_a_plan(plan, staff, client_as):
 def test_prescriber_outside_care_team_gets_404(plan, staff, client_as):
     response = client_as(staff["other_prescriber"]).get(reverse("plans:change", args=[plan.pk]))
     assert response.status_code == 404
+
+
+def test_esketamine_dose_must_be_whole_devices(staff, make_patient):
+    from django.core.exceptions import ValidationError
+
+    patient = make_patient(care_team=[staff["prescriber"]])
+    ready_for_planning(staff["prescriber"], patient, "intranasal")
+    plan = services.create_plan(
+        staff["prescriber"], patient, protocol_key="esketamine_label", start_date=dt.date.today()
+    )
+    with pytest.raises(ValidationError, match="28 mg devices"):
+        services.change_plan(staff["prescriber"], plan, reason="try", dose_amount=Decimal("70"))
+    plan = services.change_plan(staff["prescriber"], plan, reason="tolerated", dose_amount=Decimal("84"))
+    assert plan.dose_rule().amount == 84
+
+
+def test_plan_page_embeds_the_pk_prediction_fragment(plan, staff, client_as):
+    page = client_as(staff["nurse"]).get(reverse("plans:chart", args=[plan.patient.pk]))
+    html = page.content.decode()
+    url = reverse("prediction:patient_curve", args=[plan.patient.pk])
+    assert f'hx-get="{url}?route=iv&amp;dose_mg=35' in html
+    assert "duration_min=40" in html

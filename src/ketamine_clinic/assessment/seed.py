@@ -14,7 +14,14 @@ from ketamine_clinic.patients.models import Phase
 from ketamine_clinic.plans.models import Route
 
 from . import services
-from .models import SCREENING_FIELDS, ConsentDocument, IntakeAssessment, PreviousTreatment
+from .models import (
+    PATIENT_ANSWERABLE,
+    SCREENING_FIELDS,
+    ConsentDocument,
+    IntakeAssessment,
+    PreviousTreatment,
+    PreVisitQuestionnaire,
+)
 
 CONSENT_TEXT = {
     Route.IV: (
@@ -165,6 +172,16 @@ def seed(clinic) -> None:
         _treatments(patient, prescriber, clinic.rng)
         when = clinic.now - dt.timedelta(days=clinic.rng.randint(30, 120))
         if patient.phase == Phase.SCREENING:
+            PreVisitQuestionnaire.objects.create(
+                patient=patient,
+                reasons_for_seeking_treatment="Low mood for over a year; several medicines have not helped.",
+                previous_treatments="Sertraline and venlafaxine for a few months each; CBT.",
+                current_medications=patient.current_medications,
+                alcohol_and_drug_use="A glass of wine at weekends.",
+                goals="To get back to work and enjoy things again.",
+                submitted_by=patient.user,
+                **{name: False for name in PATIENT_ANSWERABLE},
+            )
             # A spread of screening outcomes for the demo: clear, cautions, one absolute contraindication.
             answers = [
                 {},

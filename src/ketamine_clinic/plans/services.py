@@ -77,6 +77,13 @@ def _check_dose(plan: TreatmentPlan) -> None:
         raise ValidationError(
             {"dose_amount": f"{exc} (limits {plan.dose_min}-{plan.dose_max} {plan.get_dose_kind_display()})"}
         ) from None
+    try:
+        step = plan.template().dose_step
+    except KeyError:
+        step = None
+    if step and Decimal(str(plan.dose_amount)) % Decimal(str(step)):
+        # e.g. esketamine comes in 28 mg devices (SPRAVATO PI): 56 or 84 mg, never 70.
+        raise ValidationError({"dose_amount": f"The dose must be a whole number of {step:g} mg devices."})
 
 
 @transaction.atomic

@@ -74,6 +74,10 @@ def chart(request, patient):
         if plan
         else [],
         "curve_url": _curve_url(plan, patient) if plan else None,
+        "measurements": [
+            (key, ", ".join(map(str, value)) if isinstance(value, list) else value)
+            for key, value in (plan.measurement_schedule.items() if plan else [])
+        ],
         "can_prescribe": access.can(user, "prescribing", "write"),
         "can_schedule": access.can(user, "schedule", "write"),
         "routes": [(r, services.planning_blockers(patient, r.value)) for r in Route],
