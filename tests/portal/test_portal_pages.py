@@ -107,3 +107,15 @@ def test_consent_documents_listed(patient, staff, client_as):
     )
     html = client_as(patient.user).get("/portal/consents/").content.decode()
     assert "IV ketamine consent" in html and "Current version" in html and "Pat Synthetic" in html
+
+
+def test_patient_uses_portal_not_staff_pages_and_may_print_own_report(patient, make_patient, client_as):
+    Message.objects.create(patient=patient, sender=patient.user, from_patient=True, body="Hello")
+    client = client_as(patient.user)
+    assert client.get(f"/followup/patient/{patient.pk}/")["Location"] == "/portal/"
+    assert client.get(f"/followup/patient/{patient.pk}/messages/")["Location"] == "/portal/messages/"
+    assert Message.objects.get().read_at is None  # still unread for the care team
+    report = client.get(f"/followup/patient/{patient.pk}/report/")
+    assert report.status_code == 200 and "Your care team reviews your scores" in report.content.decode()
+    other = make_patient(with_login=True)
+    assert client.get(f"/followup/patient/{other.pk}/report/").status_code == 404
