@@ -3,6 +3,8 @@
 from dataclasses import fields, replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ketamine_clinic.core.safety.eligibility import (
     ABSOLUTE,
@@ -215,3 +217,28 @@ def test_result_serialises_for_storage():
 def test_facts_from_mapping_ignores_unknown_keys():
     facts = ScreeningFacts.from_mapping({"pregnant": True, "shoe_size": 42})
     assert facts.pregnant is True
+
+
+_BOOL_FIELDS = [f.name for f in fields(ScreeningFacts) if f.type == bool | None]
+
+
+@given(
+    answers=st.fixed_dictionaries({name: st.sampled_from([True, False, None]) for name in _BOOL_FIELDS}),
+    age=st.one_of(st.none(), st.integers(min_value=10, max_value=95)),
+    sbp=st.one_of(st.none(), st.integers(min_value=80, max_value=220)),
+    dbp=st.one_of(st.none(), st.integers(min_value=40, max_value=130)),
+)
+@settings(max_examples=200, deadline=None)
+def test_verdict_always_follows_from_the_reasons(answers, age, sbp, dbp):
+    result = screen(ScreeningFacts(age_years=age, systolic_bp_mmhg=sbp, diastolic_bp_mmhg=dbp, **answers))
+    has_absolute = any(r.severity == ABSOLUTE for r in result.reasons)
+    assert (result.status == NOT_ELIGIBLE) == has_absolute
+    assert (result.status == ELIGIBLE) == (not result.reasons)
+    assert all(r.sources for r in result.reasons)
+    assert len({r.code for r in result.reasons}) == len(result.reasons)  # no reason reported twice
+    # Any single "yes" to an absolute item can never end up eligible.
+    for rule in RULES:
+        if rule.severity == ABSOLUTE and rule.applies(
+            ScreeningFacts(age_years=age, systolic_bp_mmhg=sbp, diastolic_bp_mmhg=dbp, **answers)
+        ):
+            assert result.status == NOT_ELIGIBLE
