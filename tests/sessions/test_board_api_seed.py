@@ -134,3 +134,23 @@ def test_seed_creates_completed_sessions_with_alerts_and_is_idempotent():
     )
     sessions_seed.seed(clinic)
     assert (DosingSession.objects.count(), VitalsReading.objects.count()) == counts
+
+
+def test_board_panel_is_empty_not_an_error_for_front_desk(staff, client_as, iv_session):
+    r = client_as(staff["front_desk"]).get(reverse("sessions:board_panel"))
+    assert r.status_code == 200 and iv_session.patient.mrn not in r.content.decode()
+
+
+def test_prediction_preview_embedded_while_confirming_dose(staff, client_as, iv_session, helpers):
+    from urllib.parse import parse_qs, urlparse
+
+    helpers.ready_pre_dose(iv_session, staff["nurse"])
+    client = client_as(staff["nurse"])
+    page = client.get(reverse("sessions:flowsheet", args=[iv_session.pk])).content.decode()
+    start = page.index('id="prediction"')
+    url = page[page.index('hx-get="', start) + 8 :].split('"')[0].replace("&amp;", "&")
+    query = parse_qs(urlparse(url).query)
+    assert query["dose_mg"] == ["35.0"] and float(query["duration_min"][0]) == 40
+    assert query["start"][0].endswith("+00:00")  # "+" survived URL encoding
+    fragment = client.get(url)
+    assert fragment.status_code == 200 and "<svg" in fragment.content.decode()

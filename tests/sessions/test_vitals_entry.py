@@ -95,3 +95,24 @@ def test_live_chart_fragment_is_svg(staff, client_as, iv_session, helpers):
         client_as(staff["nurse"]).get(reverse("sessions:vitals_chart", args=[iv_session.pk])).content.decode()
     )
     assert "<svg" in body and "<polyline" in body and 'r="5"' in body  # alert reading drawn larger
+
+
+def test_late_entry_time_is_kept_and_future_refused(staff, client_as, iv_session, helpers):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    helpers.start_dosing(iv_session, staff["nurse"])
+    client = client_as(staff["nurse"])
+    earlier = timezone.localtime() - dt.timedelta(minutes=7)
+    if earlier.date() != timezone.localdate():
+        return  # a few minutes after midnight "7 minutes ago" is yesterday; the window rule is tested below
+    r = post_vitals(client, iv_session, "late-1", sbp=130, dbp=80, taken_time=earlier.strftime("%H:%M"))
+    assert r.status_code == 200
+    saved = timezone.localtime(VitalsReading.objects.get(idempotency_key="late-1").taken_at)
+    assert (saved.hour, saved.minute) == (earlier.hour, earlier.minute)
+    future = timezone.localtime() + dt.timedelta(minutes=30)
+    if future.date() == timezone.localdate():
+        r = post_vitals(client, iv_session, "late-2", sbp=130, dbp=80, taken_time=future.strftime("%H:%M"))
+        assert "in the future" in r.content.decode()
+        assert not VitalsReading.objects.filter(idempotency_key="late-2").exists()

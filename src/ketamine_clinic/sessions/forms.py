@@ -1,9 +1,11 @@
 """Forms of the flowsheet. Every form validates on the server; errors re-render beside the field."""
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 
 from ketamine_clinic.core.administration.states import STATE_LABELS, SessionState
 from ketamine_clinic.core.administration.vitals import PLAUSIBLE_RANGES
@@ -55,6 +57,29 @@ class VitalsForm(KeyedForm):
     spo2 = _vital("spo2", "SpO2 (%)")
     rr = _vital("rr", "Resp. rate (/min)")
     is_baseline = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    taken_time = forms.TimeField(
+        label="Time taken (empty = now)",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+
+    # A reading may be charted late, but not from the future nor long after the fact (clinic-defined window).
+    LATE_ENTRY_WINDOW = dt.timedelta(hours=2)
+
+    def taken_at(self, now: dt.datetime) -> dt.datetime:
+        """The reading's time: today's date at ``taken_time`` (local), or ``now``. Adds a field error if bad."""
+        chosen = self.cleaned_data.get("taken_time")
+        if chosen is None:
+            return now
+        local_now = timezone.localtime(now)
+        at = local_now.replace(hour=chosen.hour, minute=chosen.minute, second=0, microsecond=0)
+        if at > local_now + dt.timedelta(minutes=1):
+            self.add_error("taken_time", "That time is in the future.")
+        elif local_now - at > self.LATE_ENTRY_WINDOW:
+            self.add_error(
+                "taken_time", "Readings more than 2 hours old are charted as an observation instead."
+            )
+        return at
 
 
 class PreDoseForm(forms.Form):

@@ -5,6 +5,7 @@ always shows the saved record and a fresh version/idempotency key), or redirects
 """
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -79,9 +80,13 @@ def board(request):
     return render(request, "sessions/board.html", {"rows": rows, "now": now})
 
 
-@access.staff_view("clinical")
 def board_panel(request):
-    _staff_clinical(request.user)
+    """Dashboard fragment. Roles without clinical access (the front desk) get an empty panel, not an error,
+    because the dashboard loads every panel for every staff member."""
+    if not request.user.is_authenticated:
+        return redirect(f"/login/?next={request.path}")
+    if not (access.can(request.user, "registry", "read") and access.can(request.user, "clinical", "read")):
+        return render(request, "sessions/_board_table.html", {"rows": [], "panel": True, "hidden": True})
     now = timezone.now()
     rows = _today_sessions(request.user, now)
     audit.record(
@@ -175,14 +180,7 @@ def flowsheet_context(request, session, **overrides):
         elif target is SessionState.DISCHARGED and discharge is not None:
             blocking = discharge.gate().blocking
         moves.append({"target": target, "needs_reason": needs_reason, "blocking": blocking})
-    curve_url = None
-    base_curve = reverse_or_none("prediction:patient_curve", session.patient_id)
-    if base_curve and session.dose_mg is not None and session.dosing_started_at:
-        duration = (session.dose_rule or {}).get("infusion_duration_min") or 40
-        curve_url = (
-            f"{base_curve}?route={session.route}&dose_mg={session.dose_mg}&duration_min={duration}"
-            f"&start={session.dosing_started_at.isoformat()}"
-        )
+    curve_url = _curve_url(session, dose_plan, now)
     measure_urls = []
     for key, label in (("phq9", "PHQ-9"), ("cssrs_screener", "C-SSRS"), ("cadss", "CADSS")):
         url = reverse_or_none("outcomes:administer", session.patient_id, key)
@@ -238,6 +236,28 @@ def flowsheet_context(request, session, **overrides):
         else:
             ctx[key] = value
     return ctx
+
+
+def _curve_url(session, dose_plan, now):
+    """The prediction fragment for the confirmed dose from its real start, or a preview of the planned dose
+    starting now (while the dose is being confirmed); None when the prediction app is absent or no dose."""
+    base = reverse_or_none("prediction:patient_curve", session.patient_id)
+    if base is None:
+        return None
+    if session.dose_mg is not None and session.dosing_started_at:
+        dose, start = session.dose_mg, session.dosing_started_at
+    elif dose_plan is not None and session.state == SessionState.PRE_DOSE_CHECKS:
+        dose, start = round(dose_plan.dose_mg, 2), now
+    else:
+        return None
+    params = {"route": session.route, "dose_mg": dose, "start": start.isoformat()}
+    if session.route == "iv":
+        params["duration_min"] = (
+            (session.dose_rule or {}).get("infusion_duration_min")
+            or (dose_plan.rule.infusion_duration_min if dose_plan else None)
+            or 40
+        )
+    return f"{base}?{urlencode(params)}"
 
 
 def _respond(request, session, status_if_plain=400, **overrides):
@@ -300,12 +320,16 @@ def add_vitals(request, session):
     if not form.is_valid():
         return _respond(request, session, vitals_form=form, error="Check the vitals entered.")
     values = {k: form.cleaned_data[k] for k in ("sbp", "dbp", "hr", "spo2", "rr")}
+    taken_at = form.taken_at(timezone.now())
+    if form.errors:
+        return _respond(request, session, vitals_form=form, error="Check the time of the reading.")
     try:
         services.record_reading(
             session,
             user=request.user,
             idempotency_key=form.cleaned_data["idempotency_key"],
             values=values,
+            taken_at=taken_at,
             is_baseline=form.cleaned_data["is_baseline"],
         )
     except ValidationError as err:
