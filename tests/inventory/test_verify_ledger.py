@@ -69,3 +69,24 @@ def test_deleted_row_is_detected(stocked, staff, make_patient, make_session):
         cursor.execute("DELETE FROM inventory_ledgerentry WHERE id = %s", [drawn.pk])
     result = services.verify_ledger()
     assert not result.ok and result.broken.sequence == drawn.sequence + 1
+
+
+def test_kind_altered_to_nonsense_is_reported_not_crashed(stocked):
+    from ketamine_clinic.inventory import services
+    from ketamine_clinic.inventory.models import LedgerEntry
+
+    entry = LedgerEntry.objects.get()
+    _tamper("UPDATE inventory_ledgerentry SET kind = %s WHERE id = %s", ["vanished", entry.pk])
+    result = services.verify_ledger()
+    assert not result.ok and result.broken.sequence == entry.sequence and "unreadable" in result.message
+
+
+def test_home_page_raises_the_alarm_after_tampering(stocked, staff, client_as):
+    from django.urls import reverse
+
+    from ketamine_clinic.inventory.models import LedgerEntry
+
+    entry = LedgerEntry.objects.get()
+    _tamper("UPDATE inventory_ledgerentry SET quantity_mcg = %s WHERE id = %s", [5_000_000, entry.pk])
+    html = client_as(staff["director"]).get(reverse("inventory:home")).content.decode()
+    assert "Ledger TAMPERED at entry 1" in html

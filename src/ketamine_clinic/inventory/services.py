@@ -558,7 +558,15 @@ class Verification:
 
 def verify_ledger() -> Verification:
     """Recompute every entry's hash from the stored rows and check every link (core ``verify_chain``)."""
-    entries = [row.as_core() for row in LedgerEntry.objects.order_by("sequence")]
+    entries = []
+    for row in LedgerEntry.objects.order_by("sequence"):
+        try:
+            entries.append(row.as_core())
+        except (ValueError, TypeError) as exc:  # e.g. a kind altered to a word the ledger does not know
+            broken = verify_chain(entries) or ChainBreak(
+                row.sequence, f"its stored fields are unreadable ({exc})"
+            )
+            return Verification(ok=False, entries=len(entries) + 1, broken=broken)
     broken = verify_chain(entries)
     return Verification(ok=broken is None, entries=len(entries), broken=broken)
 
