@@ -91,3 +91,39 @@ def test_one_blank_more_than_allowed_is_always_rejected(case):
         answers[idx] = None
     with pytest.raises(ScoringError, match="too many unanswered"):
         score(inst, answers)
+
+
+@st.composite
+def cssrs_answers(draw):
+    """Any consistent C-SSRS screener answer set (skipped branches blank)."""
+    yn = st.sampled_from([0, 1])
+    q1, q2, q6 = draw(yn), draw(yn), draw(yn)
+    q3_5 = [draw(yn) for _ in range(3)] if q2 else [None, None, None]
+    q6b = draw(yn) if q6 else None
+    return [q1, q2, *q3_5, q6, q6b]
+
+
+@settings(max_examples=300, deadline=None)
+@given(cssrs_answers(), st.data())
+def test_cssrs_saying_yes_to_one_more_question_never_lowers_the_risk_level(answers, data):
+    from ketamine_clinic.core.instruments import get
+
+    inst = get("cssrs")
+    levels = inst.risk_levels
+    before = score(inst, answers).severity
+    i = (
+        data.draw(st.sampled_from([k for k, v in enumerate(answers) if v == 0 and k != 6]))
+        if 0 in answers[:6]
+        else None
+    )
+    if i is None:
+        return
+    more = list(answers)
+    more[i] = 1
+    if i == 1:  # Q2 yes opens Q3-5
+        more[2:5] = [0, 0, 0]
+    if i == 5:  # Q6 yes asks about recency
+        more[6] = data.draw(st.sampled_from([0, 1]))
+    after = score(inst, more).severity
+    assert levels.index(after) >= levels.index(before)
+    assert ("cssrs_positive" in score(inst, more).flags) == (after != "none")
