@@ -6,7 +6,7 @@ row was altered, deleted or inserted outside the application.
 
 import sys
 
-from . import django_setup
+from . import CommandError, django_setup
 
 
 def register(subparsers):
@@ -18,9 +18,14 @@ def register(subparsers):
 
 def run(args) -> int:
     django_setup()
+    from django.db import DatabaseError
+
     from ketamine_clinic.inventory.services import verify_ledger
 
-    result = verify_ledger()
+    try:
+        result = verify_ledger()
+    except DatabaseError as exc:
+        raise CommandError(f"cannot read the ledger ({exc}); is the database migrated?") from None
     if result.ok:
         print(result.message)
         return 0
