@@ -189,7 +189,9 @@ def movement(request):
 
     return _record_page(
         request,
-        MovementForm(request.POST or None, initial=_initial(request, "kind", "lot", "corrects")),
+        MovementForm(
+            request.POST or None, initial=_initial(request, "kind", "lot", "corrects", "session", "location")
+        ),
         save,
         lambda e: f"Recorded {e.get_kind_display()} of {e.quantity_display} (entry #{e.sequence}).",
         title="Other movement",
