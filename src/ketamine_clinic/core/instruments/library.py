@@ -92,11 +92,12 @@ PHQ9 = Instrument(
     max_missing=2,
     missing_rule_source="clinic-defined: up to 2 non-critical items may be blank, total prorated "
     "(sum x 9 / answered, rounded half up); item 9 must always be answered.",
-    # Remission PHQ-9 < 5 (i.e. <= 4), the 'minimal' band; the NCQA/HEDIS depression remission measure and
-    # MBC studies use it (e.g. Coley RY et al. Psychiatr Serv 2020;71(4):334-341, doi 10.1176/appi.ps.201900295).
+    # Remission PHQ-9 < 5 (i.e. <= 4), the 'minimal' band; measurement-based-care studies and the NCQA/HEDIS
+    # metrics use it ("Defining Success in Measurement-Based Care for Depression: A Comparison of Common
+    # Metrics", Psychiatr Serv, doi 10.1176/appi.ps.201900295: response >= 50% reduction, remission < 5).
     remission_max=4,
-    remission_source="PHQ-9 < 5 (Kroenke et al. 2001 'minimal' band; HEDIS remission definition, "
-    "see Coley et al. Psychiatr Serv 2020, doi 10.1176/appi.ps.201900295)",
+    remission_source="PHQ-9 < 5 (Kroenke et al. 2001 'minimal' band; MBC/HEDIS remission definition, "
+    "Psychiatr Serv doi 10.1176/appi.ps.201900295)",
     citation="Kroenke K, Spitzer RL, Williams JBW. J Gen Intern Med 2001;16(9):606-613. PMID 11556941.",
     scoring_source="Sum of 9 items scored 0-3 (total 0-27); Kroenke et al. 2001.",
     wording_note="Published item wording (PHQ-9 is free to use; no permission required).",
@@ -342,8 +343,8 @@ MADRS = Instrument(
     "and the Clinical Anxiety Scales. Br J Psychiatry 1986;148:599-601. doi 10.1192/bjp.148.5.599.",
     max_missing=0,
     missing_rule_source="Clinician-rated: all 10 items must be rated.",
-    # Remission MADRS <= 10 (issue/common ketamine-trial convention). Hawley et al. 2002 (J Affect Disord
-    # 72(2):177-184) found < 10 optimal; Zimmerman et al. 2004 (J Clin Psychiatry 65(2):163-168, PMID 15003068)
+    # Remission MADRS <= 10 (issue/common ketamine-trial convention). Hawley, Gale & Sivakumaran 2002
+    # (J Affect Disord, "Defining remission by cut off score on the MADRS") found < 10 optimal; Zimmerman et al. 2004 (J Clin Psychiatry 65(2):163-168, PMID 15003068)
     # <= 9 (broad) or <= 4 (narrow). The clinic may tighten this in the plan's config.
     remission_max=10,
     remission_source="MADRS <= 10 (common trial convention; cf. Hawley et al. 2002 '<10', Zimmerman et al. "
@@ -464,8 +465,8 @@ CADSS = Instrument(
     remission_source="Not an outcome measure (acute dissociation during sessions).",
     citation="Bremner JD, Krystal JH, Putnam FW et al. Measurement of dissociative states with the "
     "Clinician-Administered Dissociative States Scale (CADSS). J Trauma Stress 1998;11(1):125-136. PMID 9479681. "
-    "Used for ketamine-induced dissociation: Sanacora G et al. JAMA Psychiatry 2017 consensus; psychometrics in "
-    "ketamine: Glue P et al. J Psychopharmacol 2018, doi 10.1177/0269881117725685.",
+    "Psychometrics for ketamine-induced dissociation: J Psychopharmacol, doi 10.1177/0269881117725685; "
+    "Bremner JD et al. J Affect Disord 2024;364:249-258, doi 10.1016/j.jad.2024.08.050.",
     scoring_source="Sum of the 19 subjective items of the 1998 version, each 0-4 (total 0-76).",
     wording_note="PARAPHRASED from the 19 subjective items of Bremner et al. 1998 (Table 1); the later 23-item "
     "subjective version is not reproduced.",

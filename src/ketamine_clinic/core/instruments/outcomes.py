@@ -1,7 +1,8 @@
 """Outcome logic over a patient's score time series: change from baseline, response, remission, relapse,
 time to response.
 
-Definitions (Frank E et al. Arch Gen Psychiatry 1991;48(9):851-855, PMID 1929776; Rush AJ et al., ACNP Task
+Definitions (Frank E et al. Arch Gen Psychiatry 1991;48(9):851-855, doi 10.1001/archpsyc.1991.01810330075011;
+Rush AJ et al., ACNP Task
 Force, Neuropsychopharmacology 2006;31(9):1841-1853, PMID 16794566):
 - baseline: the first score of the series (taken at intake / before the first infusion);
 - response: score reduced by >= 50% from baseline (the conventional threshold used by both sources and by the
@@ -141,8 +142,7 @@ def outcome_status(times_days, scores, *, remission_max: float | None, fraction:
     elif relapsed:
         label = "relapse"
     elif delta[-1] < 0 and pct[-1] <= -25.0:
-        # 25-49% reduction is commonly called partial response (e.g. Nierenberg & DeCecco 2001, J Clin
-        # Psychiatry 62 Suppl 16:5-9) - clinic-defined display label only.
+        # 25-49% reduction shown as "partial response": clinic-defined display label only (no decision uses it).
         label = "partial response"
     elif delta[-1] > 0:
         label = "worse"

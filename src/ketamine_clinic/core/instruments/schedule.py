@@ -43,8 +43,8 @@ class ScheduleConfig:
     grace_hours: float = 24.0  # clinic-defined
     baseline_grace_hours: float = 72.0  # clinic-defined
     post_session_lookback_days: float = 7.0  # clinic-defined
-    # CADSS is commonly rated about 40 min after the start of a 40-min infusion (peak dissociation; e.g.
-    # Glue et al. 2018, doi 10.1177/0269881117725685, rated during the first 60 min) - clinic-defined default.
+    # CADSS rated about 40 min after the start of a 40-min infusion, when dissociation peaks (ketamine studies
+    # report it within the first 60 min, J Psychopharmacol doi 10.1177/0269881117725685) - clinic-defined.
     after_dose_minutes: float = 40.0
     after_dose_overdue_hours: float = 4.0  # clinic-defined: before the patient leaves
 
