@@ -111,5 +111,6 @@ def helpers():
             "ready_pre_dose": staticmethod(ready_pre_dose),
             "start_dosing": staticmethod(start_dosing),
             "key": staticmethod(key),
+            "consent_and_eligibility": staticmethod(make_consented_and_eligible),
         },
     )

@@ -223,7 +223,8 @@ def next_due(session: DosingSession):
     schedule = VITALS_SCHEDULES.get(session.route)
     if schedule is None or session.is_closed:
         return None
-    times = [r.taken_at for r in session.vitalsreadings.all()]
+    # Baseline readings are pre-dose checks; only monitoring readings satisfy the schedule.
+    times = [r.taken_at for r in session.vitalsreadings.all() if not r.is_baseline]
     return next_vitals_due(
         schedule,
         dosing_started_at=session.dosing_started_at,
