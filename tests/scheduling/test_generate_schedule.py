@@ -105,3 +105,21 @@ def test_therapist_outside_care_team_cannot_generate(staff, make_patient, chairs
     response = client_as(staff["other_therapist"]).post(reverse("scheduling:generate", args=[plan.pk]))
     assert response.status_code == 404
     assert plan.appointments.count() == 0
+
+
+def test_new_consent_version_blocks_further_scheduling_until_reconsent(
+    staff, make_patient, chairs, client_as
+):
+    from ketamine_clinic.assessment import services as assessment
+    from ketamine_clinic.assessment.seed import consent
+
+    plan = make_plan(staff, make_patient)
+    assessment.publish_consent_document(staff["director"], route="iv", title="IV consent", body="v2 text")
+    response = client_as(staff["nurse"]).post(reverse("scheduling:generate", args=[plan.pk]), follow=True)
+    assert b"must acknowledge it first" in response.content
+    assert plan.appointments.count() == 0
+    page = client_as(staff["nurse"]).get(reverse("plans:chart", args=[plan.patient.pk]))
+    assert b'id="reconsent-needed"' in page.content
+    consent(staff["nurse"], plan.patient, "iv")
+    client_as(staff["nurse"]).post(reverse("scheduling:generate", args=[plan.pk]))
+    assert plan.appointments.filter(kind="dosing").count() == 13

@@ -27,21 +27,17 @@ def seed(clinic) -> None:
         Chair.objects.get_or_create(name=name, defaults={"room": room})
     front_desk = clinic.first(Role.FRONT_DESK)
     now = clinic.now
-    for plan in TreatmentPlan.objects.filter(patient__in=clinic.patients).select_related("patient"):
+    # Only active plans are scheduled (a completed plan cannot book new appointments).
+    plans = TreatmentPlan.objects.filter(patient__in=clinic.patients, status=TreatmentPlan.Status.ACTIVE)
+    for plan in plans.select_related("patient"):
         if plan.appointments.exists() or plan.start_date is None:
             continue
         start = dt.datetime.combine(plan.start_date, dt.time.min, tzinfo=now.tzinfo)
         created, _warnings = services.generate_from_plan(front_desk, plan, now=start)
         for appointment in created:
-            if appointment.starts_at < now or plan.status != TreatmentPlan.Status.ACTIVE:
-                appointment.status = (
-                    Appointment.Status.COMPLETED
-                    if appointment.starts_at < now
-                    else Appointment.Status.CANCELLED
-                )
-                if appointment.status == Appointment.Status.CANCELLED:
-                    appointment.cancel_reason = "Plan completed."
-                appointment.save(update_fields=["status", "cancel_reason"])
+            if appointment.starts_at < now:
+                appointment.status = Appointment.Status.COMPLETED
+                appointment.save(update_fields=["status"])
                 audit.record(
                     front_desk, "update", appointment, detail={"status": appointment.status, "seed": True}
                 )

@@ -235,7 +235,7 @@ IV_RACEMIC = ProtocolTemplate(
         vitals_before_dose=True,
         vitals_interval_min=15,  # clinic-defined
         min_observation_min=60,  # clinic-defined, after the infusion ends, and until ready to leave
-        source=f"{CLINIC}; BP, heart rate and SpO2 monitoring during and after infusion recommended by {SANACORA_2017}",
+        source=f"{CLINIC}; baseline blood pressure and monitoring of cardiovascular, respiratory and mental status during and after the infusion per {SANACORA_2017}",
         notes="Discharge only when stable and accompanied (no driving until the next day).",
     ),
     measurement_schedule=default_measurement_schedule(),
