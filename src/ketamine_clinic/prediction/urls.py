@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "prediction"
 
-urlpatterns = []
+urlpatterns = [
+    path("patient/<int:patient_id>/curve/", views.patient_curve, name="patient_curve"),
+]

@@ -1,0 +1,310 @@
+"""A patient's predicted concentration curve: request parameters -> validated inputs -> core pharmacology.
+
+Shared by the HTML fragment (views.py) and the JSON API (api.py) so both apply the same rules. The dose
+defaults to the patient's active plan; the weight is always the patient's recorded current weight.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from ketamine_clinic.core.pharmacology import metrics, models, population, schedule, solver
+from ketamine_clinic.validation import form_error_dict
+
+ROUTES = ("iv", "intranasal", "im", "oral", "sublingual")
+MAX_HORIZON_MIN = 14 * 24 * 60
+
+
+class PredictionForm(forms.Form):
+    route = forms.ChoiceField(choices=[(r, r) for r in ROUTES], required=False)
+    dose_mg = forms.FloatField(
+        required=False,
+        min_value=0.001,
+        max_value=2000.0,
+        help_text="mg; defaults to the active plan's dose at today's weight",
+    )
+    duration_min = forms.FloatField(
+        required=False,
+        min_value=0.0,
+        max_value=600.0,
+        help_text="IV infusion minutes (0 = bolus); default the plan's or 40",
+    )
+    start = forms.DateTimeField(required=False, help_text="when dosing starts (ISO 8601); default now")
+    model = forms.ChoiceField(choices=[], required=False)
+    horizon_min = forms.FloatField(required=False, min_value=10.0, max_value=MAX_HORIZON_MIN)
+    step_min = forms.FloatField(required=False, min_value=0.1, max_value=60.0)
+    threshold_ng_per_ml = forms.FloatField(required=False, min_value=0.001, max_value=100000.0)
+    population = forms.IntegerField(required=False, min_value=0, max_value=5000)
+    seed = forms.IntegerField(required=False, min_value=0, max_value=2**32 - 1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [(k, k) for k in models.PARAMETER_SETS]
+
+    def clean(self):
+        data = super().clean()
+        h, s = data.get("horizon_min"), data.get("step_min")
+        if h and s and h / s > 20_000:
+            raise ValidationError("Too many points: use a longer step_min or a shorter horizon_min.")
+        for name in ("dose_mg", "duration_min", "horizon_min", "step_min", "threshold_ng_per_ml"):
+            v = data.get(name)
+            if v is not None and not math.isfinite(v):
+                self.add_error(name, "Enter a finite number.")
+        return data
+
+
+def _plan_defaults(patient):
+    """(route, dose_mg or None, duration_min or None, drug) from the active plan, if the plans app has one."""
+    try:
+        from ketamine_clinic.plans.services import current_plan
+
+        plan = current_plan(patient)
+    except Exception:  # plans app not ready: the caller must give route and dose explicitly
+        return None
+    if plan is None:
+        return None
+    rule = plan.dose_rule()
+    weight = float(patient.weight_kg) if patient.weight_kg is not None else None
+    try:
+        dose = rule.dose_mg(weight)
+    except ValueError:
+        dose = None
+    return plan.route, dose, rule.infusion_duration_min, rule.drug
+
+
+def _default_model(route: str, drug: str, age: int | None) -> str:
+    if route == "intranasal" and "esketamine" in drug:
+        return "esketamine"
+    if age is not None and age < 18:
+        return "hornik"  # paediatric, allometric, valid 2.4-176 kg (Hornik et al. 2018)
+    return "domino"
+
+
+def build_inputs(patient, params, now: dt.datetime | None = None) -> dict:
+    """Validate request parameters for ``patient``; raise ValidationError (field -> messages) if bad."""
+    form = PredictionForm(params)
+    if not form.is_valid():
+        raise ValidationError(form_error_dict(form))
+    data = form.cleaned_data
+    if patient.weight_kg is None:
+        raise ValidationError(
+            {"weight_kg": ["No weight is recorded for this patient: record today's weight first."]}
+        )
+    weight = float(patient.weight_kg)
+    plan = _plan_defaults(patient)
+    route = data.get("route") or (plan[0] if plan else "")
+    if not route:
+        raise ValidationError({"route": ["Give a route (no active plan to take it from)."]})
+    drug = (
+        plan[3]
+        if plan and plan[0] == route
+        else ("esketamine" if route == "intranasal" else "racemic ketamine")
+    )
+    dose = data.get("dose_mg")
+    if dose is None:
+        dose = plan[1] if plan and plan[0] == route else None
+    if dose is None:
+        raise ValidationError({"dose_mg": ["Give dose_mg (no active plan dose for this route)."]})
+    age = patient.age if patient.date_of_birth else None
+    key = data.get("model") or _default_model(route, drug, age)
+    model = models.get(key)
+    duration = data.get("duration_min")
+    if route == "iv":
+        if duration is None:
+            duration = plan[2] if plan and plan[0] == "iv" and plan[2] else 40.0
+    elif duration is not None:
+        raise ValidationError({"duration_min": ["duration_min applies only to the iv route."]})
+    try:
+        model.check_route(route)
+        model.check_patient(weight, age)
+        events = schedule.single_dose(
+            route, dose, duration_min=duration or 0.0, esketamine_devices=(model.drug == "esketamine")
+        )
+    except (models.ModelError, schedule.ScheduleError) as exc:
+        raise ValidationError({"__all__": [str(exc)]}) from None
+    now = now or timezone.now()
+    start = data.get("start") or now
+    horizon = data.get("horizon_min") or (360.0 if route != "iv" else 240.0)
+    return {
+        "model": model,
+        "route": route,
+        "dose_mg": float(dose),
+        "duration_min": duration,
+        "weight_kg": weight,
+        "age_years": age,
+        "events": events,
+        "start": start,
+        "now": now,
+        "horizon_min": float(horizon),
+        "step_min": data.get("step_min") or max(0.5, horizon / 480.0),
+        "threshold_ng_per_ml": data.get("threshold_ng_per_ml"),
+        "population": data.get("population") or 0,
+        "seed": data.get("seed"),
+        "dose_from_plan": data.get("dose_mg") is None,
+    }
+
+
+def predict(inputs: dict) -> dict:
+    """Run the core engine for validated inputs; JSON-ready result."""
+    import numpy as np
+
+    model = inputs["model"]
+    horizon, step = inputs["horizon_min"], inputs["step_min"]
+    times = np.arange(0.0, horizon + 0.5 * step, step)
+    times = times[times <= horizon + 1e-9]
+    sol = solver.solve(
+        solver.individualise(model, inputs["weight_kg"], inputs["age_years"]), inputs["events"]
+    )
+    cp, ce = sol.concentrations(times)
+    s = metrics.summary(sol, times, horizon)
+    start = inputs["start"]
+    out = {
+        "model": model.key,
+        "model_name": model.name,
+        "drug": model.drug,
+        "citation": model.citation.short(),
+        "route": inputs["route"],
+        "dose_mg": round(inputs["dose_mg"], 4),
+        "dose_from_plan": inputs["dose_from_plan"],
+        "infusion_duration_min": inputs["duration_min"],
+        "weight_kg": inputs["weight_kg"],
+        "start": start.isoformat(),
+        "now_min": (inputs["now"] - start).total_seconds() / 60.0,
+        "doses": [_event(ev) for ev in inputs["events"]],
+        "times_min": times.tolist(),
+        "concentration_ng_per_ml": cp[0].tolist(),
+        "effect_site_ng_per_ml": ce[0].tolist(),
+        "cmax_ng_per_ml": float(s.cmax_ng_per_ml[0]),
+        "tmax_min": float(s.tmax_min[0]),
+        "effect_site_cmax_ng_per_ml": float(s.ce_max_ng_per_ml[0]),
+        "auc_ng_h_per_ml": float(s.auc_ng_h_per_ml[0]),
+        "note": "Model prediction from a published population model to support clinical judgement; "
+        "not a measured level.",
+    }
+    if inputs["threshold_ng_per_ml"]:
+        tb = metrics.time_below(sol, inputs["threshold_ng_per_ml"], horizon)[0]
+        out["threshold_ng_per_ml"] = inputs["threshold_ng_per_ml"]
+        out["time_below_threshold_min"] = None if np.isnan(tb) else float(tb)
+    if inputs["population"]:
+        pats = population.sample(
+            model,
+            inputs["population"],
+            inputs["weight_kg"],
+            seed=inputs["seed"],
+            age_years=inputs["age_years"],
+        )
+        pcp = solver.solve(pats, inputs["events"]).evaluate(times, ("plasma",))[:, 0]
+        out["population"] = {
+            "n": inputs["population"],
+            "seed": inputs["seed"],
+            "concentration_ng_per_ml": {k: v.tolist() for k, v in population.bands(pcp).items()},
+        }
+    return out
+
+
+def _event(ev) -> dict:
+    if isinstance(ev, schedule.Infusion):
+        return {
+            "kind": "infusion",
+            "start_min": ev.start_min,
+            "duration_min": ev.duration_min,
+            "amount_mg": float(ev.amount_mg),
+        }
+    if isinstance(ev, schedule.Bolus):
+        return {
+            "kind": "bolus",
+            "start_min": ev.time_min,
+            "duration_min": 0.0,
+            "amount_mg": float(ev.amount_mg),
+        }
+    return {"kind": ev.route, "start_min": ev.time_min, "duration_min": 0.0, "amount_mg": float(ev.amount_mg)}
+
+
+def svg_geometry(result: dict, width: int = 640, height: int = 260) -> dict:
+    """Coordinates for the inline SVG (numbers only; the template draws them)."""
+    left, right, top, bottom = 52, 12, 12, 34
+    pw, ph = width - left - right, height - top - bottom
+    t = result["times_min"]
+    tmax = t[-1] if t[-1] > 0 else 1.0
+    ys = result["concentration_ng_per_ml"] + result["effect_site_ng_per_ml"]
+    if "population" in result:
+        ys = ys + result["population"]["concentration_ng_per_ml"]["p95"]
+    ytop = _nice_ceiling(max(max(ys), 1e-9))
+
+    def x(v):
+        return round(left + pw * v / tmax, 2)
+
+    def y(v):
+        return round(top + ph * (1 - max(v, 0.0) / ytop), 2)
+
+    def line(values):
+        return " ".join(f"{x(a)},{y(b)}" for a, b in zip(t, values, strict=True))
+
+    geo = {
+        "width": width,
+        "height": height,
+        "left": left,
+        "top": top,
+        "right": left + pw,
+        "plot_h": ph,
+        "bottom": top + ph,
+        "plasma": line(result["concentration_ng_per_ml"]),
+        "effect": line(result["effect_site_ng_per_ml"]),
+        "shades": [],
+        "marks": [],
+        "yticks": [],
+        "xticks": [],
+        "now_x": None,
+    }
+    for d in result["doses"]:
+        if d["duration_min"] > 0:
+            geo["shades"].append(
+                {
+                    "x": x(d["start_min"]),
+                    "w": round(x(d["start_min"] + d["duration_min"]) - x(d["start_min"]), 2),
+                }
+            )
+        else:
+            geo["marks"].append({"x": x(d["start_min"])})
+    if "population" in result:
+        b = result["population"]["concentration_ng_per_ml"]
+        upper = [f"{x(a)},{y(v)}" for a, v in zip(t, b["p95"], strict=True)]
+        lower = [f"{x(a)},{y(v)}" for a, v in zip(reversed(t), reversed(b["p5"]), strict=True)]
+        geo["band"] = " ".join(upper + lower)
+    for i in range(5):
+        v = ytop * i / 4
+        geo["yticks"].append({"y": y(v), "label": f"{v:g}"})
+    step = _tick_step(tmax)
+    start = dt.datetime.fromisoformat(result["start"])
+    k = 0.0
+    while k <= tmax + 1e-9:
+        clock = (
+            timezone.localtime(start + dt.timedelta(minutes=k))
+            if timezone.is_aware(start)
+            else start + dt.timedelta(minutes=k)
+        )
+        geo["xticks"].append({"x": x(k), "label": clock.strftime("%H:%M"), "minutes": f"{k:g}"})
+        k += step
+    if 0.0 <= result["now_min"] <= tmax:
+        geo["now_x"] = x(result["now_min"])
+    return geo
+
+
+def _nice_ceiling(v: float) -> float:
+    exp = 10 ** math.floor(math.log10(v))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * exp >= v:
+            return m * exp
+    return 10 * exp
+
+
+def _tick_step(span_min: float) -> float:
+    for s in (10, 15, 30, 60, 120, 240, 360, 720, 1440, 2880):
+        if span_min / s <= 8:
+            return float(s)
+    return 10080.0

@@ -1,0 +1,29 @@
+"""Prediction pages: the patient's predicted concentration curve as an HTML fragment (inline SVG).
+
+Embedded by the plan and session pages with ``<div hx-get="{% url 'prediction:patient_curve' patient.id %}?..."
+hx-trigger="load"></div>``. Authorised and audited by ``access.patient_view("clinical")``.
+"""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+
+from ketamine_clinic import access
+
+from . import curves
+
+
+@access.patient_view("clinical")
+def patient_curve(request, patient):
+    """Fragment: plasma and effect-site curve for today's weight and the given (or planned) dose, the
+    infusion shaded and "now" marked. Bad parameters render the reasons in place (status 422)."""
+    try:
+        inputs = curves.build_inputs(patient, request.GET)
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        return render(request, "prediction/_curve.html", {"patient": patient, "errors": errors}, status=422)
+    result = curves.predict(inputs)
+    return render(
+        request,
+        "prediction/_curve.html",
+        {"patient": patient, "result": result, "geo": curves.svg_geometry(result)},
+    )
