@@ -154,3 +154,43 @@ def test_prediction_preview_embedded_while_confirming_dose(staff, client_as, iv_
     assert query["start"][0].endswith("+00:00")  # "+" survived URL encoding
     fragment = client.get(url)
     assert fragment.status_code == 200 and "<svg" in fragment.content.decode()
+
+
+def test_open_session_from_todays_dosing_appointment(staff, client_as, patient):
+    from decimal import Decimal
+
+    from ketamine_clinic.plans.models import TreatmentPlan
+    from ketamine_clinic.scheduling.models import Appointment, Chair
+
+    plan = TreatmentPlan.objects.create(
+        patient=patient,
+        protocol_key="iv_induction",
+        route="iv",
+        status="active",
+        created_by=staff["prescriber"],
+        dose_kind="mg_per_kg",
+        dose_amount=Decimal("0.5"),
+        dose_min=Decimal("0.4"),
+        dose_max=Decimal("0.75"),
+        infusion_duration_min=40,
+        concentration_mg_per_ml=Decimal("50"),
+    )
+    chair = Chair.objects.create(name="Chair 7")
+    appt = Appointment.objects.create(patient=patient, kind="dosing", starts_at=timezone.now(), chair=chair)
+    client = client_as(staff["nurse"])
+    board = client.get(reverse("sessions:board")).content.decode()
+    assert 'id="waiting-appointments"' in board and patient.mrn in board
+    url = reverse("sessions:open_appointment", args=[appt.pk])
+    first = client.post(url)
+    session = DosingSession.objects.get(appointment=appt)
+    assert first.url == reverse("sessions:flowsheet", args=[session.pk])
+    assert (session.route, session.plan, session.chair) == ("iv", plan, chair)
+    client.post(url)
+    assert DosingSession.objects.filter(appointment=appt).count() == 1
+    assert 'id="waiting-appointments"' not in client.get(reverse("sessions:board")).content.decode()
+    cancelled = Appointment.objects.create(
+        patient=patient, kind="dosing", starts_at=timezone.now(), status="cancelled"
+    )
+    client.post(reverse("sessions:open_appointment", args=[cancelled.pk]))
+    assert not DosingSession.objects.filter(appointment=cancelled).exists()
+    assert client_as(staff["other_nurse"]).post(url).status_code == 404

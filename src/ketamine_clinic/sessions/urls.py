@@ -9,6 +9,7 @@ urlpatterns = [
     path("board/panel/", views.board_panel, name="board_panel"),
     path("patient/<int:patient_id>/", views.chart, name="chart"),
     path("patient/<int:patient_id>/new/", views.session_create, name="create"),
+    path("appointment/<int:appointment_id>/open/", views.open_from_appointment, name="open_appointment"),
     path("<int:session_id>/", views.flowsheet, name="flowsheet"),
     path("<int:session_id>/vitals/", views.add_vitals, name="add_vitals"),
     path("<int:session_id>/vitals/chart/", views.vitals_chart_fragment, name="vitals_chart"),

@@ -71,13 +71,72 @@ def _today_sessions(user, now):
     return rows
 
 
+def _waiting_appointments(user, now):
+    """Today's booked dosing appointments of visible patients that have no session yet."""
+    try:
+        from ketamine_clinic.scheduling.models import Appointment
+    except ImportError:
+        return []
+    today = timezone.localdate(now)
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    return list(
+        Appointment.objects.filter(
+            kind="dosing",
+            starts_at__gte=start,
+            starts_at__lt=start + dt.timedelta(days=1),
+            status__in=["booked", "checked_in"],
+            dosing_session__isnull=True,
+            patient__in=access.visible_patients(user),
+        )
+        .select_related("patient", "chair")
+        .order_by("starts_at")
+    )
+
+
 @access.staff_view("clinical")
 def board(request):
     _staff_clinical(request.user)
     now = timezone.now()
     rows = _today_sessions(request.user, now)
-    audit.record(request, "list", detail={"board": "sessions", "shown": [r["session"].pk for r in rows]})
-    return render(request, "sessions/board.html", {"rows": rows, "now": now})
+    waiting = _waiting_appointments(request.user, now)
+    audit.record(
+        request,
+        "list",
+        detail={
+            "board": "sessions",
+            "shown": [r["session"].pk for r in rows],
+            "appointments": [a.pk for a in waiting],
+        },
+    )
+    return render(
+        request,
+        "sessions/board.html",
+        {
+            "rows": rows,
+            "now": now,
+            "waiting": waiting,
+            "can_write": access.can(request.user, "clinical", "write"),
+        },
+    )
+
+
+@require_POST
+def open_from_appointment(request, appointment_id):
+    """Create (or find) the session of a dosing appointment and go to its flowsheet."""
+    if not request.user.is_authenticated:
+        return redirect(f"/login/?next={request.path}")
+    from ketamine_clinic.scheduling.models import Appointment
+
+    appointment = get_object_or_404(Appointment, pk=appointment_id)
+    access.open_patient(request, appointment.patient_id, "clinical", "write")
+    if request.user.is_patient:
+        raise PermissionDenied("Patients cannot open sessions.")
+    try:
+        session, _ = services.session_for_appointment(appointment, user=request.user)
+    except ValidationError as err:
+        messages.error(request, _messages_of(err))
+        return redirect("sessions:board")
+    return redirect("sessions:flowsheet", session.pk)
 
 
 def board_panel(request):
