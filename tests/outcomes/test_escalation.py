@@ -110,3 +110,14 @@ def test_chart_shows_open_task_banner(patient, staff, client_as):
     record(patient, "phq9", [0] * 8 + [3], staff["nurse"])
     body = client_as(staff["nurse"]).get(f"/outcomes/patient/{patient.pk}/").content.decode()
     assert "Open suicide-risk task" in body
+
+
+@pytest.mark.django_db
+def test_patient_cannot_open_the_acknowledge_page_or_see_task_banners(patient, staff, client_as):
+    record(patient, "phq9", [0] * 8 + [2], staff["nurse"])
+    task = UrgentTask.objects.get()
+    client = client_as(patient.user)
+    assert client.get(f"/outcomes/urgent-tasks/{task.pk}/acknowledge/").status_code == 403
+    assert AuditEvent.objects.filter(action="denied", user=patient.user).exists()
+    body = client.get(f"/outcomes/patient/{patient.pk}/").content.decode()
+    assert "Open suicide-risk task" not in body

@@ -187,8 +187,9 @@ def chart(request, patient):
         for key, inst in INSTRUMENTS.items()
         if inst.scoring == "risk" and any(a.instrument == key for a in admins)
     ]
-    open_tasks = patient.urgent_tasks.filter(acknowledged_at__isnull=True)
     can_write = access.can(request.user, "measures", "write")
+    # Open escalations are clinicians' work list; a patient reading their own scores does not see them.
+    open_tasks = patient.urgent_tasks.filter(acknowledged_at__isnull=True) if can_write else []
     return render(
         request,
         "outcomes/chart.html",
@@ -239,6 +240,10 @@ def acknowledge(request, task_id):
     """Close an urgent task with the documented action (POST; prescriber/director of a visible patient)."""
     if not request.user.is_authenticated:
         return redirect(f"/login/?next={request.path}")
+    # Staff only (patients may read their own record's prescribing area, but tasks are clinicians' work).
+    if not access.can(request.user, "measures", "write"):
+        audit.record(request, "denied", detail={"area": "measures", "action": "write", "path": request.path})
+        raise PermissionDenied("Urgent tasks are handled by clinic staff.")
     task = get_object_or_404(UrgentTask, pk=task_id)
     patient = access.open_patient(
         request, task.patient_id, "prescribing", "write" if request.method == "POST" else "read"
