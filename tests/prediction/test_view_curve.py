@@ -82,3 +82,44 @@ def test_access_is_per_patient_and_role(staff, make_patient, client_as):
     from django.test import Client
 
     assert Client().get(url(patient, route="iv", dose_mg=35)).status_code == 302  # login first
+
+
+@pytest.mark.django_db
+def test_dose_defaults_to_the_active_plan_at_todays_weight(staff, make_patient, client_as):
+    from ketamine_clinic.plans.models import TreatmentPlan
+
+    patient = make_patient(care_team=[staff["nurse"]], weight_kg=Decimal("80.0"))
+    TreatmentPlan.objects.create(
+        patient=patient,
+        protocol_key="iv_induction",
+        route="iv",
+        status="active",
+        dose_kind="mg_per_kg",
+        dose_amount=Decimal("0.5"),
+        dose_min=Decimal("0.5"),
+        dose_max=Decimal("0.75"),
+        infusion_duration_min=40,
+    )
+    html = client_as(staff["nurse"]).get(url(patient)).content.decode()
+    assert "iv 40.0 mg (plan dose)" in html and "over 40 min" in html
+
+
+@pytest.mark.django_db
+def test_esketamine_plan_uses_the_esketamine_model(staff, make_patient, client_as):
+    from ketamine_clinic.plans.models import TreatmentPlan
+
+    patient = make_patient(care_team=[staff["nurse"]])
+    TreatmentPlan.objects.create(
+        patient=patient,
+        protocol_key="esketamine_label",
+        route="intranasal",
+        status="active",
+        drug="esketamine",
+        dose_kind="fixed_mg",
+        dose_amount=Decimal("56"),
+        dose_min=Decimal("56"),
+        dose_max=Decimal("84"),
+    )
+    body = client_as(staff["nurse"]).get(f"/api/prediction/patient/{patient.id}").json()
+    assert body["model"] == "esketamine" and body["dose_mg"] == 56 and body["dose_from_plan"] is True
+    assert [d["start_min"] for d in body["doses"]] == [0, 5]

@@ -59,13 +59,10 @@ class PredictionForm(forms.Form):
 
 
 def _plan_defaults(patient):
-    """(route, dose_mg or None, duration_min or None, drug) from the active plan, if the plans app has one."""
-    try:
-        from ketamine_clinic.plans.services import current_plan
+    """(route, dose_mg or None, duration_min or None, drug) from the patient's active plan, or None."""
+    from ketamine_clinic.plans.services import current_plan
 
-        plan = current_plan(patient)
-    except Exception:  # plans app not ready: the caller must give route and dose explicitly
-        return None
+    plan = current_plan(patient)
     if plan is None:
         return None
     rule = plan.dose_rule()
