@@ -52,6 +52,12 @@ class Administration(models.Model):
         return INSTRUMENTS[self.instrument]
 
     @property
+    def flag_labels(self) -> list[str]:
+        from .services import FLAG_LABELS
+
+        return [FLAG_LABELS.get(f, f) for f in self.flags]
+
+    @property
     def instrument_name(self) -> str:
         inst = INSTRUMENTS.get(self.instrument)
         return inst.short_name if inst else self.instrument

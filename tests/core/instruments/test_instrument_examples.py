@@ -307,3 +307,26 @@ def test_required_instrument_set_is_present():
         INSTRUMENTS
     )
     assert {"audit_c", "dast10"} & set(INSTRUMENTS)
+
+
+@pytest.mark.parametrize("key", [k for k, i in INSTRUMENTS.items() if i.scoring == "sum"])
+def test_all_lowest_and_all_highest_answers_give_the_published_range(key):
+    inst = INSTRUMENTS[key]
+    lowest = score(inst, [it.min_value for it in inst.items])
+    highest = score(inst, [it.max_value for it in inst.items])
+    expected_max = {
+        "phq9": 27,
+        "gad7": 21,
+        "pcl5": 80,
+        "qids_sr16": 27,
+        "madrs": 60,
+        "cadss": 76,
+        "pain_nrs": 10,
+        "audit_c": 12,
+        "dast10": 9,
+    }[key]  # DAST-10: item 3 is reverse-scored, so all-"yes" is 9
+    assert lowest.total == (1 if key == "dast10" else 0)  # all-"no" scores 1 on DAST-10 item 3
+    assert highest.total == expected_max
+    if inst.severity_bands:
+        assert lowest.severity == inst.severity_bands[0].label or key == "dast10"
+        assert highest.severity == inst.severity_bands[-1].label or key == "dast10"
