@@ -47,7 +47,10 @@ def test_patient_phq9_and_journal_sharing_reach_therapist(page, live_server, log
     entry = page.locator("article.journal-entry", has_text="SHARED: felt calm")
     entry.locator("button", has_text="Share with therapist").click()
     page.wait_for_url("**/portal/journal/")
-    assert "Shared with therapist" in page.locator("article.journal-entry", has_text="SHARED: felt calm").inner_text()
+    assert (
+        "Shared with therapist"
+        in page.locator("article.journal-entry", has_text="SHARED: felt calm").inner_text()
+    )
     assert "Private" in page.locator("article.journal-entry", has_text="PRIVATE: worried").inner_text()
     page.click("text=Log out")
     page.wait_for_load_state("networkidle")
