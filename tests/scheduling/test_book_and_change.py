@@ -153,3 +153,16 @@ def test_concurrent_bookings_of_one_chair_only_one_wins(staff, make_patient):
         t.join()
     assert sorted(results) == ["ok", "refused"]
     assert Appointment.objects.filter(chair=chair).count() == 1
+
+
+def test_booking_or_moving_into_the_past_is_refused(setup, staff, client_as):
+    a, _b, chair = setup
+    client = client_as(staff["front_desk"])
+    response = book(client, a, chair, when(days=-1))
+    assert response.status_code == 400 and b"Choose a time in the future" in response.content
+    book(client, a, chair, when(days=2))
+    appt = Appointment.objects.get()
+    response = client.post(
+        reverse("scheduling:reschedule", args=[appt.pk]), {"starts_at": when(days=-2), "reason": "typo"}
+    )
+    assert response.status_code == 400 and b"Choose a time in the future" in response.content

@@ -72,8 +72,13 @@ def _chair(chair_id):
     return chair
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+def _future(value: dt.datetime, field: str = "starts_at") -> dt.datetime:
+    from django.core.exceptions import ValidationError
+
+    value = timezone.make_future(value) if timezone.is_naive(value) else value
+    if value <= timezone.now():
+        raise ValidationError({field: "Choose a time in the future."})
+    return value
 
 
 @router.get("/day", response=list[AppointmentOut], summary="Appointments on a day (patients visible to you)")
@@ -102,7 +107,7 @@ def book(request, patient_id: int, payload: BookIn):
         request,
         patient=patient,
         kind=payload.kind,
-        starts_at=_aware(payload.starts_at),
+        starts_at=_future(payload.starts_at),
         duration_min=payload.duration_min,
         chair=_chair(payload.chair_id),
         staff=staff,
@@ -132,7 +137,7 @@ def reschedule(request, appointment_id: int, payload: RescheduleIn):
     appointment = _load(request, appointment_id)
     chair = _chair(payload.chair_id) if payload.chair_id is not None else "unchanged"
     return services.reschedule(
-        request, appointment, starts_at=_aware(payload.starts_at), reason=payload.reason, chair=chair
+        request, appointment, starts_at=_future(payload.starts_at), reason=payload.reason, chair=chair
     )
 
 

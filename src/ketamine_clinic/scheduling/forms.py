@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from ketamine_clinic.accounts.models import STAFF_ROLES, User
 
@@ -10,6 +11,13 @@ class DateTimeInput(forms.DateTimeInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def future(value):
+    """Appointments are booked and moved forward in time; the past is recorded, not booked."""
+    if value is not None and value <= timezone.now():
+        raise forms.ValidationError("Choose a time in the future.")
+    return value
 
 
 def _staff():
@@ -28,11 +36,17 @@ class BookForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["staff"].queryset = _staff()
 
+    def clean_starts_at(self):
+        return future(self.cleaned_data["starts_at"])
+
 
 class RescheduleForm(forms.Form):
     starts_at = forms.DateTimeField(widget=DateTimeInput(), label="New start")
     chair = forms.ModelChoiceField(queryset=Chair.objects.filter(active=True), required=False)
     reason = forms.CharField(max_length=300)
+
+    def clean_starts_at(self):
+        return future(self.cleaned_data["starts_at"])
 
 
 class CancelForm(forms.Form):
