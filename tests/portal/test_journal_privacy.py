@@ -135,3 +135,12 @@ def test_staff_cannot_write_journal_entries(two_patients, staff, client_as):
         "/api/portal/journal", {"body": "x"}, content_type="application/json"
     )
     assert response.status_code == 403
+
+
+def test_get_requests_never_change_sharing(two_patients, client_as):
+    alice, _ = two_patients
+    e = entry(alice, "shared", shared=True)
+    response = client_as(alice.user).get(f"/portal/journal/{e.pk}/share/")
+    assert response.status_code == 302
+    e.refresh_from_db()
+    assert e.shared

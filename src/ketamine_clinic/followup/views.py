@@ -62,6 +62,8 @@ def chart(request, patient):
 
 @access.patient_view("therapy_notes", "write")
 def note_new(request, patient):
+    if request.method != "POST":  # a write: never on GET
+        return redirect("followup:chart", patient.pk)
     form = IntegrationNoteForm(request.POST, patient=patient, author=request.user)
     if form.is_valid():
         note = form.save()
@@ -75,6 +77,8 @@ def note_new(request, patient):
 
 @access.patient_view("clinical", "write")
 def refresh(request, patient):
+    if request.method != "POST":  # a write: never on GET
+        return redirect("followup:chart", patient.pk)
     suggestion = services.refresh_suggestion(patient, actor=request)
     result = services.evaluate(patient)
     if suggestion is None:
@@ -263,6 +267,8 @@ def worklist_panel(request):
 @access.staff_view("clinical", "write")
 def refresh_all(request):
     """Re-run the maintenance rules for every active patient the user may open."""
+    if request.method != "POST":  # a write: never on GET
+        return redirect("followup:worklists")
     patients = access.visible_patients(request.user).filter(phase__in=queries.ACTIVE_PHASES)
     opened = 0
     for patient in patients:

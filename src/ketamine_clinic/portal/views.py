@@ -193,6 +193,8 @@ def _journal_form(request, patient, entry):
 @portal_view("self_report", "write")
 def journal_share(request, patient, entry_id):
     """POST share=1/0: share an entry with the therapist, or make it private again."""
+    if request.method != "POST":  # a write: never on GET
+        return redirect("portal:journal")
     entry = get_object_or_404(
         JournalEntry.objects.visible_to(request.user).filter(patient=patient), pk=entry_id
     )
