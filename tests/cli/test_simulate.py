@@ -78,7 +78,7 @@ def test_intranasal_esketamine_84_mg_is_three_devices(capsys):
             "600",
         ],
     )
-    assert [d["time_min"] for d in out["doses"]] == [0, 5, 10]
+    assert [d["start_min"] for d in out["doses"]] == [0, 5, 10]
     assert all(d["amount_mg"] == 28 for d in out["doses"])
     assert 30 <= out["tmax_min"] <= 50  # 20-40 min after the last device (label)
     assert out["bioavailability"] == 0.48

@@ -123,75 +123,23 @@ def _validated(args):
 
 def simulate(args) -> dict:
     """Compute the prediction as a JSON-ready dict (also used by tests)."""
-    import numpy as np
+    from ketamine_clinic.core.pharmacology import report
 
-    from ketamine_clinic.core.pharmacology import metrics, population, solver
-
-    model, events, dose_mg, duration = _validated(args)
-    times = np.arange(0.0, args.horizon_min + 0.5 * args.step_min, args.step_min)
-    times = times[times <= args.horizon_min + 1e-9]
-    sol = solver.solve(solver.individualise(model, args.weight_kg, args.age_years), events)
-    cp, ce = sol.concentrations(times)
-    s = metrics.summary(sol, times, args.horizon_min)
-    out = {
-        "model": model.key,
-        "model_name": model.name,
-        "drug": model.drug,
-        "citation": model.citation.short(),
-        "route": args.route,
-        "bioavailability": 1.0 if args.route == "iv" else model.absorption(args.route).bioavailability,
-        "weight_kg": args.weight_kg,
-        "dose_mg": round(float(dose_mg), 6),
-        "doses": [_event_json(ev) for ev in events],
-        "infusion_duration_min": duration if args.route == "iv" else None,
-        "horizon_min": args.horizon_min,
-        "cmax_ng_per_ml": float(s.cmax_ng_per_ml[0]),
-        "tmax_min": float(s.tmax_min[0]),
-        "effect_site_cmax_ng_per_ml": float(s.ce_max_ng_per_ml[0]),
-        "effect_site_tmax_min": float(s.ce_tmax_min[0]),
-        "auc_ng_h_per_ml": float(s.auc_ng_h_per_ml[0]),
-        "times_min": times.tolist(),
-        "concentration_ng_per_ml": cp[0].tolist(),
-        "effect_site_ng_per_ml": ce[0].tolist(),
-        "note": "Model prediction to support clinical judgement; not a measured level.",
-    }
-    if args.threshold_ng_per_ml is not None:
-        tb = metrics.time_below(sol, args.threshold_ng_per_ml, args.horizon_min)[0]
-        out["threshold_ng_per_ml"] = args.threshold_ng_per_ml
-        out["time_below_threshold_min"] = None if np.isnan(tb) else float(tb)
-        out["time_below_threshold_is_hint"] = True
-    if args.population:
-        pats = population.sample(
-            model, args.population, args.weight_kg, seed=args.seed, age_years=args.age_years
-        )
-        psol = solver.solve(pats, events)
-        pcp = psol.evaluate(times, ("plasma",))[:, 0]
-        ps = metrics.summary(psol, times, args.horizon_min)
-        b = population.bands(pcp)
-        out["population"] = {
-            "n": args.population,
-            "seed": args.seed,
-            "variability_source": model.variability.source if model.variability else "none",
-            "concentration_ng_per_ml": {k: v.tolist() for k, v in b.items()},
-            "cmax_ng_per_ml": {k: float(v) for k, v in population.bands(ps.cmax_ng_per_ml).items()},
-            "auc_ng_h_per_ml": {k: float(v) for k, v in population.bands(ps.auc_ng_h_per_ml).items()},
-        }
+    model, events, _dose_mg, duration = _validated(args)
+    out = report.prediction(
+        model,
+        args.weight_kg,
+        events,
+        horizon_min=args.horizon_min,
+        step_min=args.step_min,
+        route=args.route,
+        age_years=args.age_years,
+        threshold_ng_per_ml=args.threshold_ng_per_ml,
+        population_size=args.population or 0,
+        seed=args.seed,
+    )
+    out["infusion_duration_min"] = duration if args.route == "iv" else None
     return out
-
-
-def _event_json(ev) -> dict:
-    from ketamine_clinic.core.pharmacology.schedule import Bolus, Infusion
-
-    if isinstance(ev, Infusion):
-        return {
-            "kind": "infusion",
-            "start_min": ev.start_min,
-            "duration_min": ev.duration_min,
-            "amount_mg": float(ev.amount_mg),
-        }
-    if isinstance(ev, Bolus):
-        return {"kind": "bolus", "time_min": ev.time_min, "amount_mg": float(ev.amount_mg)}
-    return {"kind": ev.route, "time_min": ev.time_min, "amount_mg": float(ev.amount_mg)}
 
 
 def plot(result: dict, path: str) -> None:
@@ -228,7 +176,7 @@ def plot(result: dict, path: str) -> None:
             )
         else:
             ax.axvline(
-                ev["time_min"], color="tab:orange", lw=1.5, label=f"{ev['kind']} dose" if first else None
+                ev["start_min"], color="tab:orange", lw=1.5, label=f"{ev['kind']} dose" if first else None
             )
         first = False
     if result.get("threshold_ng_per_ml"):

@@ -24,7 +24,10 @@ class DoseOut(Schema):
 class PopulationOut(Schema):
     n: int
     seed: int | None
+    variability_source: str
     concentration_ng_per_ml: dict[str, list[float]]
+    cmax_ng_per_ml: dict[str, float]
+    auc_ng_h_per_ml: dict[str, float]
 
 
 class CurveOut(Schema):
@@ -33,10 +36,12 @@ class CurveOut(Schema):
     drug: str
     citation: str
     route: str
+    bioavailability: float
     dose_mg: float
     dose_from_plan: bool
     infusion_duration_min: float | None
     weight_kg: float
+    horizon_min: float
     start: str
     now_min: float
     doses: list[DoseOut]
@@ -46,9 +51,11 @@ class CurveOut(Schema):
     cmax_ng_per_ml: float
     tmax_min: float
     effect_site_cmax_ng_per_ml: float
+    effect_site_tmax_min: float
     auc_ng_h_per_ml: float
     threshold_ng_per_ml: float | None = None
     time_below_threshold_min: float | None = None
+    time_below_threshold_is_hint: bool | None = None
     population: PopulationOut | None = None
     note: str
 

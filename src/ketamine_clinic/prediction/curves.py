@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from ketamine_clinic.core.pharmacology import metrics, models, population, schedule, solver
+from ketamine_clinic.core.pharmacology import models, report, schedule
 from ketamine_clinic.validation import form_error_dict
 
 ROUTES = ("iv", "intranasal", "im", "oral", "sublingual")
@@ -147,79 +147,27 @@ def build_inputs(patient, params, now: dt.datetime | None = None) -> dict:
 
 
 def predict(inputs: dict) -> dict:
-    """Run the core engine for validated inputs; JSON-ready result."""
-    import numpy as np
-
-    model = inputs["model"]
-    horizon, step = inputs["horizon_min"], inputs["step_min"]
-    times = np.arange(0.0, horizon + 0.5 * step, step)
-    times = times[times <= horizon + 1e-9]
-    sol = solver.solve(
-        solver.individualise(model, inputs["weight_kg"], inputs["age_years"]), inputs["events"]
+    """Run the core engine for validated inputs (same report as the CLI) plus the clock-time anchors."""
+    out = report.prediction(
+        inputs["model"],
+        inputs["weight_kg"],
+        inputs["events"],
+        horizon_min=inputs["horizon_min"],
+        step_min=inputs["step_min"],
+        route=inputs["route"],
+        age_years=inputs["age_years"],
+        threshold_ng_per_ml=inputs["threshold_ng_per_ml"],
+        population_size=inputs["population"],
+        seed=inputs["seed"],
     )
-    cp, ce = sol.concentrations(times)
-    s = metrics.summary(sol, times, horizon)
     start = inputs["start"]
-    out = {
-        "model": model.key,
-        "model_name": model.name,
-        "drug": model.drug,
-        "citation": model.citation.short(),
-        "route": inputs["route"],
-        "dose_mg": round(inputs["dose_mg"], 4),
-        "dose_from_plan": inputs["dose_from_plan"],
-        "infusion_duration_min": inputs["duration_min"],
-        "weight_kg": inputs["weight_kg"],
-        "start": start.isoformat(),
-        "now_min": (inputs["now"] - start).total_seconds() / 60.0,
-        "doses": [_event(ev) for ev in inputs["events"]],
-        "times_min": times.tolist(),
-        "concentration_ng_per_ml": cp[0].tolist(),
-        "effect_site_ng_per_ml": ce[0].tolist(),
-        "cmax_ng_per_ml": float(s.cmax_ng_per_ml[0]),
-        "tmax_min": float(s.tmax_min[0]),
-        "effect_site_cmax_ng_per_ml": float(s.ce_max_ng_per_ml[0]),
-        "auc_ng_h_per_ml": float(s.auc_ng_h_per_ml[0]),
-        "note": "Model prediction from a published population model to support clinical judgement; "
-        "not a measured level.",
-    }
-    if inputs["threshold_ng_per_ml"]:
-        tb = metrics.time_below(sol, inputs["threshold_ng_per_ml"], horizon)[0]
-        out["threshold_ng_per_ml"] = inputs["threshold_ng_per_ml"]
-        out["time_below_threshold_min"] = None if np.isnan(tb) else float(tb)
-    if inputs["population"]:
-        pats = population.sample(
-            model,
-            inputs["population"],
-            inputs["weight_kg"],
-            seed=inputs["seed"],
-            age_years=inputs["age_years"],
-        )
-        pcp = solver.solve(pats, inputs["events"]).evaluate(times, ("plasma",))[:, 0]
-        out["population"] = {
-            "n": inputs["population"],
-            "seed": inputs["seed"],
-            "concentration_ng_per_ml": {k: v.tolist() for k, v in population.bands(pcp).items()},
-        }
+    out.update(
+        dose_from_plan=inputs["dose_from_plan"],
+        infusion_duration_min=inputs["duration_min"],
+        start=start.isoformat(),
+        now_min=(inputs["now"] - start).total_seconds() / 60.0,
+    )
     return out
-
-
-def _event(ev) -> dict:
-    if isinstance(ev, schedule.Infusion):
-        return {
-            "kind": "infusion",
-            "start_min": ev.start_min,
-            "duration_min": ev.duration_min,
-            "amount_mg": float(ev.amount_mg),
-        }
-    if isinstance(ev, schedule.Bolus):
-        return {
-            "kind": "bolus",
-            "start_min": ev.time_min,
-            "duration_min": 0.0,
-            "amount_mg": float(ev.amount_mg),
-        }
-    return {"kind": ev.route, "start_min": ev.time_min, "duration_min": 0.0, "amount_mg": float(ev.amount_mg)}
 
 
 def svg_geometry(result: dict, width: int = 640, height: int = 260) -> dict:
@@ -294,7 +242,7 @@ def svg_geometry(result: dict, width: int = 640, height: int = 260) -> dict:
 
 def _nice_ceiling(v: float) -> float:
     exp = 10 ** math.floor(math.log10(v))
-    for m in (1, 2, 2.5, 5, 10):
+    for m in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if m * exp >= v:
             return m * exp
     return 10 * exp

@@ -1,0 +1,93 @@
+"""One prediction as a JSON-ready dict: used by the CLI (`ketamine-clinic simulate`) and the prediction API,
+so both report the same quantities with the same names and units."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import metrics, population, schedule, solver
+from .models import ParameterSet
+
+NOTE = (
+    "Model prediction from a published population model to support clinical judgement; not a measured level."
+)
+
+
+def event_json(ev) -> dict:
+    """A dose event as {kind, start_min, duration_min, amount_mg} (kind: infusion, bolus or the route)."""
+    if isinstance(ev, schedule.Infusion):
+        return {
+            "kind": "infusion",
+            "start_min": ev.start_min,
+            "duration_min": ev.duration_min,
+            "amount_mg": float(ev.amount_mg),
+        }
+    kind = "bolus" if isinstance(ev, schedule.Bolus) else ev.route
+    return {"kind": kind, "start_min": ev.time_min, "duration_min": 0.0, "amount_mg": float(ev.amount_mg)}
+
+
+def output_times(horizon_min: float, step_min: float) -> np.ndarray:
+    times = np.arange(0.0, horizon_min + 0.5 * step_min, step_min)
+    return times[times <= horizon_min + 1e-9]
+
+
+def prediction(
+    model: ParameterSet,
+    weight_kg: float,
+    events,
+    *,
+    horizon_min: float,
+    step_min: float,
+    route: str,
+    age_years=None,
+    threshold_ng_per_ml: float | None = None,
+    population_size: int = 0,
+    seed: int | None = None,
+) -> dict:
+    """Typical-patient curve (plasma and effect site, ng/mL) with Cmax/Tmax/AUC; optionally the time the
+    plasma level falls below a threshold (a hint) and 5/50/95th percentile bands of a virtual population."""
+    times = output_times(horizon_min, step_min)
+    sol = solver.solve(solver.individualise(model, weight_kg, age_years), events)
+    cp, ce = sol.concentrations(times)
+    s = metrics.summary(sol, times, horizon_min)
+    total = float(schedule.total_mg(events))
+    out = {
+        "model": model.key,
+        "model_name": model.name,
+        "drug": model.drug,
+        "citation": model.citation.short(),
+        "route": route,
+        "bioavailability": 1.0 if route == "iv" else model.absorption(route).bioavailability,
+        "weight_kg": float(weight_kg),
+        "dose_mg": round(total, 6),
+        "doses": [event_json(ev) for ev in events],
+        "horizon_min": float(horizon_min),
+        "cmax_ng_per_ml": float(s.cmax_ng_per_ml[0]),
+        "tmax_min": float(s.tmax_min[0]),
+        "effect_site_cmax_ng_per_ml": float(s.ce_max_ng_per_ml[0]),
+        "effect_site_tmax_min": float(s.ce_tmax_min[0]),
+        "auc_ng_h_per_ml": float(s.auc_ng_h_per_ml[0]),
+        "times_min": times.tolist(),
+        "concentration_ng_per_ml": cp[0].tolist(),
+        "effect_site_ng_per_ml": ce[0].tolist(),
+        "note": NOTE,
+    }
+    if threshold_ng_per_ml:
+        tb = metrics.time_below(sol, threshold_ng_per_ml, horizon_min)[0]
+        out["threshold_ng_per_ml"] = float(threshold_ng_per_ml)
+        out["time_below_threshold_min"] = None if np.isnan(tb) else float(tb)
+        out["time_below_threshold_is_hint"] = True
+    if population_size:
+        pats = population.sample(model, population_size, weight_kg, seed=seed, age_years=age_years)
+        psol = solver.solve(pats, events)
+        pcp = psol.evaluate(times, ("plasma",))[:, 0]
+        ps = metrics.summary(psol, times, horizon_min)
+        out["population"] = {
+            "n": population_size,
+            "seed": seed,
+            "variability_source": model.variability.source if model.variability else "none",
+            "concentration_ng_per_ml": {k: v.tolist() for k, v in population.bands(pcp).items()},
+            "cmax_ng_per_ml": {k: float(v) for k, v in population.bands(ps.cmax_ng_per_ml).items()},
+            "auc_ng_h_per_ml": {k: float(v) for k, v in population.bands(ps.auc_ng_h_per_ml).items()},
+        }
+    return out
