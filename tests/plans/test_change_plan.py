@@ -60,6 +60,7 @@ def test_change_without_reason_or_out_of_limits_or_bad_json_changes_nothing(plan
         ({"reason": ""}, b"This field is required"),
         ({"dose_amount": "0.9"}, b"must lie within its limits"),
         ({"measurement_schedule_json": "{oops"}, b"Not valid JSON"),
+        ({"measurement_schedule_json": '{"weekly": ["tarot"]}'}, b"unknown instrument"),
     ]:
         response = client.post(reverse("plans:change", args=[plan.pk]), change_form(plan, **overrides))
         assert response.status_code == 400

@@ -87,6 +87,15 @@ class PlanChangeForm(forms.ModelForm):
             raise forms.ValidationError(f"Not valid JSON: {exc.msg} (line {exc.lineno}).") from None
         if not isinstance(value, dict):
             raise forms.ValidationError("The measurement schedule must be a JSON object ({...}).")
+        try:
+            # The outcomes app reads this config; check it the same way it will (unknown keys, instruments).
+            from ketamine_clinic.core.instruments.schedule import ScheduleConfig
+
+            ScheduleConfig.from_dict(value)
+        except ImportError:
+            pass
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
         return value
 
 

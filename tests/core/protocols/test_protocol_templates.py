@@ -73,3 +73,12 @@ def test_dose_rule_round_trips_and_needs_weight_for_mg_per_kg():
     assert rule.with_amount(0.75).amount == 0.75
     with pytest.raises(ValueError, match="within its limits"):
         rule.with_amount(1.0)
+
+
+def test_default_measurement_schedules_are_valid_for_the_outcomes_schedule():
+    from ketamine_clinic.core.instruments.schedule import ScheduleConfig
+
+    for t in TEMPLATES.values():
+        config = ScheduleConfig.from_dict(t.measurement_schedule)
+        assert config.pre_session == ("cssrs_screener",)
+        assert "phq9" in config.periodic
