@@ -25,7 +25,7 @@ SANACORA_2017 = "Sanacora G et al. A Consensus Statement on the Use of Ketamine 
 SPRAVATO_PI = "SPRAVATO (esketamine) nasal spray, US Prescribing Information, Janssen: Dosage and Administration (TRD), Warnings and Precautions"
 KETALAR_PI = "KETALAR (ketamine hydrochloride) injection, US Prescribing Information (supplied as 10, 50 and 100 mg/mL)"
 KHEIRABADI_2023 = "KheirAbadi G, Golkar S. High-dose versus low-dose oral ketamine on control and relapse of treatment-resistant depression. Iran J Psychiatry Behav Sci 2023;17(4):e137879 (1 or 2 mg/kg twice weekly for six weeks)"
-LARA_2013 = "Lara DR, Bisol LW, Munari LR. Antidepressant, mood stabilizing and procognitive effects of very low dose sublingual ketamine in refractory unipolar and bipolar depression. Int J Neuropsychopharmacol 2013 (10 mg sublingual every 2-3 days or weekly)"
+LARA_2013 = "Lara DR, Bisol LW, Munari LR. Antidepressant, mood stabilizing and procognitive effects of very low dose sublingual ketamine in refractory unipolar and bipolar depression. Int J Neuropsychopharmacol 2013, doi:10.1017/S1461145713000485 (10 mg sublingual every 2-3 days or weekly)"
 CLINIC = "clinic-defined"
 
 

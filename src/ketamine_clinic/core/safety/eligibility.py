@@ -435,8 +435,9 @@ INTERACTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ),
     "lamotrigine": (
         "Lamotrigine",
-        "Lamotrigine (a glutamate-release inhibitor) attenuates some effects of ketamine and may blunt the "
-        "response; its effect on the antidepressant action is not established.",
+        "Lamotrigine (a glutamate-release inhibitor) reduced ketamine's dissociative and psychotomimetic effects "
+        "in healthy volunteers; whether it blunts the antidepressant response is not established. Note it when "
+        "judging dissociation and response.",
         ("anand2000", "andrade2017_interactions"),
     ),
     "maoi": (

@@ -56,7 +56,7 @@ SOURCES: dict[str, Source] = {
         Source(
             "andrade2017_interactions",
             "Andrade C. Ketamine for Depression, 5: Potential Pharmacokinetic and Pharmacodynamic Drug "
-            "Interactions. J Clin Psychiatry 2017;78(7):e858-e861.",
+            "Interactions. J Clin Psychiatry 2017;78(7).",
             "doi:10.4088/JCP.17f11802",
         ),
         Source(
@@ -69,6 +69,7 @@ SOURCES: dict[str, Source] = {
             "anand2000",
             "Anand A, Charney DS, Oren DA, et al. Attenuation of the neuropsychiatric effects of ketamine with "
             "lamotrigine. Arch Gen Psychiatry 2000;57(3):270-276.",
+            "doi:10.1001/archpsyc.57.3.270",
         ),
         Source(
             "mgh_atrq",
