@@ -166,3 +166,33 @@ def test_console_script_exit_code_and_import_is_light():
     assert (
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
     )
+
+
+def test_induction_reports_troughs_and_peaks_per_session(capsys):
+    out = run_json(
+        capsys,
+        [
+            "simulate",
+            "--model",
+            "esketamine",
+            "--route",
+            "intranasal",
+            "--dose-mg",
+            "84",
+            "--weight-kg",
+            "70",
+            "--horizon-min",
+            "1440",
+            "--step-min",
+            "2",
+            "--induction",
+        ],
+    )
+    sessions = out["sessions"]
+    assert [s["start_min"] / 1440 for s in sessions] == [0, 2, 4, 7, 9, 11]
+    assert sessions[0]["trough_ng_per_ml"] == 0
+    # Label: no accumulation with twice-weekly dosing - troughs stay tiny next to the peaks, peaks repeat.
+    peaks = [s["peak_ng_per_ml"] for s in sessions]
+    assert max(s["trough_ng_per_ml"] for s in sessions) < 0.02 * min(peaks)
+    assert max(peaks) / min(peaks) < 1.02
+    assert out["times_min"][-1] == 11 * 1440 + 1440

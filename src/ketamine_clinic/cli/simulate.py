@@ -68,6 +68,12 @@ def register(subparsers) -> None:
         help="also simulate N virtual patients with inter-individual variability (5/50/95%% bands)",
     )
     p.add_argument("--seed", type=int, default=None, help="random seed for --population (reproducible)")
+    p.add_argument(
+        "--induction",
+        action="store_true",
+        help="repeat the dose as a six-session induction (days 0, 2, 4, 7, 9, 11; Murrough et al. 2013) "
+        "and report the trough before and the peak of each session",
+    )
     p.add_argument("--plot", metavar="FILE.png", default=None, help="write a labelled plot to this PNG file")
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
     p.set_defaults(func=run)
@@ -123,20 +129,28 @@ def _validated(args):
 
 def simulate(args) -> dict:
     """Compute the prediction as a JSON-ready dict (also used by tests)."""
-    from ketamine_clinic.core.pharmacology import report
+    from ketamine_clinic.core.pharmacology import report, schedule
 
     model, events, _dose_mg, duration = _validated(args)
+    horizon = args.horizon_min
+    if args.induction:
+        events = schedule.induction_series(events)
+        # Whole protocol plus the requested horizon after the last session.
+        horizon = schedule.INDUCTION_DAYS[-1] * 1440.0 + args.horizon_min
+        if horizon / args.step_min > 2_000_000:
+            raise CommandError("too many output points for --induction: increase --step-min")
     out = report.prediction(
         model,
         args.weight_kg,
         events,
-        horizon_min=args.horizon_min,
+        horizon_min=horizon,
         step_min=args.step_min,
         route=args.route,
         age_years=args.age_years,
         threshold_ng_per_ml=args.threshold_ng_per_ml,
         population_size=args.population or 0,
         seed=args.seed,
+        protocol=args.induction,
     )
     out["infusion_duration_min"] = duration if args.route == "iv" else None
     return out
@@ -232,6 +246,12 @@ def run(args) -> int:
                 f"  Below {result['threshold_ng_per_ml']:g} ng/mL from "
                 + (f"{tb:.0f} min (hint only)" if tb is not None else "- not within the horizon")
             )
+        if "sessions" in result:
+            for k, sess in enumerate(result["sessions"], 1):
+                print(
+                    f"  Session {k} (day {sess['start_min'] / 1440:g}): trough before {sess['trough_ng_per_ml']:.3g}, "
+                    f"peak {sess['peak_ng_per_ml']:.0f} ng/mL"
+                )
         if "population" in result:
             c = result["population"]["cmax_ng_per_ml"]
             print(

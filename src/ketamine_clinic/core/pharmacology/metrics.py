@@ -128,6 +128,8 @@ def protocol_curve(sol: Solution, step_min: float = 1.0, tail_min: float = 24 * 
     y = sol.evaluate(t, ("plasma", "effect"))
     cp, ce = y[:, 0], y[:, 1]
     troughs = sol.evaluate(sess, ("plasma",))[:, 0]
+    # Before the first dose the exact value is 0; the modal sum can leave ~1e-14 of rounding either side.
+    troughs[np.abs(troughs) < 1e-9 * max(1.0, float(np.abs(cp).max()))] = 0.0
     bounds = np.append(sess, np.inf)
     peaks = np.stack(
         [cp[:, (t >= bounds[i]) & (t < bounds[i + 1])].max(axis=1) for i in range(sess.size)], axis=1

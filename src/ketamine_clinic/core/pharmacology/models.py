@@ -191,8 +191,9 @@ def _domino() -> ParameterSet:
         weight_range_kg=(40.0, 150.0),  # clinic-defined adult range; the paper gives no validated range
         age_range_years=(18.0, 100.0),
         variability=_ASSUMED_IIV,
-        disposition_source="Micro constants as tabulated in the clinical-reference sheet and opentiva 1.1.2; "
-        "primary paper not re-read in this session.",
+        disposition_source="Micro constants as tabulated in the clinical-reference sheet and opentiva 1.1.2 "
+        "(PMID 7198883 as both give it); the author list, title and journal above are cited from memory and "
+        "were not found by search in this session; primary paper not re-read.",
     )
 
 

@@ -43,9 +43,11 @@ def prediction(
     threshold_ng_per_ml: float | None = None,
     population_size: int = 0,
     seed: int | None = None,
+    protocol: bool = False,
 ) -> dict:
     """Typical-patient curve (plasma and effect site, ng/mL) with Cmax/Tmax/AUC; optionally the time the
-    plasma level falls below a threshold (a hint) and 5/50/95th percentile bands of a virtual population."""
+    plasma level falls below a threshold (a hint), 5/50/95th percentile bands of a virtual population, and
+    (protocol=True) the trough before and the peak of each session of a repeated schedule."""
     times = output_times(horizon_min, step_min)
     sol = solver.solve(solver.individualise(model, weight_kg, age_years), events)
     cp, ce = sol.concentrations(times)
@@ -72,6 +74,16 @@ def prediction(
         "effect_site_ng_per_ml": ce[0].tolist(),
         "note": NOTE,
     }
+    if protocol:
+        curve = metrics.protocol_curve(
+            sol, step_min=step_min, tail_min=max(0.0, horizon_min - schedule.last_input_end(events))
+        )
+        out["sessions"] = [
+            {"start_min": float(t0), "trough_ng_per_ml": float(tr), "peak_ng_per_ml": float(pk)}
+            for t0, tr, pk in zip(
+                curve.session_starts_min, curve.troughs_ng_per_ml[0], curve.peaks_ng_per_ml[0], strict=True
+            )
+        ]
     if threshold_ng_per_ml:
         tb = metrics.time_below(sol, threshold_ng_per_ml, horizon_min)[0]
         out["threshold_ng_per_ml"] = float(threshold_ng_per_ml)
