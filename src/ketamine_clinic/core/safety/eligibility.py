@@ -266,7 +266,7 @@ RULES: tuple[Rule, ...] = (
         "Raised intracranial pressure",
         "Raised intracranial pressure or an intracranial mass: contraindicated where a rise in intracranial "
         "pressure is a serious risk.",
-        ("spravato_pi", "ketanest_spc", "ketalar_smpc_uk"),
+        ("ketanest_spc", "ketalar_smpc_uk"),
         LABEL,
         lambda f: f.raised_intracranial_pressure is True,
     ),
