@@ -8,6 +8,9 @@ import dataclasses
 import datetime as dt
 from decimal import Decimal
 
+from django.utils import timezone
+
+from ketamine_clinic.core.administration.discharge import MIN_OBSERVATION_MIN
 from ketamine_clinic.core.administration.predose import pregnancy_test_applicable
 from ketamine_clinic.core.administration.vitals import VitalSigns, vitals_alerts
 from ketamine_clinic.core.pharmacology.dosing import plan_dose
@@ -103,8 +106,10 @@ def _session(
     ]
     duration = int(rule.infusion_duration_min or 10)
     end = 12 + duration
-    steps += [("dosing", "monitoring", end), ("monitoring", "ready_for_discharge", end + 30)]
-    steps += [("ready_for_discharge", "discharged", end + 35)]
+    # Observe at least the route's minimum (2 h for esketamine per the label) before discharge.
+    observe = MIN_OBSERVATION_MIN[route]
+    steps += [("dosing", "monitoring", end), ("monitoring", "ready_for_discharge", end + observe)]
+    steps += [("ready_for_discharge", "discharged", end + observe + 5)]
     order = [
         "scheduled",
         "checked_in",
@@ -131,14 +136,15 @@ def _session(
         session.fasting_confirmed = session.escort_confirmed = None
     session.dosing_started_at = when + dt.timedelta(minutes=12) if stop_at >= 3 else None
     session.dosing_ended_at = when + dt.timedelta(minutes=end) if stop_at >= 4 else None
-    session.discharged_at = when + dt.timedelta(minutes=end + 35) if stop_at >= 6 else None
+    session.discharged_at = when + dt.timedelta(minutes=end + observe + 5) if stop_at >= 6 else None
     session.state_changed_at = when
     session.version = stop_at + 1
     session.save()
     base = VitalSigns(
         sbp=rng.randint(112, 134), dbp=rng.randint(70, 84), hr=rng.randint(62, 84), spo2=98, rr=14
     )
-    minutes = [8] + list(range(22, 12 + end + 31, 10 if route == "iv" else 15))
+    # Baseline at 8 min, then readings every 10 (IV) or 15 min until just before discharge.
+    minutes = [8] + list(range(22, end + observe + 5, 10 if route == "iv" else 15))
     for i, minute in enumerate(minutes):
         at = when + dt.timedelta(minutes=minute)
         if at > clinic.now:
@@ -166,13 +172,16 @@ def _session(
             **{k: int(val) for k, val in dataclasses.asdict(v).items()},
         )
         if alerts:
+            # An infusion can be slowed; a nasal dose already given cannot, so the nurse reassures and rechecks.
             Intervention.objects.create(
                 session=session,
                 entered_by=nurse,
                 idempotency_key="seed-rate",
                 given_at=at + dt.timedelta(minutes=1),
-                kind="rate_reduced",
-                new_rate_ml_per_h=(session.pump_rate_ml_per_h or Decimal("150")) / 2,
+                kind="rate_reduced" if route == "iv" else "reassurance",
+                new_rate_ml_per_h=(session.pump_rate_ml_per_h or Decimal("150")) / 2
+                if route == "iv"
+                else None,
                 note="BP above alert threshold; prescriber informed",
             )
             SideEffect.objects.create(
@@ -235,7 +244,7 @@ def seed(clinic):
     for n, patient in enumerate(active):
         past = 3 if patient.phase == Phase.INDUCTION else 2
         for k in range(past):
-            when = (now - dt.timedelta(days=3 + 4 * k + n % 3)).replace(
+            when = timezone.localtime(now - dt.timedelta(days=3 + 4 * k + n % 3)).replace(
                 hour=9 + (n % 4) * 2, minute=0, second=0, microsecond=0
             )
             s = _session(
