@@ -96,6 +96,12 @@ def test_note_generated_signed_locked_and_amended(staff, client_as, iv_session, 
         kind="reassurance",
         given_at=timezone.now(),
     )
+    services.save_discharge_checklist(
+        iv_session,
+        {"alert_and_oriented": True, "steady_gait": True, "nausea_controlled": True, "escort_present": True},
+        user=nurse,
+    )
+    services.transition(iv_session, "discharged", user=nurse, version=iv_session.version)
     nurse_client, prescriber_client = client_as(nurse), client_as(prescriber)
     assert nurse_client.post(reverse("sessions:note", args=[iv_session.pk])).status_code == 302
     note = SessionNote.objects.get(session=iv_session)
@@ -117,3 +123,12 @@ def test_note_generated_signed_locked_and_amended(staff, client_as, iv_session, 
     note.refresh_from_db()
     assert note.body == original
     assert SessionNoteAmendment.objects.get(note=note).reason == "Follow-up call"
+
+
+def test_note_cannot_be_signed_while_session_runs(staff, iv_session, helpers):
+    helpers.start_dosing(iv_session, staff["nurse"])
+    note = services.generate_note(iv_session, user=staff["nurse"])
+    with pytest.raises(ValidationError, match="once the session has ended"):
+        services.sign_note(note, user=staff["prescriber"])
+    note.refresh_from_db()
+    assert not note.is_signed

@@ -777,6 +777,10 @@ def generate_note(session: DosingSession, *, user, now=None) -> SessionNote:
 
 def sign_note(note: SessionNote, *, user, now=None) -> SessionNote:
     _require_prescriber(user, note.session.patient, "sign the session note")
+    if not note.session.is_closed:
+        raise ValidationError(
+            {"__all__": ["Sign the note once the session has ended (discharged or stopped)."]}
+        )
     with transaction.atomic():
         locked = SessionNote.objects.select_for_update().get(pk=note.pk)
         if locked.is_signed:

@@ -156,7 +156,7 @@ def board_panel(request):
 
 @access.patient_view("clinical")
 def chart(request, patient):
-    sessions = patient.dosing_sessions.select_related("chair").prefetch_related(
+    sessions = patient.dosing_sessions.select_related("chair", "note").prefetch_related(
         "vitalsreadings", "interventions"
     )
     form = NewSessionForm(initial={"route": _default_route(patient), "scheduled_for": timezone.localtime()})
