@@ -286,18 +286,19 @@ def _evaluate_modal(
                 phi = np.expm1(lam[:, :, None] * tau[None, None, :]) / lam[:, :, None]  # (P, n, t)
                 out[:, :, j] = full[:, :, s, None] + Ca @ phi - Cb[:, :, None] * tau[None, None, :]
             else:
-                y = Ca @ _exp_grid(lam, tau)
+                y = _modal_sum(Ca, lam, tau)
                 np.subtract(y[:, :, : tau.shape[0]], Cb[:, :, None], out=out[:, :, j])
     return out
 
 
-def _exp_grid(lam: np.ndarray, tau: np.ndarray) -> np.ndarray:
-    """exp(lam * tau) for every patient/mode (P, n) and time (t,); may return extra trailing columns.
+def _modal_sum(Ca: np.ndarray, lam: np.ndarray, tau: np.ndarray) -> np.ndarray:
+    """sum_i Ca[p, r, i] * exp(lam[p, i] * tau[t]) for every patient, output and time: (P, r, >= t).
 
     When the times are evenly spaced (the usual output grid), tau_m = tau_0 + m*d with m = B*q + s, and
-    exp(lam tau_m) = exp(lam (tau_0 + s d)) * exp(lam B d q): two small tables of exponentials (B + Q of them
-    instead of B * Q) and one multiplication per point. Each factor is correctly rounded, so the product is
-    within 2 ulp of the direct exponential - the same accuracy at a fraction of the cost.
+    exp(lam tau_m) = exp(lam B d q) * exp(lam (tau_0 + s d)): two small tables of exponentials (B + Q of them
+    instead of B * Q). The sum over modes then becomes, per patient and output, a (Q x n) @ (n x B) matrix
+    product, so the (P, n, T) table of exponentials is never built. Each factor is correctly rounded, so the
+    result matches the direct evaluation to within a few ulp. The caller ignores the Q*B - T extra columns.
     """
     m = tau.shape[0]
     if m >= 64:
@@ -306,11 +307,11 @@ def _exp_grid(lam: np.ndarray, tau: np.ndarray) -> np.ndarray:
             b = int(np.ceil(np.sqrt(m)))
             q = -(-m // b)
             fine = np.exp(lam[:, :, None] * (tau[0] + d * np.arange(b))[None, None, :])  # (P, n, b)
-            coarse = np.exp(lam[:, :, None] * (d * b * np.arange(q))[None, None, :])  # (P, n, q)
-            E = coarse[:, :, :, None] * fine[:, :, None, :]  # (P, n, q, b)
-            # Contiguous (matmul's fast path); the caller ignores the q*b - m trailing columns.
-            return E.reshape(lam.shape[0], lam.shape[1], q * b)
-    return np.exp(lam[:, :, None] * tau[None, None, :])
+            coarse = np.exp(lam[:, None, :] * (d * b * np.arange(q))[None, :, None])  # (P, q, n)
+            weighted = coarse[:, None, :, :] * Ca[:, :, None, :]  # (P, r, q, n)
+            y = weighted @ fine[:, None, :, :]  # (P, r, q, b)
+            return y.reshape(Ca.shape[0], Ca.shape[1], q * b)
+    return Ca @ np.exp(lam[:, :, None] * tau[None, None, :])
 
 
 def _evaluate_expm(
