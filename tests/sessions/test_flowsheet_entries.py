@@ -60,7 +60,7 @@ def test_entry_validation(staff, client_as, iv_session, helpers):
     assert r.status_code == 400 and "Name the medication given" in r.content.decode()
     r = post_entry(c, iv_session, "intervention", idempotency_key="i3", kind="rate_reduced")
     assert r.status_code == 400 and "Enter the new pump rate" in r.content.decode()
-    r = post_entry(c, iv_session, "dissociation", idempotency_key="d2", total="93")
+    r = post_entry(c, iv_session, "dissociation", idempotency_key="d2", total="77")
     assert r.status_code == 400
     r = post_entry(c, iv_session, "side_effect", idempotency_key="s2", kind="flying", severity="mild")
     assert r.status_code == 400
@@ -70,3 +70,17 @@ def test_entry_validation(staff, client_as, iv_session, helpers):
         and not SideEffect.objects.exists()
     )
     assert post_entry(c, iv_session, "nonsense", idempotency_key="z").status_code == 404
+
+
+def test_item_by_item_cadss_from_outcomes_shows_on_flowsheet(staff, client_as, iv_session, helpers):
+    from django.utils import timezone
+
+    from ketamine_clinic.outcomes.models import Administration
+
+    helpers.start_dosing(iv_session, staff["nurse"])
+    Administration.objects.create(
+        patient=iv_session.patient, instrument="cadss", total=23, session=iv_session, taken_at=timezone.now()
+    )
+    page = client_as(staff["nurse"]).get(reverse("sessions:flowsheet", args=[iv_session.pk])).content.decode()
+    assert "CADSS 23" in page and "item by item" in page
+    assert f"/outcomes/patient/{iv_session.patient_id}/administer/cadss/?session={iv_session.pk}" in page

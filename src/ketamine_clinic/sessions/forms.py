@@ -208,8 +208,8 @@ class ObservationForm(KeyedForm):
 
 
 class DissociationForm(KeyedForm):
-    # CADSS total: 23 items 0-4 -> 0-92 (Bremner et al., J Trauma Stress 1998;11:125).
-    total = forms.IntegerField(label="CADSS total (0-92)", min_value=0, max_value=92)
+    # CADSS, 19 subjective items 0-4 -> 0-76 (Bremner et al. 1998, PMID 9479681), as core.instruments.
+    total = forms.IntegerField(label="CADSS total (0-76)", min_value=0, max_value=76)
 
 
 class DischargeChecklistForm(forms.ModelForm):

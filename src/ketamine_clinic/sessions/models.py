@@ -183,12 +183,13 @@ class VitalsReading(Entry):
 
 
 class DissociationScore(Entry):
-    """A dissociation rating during the session. CADSS: 23 items scored 0-4, total 0-92 (Bremner JD et al.,
-    Measurement of dissociative states with the CADSS, J Trauma Stress 1998;11:125-136)."""
+    """A quick dissociation total charted at the chair. CADSS as in the outcomes app's instrument: the 19
+    subjective items of Bremner JD et al., J Trauma Stress 1998;11:125-136 (PMID 9479681), each 0-4, total
+    0-76. The item-by-item form lives in the outcomes app (``outcomes:administer`` with ``cadss``)."""
 
     taken_at = models.DateTimeField()
     instrument = models.CharField(max_length=20, default="cadss")
-    total = models.PositiveSmallIntegerField(validators=[MaxValueValidator(92)])
+    total = models.PositiveSmallIntegerField(validators=[MaxValueValidator(76)])
 
     class Meta:
         ordering = ["taken_at", "id"]

@@ -272,6 +272,8 @@ def flowsheet_context(request, session, **overrides):
         "interventions": session.interventions.all(),
         "observations": session.observations.all(),
         "scores": session.dissociationscores.all(),
+        "cadss_administrations": _session_administrations(session, "cadss"),
+        "cadss_url": next((m["url"] for m in measure_urls if m["label"] == "CADSS"), None),
         "events": session.events.select_related("by"),
         "vitals_form": VitalsForm(
             initial={"is_baseline": state in (SessionState.CHECKED_IN, SessionState.PRE_DOSE_CHECKS)}
@@ -295,6 +297,15 @@ def flowsheet_context(request, session, **overrides):
         else:
             ctx[key] = value
     return ctx
+
+
+def _session_administrations(session, instrument):
+    """Item-by-item measures taken in the outcomes app for this session (empty if that app is absent)."""
+    try:
+        from ketamine_clinic.outcomes.models import Administration
+    except ImportError:
+        return []
+    return list(Administration.objects.filter(session=session, instrument=instrument).order_by("taken_at"))
 
 
 def _curve_url(session, dose_plan, now):

@@ -11,9 +11,9 @@ Sources for the numbers (each threshold also carries its own ``source`` field, s
 - Williams B, Mancia G, et al. 2018 ESC/ESH Guidelines for the management of arterial hypertension.
   Eur Heart J 2018;39:3021-3104, doi:10.1093/eurheartj/ehy339: grade 3 hypertension is SBP >= 180 and/or
   DBP >= 110 mmHg. The clinic uses this grade as its intra-session alert and pre-dose hard stop.
-- Riva-Posse P, Reiff CM, Edwards JA, ... Dunlop BW, McDonald WM. Blood pressure safety of subanesthetic
-  ketamine for depression: a report on 684 infusions. J Affect Disord 2018;236:291-297: BP measured every
-  10 min during 0.5 mg/kg / 40 min infusions and every 15 min afterwards.
+- Riva-Posse P, Reiff CM, Edwards JA, ... McDonald WM. Blood pressure safety of subanesthetic ketamine for
+  depression: a report on 684 infusions. J Affect Disord 2018 (PMID 29525051, doi 10.1016/j.jad.2018.02.025):
+  BP measured every 10 min during 0.5 mg/kg / 40 min infusions and every 15 min afterwards.
 - Sanacora G, Frye MA, McDonald W, et al. A consensus statement on the use of ketamine in the treatment of
   mood disorders. JAMA Psychiatry 2017;74(4):399-405 (PMID 28249076): recommends monitoring BP, heart rate
   and oxygenation during and after treatment; it leaves the exact action thresholds to the treating site.
@@ -197,9 +197,9 @@ class VitalsSchedule:
 
 
 VITALS_SCHEDULES: dict[str, VitalsSchedule] = {
-    # Riva-Posse et al., J Affect Disord 2018;236:291 (Emory, 684 infusions): every 10 min during, 15 after.
+    # Riva-Posse et al., J Affect Disord 2018, PMID 29525051 (Emory, 684 infusions): every 10 min during, 15 after.
     "iv": VitalsSchedule(
-        10, 15, "Riva-Posse et al. 2018, J Affect Disord 236:291 (q10 min during, q15 after)"
+        10, 15, "Riva-Posse et al., J Affect Disord 2018, PMID 29525051 (q10 min during, q15 after)"
     ),
     # SPRAVATO PI: BP before dosing and ~40 min after, then as warranted; the 15-min interval is clinic-defined.
     "intranasal": VitalsSchedule(
