@@ -14,6 +14,20 @@ PASSWORD = "demo-password-1"
 _mrn_counter = itertools.count(1)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, test in a file (WAL) rather than in memory, as the clinic runs.
+
+    The live server of the browser tests answers HTMX panels in parallel threads; a shared in-memory
+    database locks whole tables between them ("database table is locked"), a file in WAL mode does not.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test-clinic.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Argon2 is deliberately slow; tests create many users. Production keeps Argon2 first.
