@@ -128,3 +128,43 @@ def test_access_rules(patient, staff, client_as):
         ).status_code
         == 403
     )
+
+
+def test_patient_submits_previsit_and_consents_through_the_api(staff, make_patient, client_as):
+    ensure_consent_documents(staff["director"])
+    patient = make_patient(care_team=[staff["nurse"]], with_login=True, first_name="Pia", last_name="Portal")
+    me = client_as(patient.user)
+    response = post(
+        me,
+        f"/api/assessment/patient/{patient.pk}/previsit",
+        {"reasons_for_seeking_treatment": "Low mood", "answers": {"pregnant": False}},
+    )
+    assert response.status_code == 201
+    assert (
+        post(
+            me,
+            f"/api/assessment/patient/{patient.pk}/previsit",
+            {"reasons_for_seeking_treatment": "x", "answers": {"current_mania": True}},
+        ).status_code
+        == 422
+    )
+    from ketamine_clinic.assessment.models import ConsentDocument
+
+    iv = ConsentDocument.objects.get(route="iv", version=1)
+    doc = me.get(f"/api/assessment/consent-documents/{iv.pk}").json()
+    assert doc["title"].startswith("Consent to intravenous")
+    response = post(
+        me,
+        f"/api/assessment/patient/{patient.pk}/consents",
+        {"document_id": doc["id"], "typed_name": "Pia Portal"},
+    )
+    assert response.status_code == 201
+    # Staff cannot submit the patient's own questionnaire.
+    assert (
+        post(
+            client_as(staff["nurse"]),
+            f"/api/assessment/patient/{patient.pk}/previsit",
+            {"reasons_for_seeking_treatment": "x"},
+        ).status_code
+        == 403
+    )

@@ -64,3 +64,9 @@ def test_generate_from_plan(staff, make_patient, client_as):
     assert sum(1 for a in created if a["kind"] == "dosing") == 13
     again = post(client, f"/api/schedule/plan/{plan.pk}/generate", {})
     assert again.status_code == 422 and "already generated" in again.json()["detail"]["__all__"][0]
+
+
+def test_chairs_list(staff, client_as):
+    Chair.objects.create(name="Chair Z", room="Suite")
+    data = client_as(staff["front_desk"]).get("/api/schedule/chairs").json()
+    assert [c["name"] for c in data] == ["Chair Z"]

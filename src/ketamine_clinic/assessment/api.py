@@ -12,8 +12,8 @@ from ketamine_clinic import access, audit
 from ketamine_clinic.validation import raise_if_invalid
 
 from . import services
-from .forms import ConsentDocumentForm, IntakeForm, PreviousTreatmentForm
-from .models import SCREENING_FIELDS, ConsentDocument
+from .forms import ConsentDocumentForm, IntakeForm, PreviousTreatmentForm, PreVisitForm
+from .models import PATIENT_ANSWERABLE, SCREENING_FIELDS, ConsentDocument
 
 router = Router(tags=["assessment"])
 
@@ -111,6 +111,20 @@ class DecisionIn(Schema):
 class ConsentIn(Schema):
     document_id: int
     typed_name: str
+
+
+class PreVisitIn(Schema):
+    reasons_for_seeking_treatment: str
+    previous_treatments: str = ""
+    current_medications: str = ""
+    alcohol_and_drug_use: str = ""
+    goals: str = ""
+    answers: dict[str, bool | None] = {}
+
+
+class PreVisitOut(Schema):
+    id: int
+    submitted_at: dt.datetime
 
 
 class ConsentDocumentIn(Schema):
@@ -266,6 +280,27 @@ def consent(request, patient_id: int, payload: ConsentIn):
         raise ValidationError({"document_id": "No such consent document."})
     services.acknowledge_consent(request, patient, document=document, typed_name=payload.typed_name)
     return Status(201, {"route": document.route, "current_version": document.version, "consented": True})
+
+
+@router.post(
+    "/patient/{patient_id}/previsit", response={201: PreVisitOut}, summary="Patient's pre-visit questionnaire"
+)
+def previsit(request, patient_id: int, payload: PreVisitIn):
+    patient = access.open_patient(request, patient_id, "self_report", "write")
+    data = payload.dict()
+    answers = data.pop("answers") or {}
+    unknown = sorted(set(answers) - set(PATIENT_ANSWERABLE))
+    if unknown:
+        raise ValidationError({k: "Not a question of the pre-visit questionnaire." for k in unknown})
+    data.update({name: _yes_no(answers.get(name)) for name in PATIENT_ANSWERABLE})
+    form = PreVisitForm(data=data)
+    raise_if_invalid(form)
+    row = form.save(commit=False)
+    row.patient = patient
+    row.submitted_by = request.user
+    row.save()
+    audit.record(request, "create", row)
+    return Status(201, row)
 
 
 @router.get("/consent-documents", response=list[ConsentDocumentOut], summary="All consent document versions")

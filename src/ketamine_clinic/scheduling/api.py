@@ -33,6 +33,13 @@ class AppointmentOut(Schema):
     cancel_reason: str
 
 
+class ChairOut(Schema):
+    id: int
+    name: str
+    room: str
+    active: bool
+
+
 class GeneratedOut(Schema):
     created: list[AppointmentOut]
     warnings: list[str]
@@ -79,6 +86,12 @@ def _future(value: dt.datetime, field: str = "starts_at") -> dt.datetime:
     if value <= timezone.now():
         raise ValidationError({field: "Choose a time in the future."})
     return value
+
+
+@router.get("/chairs", response=list[ChairOut], summary="Treatment chairs and rooms")
+def chairs(request):
+    access.require(request.user, "schedule", "read")
+    return list(Chair.objects.all())
 
 
 @router.get("/day", response=list[AppointmentOut], summary="Appointments on a day (patients visible to you)")
