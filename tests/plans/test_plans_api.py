@@ -69,3 +69,16 @@ def test_create_refused_then_allowed_then_changed(staff, make_patient, client_as
     )
     response = post(client, f"/api/plans/{plan['id']}/status", {"status": "stopped", "reason": "Moved away"})
     assert response.status_code == 201 and response.json()["status"] == "stopped"
+
+
+def test_esketamine_plan_must_start_at_the_label_day_one_dose(staff, make_patient, client_as):
+    ensure_consent_documents(staff["director"])
+    patient = make_patient(care_team=[staff["prescriber"]])
+    ready_for_planning(staff["prescriber"], patient, "intranasal")
+    response = post(
+        client_as(staff["prescriber"]),
+        f"/api/plans/patient/{patient.pk}",
+        {"protocol_key": "esketamine_label", "start_date": START, "dose_amount": "84"},
+    )
+    assert response.status_code == 422
+    assert "first dose of this protocol is 56 mg" in response.json()["detail"]["dose_amount"][0]

@@ -115,6 +115,18 @@ def create_plan(
             }
         )
     rule = template.dose_rule
+    if (
+        template.first_dose_amount is not None
+        and dose_amount is not None
+        and Decimal(str(dose_amount)) != Decimal(str(template.first_dose_amount))
+    ):
+        # SPRAVATO PI: day 1 is always 56 mg; later doses are adjusted with a plan change.
+        raise ValidationError(
+            {
+                "dose_amount": f"The first dose of this protocol is {template.first_dose_amount:g} mg "
+                f"({template.dose_source}); change the dose after the first session."
+            }
+        )
     plan = TreatmentPlan(
         patient=patient,
         protocol_key=template.key,
