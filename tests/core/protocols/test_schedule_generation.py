@@ -128,3 +128,17 @@ def test_interval_violations_finds_close_pairs():
     base = generate(IV_RACEMIC, MONDAY)[0].starts_at
     times = [base, base + timedelta(hours=47), base + timedelta(hours=120)]
     assert interval_violations(times, 48) == [(times[0], times[1])]
+
+
+def test_min_interval_is_real_elapsed_time_across_daylight_saving():
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("America/New_York")
+    all_week = ClinicCalendar(open_weekdays=frozenset(range(7)))
+    friday_before_spring_forward = date(2027, 3, 12)  # US clocks go forward on Sunday 14 March 2027
+    doses = dosing(generate(IV_RACEMIC, friday_before_spring_forward, calendar=all_week, tz=tz))
+    utc = [d.starts_at.astimezone(UTC) for d in doses]
+    assert interval_violations(utc, 48) == []
+    # Sunday 09:00 EDT would be only 47 h after Friday 09:00 EST, so the second dose moves to Monday.
+    assert doses[1].starts_at.date() == date(2027, 3, 15)

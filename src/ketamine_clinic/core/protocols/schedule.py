@@ -16,7 +16,7 @@ rather than silently bending a rule.
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from .templates import PER_WEEK, ProtocolTemplate
 
@@ -124,6 +124,18 @@ def generate(
     def at(d: date) -> datetime:
         return datetime.combine(d, time_of_day, tzinfo=tz)
 
+    min_gap = timedelta(hours=template.min_interval_hours)
+
+    def next_dose_day(earliest: date, last: date | None) -> date:
+        """The first open day from ``earliest`` that is truly ``min_gap`` after the last dose.
+
+        Elapsed time is measured in UTC: across a daylight-saving change "two days later at 09:00" can be 47 h.
+        """
+        d = calendar.next_open_day(earliest)
+        while last is not None and at(d).astimezone(UTC) - at(last).astimezone(UTC) < min_gap:
+            d = calendar.next_open_day(d + timedelta(days=1))
+        return d
+
     def week_of(d: date) -> int:
         return (d - start).days // 7 + 1
 
@@ -148,7 +160,7 @@ def generate(
                 for i in range(phase.doses_per_week):
                     target = week_start + timedelta(days=(i * 7) // phase.doses_per_week)
                     earliest = target if last is None else max(target, last + timedelta(days=gap_days))
-                    d = calendar.next_open_day(earliest)
+                    d = next_dose_day(earliest, last)
                     if d >= week_end:
                         raise ScheduleError(
                             f"{phase.label}: cannot fit {phase.doses_per_week} dose(s) in the week starting "
@@ -161,7 +173,7 @@ def generate(
             for i in range(phase.count):
                 target = phase_start + timedelta(days=round(i * phase.interval_days))
                 earliest = target if last is None else max(target, last + timedelta(days=gap_days))
-                d = calendar.next_open_day(earliest)
+                d = next_dose_day(earliest, last)
                 if window_end is not None and d >= window_end:
                     raise ScheduleError(
                         f"{phase.label}: dose {i + 1} of {phase.count} would fall on {d}, outside the "
