@@ -13,6 +13,7 @@ NAV = [
     ("Sessions board", "sessions:board", "clinical"),
     ("Measures due", "outcomes:due", "measures"),
     ("Controlled substances", "inventory:home", "inventory"),
+    ("Consent documents", "assessment:consent_documents", "prescribing"),
     ("Follow-up", "followup:worklists", "clinical"),
     ("Clinic outcomes", "followup:dashboard", "clinic_reports"),
     ("Audit log", "audit:log", "audit"),
