@@ -3,7 +3,7 @@
 Every set is a linear mammillary model (1-3 compartments) with an effect site (ke0) and a table of absorbing
 routes (bioavailability F, absorption rate ka, lag). Each number carries its source beside it. Where a number
 is not in the primary paper (ke0 for most ketamine models, ka for most routes) the field says where it comes
-from or that it was fitted, and how; the fits are re-checked by tests/core/pharmacology/test_models.py.
+from or that it was fitted, and how; the fits are re-checked by tests/core/pharmacology/test_pk_models.py.
 
 Units: volumes L, clearances L/min, rate constants 1/min, weights kg, ages years. Volumes scale with
 (weight / reference_weight) ** volume_exponent and clearances with (weight / reference_weight) **
@@ -186,7 +186,7 @@ def _domino() -> ParameterSet:
         ke0_per_min=0.652,
         ke0_source="Not in Domino 1982. ke0 = 0.652/min gives a time to peak effect-site concentration of 1 min "
         "after a bolus (the 'tpeak 1 min' convention); value as in opentiva 1.1.2 (PMID-less "
-        "software source) and re-checked by test_models.py.",
+        "software source) and re-checked by test_pk_models.py.",
         routes=_racemic_routes("domino"),
         weight_range_kg=(40.0, 150.0),  # clinic-defined adult range; the paper gives no validated range
         age_range_years=(18.0, 100.0),
@@ -224,7 +224,7 @@ def _clements() -> ParameterSet:
         v2_l=k12 * v1 / k21,
         ke0_per_min=5.21,
         ke0_source="Not in Clements 1981. ke0 = 5.21/min from the 'tpeak 1 min' convention as in opentiva "
-        "1.1.2; re-checked by test_models.py.",
+        "1.1.2; re-checked by test_pk_models.py.",
         routes=_racemic_routes("clements"),
         weight_range_kg=(40.0, 150.0),  # clinic-defined adult range
         age_range_years=(18.0, 100.0),
@@ -308,7 +308,7 @@ def _hornik() -> ParameterSet:
         ke0_per_min=4.626,
         ke0_source="Not in Hornik 2018. ke0 = 4.626/min gives time to peak effect 1 min after a bolus at the "
         "70 kg reference weight ('tpeak 1 min' convention, computed with this engine; opentiva "
-        "1.1.2 lists 4.212, which gives 1.08 min here). Re-checked by test_models.py.",
+        "1.1.2 lists 4.212, which gives 1.08 min here). Re-checked by test_pk_models.py.",
         routes=(),
         weight_range_kg=(2.4, 176.0),  # study range (abstract)
         age_range_years=(0.0, 18.0),
@@ -329,7 +329,7 @@ def _hornik() -> ParameterSet:
 #   CL = 89 L/h, Vss = V1 + V2 = 709 L, terminal half-life 9.5 h (middle of 7-12 h), and an initial
 #   (alpha) half-life of 40 min so that the rapid phase is essentially over after 2-4 h (~4.5 half-lives in
 #   3 h). Solving the 2-compartment identities (l_a + l_z = k10 + k12 + k21, l_a * l_z = k10 * k21,
-#   Vss = V1 (1 + k12/k21), k10 = CL/V1) gives the V1 and Q below (derivation checked in test_models.py).
+#   Vss = V1 (1 + k12/k21), k10 = CL/V1) gives the V1 and Q below (derivation checked in test_pk_models.py).
 # ka is FITTED so that an 84 mg session (3 devices at 0, 5, 10 min) peaks 30 min after the last device
 #   (middle of the label's 20-40 min).
 ESKETAMINE_LABEL_CL_L_PER_MIN = 89.0 / 60.0
@@ -341,15 +341,14 @@ ESKETAMINE_FIT_TMAX_AFTER_LAST_DEVICE_MIN = 30.0
 
 def _esketamine_2cmt_from_label() -> tuple[float, float, float]:
     """V1, V2, Q (L, L, L/min) of the 2-compartment model with the label's CL and Vss and the chosen
-    alpha/terminal half-lives. Closed form: with s = l_a + l_z and p = l_a * l_z,
-    k21 = p * Vss / CL ... solved below from k10 = CL/V1, k21 = p/k10, k12 = s - k10 - k21, Vss = V1(1+k12/k21)."""
+    alpha/terminal half-lives (l_a, l_z the two disposition eigenvalues)."""
     cl, vss = ESKETAMINE_LABEL_CL_L_PER_MIN, ESKETAMINE_LABEL_VSS_L
     la = math.log(2) / ESKETAMINE_FIT_ALPHA_HALF_LIFE_MIN
     lz = math.log(2) / ESKETAMINE_FIT_TERMINAL_HALF_LIFE_MIN
     s, p = la + lz, la * lz
-    # Vss = V1 + V1*k12/k21 with k10 = CL/V1, k21 = p V1/CL, k12 = s - CL/V1 - p V1/CL:
-    # Vss = V1 + (s - CL/V1 - p V1/CL) * CL/p  =>  V1 (1 - 1) + s CL/p - CL^2/(p V1) = Vss
-    # => V1 = CL^2 / (p (s CL / p - Vss)) = CL^2 / (s CL - p Vss)
+    # With k10 = CL/V1, the identities give k21 = p/k10 = p V1/CL and k12 = s - k10 - k21. Substituting into
+    # Vss = V1 + V1 k12/k21 = V1 + (s - CL/V1 - p V1/CL) CL/p = s CL/p - CL^2/(p V1), so
+    # V1 = CL^2 / (s CL - p Vss).
     v1 = cl * cl / (s * cl - p * vss)
     k10 = cl / v1
     k21 = p / k10
@@ -384,7 +383,7 @@ def _esketamine() -> ParameterSet:
         ke0_per_min=ESKETAMINE_KE0_PER_MIN,
         ke0_source="No esketamine ke0 in the label. Chosen by the 'tpeak 1 min' convention (time to peak "
         "effect-site concentration 1 min after an IV bolus) used for the racemic sets; "
-        "re-checked by test_models.py.",
+        "re-checked by test_pk_models.py.",
         routes=(
             Absorption(
                 route="intranasal",
@@ -393,7 +392,7 @@ def _esketamine() -> ParameterSet:
                 lag_min=0.0,
                 bioavailability_source="SPRAVATO label section 12.3 (absolute bioavailability ~48%)",
                 ka_source="Fitted: 84 mg as 3 devices 5 min apart peaks 30 min after the last device "
-                "(label Tmax 20-40 min after the last spray); re-checked by test_models.py.",
+                "(label Tmax 20-40 min after the last spray); re-checked by test_pk_models.py.",
             ),
         ),
         weight_range_kg=(40.0, 150.0),  # clinic-defined adult range (label doses are flat, adults only)
@@ -403,14 +402,14 @@ def _esketamine() -> ParameterSet:
     )
 
 
-# Fitted numbers for the esketamine set (computed offline with this engine; test_models.py recomputes them).
+# Fitted numbers for the esketamine set (computed offline with this engine; test_pk_models.py recomputes them).
 ESKETAMINE_KE0_PER_MIN = 5.928
 ESKETAMINE_IN_KA_PER_MIN = 0.048745
 
 # ---- Absorbing routes for racemic ketamine in adults (used with the adult Domino and Clements sets) --------
 # Bioavailability by route (reported): IV 100%, IM ~93%, intranasal ~45%, sublingual ~29%, oral ~20%.
 # ka values are FITTED so that the model's plasma Tmax after a single dose equals the Tmax reported by the
-# source named in ka_source (with Domino disposition, 70 kg); the fit is re-checked by test_models.py.
+# source named in ka_source (with Domino disposition, 70 kg); the fit is re-checked by test_pk_models.py.
 # Because the fit depends on the disposition model, Domino and Clements each get their own ka; F is shared.
 # Sources of F and of the target Tmax:
 _F_IM = (
