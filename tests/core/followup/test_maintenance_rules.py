@@ -104,6 +104,22 @@ def test_stable_over_three_boosters_suggests_stretching_interval():
     assert "Stable over the last 3 boosters" in s.reason and "from 21 to 32 days" in s.reason
 
 
+def test_stability_check_works_with_timezone_aware_times():
+    """The database gives aware datetimes; the open-ended last booster gap must not mix naive and aware."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("America/New_York")
+
+    def aware(t):
+        return t.replace(tzinfo=tz)
+
+    boosters = boosters_every(32, 21, 3)
+    scores = [(0, 8, 20), (12, 9, 5), (31, 9, 7), (40, 9, 6), (60, 9, 7), (80, 9, 6)]
+    trajectory = Trajectory.from_points("PHQ-9", [(aware(day(d, h)), total) for d, h, total in scores])
+    s = suggest_maintenance(trajectory, [aware(t) for t in INDUCTION + boosters])
+    assert s.kind == SuggestionKind.STRETCH and s.suggested_interval_days == 32
+
+
 def test_stretch_needs_a_score_after_each_booster():
     boosters = boosters_every(32, 21, 3)
     scores = [(0, 8, 20), (12, 9, 5), (40, 9, 6), (80, 9, 6)]  # nothing between day 53 and day 74

@@ -319,7 +319,9 @@ def suggest_maintenance(
 def _stable_across(window, times, totals, nadir, improvement, threshold, rules, name) -> tuple[bool, str]:
     """Was response held across these boosters? Needs a score after each of them, none fading."""
     k = len(window)
-    edges = list(window) + [dt.datetime.max]
+    # Open-ended last gap; "the far future" must be aware when the times are (the database gives aware times).
+    end = dt.datetime.max if window[-1].tzinfo is None else dt.datetime.max.replace(tzinfo=dt.UTC)
+    edges = list(window) + [end]
     for j in range(k):
         in_gap = [float(totals[i]) for i, t in enumerate(times) if edges[j] < t <= edges[j + 1]]
         if not in_gap:
