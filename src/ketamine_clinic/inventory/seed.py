@@ -79,7 +79,18 @@ def seed(clinic) -> None:
         safe_b, _ = StorageLocation.objects.get_or_create(
             name="Safe B", defaults={"description": "Double-locked safe, nasal spray room"}
         )
-        start = _at(now - dt.timedelta(days=35), 9)
+        # Stock arrives before the first seeded dose (the demo's courses go back months), enough for all of them.
+        dosed = DosingSession.objects.filter(scheduled_for__lt=now, state__in=DOSED_STATES)
+        earliest = dosed.order_by("scheduled_for").values_list("scheduled_for", flat=True).first()
+        start = _at(min(now - dt.timedelta(days=35), (earliest or now) - dt.timedelta(days=3)), 9)
+        iv_vials = dosed.exclude(route="intranasal").count()
+        devices = sum(
+            -(
+                -services.to_mcg(d or Decimal(28 * ESKETAMINE_DOSE_DEVICES))
+                // products["esketamine-28"].unit_content_mcg
+            )
+            for d in dosed.filter(route="intranasal").values_list("dose_mg", flat=True)
+        )
         today = now.date()
         receipts = [
             (
@@ -87,7 +98,7 @@ def seed(clinic) -> None:
                 "KT50-2407A",
                 today + dt.timedelta(days=420),
                 safe_a,
-                60,
+                max(60, iv_vials + 20),
                 "INV-SYN-0412",
             ),
             (
@@ -103,7 +114,7 @@ def seed(clinic) -> None:
                 "ESK-2405B",
                 today + dt.timedelta(days=190),
                 safe_b,
-                80,
+                max(80, devices + 20),
                 "INV-SYN-0413",
             ),
         ]
@@ -124,10 +135,7 @@ def seed(clinic) -> None:
             lots[product.key] = entry.lot
 
         sessions = (
-            DosingSession.objects.filter(
-                scheduled_for__lt=now, scheduled_for__gte=start + dt.timedelta(hours=1)
-            )
-            .filter(state__in=DOSED_STATES)
+            dosed.filter(scheduled_for__gte=start + dt.timedelta(hours=1))
             .select_related("patient")
             .order_by("scheduled_for")
         )

@@ -5,8 +5,9 @@ baseline, a large drop within 24 h of the first infusions in responders, little 
 and loss of response in some maintenance patients):
 - screening: baseline PHQ-9, GAD-7 and C-SSRS screener only;
 - induction / maintenance / discharged: baseline, 24 h after the first infusion, before infusions 3 and 5,
-  a week after induction, then monthly; MADRS at baseline and end of induction; CADSS during early infusions;
-  PCL-5 for patients with PTSD.
+  two days after the sixth (end of induction), before every booster, then a between-visits self-report (or,
+  once discharged, a week and a month after the last dose); MADRS at baseline and end of induction; CADSS
+  during early infusions; GAD-7 and, for patients with PTSD, PCL-5 at the later check points.
 Sessions come from the sessions app's seed when it has made any; otherwise a six-infusion induction is
 assumed on the timeline (dates only, no DosingSession rows are created here).
 Idempotent: if any demo patient already has an administration, nothing is added.
@@ -39,31 +40,53 @@ def _answers_for_total(inst, total: int, rng, fixed: dict[int, int] | None = Non
     return [answers[it.number] for it in inst.items]
 
 
-def _profile(patient, rng) -> str:
+# Course shapes by phase, assigned in turn so every demo shows each kind (synthetic):
+# - responder: large drop within 24 h of the first infusions, continuing over the induction;
+# - non_responder: little change; - late: a slow partial improvement that becomes a response after the
+#   titrated dose (maintenance patients whose plan was titrated); - stable: response held across boosters;
+# - fading: response lost over the last weeks (above the response line again, loses >= half the gain);
+# - relapse: response lost gradually after about six weeks (sooner in a shorter course).
+PROFILES = {
+    "induction": ["responder", "non_responder", "responder", "responder", "non_responder", "responder"],
+    "maintenance": ["stable", "fading", "relapse", "responder", "fading", "stable", "relapse"],
+    "discharged": ["responder", "responder", "non_responder"],
+}
+FADING_DAYS = 21.0  # the fading profile loses its response over the last three weeks (synthetic shape)
+
+
+def _profile(patient, index: int, titrated: bool) -> str:
     if patient.phase == "screening":
         return "screening"
-    if patient.phase == "induction":
-        return rng.choices(["responder", "non_responder"], weights=[7, 3])[0]
-    if patient.phase == "maintenance":
-        return rng.choices(["responder", "relapse", "partial"], weights=[6, 3, 1])[0]
-    return rng.choices(["responder", "non_responder"], weights=[4, 2])[0]
+    if titrated:
+        return "late"
+    cycle = PROFILES.get(patient.phase, PROFILES["discharged"])
+    return cycle[index % len(cycle)]
 
 
-def _fraction(profile: str, day: float, last_day: float) -> float:
-    """Score as a fraction of baseline ``day`` days after the first infusion."""
+def _fraction(profile: str, day: float, last_day: float, depth: float = 0.3) -> float:
+    """Score as a fraction of baseline ``day`` days after the first infusion (``last_day`` = latest day).
+
+    ``depth`` is a responder's best score as a fraction of baseline.
+    """
     if profile == "non_responder":
         return 0.97 - 0.15 * min(day, 21) / 21
-    if profile == "partial":
-        return 0.85 - 0.25 * min(day, 21) / 21
-    # Responder: rapid drop within 24 h, continuing over the induction (clinic-plausible synthetic shape).
+    if profile == "late":
+        # Little change on the first dose; improves after titration, response by about day 30.
+        return 0.9 if day <= 5 else max(0.38, 0.9 - 0.5 * (day - 5) / 25)
+    # Responder: rapid drop within 24 h, continuing over the induction to the patient's best (``depth``; a
+    # deep response is a remission), then holding (clinic-plausible synthetic shape).
     if day <= 1:
         f = 0.6
-    elif day <= 21:
-        f = 0.6 - 0.3 * (day - 1) / 20
+    elif day <= 12:
+        f = 0.6 - (0.6 - depth) * (day - 1) / 11
     else:
-        f = 0.3
-    if profile == "relapse" and day > 45:
-        f = min(0.75, 0.3 + 0.45 * (day - 45) / max(1.0, last_day - 45))
+        f = depth
+    # Relapse begins about six weeks in, or three weeks before the latest score in a shorter course.
+    onset = min(45.0, max(21.0, last_day - 21.0))
+    if profile == "relapse" and day > onset:
+        f = min(0.75, depth + (0.75 - depth) * (day - onset) / max(1.0, last_day - onset))
+    if profile == "fading" and day > 28 and day > last_day - FADING_DAYS:
+        f = depth + (0.68 - depth) * (day - (last_day - FADING_DAYS)) / FADING_DAYS
     return f
 
 
@@ -86,6 +109,38 @@ def _session_days(patient, start: dt.datetime, now: dt.datetime) -> list[dt.date
         days.append(t)
         t += dt.timedelta(days=28)
     return [d for d in days if d < now]
+
+
+def _time_points(sessions, phase, now, rng) -> list[tuple[dt.datetime, str]]:
+    """(when, kind) of the PHQ-9s after the first dose, following the doses actually given.
+
+    24 h after the first infusion; before infusions 3 and 5 and before every booster (the pre-dose measure
+    the flowsheet attests); two days after the sixth dose (end of induction); then, for patients still in
+    care, a between-visits self-report a few days after the latest dose; for discharged patients a week
+    and a month after the last dose.
+    """
+    points = [(sessions[0] + dt.timedelta(days=1), "day1")]
+    for k, s in enumerate(sessions):
+        if k in (2, 4):
+            points.append((s - dt.timedelta(minutes=45), "pre_induction"))
+        elif k >= 6:
+            points.append((s - dt.timedelta(minutes=45), "pre_booster"))
+    if len(sessions) >= 6:
+        points.append((sessions[5] + dt.timedelta(days=2), "post_induction"))
+    last = sessions[-1]
+    if phase == "discharged":
+        points += [(last + dt.timedelta(days=7), "closing"), (last + dt.timedelta(days=35), "follow_up")]
+    elif now - last > dt.timedelta(days=2):
+        gap = min(dt.timedelta(days=rng.randint(2, 5)), (now - last) / 2)
+        points.append((last + gap, "interim"))
+    points = sorted({w: k for w, k in points if w < now}.items())
+    # One score per visit: drop a point within 12 h of an earlier one (e.g. day 1 and a pre-dose measure).
+    out = []
+    for when, kind in points:
+        if out and when - out[-1][0] < dt.timedelta(hours=12):
+            continue
+        out.append((when, kind))
+    return out
 
 
 def seed(clinic) -> None:
@@ -111,9 +166,14 @@ def seed(clinic) -> None:
             taken_at=min(when, now),
         )
 
+    in_phase: dict[str, int] = {}
     for patient in patients:
-        profile = _profile(patient, rng)
+        index = in_phase.get(patient.phase, 0)
+        in_phase[patient.phase] = index + 1
+        plan = patient.treatment_plans.order_by("-created_at").first()
+        profile = _profile(patient, index, titrated=plan is not None and plan.version > 1)
         base = rng.randint(17, 25)
+        depth = rng.choice([0.3, 0.3, 0.15])  # about one responder in three remits (synthetic)
         item9 = 1 if rng.random() < 0.4 else 0
         ptsd = patient.diagnoses.filter(icd10_code__startswith="F43.1").exists()
         if profile == "screening":
@@ -131,14 +191,17 @@ def seed(clinic) -> None:
         first = now - dt.timedelta(days=length, hours=rng.randint(0, 4))
         first = first.replace(hour=9, minute=0, second=0, microsecond=0)
         sessions = _session_days(patient, first, now)
-        first = sessions[0] if sessions else first
-        last_day = (now - first).total_seconds() / 86400
-        end = now if patient.phase != "discharged" else first + dt.timedelta(days=min(last_day, 120))
+        if not sessions:
+            continue
+        first = sessions[0]
+        points = _time_points(sessions, patient.phase, now, rng)
+        last_day = ((points[-1][0] if points else now) - first).total_seconds() / 86400
 
         # Baseline: PHQ-9, GAD-7, C-SSRS, MADRS (and PCL-5 for PTSD) two days before the first infusion.
         t0 = first - dt.timedelta(days=2)
         add(patient, phq9, _answers_for_total(phq9, base, rng, {9: item9}), t0)
-        add(patient, gad7, _answers_for_total(gad7, rng.randint(10, 19), rng), t0)
+        gad_base = rng.randint(10, 19)
+        add(patient, gad7, _answers_for_total(gad7, gad_base, rng), t0)
         add(patient, cssrs, [item9, 0, None, None, None, 0, None], t0)
         madrs_base = rng.randint(28, 40)
         add(patient, madrs, _answers_for_total(madrs, madrs_base, rng), t0 + dt.timedelta(hours=1))
@@ -155,39 +218,31 @@ def seed(clinic) -> None:
                 s + dt.timedelta(minutes=40),
             )
 
-        # PHQ-9 time points (days after the first infusion).
-        points = [1.0, 4.0, 8.5, 18.0]
-        d = 30.0
-        while d < (end - first).total_seconds() / 86400:
-            points.append(d)
-            d += 28.0
-        for day in points:
-            when = first + dt.timedelta(days=day)
-            if when > end:
-                break
-            frac = _fraction(profile, day, last_day)
+        for n, (when, kind) in enumerate(points):
+            day = (when - first).total_seconds() / 86400
+            frac = _fraction(profile, day, last_day, depth)
             total = max(0, min(27, round(base * frac + rng.uniform(-1.5, 1.5))))
             nine = item9 if total >= 14 else 0
-            self_rep = patient.user is not None and day > 5
+            self_rep = patient.user is not None and kind in ("interim", "follow_up")
             add(patient, phq9, _answers_for_total(phq9, total, rng, {9: nine}), when, self_reported=self_rep)
-            if day in (8.5, 18.0) or (day >= 30 and rng.random() < 0.5):
-                add(
-                    patient,
-                    gad7,
-                    _answers_for_total(gad7, max(0, round(14 * frac + rng.uniform(-2, 2))), rng),
-                    when,
-                )
-            if day == 18.0:
+            # Anxiety and PTSD measures at the end of induction and at the later check points (every other
+            # pre-booster visit), so each condition's own instrument follows the course too.
+            later = kind in ("post_induction", "interim", "closing", "follow_up") or (
+                kind == "pre_booster" and n % 2 == 0
+            )
+            if later or kind == "pre_induction":
+                gad = max(0, min(21, round(gad_base * frac + rng.uniform(-1.5, 1.5))))
+                add(patient, gad7, _answers_for_total(gad7, gad, rng), when, self_reported=self_rep)
+            if ptsd and later:
+                pcl = max(0, min(80, round(pcl_base * (0.15 + 0.85 * frac) + rng.uniform(-2, 2))))
+                add(patient, pcl5, _answers_for_total(pcl5, pcl, rng), when)
+            if kind in ("post_induction", "closing"):
                 add(
                     patient,
                     madrs,
                     _answers_for_total(madrs, max(0, round(madrs_base * frac)), rng),
                     when + dt.timedelta(hours=1),
                 )
-                if ptsd:
-                    add(
-                        patient, pcl5, _answers_for_total(pcl5, round(pcl_base * (0.5 + frac / 2)), rng), when
-                    )
 
     # Historical escalations were dealt with at the time; the most recent one stays open for the demo.
     tasks = list(

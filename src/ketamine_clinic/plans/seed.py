@@ -37,7 +37,7 @@ def seed(clinic) -> None:
             continue
         key = "esketamine_label" if route == "intranasal" else "iv_racemic_standard"
         if patient.phase == Phase.INDUCTION:
-            start = today - dt.timedelta(days=clinic.rng.randint(0, 9))
+            start = today - dt.timedelta(days=clinic.rng.randint(0, 16))
         elif patient.phase == Phase.MAINTENANCE:
             start = today - dt.timedelta(days=clinic.rng.randint(35, 90))
         else:

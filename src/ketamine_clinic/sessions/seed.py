@@ -1,5 +1,7 @@
-"""Demo dosing sessions (synthetic): completed sessions for induction and maintenance patients, some with
-vitals alerts, side effects and interventions, signed notes, plus today's board with sessions in progress.
+"""Demo dosing sessions (synthetic): one session for every past dose of every demo plan - induction series
+(some mid-series), induction plus boosters for maintenance patients, a whole course for discharged patients -
+some with vitals alerts, side effects and interventions, signed notes, plus today's board with sessions in
+progress.
 
 Idempotent: a marker observation (key ``demo-seed``) on the first seeded session means "already seeded".
 """
@@ -65,14 +67,27 @@ def _chairs():
 
 
 def _session(
-    clinic, patient, when, *, nurse, prescriber, chair, alert=False, nausea=False, state="discharged"
+    clinic,
+    patient,
+    when,
+    *,
+    nurse,
+    prescriber,
+    chair,
+    alert=False,
+    nausea=False,
+    state="discharged",
+    dosing=None,
+    appointment=None,
 ):
+    """One session as the flowsheet would leave it in ``state``; ``dosing`` = (plan, rule, route) to use."""
     rng = clinic.rng
-    plan, rule, route = _rule_and_route(patient)
+    plan, rule, route = dosing or _rule_and_route(patient)
     weight = float(patient.weight_kg or 70)
     dose = plan_dose(rule, weight_kg=weight, route=route)
     session = DosingSession.objects.create(
         patient=patient,
+        appointment=appointment,
         plan=plan,
         route=route,
         scheduled_for=when,
@@ -232,36 +247,181 @@ def _session(
     return session
 
 
+# Titrated demo plans went up after this many doses at the first version's dose (the plans seed's reason:
+# "No response after two infusions"; step-up after early non-response as in Cusin et al. 2017).
+TITRATED_AFTER_DOSES = 2
+# Minutes from a dosing visit's start to discharge: preparation, dose, observation (see _session).
+BOARD_OFFSETS_MIN = [70, 30, 10, -45]  # today's board: monitoring, dosing, pre-dose checks, still to come
+BOARD_STATES = ["monitoring", "dosing", "pre_dose_checks", "scheduled"]
+
+
+def _state_at(route, rule, elapsed_min: float) -> str:
+    """The state a visit that started ``elapsed_min`` ago is in (same timings as _session)."""
+    end = 12 + int(rule.infusion_duration_min or 10)
+    observe = MIN_OBSERVATION_MIN[route]
+    for state, until in (
+        ("checked_in", 3),
+        ("pre_dose_checks", 12),
+        ("dosing", end),
+        ("monitoring", end + observe),
+        ("ready_for_discharge", end + observe + 5),
+    ):
+        if elapsed_min < until:
+            return state
+    return "discharged"
+
+
+def _plan_doses(plan, now):
+    """(when, appointment) of every dose of ``plan`` given before ``now``.
+
+    Active plans: the completed dosing appointments the scheduling seed booked from the plan. A completed
+    plan (discharged patient) has no appointments, so its course is the plan's template schedule from its
+    start date (the same core schedule the scheduling app books from), all of it in the past.
+    """
+    from ketamine_clinic.scheduling.models import Appointment
+
+    if plan.status == "active":
+        appointments = Appointment.objects.filter(
+            plan=plan, kind="dosing", status__in=["completed", "checked_in"], starts_at__lt=now
+        ).order_by("starts_at")
+        return [(a.starts_at, a) for a in appointments]
+    if plan.start_date is None:
+        return []
+    from ketamine_clinic.core.protocols import schedule as core_schedule
+
+    slots = core_schedule.generate(
+        plan.template(),
+        plan.start_date,
+        time_of_day=plan.session_time,
+        tz=timezone.get_current_timezone(),
+        phase_changes=plan.phase_changes or None,
+        include_integration=False,
+        include_assessments=False,
+    )
+    return [(slot.starts_at, None) for slot in slots if slot.starts_at < now]
+
+
+def _dosing_by_number(plan):
+    """dose number (1-based) -> (plan, rule, route): a titrated plan's first doses used version 1's amount."""
+    current = plan.dose_rule()
+    first = plan.versions.order_by("number").first()
+    early = current
+    if first is not None and plan.version > 1:
+        amount = first.data.get("dose_amount")
+        if amount is not None and float(amount) != current.amount:
+            early = dataclasses.replace(current, amount=float(amount))
+
+    def pick(number):
+        rule = early if number <= TITRATED_AFTER_DOSES else current
+        return plan, rule, plan.route
+
+    return pick
+
+
+def _fallback_doses(patient, n, now):
+    """Dose times for a patient without a plan: induction Mon/Wed/Fri-like every 2-3 days (Murrough et al.
+    2013: six infusions over 12 days), then boosters; part of the series for induction patients."""
+    induction = [0, 2, 4, 7, 9, 11]
+    if patient.phase == Phase.INDUCTION:
+        count = 2 + n % 4
+        first = now - dt.timedelta(days=3 + induction[count - 1])
+        days = induction[:count]
+    else:
+        ago = 40 + 6 * (n % 8) if patient.phase == Phase.MAINTENANCE else 150 + 10 * (n % 10)
+        first = now - dt.timedelta(days=ago)
+        days = (
+            induction
+            + [11 + 7 * j for j in (1, 2)]
+            + [25 + 14 * j for j in (1, 2)]
+            + [53 + 28 * j for j in (1, 2, 3)]
+        )
+    first = timezone.localtime(first).replace(hour=9 + (n % 4) * 2, minute=0, second=0, microsecond=0)
+    times = [first + dt.timedelta(days=d) for d in days]
+    return [t for t in times if t < now - dt.timedelta(days=2)]
+
+
+def _board_patients(active, now, count):
+    """Active patients free for a dose today: no dosing appointment or session within the plan's interval."""
+    from ketamine_clinic.scheduling.models import Appointment
+
+    gap = dt.timedelta(hours=48)  # every demo template's minimum dose interval (core.protocols.templates)
+    chosen = []
+    for patient in active:
+        times = [now - dt.timedelta(minutes=m) for m in BOARD_OFFSETS_MIN]
+        lo, hi = min(times) - gap, max(times) + gap
+        busy = (
+            Appointment.objects.filter(patient=patient, kind="dosing", starts_at__gt=lo, starts_at__lt=hi)
+            .exclude(status="cancelled")
+            .exists()
+            or DosingSession.objects.filter(
+                patient=patient, scheduled_for__gt=lo, scheduled_for__lt=hi
+            ).exists()
+        )
+        if not busy:
+            chosen.append(patient)
+        if len(chosen) == count:
+            break
+    return chosen
+
+
 def seed(clinic):
+    """Every past dose of every demo plan as a completed session, plus today's board.
+
+    Induction patients have the part of their series booked before today (some mid-series), maintenance
+    patients a finished induction followed by boosters, discharged patients a completed course. Doses follow
+    each patient's plan (and its titration) and weight; the appointments already respect the minimum interval.
+    """
     if Observation.objects.filter(idempotency_key=MARKER).exists():
         return
+    from ketamine_clinic.plans.models import TreatmentPlan
+
     prescriber = clinic.staff["prescriber"][0]
     nurses = clinic.staff["nurse"]
     chairs = _chairs()
     first = None
     now = clinic.now
-    active = [p for p in clinic.patients if p.phase in (Phase.INDUCTION, Phase.MAINTENANCE)]
-    for n, patient in enumerate(active):
-        past = 3 if patient.phase == Phase.INDUCTION else 2
-        for k in range(past):
-            when = timezone.localtime(now - dt.timedelta(days=3 + 4 * k + n % 3)).replace(
-                hour=9 + (n % 4) * 2, minute=0, second=0, microsecond=0
-            )
+    treated = [
+        p for p in clinic.patients if p.phase in (Phase.INDUCTION, Phase.MAINTENANCE, Phase.DISCHARGED)
+    ]
+    for n, patient in enumerate(treated):
+        plan = (
+            TreatmentPlan.objects.filter(patient=patient, status__in=["active", "completed"])
+            .order_by("-created_at")
+            .first()
+        )
+        if plan is None:  # seeded without the plans app: a synthetic course on the demo order
+            fixed = _rule_and_route(patient)
+            doses = [(when, None) for when in _fallback_doses(patient, n, now)]
+
+            def dosing(number, fixed=fixed):
+                return fixed
+        else:
+            dosing = _dosing_by_number(plan)
+            doses = _plan_doses(plan, now)
+        for k, (when, appointment) in enumerate(doses):
+            plan_, rule, route = dosing(k + 1)
+            state = _state_at(route, rule, (now - when).total_seconds() / 60)
             s = _session(
                 clinic,
                 patient,
                 when,
-                nurse=nurses[n % len(nurses)],
+                nurse=nurses[(n + k) % len(nurses)],
                 prescriber=prescriber,
-                chair=chairs[n % len(chairs)],
-                alert=(k == 0 and n % 4 == 1),
-                nausea=(k == 1 and n % 3 == 0),
+                chair=(appointment.chair if appointment and appointment.chair else chairs[n % len(chairs)]),
+                alert=(k == 1 and n % 4 == 1),
+                nausea=(k == 2 and n % 3 == 0),
+                state=state,
+                dosing=(plan_, rule, route),
+                appointment=appointment,
             )
+            if appointment is not None and state != "discharged":
+                appointment.status = "checked_in"  # still in the chair: not completed yet
+                appointment.save(update_fields=["status"])
             first = first or s
-    # Today's board: a few sessions in progress and one still to come.
-    today_states = ["monitoring", "dosing", "pre_dose_checks", "scheduled"]
-    for i, (patient, state) in enumerate(zip(active[:4], today_states, strict=False)):
-        started = now - dt.timedelta(minutes=[70, 30, 10, -45][i])
+    # Today's board: a few sessions in progress and one still to come, for patients due no dose nearby.
+    active = [p for p in clinic.patients if p.phase in (Phase.INDUCTION, Phase.MAINTENANCE)]
+    for i, patient in enumerate(_board_patients(active, now, len(BOARD_STATES))):
+        started = now - dt.timedelta(minutes=BOARD_OFFSETS_MIN[i])
         _session(
             clinic,
             patient,
@@ -270,7 +430,7 @@ def seed(clinic):
             prescriber=prescriber,
             chair=chairs[i % len(chairs)],
             alert=(i == 0),
-            state=state,
+            state=BOARD_STATES[i],
         )
     if first is not None:
         Observation.objects.create(
