@@ -341,14 +341,22 @@ def _fallback_doses(patient, n, now):
 
 
 def _board_patients(active, now, count):
-    """Active patients free for a dose today: no dosing appointment or session within the plan's interval."""
+    """Patients due a dose today: induction patients part-way through their series, or maintenance patients
+    whose last booster was at least a week ago; none with a dosing appointment or session within the
+    minimum interval (48 h in every demo template, core.protocols.templates) of today's board times."""
     from ketamine_clinic.scheduling.models import Appointment
 
-    gap = dt.timedelta(hours=48)  # every demo template's minimum dose interval (core.protocols.templates)
+    gap = dt.timedelta(hours=48)
+    times = [now - dt.timedelta(minutes=m) for m in BOARD_OFFSETS_MIN]
+    lo, hi = min(times) - gap, max(times) + gap
     chosen = []
     for patient in active:
-        times = [now - dt.timedelta(minutes=m) for m in BOARD_OFFSETS_MIN]
-        lo, hi = min(times) - gap, max(times) + gap
+        past = DosingSession.objects.filter(patient=patient, scheduled_for__lt=now).order_by("-scheduled_for")
+        last = past.values_list("scheduled_for", flat=True).first()
+        if patient.phase == Phase.INDUCTION:
+            due = past.count() < 6  # induction = six doses (Murrough et al. 2013)
+        else:
+            due = last is None or now - last >= dt.timedelta(days=7)
         busy = (
             Appointment.objects.filter(patient=patient, kind="dosing", starts_at__gt=lo, starts_at__lt=hi)
             .exclude(status="cancelled")
@@ -357,7 +365,7 @@ def _board_patients(active, now, count):
                 patient=patient, scheduled_for__gt=lo, scheduled_for__lt=hi
             ).exists()
         )
-        if not busy:
+        if due and not busy:
             chosen.append(patient)
         if len(chosen) == count:
             break
