@@ -170,7 +170,14 @@ def seed(clinic) -> None:
         if patient.intakes.exists():
             continue
         _treatments(patient, prescriber, clinic.rng)
-        when = clinic.now - dt.timedelta(days=clinic.rng.randint(30, 120))
+        # The intake precedes treatment: the plans seed starts induction plans up to 16 days ago, maintenance
+        # plans up to 90 and discharged patients' courses up to 300 (synthetic demo dates).
+        low, high = {
+            Phase.INDUCTION: (20, 60),
+            Phase.MAINTENANCE: (100, 150),
+            Phase.DISCHARGED: (310, 360),
+        }.get(patient.phase, (30, 120))
+        when = clinic.now - dt.timedelta(days=clinic.rng.randint(low, high))
         if patient.phase == Phase.SCREENING:
             PreVisitQuestionnaire.objects.create(
                 patient=patient,
