@@ -42,13 +42,13 @@ def _answers_for_total(inst, total: int, rng, fixed: dict[int, int] | None = Non
 
 # Course shapes by phase, assigned in turn so every demo shows each kind (synthetic):
 # - responder: large drop within 24 h of the first infusions, continuing over the induction;
-# - non_responder: little change; - late: a slow partial improvement that becomes a response after the
+# - non_responder: little change (a maintenance one is due a prescriber review); - late: a slow partial improvement that becomes a response after the
 #   titrated dose (maintenance patients whose plan was titrated); - stable: response held across boosters;
 # - fading: response lost over the last weeks (above the response line again, loses >= half the gain);
 # - relapse: response lost gradually after about six weeks (sooner in a shorter course).
 PROFILES = {
     "induction": ["responder", "non_responder", "responder", "responder", "non_responder", "responder"],
-    "maintenance": ["stable", "fading", "relapse", "responder", "fading", "stable", "relapse"],
+    "maintenance": ["stable", "fading", "relapse", "responder", "non_responder", "fading", "stable"],
     "discharged": ["responder", "responder", "non_responder"],
 }
 FADING_DAYS = 21.0  # the fading profile loses its response over the last three weeks (synthetic shape)
@@ -173,7 +173,7 @@ def seed(clinic) -> None:
         plan = patient.treatment_plans.order_by("-created_at").first()
         profile = _profile(patient, index, titrated=plan is not None and plan.version > 1)
         base = rng.randint(17, 25)
-        depth = rng.choice([0.3, 0.3, 0.15])  # about one responder in three remits (synthetic)
+        depth = 0.15 if index % 3 == 1 else 0.3  # about one responder in three remits (synthetic)
         item9 = 1 if rng.random() < 0.4 else 0
         ptsd = patient.diagnoses.filter(icd10_code__startswith="F43.1").exists()
         if profile == "screening":
@@ -222,7 +222,9 @@ def seed(clinic) -> None:
             day = (when - first).total_seconds() / 86400
             frac = _fraction(profile, day, last_day, depth)
             total = max(0, min(27, round(base * frac + rng.uniform(-1.5, 1.5))))
-            nine = item9 if total >= 14 else 0
+            # Suicidal thoughts ease with the depression; after the induction weeks they persist only while
+            # symptoms stay severe (keeps the demo's escalations to the patients who need them).
+            nine = item9 if total >= (14 if day <= 21 else 20) else 0
             self_rep = patient.user is not None and kind in ("interim", "follow_up")
             add(patient, phq9, _answers_for_total(phq9, total, rng, {9: nine}), when, self_reported=self_rep)
             # Anxiety and PTSD measures at the end of induction and at the later check points (every other
