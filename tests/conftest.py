@@ -57,6 +57,8 @@ def staff(db):
 @pytest.fixture
 def make_patient(db):
     """make_patient(care_team=[users], with_login=False, **fields) -> Patient (synthetic)."""
+    from django.utils import timezone
+
     from ketamine_clinic.accounts.models import Role, User
     from ketamine_clinic.patients.models import CareTeamMember, Patient
 
@@ -64,7 +66,7 @@ def make_patient(db):
         n = next(_mrn_counter)
         defaults = dict(
             mrn=f"T{n:05d}", first_name=f"Pat{n}", last_name="Synthetic", date_of_birth=dt.date(1985, 5, 17),
-            sex="female", weight_kg=Decimal("70.0"), weight_measured_on=dt.date.today(),
+            sex="female", weight_kg=Decimal("70.0"), weight_measured_on=timezone.localdate(),
         )
         defaults.update(fields)
         patient = Patient.objects.create(**defaults)

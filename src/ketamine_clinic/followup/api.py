@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Router, Schema
 
 from ketamine_clinic import access, audit
@@ -125,7 +126,7 @@ def create_note(request, patient_id: int, payload: NoteIn):
     patient = access.open_patient(request, patient_id, "therapy_notes", "write")
     data = payload.dict()
     data["session"] = data.pop("session_id")
-    data["held_on"] = data["held_on"] or dt.date.today()
+    data["held_on"] = data["held_on"] or timezone.localdate()
     form = IntegrationNoteForm(
         data={k: v for k, v in data.items() if v is not None}, patient=patient, author=request.user
     )

@@ -49,7 +49,7 @@ class IntegrationNote(models.Model):
     def clean(self):
         if self.session_id and self.patient_id and self.session.patient_id != self.patient_id:
             raise ValidationError({"session": "That dosing session belongs to another patient."})
-        if self.session_id and self.held_on and self.held_on < self.session.scheduled_for.date():
+        if self.session_id and self.held_on and self.held_on < timezone.localdate(self.session.scheduled_for):
             raise ValidationError(
                 {"held_on": "An integration session follows its dosing session, not before it."}
             )

@@ -355,39 +355,21 @@ def dashboard_figures(now: dt.datetime | None = None) -> dict:
         "sessions": sessions,
         "adverse_events": safety["adverse_events"],
         "alerts": safety["alerts"],
-        "adverse_events_per_100_sessions": _rate(safety["adverse_events"], sessions)
-        if safety["adverse_events"] is not None
-        else None,
-        "alerts_per_100_sessions": _rate(safety["alerts"], sessions)
-        if safety["alerts"] is not None
-        else None,
-        "safety_sources": safety["sources"],
+        "adverse_events_per_100_sessions": _rate(safety["adverse_events"], sessions),
+        "alerts_per_100_sessions": _rate(safety["alerts"], sessions),
     }
 
 
 def _safety_counts() -> dict:
-    """Adverse events and alerts recorded by the sessions app (issue 6), counted in the database.
+    """Adverse events and alerts charted in dosing sessions, counted in the database.
 
-    Adverse events = side effects recorded on a session's flowsheet (dosing.SideEffect, any severity);
-    alerts = vitals readings that raised at least one alert (dosing.VitalsReading.alerts not empty).
-    Models are looked up by name so the dashboard still renders if the sessions app renames them; a missing
-    model gives None ("not recorded"), never 0.
+    Adverse events = side effects recorded on a session's flowsheet (any severity); alerts = vitals readings
+    that raised at least one alert.
     """
-    from django.apps import apps
+    from ketamine_clinic.sessions.models import SideEffect, VitalsReading
 
-    out = {"adverse_events": None, "alerts": None, "sources": []}
-    try:
-        side_effect = apps.get_model("dosing", "SideEffect")
-    except LookupError:
-        side_effect = None
-    if side_effect is not None:
-        out["adverse_events"] = side_effect.objects.filter(session__state__in=DOSED_STATES).count()
-        out["sources"].append("dosing.SideEffect")
-    try:
-        vitals = apps.get_model("dosing", "VitalsReading")
-    except LookupError:
-        vitals = None
-    if vitals is not None and any(f.name == "alerts" for f in vitals._meta.get_fields()):
-        out["alerts"] = vitals.objects.filter(session__state__in=DOSED_STATES).exclude(alerts=[]).count()
-        out["sources"].append("dosing.VitalsReading (readings with alerts)")
-    return out
+    dosed = {"session__state__in": DOSED_STATES}
+    return {
+        "adverse_events": SideEffect.objects.filter(**dosed).count(),
+        "alerts": VitalsReading.objects.filter(**dosed).exclude(alerts=[]).count(),
+    }

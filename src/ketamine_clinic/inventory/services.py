@@ -14,7 +14,7 @@ Every movement goes through :func:`append`, which, inside one transaction:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -132,6 +132,9 @@ def append(movement: Movement, *, actor, now: dt.datetime | None = None, patient
         limit = LedgerEntry._meta.get_field(name).max_length
         if len(getattr(movement, name) or "") > limit:
             raise ValidationError({name: f"At most {limit} characters."})
+    if timezone.is_aware(movement.occurred_at):
+        # Expiry is a calendar date at the clinic: judge the movement on the clinic's day, not UTC's.
+        movement = replace(movement, occurred_at=timezone.localtime(movement.occurred_at))
     with transaction.atomic():
         _lock_chain()
         try:
@@ -306,7 +309,7 @@ def record_administration(*, session, lot_id, dose_mg, user, dose_ref: str = "",
             lot = Lot.objects.select_related("product").get(pk=lot_id)
         except (Lot.DoesNotExist, ValueError, TypeError):
             raise ValidationError({"lot": f"There is no stock lot {lot_id}."}) from None
-        if lot.expires_on < occurred_at.date():
+        if lot.expires_on < timezone.localdate(occurred_at):
             raise ValidationError(
                 {"lot": f"Lot {lot.lot_number} expired on {lot.expires_on:%Y-%m-%d}; choose an in-date lot."}
             )

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
+from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
@@ -173,7 +174,7 @@ def add_diagnosis(request, patient_id: int, payload: DiagnosisIn):
     patient = access.open_patient(request, patient_id, "prescribing", "write")
     data = payload.dict()
     if data["noted_on"] is None:
-        data["noted_on"] = dt.date.today()
+        data["noted_on"] = timezone.localdate()
     form = DiagnosisForm(data=data)
     raise_if_invalid(form)
     diagnosis = form.save(commit=False)
