@@ -9,7 +9,7 @@ from ninja.responses import Status
 
 from ketamine_clinic import access
 
-from . import services
+from . import services, titration
 from .models import TreatmentPlan
 
 router = Router(tags=["plans"])
@@ -95,6 +95,46 @@ class StatusIn(Schema):
     reason: str
 
 
+class TitrationSuggestionOut(Schema):
+    from_amount: float
+    to_amount: float
+    unit: str
+    doses_at_level: int
+    instrument: str
+    baseline: float
+    current: float
+    current_taken_at: dt.datetime
+    percent_reduction: float
+    response_threshold: float
+    reason: str
+    rule: str
+    source: str
+
+
+class TitrationDecisionOut(Schema):
+    id: int
+    from_amount: Decimal
+    to_amount: Decimal
+    decision: str
+    suggestion: str
+    reason: str
+    plan_version: int | None
+    decided_by: str | None
+    decided_at: dt.datetime
+
+
+class TitrationOut(Schema):
+    plan_id: int
+    suggestion: TitrationSuggestionOut | None
+    decisions: list[TitrationDecisionOut]
+    note: str
+
+
+class TitrationDecisionIn(Schema):
+    reason: str | None = None
+    from_amount: Decimal | None = None
+
+
 def _plan_out(plan: TreatmentPlan) -> dict:
     data = {f: getattr(plan, f) for f in PlanOut.model_fields if f not in ("dose_rule",)}
     data["dose_rule"] = plan.dose_rule().as_dict()
@@ -175,3 +215,60 @@ def set_status(request, plan_id: int, payload: StatusIn):
     plan = _load(request, plan_id, "prescribing", "write")
     plan = services.set_status(request, plan, status=payload.status, reason=payload.reason)
     return Status(201, _plan_out(plan))
+
+
+def _decision_out(d) -> dict:
+    return {
+        "id": d.pk,
+        "from_amount": d.from_amount,
+        "to_amount": d.to_amount,
+        "decision": d.decision,
+        "suggestion": d.suggestion,
+        "reason": d.reason,
+        "plan_version": d.plan_version,
+        "decided_by": d.decided_by.display_name() if d.decided_by else None,
+        "decided_at": d.decided_at,
+    }
+
+
+@router.get(
+    "/{plan_id}/titration",
+    response=TitrationOut,
+    summary="The plan's titration suggestion (prescribers) and past decisions; the prescriber decides",
+)
+def titration_suggestion(request, plan_id: int):
+    plan = _load(request, plan_id, "prescribing", "write")
+    suggestion = titration.evaluate(plan)
+    return {
+        "plan_id": plan.pk,
+        "suggestion": suggestion.as_dict() if suggestion else None,
+        "decisions": [_decision_out(d) for d in plan.titration_decisions.select_related("decided_by")],
+        "note": titration.SUGGESTS_NOT_DECIDES,
+    }
+
+
+@router.post(
+    "/{plan_id}/titration/accept",
+    response={201: TitrationDecisionOut},
+    summary="Accept the titration suggestion: a new plan version at the suggested dose (reason defaults to the "
+    "suggestion's)",
+)
+def titration_accept(request, plan_id: int, payload: TitrationDecisionIn):
+    plan = _load(request, plan_id, "prescribing", "write")
+    reason = payload.reason
+    if reason is None:
+        suggestion = titration.evaluate(plan)
+        reason = f"Titration per protocol: {suggestion.reason}" if suggestion else ""
+    decision = titration.accept(request, plan, reason=reason, from_amount=payload.from_amount)
+    return Status(201, _decision_out(decision))
+
+
+@router.post(
+    "/{plan_id}/titration/decline",
+    response={201: TitrationDecisionOut},
+    summary="Decline the titration suggestion with a reason; not suggested again at this dose",
+)
+def titration_decline(request, plan_id: int, payload: TitrationDecisionIn):
+    plan = _load(request, plan_id, "prescribing", "write")
+    decision = titration.decline(request, plan, reason=payload.reason or "", from_amount=payload.from_amount)
+    return Status(201, _decision_out(decision))

@@ -104,3 +104,20 @@ class PlanStatusForm(forms.Form):
         choices=[(TreatmentPlan.Status.COMPLETED, "Completed"), (TreatmentPlan.Status.STOPPED, "Stopped")]
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TitrationAcceptForm(forms.Form):
+    from_amount = forms.DecimalField(required=False, max_digits=7, decimal_places=3, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the new plan version; edit it to say why you accept.",
+    )
+
+
+class TitrationDeclineForm(forms.Form):
+    from_amount = forms.DecimalField(required=False, max_digits=7, decimal_places=3, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason for declining",
+        help_text="Required; kept in the audit log. The suggestion is not shown again at this dose.",
+    )

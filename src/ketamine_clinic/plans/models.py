@@ -153,3 +153,42 @@ class TreatmentPlanVersion(models.Model):
 
     def __str__(self):
         return f"Version {self.number} of {self.plan}"
+
+
+class TitrationDecision(models.Model):
+    """The prescriber's decision on a titration suggestion at one dose level (accepted or declined, with why).
+
+    One row per plan and dose level: once decided, the suggestion is not raised again at that level. An
+    accepted suggestion also made plan version ``plan_version`` with the new dose.
+    """
+
+    class Decision(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="titration_decisions")
+    from_amount = models.DecimalField(max_digits=7, decimal_places=3)
+    to_amount = models.DecimalField(max_digits=7, decimal_places=3)
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    suggestion = models.TextField(help_text="The suggestion as it was shown (its reason and source).")
+    reason = models.TextField(
+        help_text="The prescriber's reason (for an acceptance, the new version's reason)."
+    )
+    plan_version = models.PositiveIntegerField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["plan", "-decided_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "from_amount"], name="titration_decision_once_per_level")
+        ]
+
+    def __str__(self):
+        return f"Titration {self.from_amount} -> {self.to_amount} {self.get_decision_display().lower()}"
+
+    @property
+    def patient(self):
+        return self.plan.patient

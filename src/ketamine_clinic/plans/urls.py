@@ -9,4 +9,5 @@ urlpatterns = [
     path("patient/<int:patient_id>/new/", views.create, name="create"),
     path("plan/<int:plan_id>/change/", views.change, name="change"),
     path("plan/<int:plan_id>/status/", views.status, name="status"),
+    path("plan/<int:plan_id>/titration/", views.titration_decision, name="titration"),
 ]

@@ -15,8 +15,8 @@ from ketamine_clinic.core.protocols.templates import TEMPLATES, get_template
 from ketamine_clinic.navigation import reverse_or_none
 from ketamine_clinic.patients.chart import chart_tabs
 
-from . import services
-from .forms import PlanChangeForm, PlanCreateForm, PlanStatusForm
+from . import services, titration
+from .forms import PlanChangeForm, PlanCreateForm, PlanStatusForm, TitrationAcceptForm, TitrationDeclineForm
 from .models import Route, TreatmentPlan
 
 
@@ -63,9 +63,20 @@ def chart(request, patient):
         except KeyError:
             template = None
     user = request.user
+    can_prescribe = access.can(user, "prescribing", "write")
+    suggestion = titration.evaluate(plan) if plan is not None and can_prescribe else None
     context = {
         "patient": patient,
         "tabs": chart_tabs(user, patient, "plans:chart"),
+        "titration": suggestion,
+        "titration_accept": TitrationAcceptForm(initial=_titration_initial(suggestion, True))
+        if suggestion
+        else None,
+        "titration_decline": TitrationDeclineForm(initial=_titration_initial(suggestion))
+        if suggestion
+        else None,
+        "titration_decisions": plan.titration_decisions.select_related("decided_by") if plan else [],
+        "suggests_not_decides": titration.SUGGESTS_NOT_DECIDES,
         "plan": plan,
         "plans": plans,
         "template": template,
@@ -79,7 +90,7 @@ def chart(request, patient):
             (key, ", ".join(map(str, value)) if isinstance(value, list) else value)
             for key, value in (plan.measurement_schedule.items() if plan else [])
         ],
-        "can_prescribe": access.can(user, "prescribing", "write"),
+        "can_prescribe": can_prescribe,
         "can_schedule": access.can(user, "schedule", "write"),
         "routes": [(r, services.planning_blockers(patient, r.value)) for r in Route],
         "generate_url": reverse_or_none("scheduling:generate", plan.pk) if plan else None,
@@ -184,3 +195,65 @@ def status(request, plan_id):
         "form": form,
     }
     return render(request, "plans/status.html", context, status=400 if form.errors else 200)
+
+
+def _titration_initial(suggestion, with_reason=False) -> dict:
+    if suggestion is None:
+        return {}
+    initial = {"from_amount": f"{suggestion.from_amount:.3f}"}
+    if with_reason:
+        initial["reason"] = f"Titration per protocol: {suggestion.reason}"
+    return initial
+
+
+def titration_decision(request, plan_id):
+    """Accept (new plan version at the suggested dose) or decline (with a reason) the plan's titration suggestion."""
+    if not request.user.is_authenticated:
+        return redirect(f"/login/?next={request.path}")
+    plan = _plan_for(request, plan_id)
+    suggestion = titration.evaluate(plan)
+    accept_form = TitrationAcceptForm(
+        request.POST if request.POST.get("action") == "accept" else None,
+        initial=_titration_initial(suggestion, True),
+    )
+    decline_form = TitrationDeclineForm(
+        request.POST if request.POST.get("action") == "decline" else None,
+        initial=_titration_initial(suggestion),
+    )
+    if request.method == "POST":
+        action = request.POST.get("action")
+        form = {"accept": accept_form, "decline": decline_form}.get(action)
+        if form is None:
+            messages.error(request, "Choose accept or decline.")
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                if action == "accept":
+                    titration.accept(request, plan, reason=data["reason"], from_amount=data["from_amount"])
+                else:
+                    titration.decline(request, plan, reason=data["reason"], from_amount=data["from_amount"])
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                if action == "accept":
+                    messages.success(
+                        request, "Titration accepted: a new plan version with the new dose is saved."
+                    )
+                else:
+                    messages.success(
+                        request,
+                        "Titration declined; your reason is kept and it will not be suggested "
+                        "again at this dose.",
+                    )
+                return redirect("plans:chart", plan.patient_id)
+    context = {
+        "patient": plan.patient,
+        "tabs": chart_tabs(request.user, plan.patient, "plans:chart"),
+        "plan": plan,
+        "titration": suggestion,
+        "accept_form": accept_form,
+        "decline_form": decline_form,
+        "suggests_not_decides": titration.SUGGESTS_NOT_DECIDES,
+    }
+    failed = request.method == "POST"
+    return render(request, "plans/titration.html", context, status=400 if failed else 200)
