@@ -155,25 +155,89 @@ class MovementForm(forms.Form):
 
 
 class CountForm(forms.Form):
-    """One counted-mg field per lot the ledger expects in the safe (built in __init__), plus the witness."""
+    """One counted-mg field per lot the ledger expects in the safe (built in __init__), then rows for lots found
+    there that the ledger does not expect (a lot chosen from every lot on record, and the mg counted), then
+    the witness. ``found_rows`` (hidden) says how many such rows the page shows; "Add another lot" adds one."""
 
-    note = forms.CharField(max_length=300, required=False)
+    MAX_FOUND_ROWS = 20
+
+    found_rows = forms.IntegerField(widget=forms.HiddenInput, required=False)  # read by the view
+    note = forms.CharField(max_length=300, required=False, help_text="Optional.")
     witness, witness_password = witness_fields()
 
-    def __init__(self, *args, lots=(), **kwargs):
+    def __init__(self, *args, lots=(), found_lots=None, found_rows=1, **kwargs):
         super().__init__(*args, **kwargs)
         self.lot_fields = []
         for lot in lots:
             name = f"lot_{lot.pk}"
             self.fields[name] = MgField(
                 label=f"{lot.product.name} · lot {lot.lot_number} (mg counted)",
-                help_text="Whole vials x content, plus an estimate of any opened vial.",
+                help_text="Whole vials x content, plus an estimate of any opened vial. Enter 0 if none is there.",
+                error_messages={"required": "Enter the amount counted (0 if none is there)."},
             )
             self.lot_fields.append((lot, name))
-        self.order_fields([name for _, name in self.lot_fields] + ["note", "witness", "witness_password"])
+        if found_lots is None:
+            found_lots = _lots().exclude(pk__in=[lot.pk for lot in lots])
+        self.found_fields = []
+        for i in range(1, max(1, min(int(found_rows), self.MAX_FOUND_ROWS)) + 1):
+            lot_name, mg_name = f"found_lot_{i}", f"found_mg_{i}"
+            self.fields[lot_name] = LotChoiceField(
+                queryset=found_lots,
+                required=False,
+                label="Lot found",
+                empty_label="(none)",
+                widget=forms.Select(attrs={"aria-label": f"Lot found, row {i}"}),
+                error_messages={
+                    "invalid_choice": "That lot cannot be added here: it is already listed above, or not "
+                    "on record. Choose one from the list."
+                },
+            )
+            self.fields[mg_name] = MgField(
+                label="mg counted",
+                required=False,
+                help_text="Whole vials x content, plus any opened vial.",
+                widget=forms.TextInput(attrs={"aria-label": f"mg counted, row {i}"}),
+            )
+            self.found_fields.append((lot_name, mg_name))
+        self.fields["found_rows"].initial = len(self.found_fields)
+        self.order_fields(
+            [name for _, name in self.lot_fields]
+            + [n for pair in self.found_fields for n in pair]
+            + ["note", "witness", "witness_password", "found_rows"]
+        )
+
+    def expected_bound_fields(self):
+        return [self[name] for _, name in self.lot_fields]
+
+    def found_bound_rows(self):
+        return [(self[lot_name], self[mg_name]) for lot_name, mg_name in self.found_fields]
+
+    def clean(self):
+        data = super().clean()
+        seen = {}
+        for lot_name, mg_name in self.found_fields:
+            lot, mg = data.get(lot_name), data.get(mg_name)
+            if lot_name in self.errors or mg_name in self.errors:
+                continue
+            if lot is None and mg is not None:
+                self.add_error(lot_name, "Choose which lot you found, or clear the amount.")
+            elif lot is not None and mg is None:
+                self.add_error(mg_name, f"Enter the amount of lot {lot.lot_number} counted.")
+            elif lot is not None and lot.pk in seen:
+                self.add_error(
+                    lot_name, f"Lot {lot.lot_number} is already on line {seen[lot.pk]}; add the amounts."
+                )
+            elif lot is not None:
+                seen[lot.pk] = lot_name.rsplit("_", 1)[1]
+        return data
 
     def counted(self) -> dict[int, int]:
-        return {lot.pk: self.cleaned_data[name] for lot, name in self.lot_fields}
+        counted = {lot.pk: self.cleaned_data[name] for lot, name in self.lot_fields}
+        for lot_name, mg_name in self.found_fields:
+            lot = self.cleaned_data.get(lot_name)
+            if lot is not None:
+                counted[lot.pk] = self.cleaned_data[mg_name]
+        return counted
 
 
 class ResolveForm(forms.Form):
@@ -194,6 +258,16 @@ class DateRangeForm(forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise ValidationError("The start date must not be after the end date.")
         return data
+
+
+class LogFilterForm(DateRangeForm):
+    """The log's filter: a date range and, optionally, one kind of movement."""
+
+    kind = forms.ChoiceField(
+        required=False,
+        label="Movement",
+        choices=[("", "All movements")] + [(k.value, k.label.capitalize()) for k in Kind],
+    )
 
 
 class AsOfForm(forms.Form):

@@ -7,9 +7,11 @@ reconciliation) write a "list" audit row; exports write an "export" row.
 
 import csv
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +27,7 @@ from .forms import (
     CountForm,
     DateRangeForm,
     DrawForm,
+    LogFilterForm,
     MovementForm,
     ReceiveForm,
     ResolveForm,
@@ -41,13 +44,34 @@ def _errors_to_form(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+PAGE_SIZE = 50  # rows per page of the lists that grow with the clinic's history (log, counts, discrepancies)
+
+
+def _page(request, items, per_page=PAGE_SIZE):
+    """One page of ``items`` (a queryset or list) from ``?page=``; a page past the end shows the last one."""
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
 def _initial(request, *names) -> dict:
     return {name: request.GET[name] for name in names if name in request.GET}
 
 
-def _record_page(request, form, save, saved, *, title, intro="", submit="Save", redirect_to="inventory:home"):
+def _record_page(
+    request,
+    form,
+    save,
+    saved,
+    *,
+    title,
+    intro="",
+    submit="Save",
+    redirect_to="inventory:home",
+    template="inventory/form.html",
+    extra=None,
+):
     """The one pattern of every recording page: on a valid POST call ``save(cleaned_data)``; a refusal by the
-    ledger rules becomes field/form errors (nothing saved), success flashes ``saved(obj)`` and redirects."""
+    ledger rules becomes field/form errors (nothing saved), success flashes ``saved(obj)`` and redirects.
+    Cancel goes back where a save would have gone."""
     if request.method == "POST" and form.is_valid():
         try:
             obj = save(form.cleaned_data)
@@ -59,8 +83,15 @@ def _record_page(request, form, save, saved, *, title, intro="", submit="Save", 
     if request.method == "GET" and "session" in form.fields:
         # The session list names patients: reading it is audited like any list of patient data.
         audit.record(request, "list", detail={"page": request.resolver_match.view_name})
-    context = {"form": form, "title": title, "intro": intro, "submit": submit}
-    return render(request, "inventory/form.html", context)
+    context = {
+        "form": form,
+        "title": title,
+        "intro": intro,
+        "submit": submit,
+        "cancel_url": reverse(redirect_to),
+        **(extra or {}),
+    }
+    return render(request, template, context)
 
 
 @staff_view("inventory")
@@ -204,16 +235,26 @@ def movement(request):
 
 @staff_view("inventory")
 def counts(request):
+    page = _page(
+        request,
+        Count.objects.select_related("location", "counted_by", "witness")
+        .prefetch_related("lines__lot", "lines__discrepancy")
+        .order_by("-performed_at", "-pk"),
+    )
     return render(
         request,
         "inventory/counts.html",
-        {
-            "counts": Count.objects.select_related("location", "counted_by", "witness").prefetch_related(
-                "lines__lot"
-            )[:50],
-            "locations": StorageLocation.objects.filter(active=True),
-        },
+        {"page_obj": page, "counts": page, "locations": StorageLocation.objects.filter(active=True)},
     )
+
+
+def _found_rows(request) -> int:
+    """How many "lot found" rows the count page shows (from its hidden field; 1 to CountForm.MAX_FOUND_ROWS)."""
+    try:
+        rows = int(request.POST.get("found_rows") or 1)
+    except (TypeError, ValueError):
+        rows = 1
+    return max(1, min(rows, CountForm.MAX_FOUND_ROWS))
 
 
 @staff_view("inventory", "write")
@@ -223,6 +264,18 @@ def count_new(request, location_id):
     lots = list(
         Lot.objects.select_related("product").filter(pk__in=expected).order_by("product__name", "lot_number")
     )
+    rows = _found_rows(request)
+    if request.method == "POST" and "add_line" in request.POST:
+        # Not a save: the same page again, with what was typed and one more "lot found" row. The witness's
+        # password is never sent back to the browser.
+        rows = min(rows + 1, CountForm.MAX_FOUND_ROWS)
+        initial = {
+            k: v for k, v in request.POST.items() if k not in ("witness_password", "csrfmiddlewaretoken")
+        }
+        initial["found_rows"] = rows
+        form = CountForm(initial=initial, lots=lots, found_rows=rows)
+    else:
+        form = CountForm(request.POST or None, lots=lots, found_rows=rows)
 
     def save(d):
         return services.perform_count(
@@ -237,16 +290,20 @@ def count_new(request, location_id):
     def saved(count):
         found = Discrepancy.objects.filter(line__count=count).count()
         if found:
-            return f"Count saved: {found} discrepancy(ies) opened for investigation."
-        return "Count saved: it matches the ledger."
+            return (
+                f"Count of {location.name} saved: {found} {'discrepancy' if found == 1 else 'discrepancies'} "
+                "opened for investigation."
+            )
+        return f"Count of {location.name} saved: it matches the ledger."
 
-    form = CountForm(request.POST or None, lots=lots)
     return _record_page(
         request,
         form,
         save,
         saved,
         redirect_to="inventory:counts",
+        template="inventory/count_form.html",
+        extra={"location": location, "max_found_rows": CountForm.MAX_FOUND_ROWS},
         title=f"Count {location.name}",
         submit="Save count",
         intro="Two staff count together. Enter what is physically there; the ledger figure is not shown so that "
@@ -256,13 +313,19 @@ def count_new(request, location_id):
 
 @staff_view("inventory")
 def discrepancies(request):
-    items = Discrepancy.objects.select_related("line__lot__product", "line__count__location", "resolved_by")
+    """Every open discrepancy (each must be investigated), then the resolved ones, newest first, a page at a
+    time."""
+    items = Discrepancy.objects.select_related(
+        "line__lot__product", "line__count__location", "resolved_by", "adjustment"
+    )
+    page = _page(request, items.filter(resolved_at__isnull=False).order_by("-resolved_at", "-pk"))
     return render(
         request,
         "inventory/discrepancies.html",
         {
-            "open": [d for d in items if d.is_open],
-            "resolved": [d for d in items if not d.is_open][:50],
+            "open": items.filter(resolved_at__isnull=True).order_by("opened_at", "pk"),
+            "resolved": page,
+            "page_obj": page,
         },
     )
 
@@ -293,9 +356,10 @@ def resolve(request, pk):
     )
 
 
-def _date_range(request, days=30):
+def _date_range(request, days=30, form_class=DateRangeForm):
     today = timezone.localdate()
-    form = DateRangeForm(request.GET or {"start": today - dt.timedelta(days=days), "end": today})
+    data = request.GET if ("start" in request.GET or "end" in request.GET) else None
+    form = form_class(data or {"start": today - dt.timedelta(days=days), "end": today})
     if form.is_valid():
         return form, form.cleaned_data["start"], form.cleaned_data["end"]
     return form, None, None
@@ -305,15 +369,21 @@ def _date_range(request, days=30):
 def reconciliation(request):
     form, start, end = _date_range(request)
     rows = services.reconciliation(start, end) if start else []
+    page = _page(request, rows)
     audit.record(
-        request, "list", detail={"page": "inventory:reconciliation", "start": str(start), "end": str(end)}
+        request,
+        "list",
+        detail={"page": "inventory:reconciliation", "start": str(start), "end": str(end), "n": page.number},
     )
     return render(
         request,
         "inventory/reconciliation.html",
         {
             "form": form,
-            "rows": rows,
+            "rows": page,
+            "page_obj": page,
+            "total": len(rows),
+            "open_rows": sum(1 for r in rows if not (r.balanced and r.dose_matches is not False)),
             "all_balanced": all(r.balanced and r.dose_matches is not False for r in rows),
         },
     )
@@ -377,20 +447,55 @@ def _log_row(e):
 
 @staff_view("inventory")
 def log(request):
-    form, start, end = _date_range(request)
-    kinds = request.GET.getlist("kind") or None
-    entries = list(services.administration_log(start, end, kinds=kinds)) if start else []
+    """The dispensing/administration log for a date range, a page at a time; the CSV export holds the whole
+    range (every page)."""
+    form, start, end = _date_range(request, form_class=LogFilterForm)
+    kind = form.cleaned_data.get("kind") if start else None
+    entries = (
+        services.administration_log(start, end, kinds=[kind] if kind else None)
+        if start
+        else LedgerEntry.objects.none()
+    )
     if request.GET.get("format") == "csv" and start:
+        rows = [_log_row(e) for e in entries]
         return _csv_response(
             request,
             f"controlled-substance-log-{start}-{end}.csv",
             LOG_HEADER,
-            [_log_row(e) for e in entries],
-            {"export": "inventory log", "start": str(start), "end": str(end), "rows": len(entries)},
+            rows,
+            {
+                "export": "inventory log",
+                "start": str(start),
+                "end": str(end),
+                "kind": kind or "",
+                "rows": len(rows),
+            },
         )
-    audit.record(request, "list", detail={"page": "inventory:log", "start": str(start), "end": str(end)})
+    page = _page(request, entries)
+    corrected = dict(
+        LedgerEntry.objects.filter(kind="correction", corrects__in=[e.sequence for e in page]).values_list(
+            "corrects", "sequence"
+        )
+    )
+    audit.record(
+        request,
+        "list",
+        detail={"page": "inventory:log", "start": str(start), "end": str(end), "n": page.number},
+    )
+    query = request.GET.copy()
+    for name in ("page", "format"):
+        query.pop(name, None)
+    if start and "start" not in query:
+        query.update({"start": start.isoformat(), "end": end.isoformat()})
     return render(
-        request, "inventory/log.html", {"form": form, "entries": entries, "query": request.GET.urlencode()}
+        request,
+        "inventory/log.html",
+        {
+            "form": form,
+            "entries": [(e, corrected.get(e.sequence)) for e in page],
+            "page_obj": page,
+            "csv_url": f"?{query.urlencode()}&format=csv" if start and page.paginator.count else "",
+        },
     )
 
 
@@ -447,8 +552,10 @@ def inventory_report(request):
             "form": form,
             "rows": rows,
             "as_of": as_of,
-            "csv_url": reverse("inventory:report") + "?" + request.GET.urlencode() + "&format=csv"
-            if request.GET
+            "csv_url": reverse("inventory:report")
+            + "?"
+            + urlencode({"as_of": form.data["as_of"], "format": "csv"})
+            if as_of
             else "",
         },
     )
