@@ -2,6 +2,10 @@
 
 Synthetic and idempotent (a patient with any plan is skipped). Plans go through the same service as the page,
 so the assessment seed's decision and consent must exist first.
+
+One IV induction patient whose demo course does not respond (the outcomes seed's "non_responder" profile)
+starts at least ``TITRATION_DEMO_START_DAYS`` days back, so by today they have had at least three infusions
+and a PHQ-9 taken after the second: the plan page shows a live titration suggestion (0.5 -> 0.75 mg/kg).
 """
 
 import datetime as dt
@@ -13,6 +17,23 @@ from ketamine_clinic.assessment import services as assessment
 from ketamine_clinic.patients.models import Phase
 
 from . import services
+
+# Nine days back always leaves three completed infusions before today, whatever the weekday (every 2 days on
+# Monday-Friday clinic days), and the outcomes seed scores PHQ-9 before the third infusion.
+TITRATION_DEMO_START_DAYS = 9
+
+
+def _non_responding_induction(clinic) -> set[int]:
+    """Patients (pk) the outcomes seed gives a non-responding induction course (its profiles, in turn)."""
+    try:
+        from ketamine_clinic.outcomes.seed import PROFILES
+
+        cycle = PROFILES["induction"]
+    except (ImportError, KeyError):
+        return set()
+    induction = [p for p in clinic.patients if p.phase == Phase.INDUCTION]
+    return {p.pk for i, p in enumerate(induction) if cycle[i % len(cycle)] == "non_responder"}
+
 
 # Staggered session times so the demo chairs are not all wanted at once (clinic-defined demo values).
 SESSION_TIMES = [
@@ -29,6 +50,8 @@ SESSION_TIMES = [
 def seed(clinic) -> None:
     prescriber = clinic.first(Role.PRESCRIBER)
     today = clinic.now.date()
+    titration_demo = _non_responding_induction(clinic)
+    titration_demo_done = False
     for index, patient in enumerate(clinic.patients):
         if patient.phase == Phase.SCREENING or patient.treatment_plans.exists():
             continue
@@ -38,6 +61,9 @@ def seed(clinic) -> None:
         key = "esketamine_label" if route == "intranasal" else "iv_racemic_standard"
         if patient.phase == Phase.INDUCTION:
             start = today - dt.timedelta(days=clinic.rng.randint(0, 16))
+            if route == "iv" and patient.pk in titration_demo and not titration_demo_done:
+                titration_demo_done = True
+                start = min(start, today - dt.timedelta(days=TITRATION_DEMO_START_DAYS))
         elif patient.phase == Phase.MAINTENANCE:
             start = today - dt.timedelta(days=clinic.rng.randint(35, 90))
         else:
