@@ -26,7 +26,9 @@ def _post(client, safe, data):
     return client.post(reverse("inventory:count_new", args=[safe.pk]), data)
 
 
-def test_the_count_page_offers_other_lots_but_not_the_expected_ones(stocked, other_lot, safe, staff, client_as):
+def test_the_count_page_offers_other_lots_but_not_the_expected_ones(
+    stocked, other_lot, safe, staff, client_as
+):
     html = client_as(staff["nurse"]).get(reverse("inventory:count_new", args=[safe.pk])).content.decode()
     assert f'name="lot_{stocked.pk}"' in html  # the expected lot, counted as usual
     found = html[html.index('name="found_lot_1"') : html.index("</select>", html.index('name="found_lot_1"'))]
@@ -66,7 +68,9 @@ def test_an_unexpected_lot_found_becomes_an_open_discrepancy(stocked, other_lot,
     assert "KX-202" in listed and "500 mg over" in listed
 
     # Resolving with an adjustment brings the found vial onto the ledger in Safe A.
-    client.post(reverse("inventory:resolve", args=[d.pk]), {"note": "Returned vial never logged", "adjust": "on"})
+    client.post(
+        reverse("inventory:resolve", args=[d.pk]), {"note": "Returned vial never logged", "adjust": "on"}
+    )
     assert services.stock_of(other_lot.pk, safe.pk) == 500_000
 
 
@@ -105,9 +109,7 @@ def test_bad_found_rows_are_clear_errors_and_nothing_is_lost(
 ):
     from ketamine_clinic.inventory.models import Count
 
-    row = {
-        k: {"LOT": str(other_lot.pk), "EXPECTED": str(stocked.pk)}.get(v, v) for k, v in row.items()
-    }
+    row = {k: {"LOT": str(other_lot.pk), "EXPECTED": str(stocked.pk)}.get(v, v) for k, v in row.items()}
     response = _post(
         client_as(staff["nurse"]),
         safe,
@@ -185,7 +187,9 @@ def test_witness_and_roles_still_apply(stocked, other_lot, safe, staff, client_a
     same = _post(client_as(staff["nurse"]), safe, data)
     assert "different staff member" in same.content.decode()
     for role in ("therapist", "front_desk"):
-        assert _post(client_as(staff[role]), safe, dict(data, witness=staff["director"].pk)).status_code == 403
+        assert (
+            _post(client_as(staff[role]), safe, dict(data, witness=staff["director"].pk)).status_code == 403
+        )
     assert not Count.objects.exists()
 
 
