@@ -1,4 +1,5 @@
-"""The sessions contract: record_administration() creates the stock movement or refuses, rolling back."""
+"""The sessions contract: draw_for_dose() at dose confirmation puts the drug in the session's custody;
+record_administration() at the end of dosing records what was delivered from it. Each refuses, rolling back."""
 
 import datetime as dt
 
@@ -9,7 +10,27 @@ from django.db import transaction
 from ketamine_clinic.core.inventory import held_by, stock
 
 
-def test_dose_draws_a_whole_vial_and_records_the_administration(
+def test_confirmed_dose_draws_a_whole_vial_into_the_sessions_custody(
+    stocked, safe, staff, make_patient, make_session
+):
+    from ketamine_clinic.audit.models import AuditEvent
+    from ketamine_clinic.inventory import services
+    from ketamine_clinic.inventory.models import LedgerEntry
+
+    patient = make_patient(care_team=[staff["nurse"]])
+    session = make_session(patient)
+    drawn = services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
+    assert drawn.kind == "drawn" and drawn.quantity_mcg == 500_000 and drawn.location_id == safe.pk
+    assert not LedgerEntry.objects.filter(kind="administered").exists()  # nothing given yet
+    balances = services.lot_balances(stocked.pk)
+    assert balances[stock(safe.pk)] == 1_500_000  # one 500 mg vial drawn out of 2000 mg
+    assert balances[held_by(session.pk)] == 500_000
+    assert AuditEvent.objects.filter(patient=patient, action="create", object_id=str(drawn.pk)).exists()
+    # Confirming again (e.g. a corrected dose) draws nothing more while the session holds enough.
+    assert services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="70", user=staff["nurse"]) is None
+
+
+def test_delivered_dose_is_administered_from_what_the_session_holds(
     stocked, safe, staff, make_patient, make_session
 ):
     from ketamine_clinic.audit.models import AuditEvent
@@ -17,20 +38,40 @@ def test_dose_draws_a_whole_vial_and_records_the_administration(
 
     patient = make_patient(care_team=[staff["nurse"]])
     session = make_session(patient)
+    services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
     entry = services.record_administration(
-        session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"]
+        session=session, lot_id=stocked.pk, dose_mg="20", user=staff["nurse"], reason="stopped early"
     )
-    assert entry.kind == "administered" and entry.quantity_mcg == 35_000 and entry.session_id == session.pk
+    assert entry.kind == "administered" and entry.quantity_mcg == 20_000 and entry.session_id == session.pk
     balances = services.lot_balances(stocked.pk)
-    assert balances[stock(safe.pk)] == 1_500_000  # one 500 mg vial drawn out of 2000 mg
-    assert balances[held_by(session.pk)] == 465_000  # remainder awaiting witnessed waste
+    assert balances[stock(safe.pk)] == 1_500_000  # administering draws nothing
+    assert balances[held_by(session.pk)] == 480_000  # remainder awaiting witnessed waste
     assert AuditEvent.objects.filter(patient=patient, action="create", object_id=str(entry.pk)).exists()
+
+
+def test_more_than_the_session_holds_is_refused_and_nothing_is_drawn(
+    stocked, safe, staff, make_patient, make_session
+):
+    from ketamine_clinic.inventory import services
+    from ketamine_clinic.inventory.models import LedgerEntry
+
+    session = make_session(make_patient())
+    with pytest.raises(ValidationError, match="holds 0 mg"):
+        services.record_administration(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
+    services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
+    with pytest.raises(ValidationError, match="holds 500 mg of lot KX-101; 500.001 mg cannot"):
+        services.record_administration(
+            session=session, lot_id=stocked.pk, dose_mg="500.001", user=staff["nurse"]
+        )
+    assert list(LedgerEntry.objects.values_list("kind", flat=True)) == ["received", "drawn"]
+    assert services.lot_balances(stocked.pk)[stock(safe.pk)] == 1_500_000
 
 
 def test_float_dose_from_a_dose_rule_is_recorded_to_the_microgram(stocked, staff, make_patient, make_session):
     from ketamine_clinic.inventory import services
 
     session = make_session(make_patient())
+    services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg=0.5 * 71.3, user=staff["nurse"])
     entry = services.record_administration(
         session=session, lot_id=stocked.pk, dose_mg=0.5 * 71.3, user=staff["nurse"]
     )
@@ -59,7 +100,7 @@ def test_insufficient_stock_raises_and_rolls_back_the_callers_transaction(
     with pytest.raises(ValidationError, match="Not enough of lot KX-101"):
         with transaction.atomic():
             Patient.objects.filter(pk=patient.pk).update(allergies="changed in the same transaction")
-            services.record_administration(session=session, lot_id=lot.pk, dose_mg="600", user=staff["nurse"])
+            services.draw_for_dose(session=session, lot_id=lot.pk, dose_mg="600", user=staff["nurse"])
     patient.refresh_from_db()
     assert patient.allergies != "changed in the same transaction"
     assert LedgerEntry.objects.count() == 1  # only the receipt
@@ -77,10 +118,11 @@ def test_expired_lot_is_refused(products, safe, staff, make_patient, make_sessio
         expires_on=timezone.localdate() - dt.timedelta(days=1),
     )
     session = make_session(make_patient())
-    with pytest.raises(ValidationError, match="expired"):
-        services.record_administration(session=session, lot_id=old.pk, dose_mg="35", user=staff["nurse"])
-    with pytest.raises(ValidationError, match="no stock lot"):
-        services.record_administration(session=session, lot_id=99999, dose_mg="35", user=staff["nurse"])
+    for record in (services.draw_for_dose, services.record_administration):
+        with pytest.raises(ValidationError, match="expired"):
+            record(session=session, lot_id=old.pk, dose_mg="35", user=staff["nurse"])
+        with pytest.raises(ValidationError, match="no stock lot"):
+            record(session=session, lot_id=99999, dose_mg="35", user=staff["nurse"])
     assert not LedgerEntry.objects.exists()
 
 

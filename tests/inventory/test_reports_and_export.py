@@ -9,6 +9,7 @@ def _session_with_waste(stocked, staff, make_patient, make_session):
 
     patient = make_patient(care_team=[staff["nurse"]], last_name="Ledgerly")
     session = make_session(patient)
+    services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="37.5", user=staff["nurse"])
     services.record_administration(session=session, lot_id=stocked.pk, dose_mg="37.5", user=staff["nurse"])
     return session
 

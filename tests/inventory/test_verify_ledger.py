@@ -30,9 +30,9 @@ def test_intact_ledger_verifies(stocked, staff, make_patient, make_session, caps
     from ketamine_clinic.cli import main
     from ketamine_clinic.inventory import services
 
-    services.record_administration(
-        session=make_session(make_patient()), lot_id=stocked.pk, dose_mg="35", user=staff["nurse"]
-    )
+    session = make_session(make_patient())
+    services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
+    services.record_administration(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
     assert main(["verify-ledger"]) == 0
     assert "3 entries" in capsys.readouterr().out
 
@@ -43,6 +43,7 @@ def test_altered_quantity_is_detected_and_named(stocked, staff, make_patient, ma
     from ketamine_clinic.inventory.models import LedgerEntry
 
     session = make_session(make_patient())
+    services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
     services.record_administration(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
     administered = LedgerEntry.objects.get(kind="administered")
     _tamper("UPDATE inventory_ledgerentry SET quantity_mcg = %s WHERE id = %s", [25_000, administered.pk])
@@ -58,9 +59,9 @@ def test_deleted_row_is_detected(stocked, staff, make_patient, make_session):
     from ketamine_clinic.inventory import services
     from ketamine_clinic.inventory.models import LedgerEntry
 
-    services.record_administration(
-        session=make_session(make_patient()), lot_id=stocked.pk, dose_mg="35", user=staff["nurse"]
-    )
+    session = make_session(make_patient())
+    services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
+    services.record_administration(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
     drawn = LedgerEntry.objects.get(kind="drawn")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

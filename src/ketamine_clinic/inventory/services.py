@@ -290,13 +290,15 @@ def draw(
     )
 
 
-def record_administration(*, session, lot_id, dose_mg, user, dose_ref: str = "", now=None, occurred_at=None):
-    """Record the dose given in ``session`` from lot ``lot_id`` as an *administered* ledger entry.
+def draw_for_dose(*, session, lot_id, dose_mg, user, now=None, occurred_at=None):
+    """Draw drug from lot ``lot_id`` into ``session``'s custody when its dose is confirmed.
 
-    Called by the sessions app inside the same ``transaction.atomic()`` as the dose record. If the session
-    does not yet hold enough of this lot, whole vials/devices are drawn for it first from the location that
-    has them (the unused remainder is then wasted with a witness). Raises ValidationError (rolling back the
-    caller's transaction) if the lot is unknown or expired or there is not enough stock.
+    Called by the sessions app inside the same ``transaction.atomic()`` as the dose record. Whole
+    vials/devices are drawn from the location that has them until the session holds at least ``dose_mg`` of
+    the lot; nothing is drawn when it already does (returns None then). What is drawn stays *held* by the
+    session: :func:`record_administration` moves the delivered part to administered when dosing ends, and
+    the remainder is wasted with a witness. Raises ValidationError (rolling back the caller's transaction) if
+    the lot is unknown or expired or there is not enough stock.
     """
     dose_mcg = to_mcg(dose_mg, "dose_mg")
     if dose_mcg <= 0:
@@ -305,40 +307,77 @@ def record_administration(*, session, lot_id, dose_mg, user, dose_ref: str = "",
     occurred_at = occurred_at or now
     with transaction.atomic():
         _lock_chain()
-        try:
-            lot = Lot.objects.select_related("product").get(pk=lot_id)
-        except (Lot.DoesNotExist, ValueError, TypeError):
-            raise ValidationError({"lot": f"There is no stock lot {lot_id}."}) from None
-        if lot.expires_on < timezone.localdate(occurred_at):
-            raise ValidationError(
-                {"lot": f"Lot {lot.lot_number} expired on {lot.expires_on:%Y-%m-%d}; choose an in-date lot."}
-            )
+        lot = _dosing_lot(lot_id, occurred_at)
         balances = lot_balances(lot.pk)
         shortfall = dose_mcg - balances.get(held_by(session.pk), 0)
-        if shortfall > 0:
-            unit = lot.product.unit_content_mcg
-            whole = -(-shortfall // unit) * unit
-            stocks = sorted(
-                ((v, key) for (kind, key), v in balances.items() if kind == "stock" and v > 0),
-                key=lambda item: (-item[0], item[1]),
+        if shortfall <= 0:
+            return None
+        unit = lot.product.unit_content_mcg
+        whole = -(-shortfall // unit) * unit
+        stocks = sorted(
+            ((v, key) for (kind, key), v in balances.items() if kind == "stock" and v > 0),
+            key=lambda item: (-item[0], item[1]),
+        )
+        source = next(((min(v, whole), key) for v, key in stocks if v >= shortfall), None)
+        if source is None:
+            total = sum(v for v, _ in stocks)
+            raise ValidationError(
+                {
+                    "lot": f"Not enough of lot {lot.lot_number} in stock: {format_mg(total)} in total, "
+                    f"the dose needs {format_mg(shortfall)} more than the session holds."
+                }
             )
-            source = next(((min(v, whole), key) for v, key in stocks if v >= shortfall), None)
-            if source is None:
-                total = sum(v for v, _ in stocks)
-                raise ValidationError(
-                    {
-                        "lot": f"Not enough of lot {lot.lot_number} in stock: {format_mg(total)} in total, "
-                        f"the dose needs {format_mg(shortfall)} more than the session holds."
-                    }
-                )
-            amount, location_id = source
-            append(
-                Movement(
-                    Kind.DRAWN, lot.pk, amount, occurred_at, user.pk, location=location_id, session=session.pk
-                ),
-                actor=user,
-                now=now,
-                patient=session.patient,
+        amount, location_id = source
+        return append(
+            Movement(
+                Kind.DRAWN, lot.pk, amount, occurred_at, user.pk, location=location_id, session=session.pk
+            ),
+            actor=user,
+            now=now,
+            patient=session.patient,
+        )
+
+
+def _dosing_lot(lot_id, occurred_at) -> Lot:
+    try:
+        lot = Lot.objects.select_related("product").get(pk=lot_id)
+    except (Lot.DoesNotExist, ValueError, TypeError):
+        raise ValidationError({"lot": f"There is no stock lot {lot_id}."}) from None
+    if lot.expires_on < timezone.localdate(occurred_at):
+        raise ValidationError(
+            {"lot": f"Lot {lot.lot_number} expired on {lot.expires_on:%Y-%m-%d}; choose an in-date lot."}
+        )
+    return lot
+
+
+def record_administration(
+    *, session, lot_id, dose_mg, user, dose_ref: str = "", reason: str = "", now=None, occurred_at=None
+):
+    """Record the dose actually delivered in ``session`` from lot ``lot_id`` as an *administered* entry.
+
+    Called by the sessions app when administration ends (dosing -> monitoring, or stopped early), inside the
+    same ``transaction.atomic()`` as the session's delivered dose. The drug must already be held by the
+    session (drawn by :func:`draw_for_dose` when the dose was confirmed): nothing is drawn here, so a dose
+    larger than what was drawn is refused, and what is not administered stays held until it is wasted with a
+    witness. Raises ValidationError (rolling back the caller's transaction) if the lot is unknown or expired
+    or the session holds less than ``dose_mg`` of it.
+    """
+    dose_mcg = to_mcg(dose_mg, "dose_mg")
+    if dose_mcg <= 0:
+        raise ValidationError({"dose_mg": "The dose must be more than zero."})
+    now = now or timezone.now()
+    occurred_at = occurred_at or now
+    with transaction.atomic():
+        _lock_chain()
+        lot = _dosing_lot(lot_id, occurred_at)
+        held = lot_balances(lot.pk).get(held_by(session.pk), 0)
+        if dose_mcg > held:
+            raise ValidationError(
+                {
+                    "dose_mg": f"The session holds {format_mg(held)} of lot {lot.lot_number}; "
+                    f"{format_mg(dose_mcg)} cannot be recorded as given. Only drug drawn for the session "
+                    "can be administered: draw it first (or check that it was not already wasted)."
+                }
             )
         return append(
             Movement(
@@ -349,6 +388,7 @@ def record_administration(*, session, lot_id, dose_mg, user, dose_ref: str = "",
                 user.pk,
                 session=session.pk,
                 dose_ref=str(dose_ref),
+                reason=reason,
             ),
             actor=user,
             now=now,
@@ -582,6 +622,10 @@ DOSE_MATCH_TOLERANCE_MCG = 5
 
 @dataclass(frozen=True)
 class SessionReconciliation:
+    """One session's drug: drawn = administered + wasted + returned once balanced (nothing held), and the
+    administered total equals ``recorded_dose_mcg``, the dose the session says was delivered
+    (:func:`recorded_dose_mcg`)."""
+
     session: object
     drawn_mcg: int
     administered_mcg: int
@@ -596,9 +640,9 @@ class SessionReconciliation:
 
     @property
     def dose_matches(self) -> bool | None:
-        """Does the ledger's administered total equal the session's confirmed dose? The sessions app stores
-        the dose to 0.01 mg while the ledger keeps micrograms, so half of that last digit (5 micrograms)
-        is the tolerance."""
+        """Does the ledger's administered total equal the dose the session says was delivered (the confirmed
+        dose for sessions without a delivered dose)? The sessions app stores doses to 0.01 mg while the
+        ledger keeps micrograms, so half of that last digit (5 micrograms) is the tolerance."""
         if self.recorded_dose_mcg is None:
             return None
         return abs(self.recorded_dose_mcg - self.administered_mcg) <= DOSE_MATCH_TOLERANCE_MCG
@@ -608,13 +652,15 @@ class SessionReconciliation:
         if not self.balanced:
             return f"Open: {format_mg(self.held_mcg)} held, not yet administered, wasted or returned"
         if self.dose_matches is False:
-            return "Dose mismatch: the session's recorded dose differs from the ledger"
+            return "Dose mismatch: the session's delivered dose differs from the ledger's administered total"
         return "Balanced"
 
 
 def recorded_dose_mcg(session) -> int | None:
-    """The dose the session itself recorded, if the sessions app stores one on the session."""
-    value = getattr(session, "dose_mg", None)  # sessions.DosingSession.dose_mg (Decimal, 0.01 mg)
+    """The dose the session itself says the patient received: the delivered dose recorded when administration
+    ended (``DosingSession.delivered_mg``), else the confirmed dose (``dose_mg``, sessions recorded before
+    delivered doses were kept, or still dosing). Both are Decimal to 0.01 mg."""
+    value = session.delivered_mg if session.delivered_mg is not None else session.dose_mg
     if value is None:
         return None
     try:

@@ -41,7 +41,13 @@ class SessionOut(Schema):
     version: int
     scheduled_for: dt.datetime
     chair: str | None = None
-    dose_mg: Decimal | None = None
+    dose_mg: Decimal | None = Field(None, description="The confirmed dose (mg), drawn before dosing.")
+    delivered_mg: Decimal | None = Field(
+        None,
+        description="The dose actually delivered (mg), recorded when dosing ends; less than dose_mg when the "
+        "infusion was stopped early or slowed. Null until dosing ends.",
+    )
+    delivery_basis: str = Field("", description="How the delivered dose was read, e.g. the pump's volume infused.")
     pump_rate_ml_per_h: Decimal | None = None
     dosing_started_at: dt.datetime | None = None
     dosing_ended_at: dt.datetime | None = None
@@ -69,6 +75,11 @@ class TransitionIn(Schema):
     version: int
     reason: str = ""
     override_reason: str = ""
+    # Leaving "dosing": the dose actually delivered, one way (empty for monitoring = the whole confirmed dose;
+    # required for stopped_early).
+    delivered_mg: Decimal | None = Field(None, ge=0)
+    volume_infused_ml: Decimal | None = Field(None, ge=0, description="IV: the pump's volume infused (mL).")
+    devices_used: int | None = Field(None, ge=0, description="Intranasal: nasal devices used.")
 
 
 class DoseIn(Schema):
@@ -92,6 +103,8 @@ def _out(session: DosingSession) -> dict:
         "scheduled_for": session.scheduled_for,
         "chair": session.chair.name if session.chair else None,
         "dose_mg": session.dose_mg,
+        "delivered_mg": session.delivered_mg,
+        "delivery_basis": session.delivery_basis,
         "pump_rate_ml_per_h": session.pump_rate_ml_per_h,
         "dosing_started_at": session.dosing_started_at,
         "dosing_ended_at": session.dosing_ended_at,
@@ -157,6 +170,9 @@ def post_transition(request, session_id: int, payload: TransitionIn):
             version=payload.version,
             reason=payload.reason,
             override_reason=payload.override_reason,
+            delivered_mg=payload.delivered_mg,
+            volume_infused_ml=payload.volume_infused_ml,
+            devices_used=payload.devices_used,
         )
     except services.StaleSession as err:
         return Status(409, {"detail": str(err)})

@@ -173,6 +173,21 @@ class TransitionForm(forms.Form):
     target = forms.ChoiceField(choices=[(s.value, STATE_LABELS[s]) for s in SessionState])
     reason = forms.CharField(required=False, max_length=500)
     override_reason = forms.CharField(required=False, max_length=500)
+    # When dosing ends: the dose actually delivered (one of these; see core.administration.delivery).
+    delivered_mg = forms.DecimalField(
+        label="Delivered (mg)", required=False, min_value=Decimal("0"), max_value=Decimal("1000"), decimal_places=2
+    )
+    volume_infused_ml = forms.DecimalField(
+        label="Pump volume infused (mL)",
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal("5000"),
+        decimal_places=1,
+    )
+    devices_used = forms.IntegerField(label="Nasal devices used", required=False, min_value=0, max_value=12)
+
+    def delivery(self) -> dict:
+        return {k: self.cleaned_data.get(k) for k in ("delivered_mg", "volume_infused_ml", "devices_used")}
 
 
 class SideEffectForm(KeyedForm):

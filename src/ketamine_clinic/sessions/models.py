@@ -90,6 +90,14 @@ class DosingSession(models.Model):
         null=True, blank=True, help_text="Controlled-substance lot (inventory)."
     )
 
+    # The dose actually delivered, recorded when administration ends (core.administration.delivery): less than
+    # the confirmed dose when an infusion is stopped early or slowed. The ledger's administered entry is this
+    # amount; the rest stays held by the session until it is wasted with a witness. None until dosing ends.
+    delivered_mg = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    delivery_basis = models.CharField(
+        max_length=120, blank=True, help_text="How the delivered dose was read, e.g. the pump's volume infused."
+    )
+
     class Meta:
         ordering = ["-scheduled_for"]
 
@@ -107,6 +115,17 @@ class DosingSession(models.Model):
     @property
     def is_closed(self) -> bool:
         return SessionState(self.state).is_terminal
+
+    @property
+    def given_mg(self):
+        """The dose the patient received: the delivered dose once recorded, else the confirmed dose (sessions
+        recorded before delivered doses were kept, or still dosing)."""
+        return self.delivered_mg if self.delivered_mg is not None else self.dose_mg
+
+    @property
+    def delivered_differs(self) -> bool:
+        """True when less than the confirmed dose was delivered (show both then)."""
+        return self.delivered_mg is not None and self.dose_mg is not None and self.delivered_mg != self.dose_mg
 
 
 class SessionEvent(models.Model):

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.core.administration import delivery as core_delivery
 from ketamine_clinic.core.administration import discharge as core_discharge
 from ketamine_clinic.core.administration import predose as core_predose
 from ketamine_clinic.core.administration.states import IllegalTransition, SessionState, plan_transition
@@ -34,6 +35,8 @@ from ketamine_clinic.core.administration.vitals import (
 )
 from ketamine_clinic.core.pharmacology.dosing import DoseCalculationError, DosePlan, plan_dose
 from ketamine_clinic.core.protocols.dose_rule import DoseRule
+from ketamine_clinic.inventory import services as inventory
+from ketamine_clinic.inventory.models import Lot
 
 from .models import (
     DischargeChecklist,
@@ -388,10 +391,27 @@ def transition(
     version: int | None,
     reason: str = "",
     override_reason: str = "",
+    delivered_mg=None,
+    volume_infused_ml=None,
+    devices_used=None,
     now=None,
 ) -> DosingSession:
-    """Move the session to ``target`` if the state machine, the gates and the version allow it."""
+    """Move the session to ``target`` if the state machine, the gates and the version allow it.
+
+    Leaving *dosing* ends the administration: the dose actually delivered is recorded on the session
+    (``delivered_mg``: mg, or for an infusion the pump's ``volume_infused_ml``, or for nasal sprays the
+    ``devices_used``; see :mod:`ketamine_clinic.core.administration.delivery`). To *monitoring* it defaults to
+    the whole confirmed dose; *stopped early* needs it. If the dose came from a stock lot, the delivered
+    amount is recorded in the ledger as administered in the same transaction, and the rest stays held by the
+    session until it is wasted with a witness. *Aborted* after the dose was drawn records nothing given.
+    """
     now = _now(now)
+    delivery_input = {
+        "delivered_mg": delivered_mg,
+        "volume_infused_ml": volume_infused_ml,
+        "devices_used": devices_used,
+    }
+    delivery_given = any(v not in (None, "") for v in delivery_input.values())
     with transaction.atomic():
         fresh = _locked(session, version)
         target_state = target
@@ -422,7 +442,28 @@ def transition(
             raise ValidationError({"__all__": [str(err)]}) from err
         if move.overridden:
             _require_prescriber(user, fresh.patient, "override a clinical gate")
+        delivery = None
+        if move.source is SessionState.DOSING and fresh.dose_mg is not None:
+            delivery = _delivery(fresh, completed=move.target is SessionState.MONITORING, **delivery_input)
+        elif delivery_given:
+            raise ValidationError(
+                {
+                    "delivered_mg": [
+                        "The delivered dose is recorded when dosing ends (leaving 'Dosing'); "
+                        + (
+                            f"it was recorded as {core_delivery.fmt_mg(fresh.delivered_mg)} mg."
+                            if fresh.delivered_mg is not None
+                            else "dosing has not started."
+                        )
+                    ]
+                }
+            )
+        elif move.target is SessionState.ABORTED and fresh.dose_mg is not None:
+            delivery = core_delivery.Delivery(Decimal("0.00"), "aborted before dosing: nothing given")
         fields = ["state", "state_changed_at"]
+        if delivery is not None:
+            fresh.delivered_mg, fresh.delivery_basis = delivery.delivered_mg, delivery.basis[:120]
+            fields += ["delivered_mg", "delivery_basis"]
         fresh.state = move.target.value
         fresh.state_changed_at = now
         if move.target is SessionState.CHECKED_IN:
@@ -451,15 +492,27 @@ def transition(
                 fresh.dosing_ended_at = now
                 fields.append("dosing_ended_at")
         _bump(fresh, fields)
+        given = None
+        if delivery is not None and delivery.delivered_mg > 0 and fresh.lot_id is not None:
+            given = inventory.record_administration(
+                session=fresh,
+                lot_id=fresh.lot_id,
+                dose_mg=delivery.delivered_mg,
+                user=user,
+                reason=_delivery_note(fresh) if fresh.delivered_differs else "",
+                now=now,
+            )
         # Cautions (e.g. BP above 140/90) do not block, but the record keeps that dosing began with them known.
         noted = f"Cautions noted at dosing: {'; '.join(cautions)}" if cautions else ""
+        if delivery is not None and fresh.delivered_differs:
+            noted = "; ".join(filter(None, [noted, _delivery_note(fresh)]))
         event = SessionEvent.objects.create(
             session=fresh,
             from_state=move.source.value,
             to_state=move.target.value,
             at=now,
             by=user,
-            reason=move.reason or noted,
+            reason="; ".join(filter(None, [move.reason, noted])),
             override_reason=move.override_reason,
             overridden_items=list(move.gate_blocking),
         )
@@ -469,10 +522,47 @@ def transition(
             detail.update(override_reason=move.override_reason, overridden=list(move.gate_blocking))
         if cautions:
             detail["cautions"] = cautions
+        if delivery is not None:
+            detail.update(
+                confirmed_mg=str(fresh.dose_mg),
+                delivered_mg=str(delivery.delivered_mg),
+                delivery_basis=delivery.basis,
+                ledger_entry=given.sequence if given is not None else None,
+            )
         audit.record(user, "override" if move.overridden else "update", fresh, detail=detail)
         audit.record(user, "create", event, patient=fresh.patient)
     session.__dict__.update({k: v for k, v in fresh.__dict__.items() if not k.startswith("_")})
     return fresh
+
+
+def _delivery(session: DosingSession, *, completed: bool, **given) -> core_delivery.Delivery:
+    """The delivered dose from the nurse's input (core rules); errors become field errors."""
+    try:
+        return core_delivery.delivered_dose(
+            route=session.route,
+            confirmed_mg=session.dose_mg,
+            completed=completed,
+            bag_volume_ml=(session.dose_calculation or {}).get("bag_volume_ml"),
+            **given,
+        )
+    except core_delivery.DeliveryError as err:
+        raise ValidationError({err.field: [str(err)]}) from None
+
+
+def _delivery_note(session: DosingSession) -> str:
+    """e.g. "Delivered 20 mg of 35 mg confirmed (pump volume infused 57 of 100 mL)"."""
+    return (
+        f"Delivered {core_delivery.fmt_mg(session.delivered_mg)} mg of "
+        f"{core_delivery.fmt_mg(session.dose_mg)} mg confirmed"
+        + (f" ({session.delivery_basis})" if session.delivery_basis else "")
+    )
+
+
+def held_remainder_mg(session: DosingSession) -> Decimal | None:
+    """Confirmed but not delivered (mg): still in the bag, syringe or vial, to be wasted with a witness."""
+    if session.delivered_mg is None or session.dose_mg is None:
+        return None
+    return session.dose_mg - session.delivered_mg
 
 
 def _sync_appointment(session: DosingSession, target: SessionState):
@@ -528,12 +618,27 @@ def save_pre_dose(
     return fresh
 
 
+def dose_calculation_of(plan: DosePlan) -> dict:
+    """What is stored with a confirmed dose: the double-check lines, devices, limits and, for an infusion, the
+    final bag volume (the pump's "volume infused" is converted to mg with it when dosing ends)."""
+    return {
+        "lines": plan.infusion.double_check() if plan.infusion else [],
+        "devices": plan.devices,
+        "min_mg": round(plan.min_mg, 2),
+        "max_mg": round(plan.max_mg, 2),
+        "computed_mg": round(plan.dose_mg, 2),
+        "bag_volume_ml": plan.infusion.bag_volume_ml if plan.infusion else None,
+    }
+
+
 def record_dose(session, *, dose_mg, user, lot_id=None, override_reason="", expected_version=None, now=None):
     """Confirm the dose for this session (the cross-app contract in common.md).
 
     The dose is checked against the plan's limits for today's weight; outside them it is refused unless a
-    prescriber gives ``override_reason`` (audited as "override"). With ``lot_id`` the controlled-substance
-    ledger entry is written in the SAME transaction, so a stock error rolls back the dose too.
+    prescriber gives ``override_reason`` (audited as "override"). With ``lot_id`` the drug is DRAWN into the
+    session's custody in the SAME transaction (whole vials/devices from the safe), so a stock error rolls
+    back the dose too. What was actually given is recorded when administration ends (:func:`transition`
+    out of dosing), and only then does the ledger record it as administered.
     """
     now = _now(now)
     override_reason = (override_reason or "").strip()
@@ -563,13 +668,7 @@ def record_dose(session, *, dose_mg, user, lot_id=None, override_reason="", expe
                 )
             _require_prescriber(user, fresh.patient, "give a dose outside the plan's limits")
         fresh.dose_mg = Decimal(str(round(dose, 2)))
-        fresh.dose_calculation = {
-            "lines": plan.infusion.double_check() if plan.infusion else [],
-            "devices": plan.devices,
-            "min_mg": round(plan.min_mg, 2),
-            "max_mg": round(plan.max_mg, 2),
-            "computed_mg": round(plan.dose_mg, 2),
-        }
+        fresh.dose_calculation = dose_calculation_of(plan)
         fresh.pump_rate_ml_per_h = (
             Decimal(str(plan.infusion.pump_rate_ml_per_h)) if plan.infusion is not None else None
         )
@@ -591,13 +690,7 @@ def record_dose(session, *, dose_mg, user, lot_id=None, override_reason="", expe
         )
         if lot_id is not None:
             _check_lot_strength(lot_id, plan)
-            try:
-                from ketamine_clinic.inventory.services import record_administration
-            except ImportError:
-                raise ValidationError(
-                    {"lot_id": ["The controlled-substance stock is not available yet; leave the lot empty."]}
-                ) from None
-            record_administration(session=fresh, lot_id=lot_id, dose_mg=dose, user=user)
+            inventory.draw_for_dose(session=fresh, lot_id=lot_id, dose_mg=fresh.dose_mg, user=user, now=now)
         detail = {
             "dose_mg": dose,
             "limits_mg": [round(plan.min_mg, 2), round(plan.max_mg, 2)],
@@ -611,11 +704,7 @@ def record_dose(session, *, dose_mg, user, lot_id=None, override_reason="", expe
 
 
 def lot_choices(session: DosingSession, today: dt.date | None = None) -> list[tuple[str, str]]:
-    """In-date stock lots of the session's drug, for the dose form (empty when inventory is not installed)."""
-    try:
-        from ketamine_clinic.inventory.models import Lot
-    except ImportError:
-        return []
+    """In-date stock lots of the session's drug, for the dose form."""
     today = today or timezone.localdate()
     lots = Lot.objects.filter(expires_on__gte=today, product__active=True).select_related("product")
     if session.route == "intranasal":
@@ -630,10 +719,6 @@ def lot_choices(session: DosingSession, today: dt.date | None = None) -> list[tu
 
 def _check_lot_strength(lot_id, plan: DosePlan):
     """Refuse a lot whose strength differs from the concentration the draw-up volume was calculated for."""
-    try:
-        from ketamine_clinic.inventory.models import Lot
-    except ImportError:
-        return
     lot = Lot.objects.select_related("product").filter(pk=lot_id).first()
     wanted = plan.rule.concentration_mg_per_ml
     have = getattr(getattr(lot, "product", None), "concentration_mg_per_ml", None)
@@ -683,6 +768,10 @@ def compose_note(session: DosingSession) -> str:
     if session.dose_mg is not None:
         by = session.dose_confirmed_by.display_name() if session.dose_confirmed_by else "-"
         lines.append(f"  {session.dose_mg} mg confirmed by {by} at {t(session.dose_confirmed_at)}")
+        if session.delivered_differs:
+            lines.append(f"  {_delivery_note(session)}; not given {held_remainder_mg(session)} mg")
+        elif session.delivered_mg is not None:
+            lines.append(f"  Delivered in full ({session.delivered_mg} mg)")
         if session.weight_kg is not None:
             lines.append(f"  Weight today {session.weight_kg} kg")
         if session.pump_rate_ml_per_h is not None:

@@ -17,6 +17,9 @@ from django.views.decorators.http import require_POST
 from ketamine_clinic import access, audit
 from ketamine_clinic.core.administration.states import DOSE_GIVEN_STATES, SessionState, allowed_next
 from ketamine_clinic.core.administration.vitals import DEFAULT_THRESHOLDS, is_overdue
+from ketamine_clinic.core.inventory import format_mg
+from ketamine_clinic.inventory import services as inventory
+from ketamine_clinic.inventory.models import Lot
 from ketamine_clinic.navigation import reverse_or_none
 from ketamine_clinic.patients.chart import chart_tabs
 
@@ -238,7 +241,10 @@ def flowsheet_context(request, session, **overrides):
             blocking = pre.gate().blocking
         elif target is SessionState.DISCHARGED and discharge is not None:
             blocking = discharge.gate().blocking
-        moves.append({"target": target, "needs_reason": needs_reason, "blocking": blocking})
+        ends_dosing = state is SessionState.DOSING and session.dose_mg is not None
+        moves.append(
+            {"target": target, "needs_reason": needs_reason, "blocking": blocking, "delivery": ends_dosing}
+        )
     curve_url = _curve_url(session, dose_plan, now)
     measure_urls = []
     for key, label in (("phq9", "PHQ-9"), ("cssrs_screener", "C-SSRS"), ("cadss", "CADSS")):
@@ -290,6 +296,14 @@ def flowsheet_context(request, session, **overrides):
         "discharge_form": DischargeChecklistForm(instance=checklist),
         "amend_form": NoteAmendForm(),
         "error": None,
+        "posted": {},
+        "rate_changed": session.interventions.filter(
+            kind__in=["infusion_paused", "rate_reduced", "infusion_stopped"]
+        ).exists(),
+        "planned_devices": (session.dose_calculation or {}).get("devices"),
+        "bag_volume_ml": (session.dose_calculation or {}).get("bag_volume_ml"),
+        "not_given_mg": services.held_remainder_mg(session),
+        "held": _held(user, session),
     }
     for key, value in overrides.items():
         if key == "entry_form":
@@ -297,6 +311,24 @@ def flowsheet_context(request, session, **overrides):
         else:
             ctx[key] = value
     return ctx
+
+
+def _held(user, session):
+    """What the session still holds of its lot once dosing has ended (drawn, not given, not yet wasted), with
+    a link to the witnessed-waste page pre-filled for it; None while dosing or when nothing is held."""
+    if session.lot_id is None or session.delivered_mg is None:
+        return None
+    held = inventory.held_for_session(session.lot_id, session.pk)
+    if held <= 0:
+        return None
+    lot = Lot.objects.filter(pk=session.lot_id).first()
+    url = reverse_or_none("inventory:waste")
+    can_waste = url and access.can(user, "inventory", "write")
+    return {
+        "amount": format_mg(held),
+        "lot": lot.lot_number if lot else session.lot_id,
+        "waste_url": f"{url}?{urlencode({'session': session.pk, 'lot': session.lot_id})}" if can_waste else None,
+    }
 
 
 def _session_administrations(session, instrument):
@@ -314,8 +346,16 @@ def _curve_url(session, dose_plan, now):
     base = reverse_or_none("prediction:patient_curve", session.patient_id)
     if base is None:
         return None
+    duration = None
     if session.dose_mg is not None and session.dosing_started_at:
-        dose, start = session.dose_mg, session.dosing_started_at
+        # What was given: the delivered dose once dosing has ended (over the time it actually ran when less
+        # than the confirmed dose went in), else the confirmed dose.
+        dose, start = session.given_mg, session.dosing_started_at
+        if not dose:
+            return None
+        if session.delivered_differs and session.dosing_ended_at:
+            ran = (session.dosing_ended_at - session.dosing_started_at).total_seconds() / 60
+            duration = round(min(max(ran, 1.0), 600.0), 1)
     elif dose_plan is not None and session.state == SessionState.PRE_DOSE_CHECKS:
         dose, start = round(dose_plan.dose_mg, 2), now
     else:
@@ -323,7 +363,8 @@ def _curve_url(session, dose_plan, now):
     params = {"route": session.route, "dose_mg": dose, "start": start.isoformat()}
     if session.route == "iv":
         params["duration_min"] = (
-            (session.dose_rule or {}).get("infusion_duration_min")
+            duration
+            or (session.dose_rule or {}).get("infusion_duration_min")
             or (dose_plan.rule.infusion_duration_min if dose_plan else None)
             or 40
         )
@@ -450,15 +491,24 @@ def confirm_dose(request, session):
 def change_state(request, session):
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        return _respond(request, session, error="Unknown state change requested.")
-    services.transition(
-        session,
-        form.cleaned_data["target"],
-        user=request.user,
-        version=form.cleaned_data["version"],
-        reason=form.cleaned_data["reason"],
-        override_reason=form.cleaned_data["override_reason"],
-    )
+        # Keep what was typed (reason, delivered dose) in the move's form and say what is wrong with it.
+        fields = [f for f in form.errors if f not in ("version", "target", "__all__")]
+        if "target" in form.errors or "version" in form.errors or not fields:
+            return _respond(request, session, error="Unknown state change requested.", posted=request.POST)
+        labels = "; ".join(f"{form.fields[f].label or f}: {' '.join(form.errors[f])}" for f in fields)
+        return _respond(request, session, error=f"Check the entry. {labels}", posted=request.POST)
+    try:
+        services.transition(
+            session,
+            form.cleaned_data["target"],
+            user=request.user,
+            version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+            override_reason=form.cleaned_data["override_reason"],
+            **form.delivery(),
+        )
+    except ValidationError as err:
+        return _respond(request, session, error=_messages_of(err), posted=request.POST)
     return _respond(request, session)
 
 

@@ -1,0 +1,176 @@
+"""The dose actually delivered when administration ends, from what the nurse reads at the chair.
+
+The *confirmed* dose is what was drawn up and checked before dosing; the *delivered* dose is what the patient
+actually received. They differ when an infusion is paused, slowed or stopped before the bag is empty, or when
+fewer nasal devices are used than planned. The controlled-substance ledger records the delivered dose as
+administered; the rest stays held by the session until it is wasted in front of a witness.
+
+How the delivered dose is read, by route:
+
+- **IV infusion**: the pump's "volume infused" (mL) is converted with the bag's concentration, taken as the
+  confirmed dose spread over the final bag volume (the ledger counts the confirmed dose as what went into the
+  bag, so an emptied bag converts back to exactly the confirmed dose), or the nurse enters mg directly.
+- **Intranasal esketamine**: whole devices only; delivered = devices used x 28 mg (SPRAVATO prescribing
+  information, Janssen 2019, rev. 2023, section 2: each device delivers 28 mg in two sprays). A device that
+  was started counts as used: the label gives no partial dose, and a started device cannot be returned.
+- **IM, oral, sublingual**: one quick administration; the nurse enters mg when less than confirmed was given.
+
+On normal completion (dosing -> monitoring) the delivered dose defaults to the confirmed dose. When dosing is
+stopped early the nurse must say how much was delivered (zero is a valid answer). The delivered dose can
+never exceed the confirmed dose, because nothing more was drawn for the session. Quantities are kept to
+0.01 mg, the precision of the confirmed dose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+ESKETAMINE_MG_PER_DEVICE = Decimal("28")  # SPRAVATO PI section 2 / 16: 28 mg per single-use device
+MG_STEP = Decimal("0.01")
+
+
+class DeliveryError(ValueError):
+    """The delivered dose cannot be accepted; ``field`` names the input, ``str(err)`` says why."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The delivered dose in mg and a short plain-language account of how it was read."""
+
+    delivered_mg: Decimal
+    basis: str
+
+    def differs_from(self, confirmed_mg: Decimal) -> bool:
+        return self.delivered_mg != Decimal(confirmed_mg)
+
+
+def _number(value, field: str, what: str) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise DeliveryError(field, f"Enter the {what} as a number.") from None
+    if not number.is_finite():
+        raise DeliveryError(field, f"Enter the {what} as a number.")
+    if number < 0:
+        raise DeliveryError(field, f"The {what} cannot be negative.")
+    return number
+
+
+def _mg(value: Decimal) -> Decimal:
+    return value.quantize(MG_STEP, rounding=ROUND_HALF_UP)
+
+
+def fmt_mg(value: Decimal) -> str:
+    """``35.00`` -> ``35``, ``27.13`` -> ``27.13`` (for messages)."""
+    text = f"{Decimal(value):.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def delivered_dose(
+    *,
+    route: str,
+    confirmed_mg,
+    completed: bool,
+    delivered_mg=None,
+    volume_infused_ml=None,
+    bag_volume_ml=None,
+    devices_used=None,
+) -> Delivery:
+    """Work out the delivered dose or raise :class:`DeliveryError` with a message for the nurse.
+
+    ``completed`` is True when dosing ends normally (dosing -> monitoring): with no input the whole confirmed
+    dose was delivered. When dosing is stopped early an input is required. Give at most one of
+    ``delivered_mg``, ``volume_infused_ml`` (IV only; needs ``bag_volume_ml``) and ``devices_used``
+    (intranasal only).
+    """
+    confirmed = _mg(Decimal(str(confirmed_mg)))
+    if confirmed <= 0:
+        raise DeliveryError("delivered_mg", "No dose was confirmed for this session.")
+    mg = _number(delivered_mg, "delivered_mg", "delivered dose (mg)")
+    ml = _number(volume_infused_ml, "volume_infused_ml", "volume infused (mL)")
+    devices = _number(devices_used, "devices_used", "number of devices used")
+    given = [name for name, v in (("mg", mg), ("mL", ml), ("devices", devices)) if v is not None]
+    if len(given) > 1:
+        field = "volume_infused_ml" if ml is not None else "devices_used"
+        raise DeliveryError(
+            field, "Enter the delivered dose one way only: in mg, or as the volume infused, or as devices used."
+        )
+
+    if route == "intranasal":
+        if ml is not None:
+            raise DeliveryError("volume_infused_ml", "A nasal dose is counted in devices, not mL.")
+        planned = confirmed / ESKETAMINE_MG_PER_DEVICE
+        if mg is not None:
+            if mg % ESKETAMINE_MG_PER_DEVICE:
+                raise DeliveryError(
+                    "delivered_mg",
+                    f"{fmt_mg(mg)} mg is not a whole number of {fmt_mg(ESKETAMINE_MG_PER_DEVICE)} mg devices; "
+                    "enter the number of devices used.",
+                )
+            devices = mg / ESKETAMINE_MG_PER_DEVICE
+        if devices is None:
+            if not completed:
+                raise DeliveryError(
+                    "devices_used", "Enter how many nasal devices were used before dosing stopped (0 if none)."
+                )
+            devices = planned
+        if devices != devices.to_integral_value():
+            raise DeliveryError("devices_used", "Count whole devices: a started device counts as used.")
+        if devices > planned:
+            raise DeliveryError(
+                "devices_used",
+                f"{int(devices)} devices is more than the {int(planned)} confirmed and drawn for this session.",
+            )
+        n = int(devices)
+        return Delivery(
+            _mg(devices * ESKETAMINE_MG_PER_DEVICE),
+            f"{n} of {int(planned)} nasal device{'s' if planned != 1 else ''} used",
+        )
+
+    if devices is not None:
+        raise DeliveryError("devices_used", "Only nasal sprays are counted in devices; enter the dose in mg.")
+    if ml is not None:
+        if route != "iv":
+            raise DeliveryError("volume_infused_ml", "Only an IV infusion is read from the pump; enter mg.")
+        bag = _number(bag_volume_ml, "volume_infused_ml", "bag volume (mL)")
+        if not bag:
+            raise DeliveryError(
+                "volume_infused_ml",
+                "The bag volume was not recorded with this dose; enter the delivered dose in mg instead.",
+            )
+        if ml > bag:
+            raise DeliveryError(
+                "volume_infused_ml",
+                f"{fmt_mg(ml)} mL is more than the {fmt_mg(bag)} mL bag; check the pump's volume infused.",
+            )
+        return Delivery(
+            _mg(confirmed * ml / bag),
+            f"pump volume infused {fmt_mg(ml)} of {fmt_mg(bag)} mL "
+            f"({fmt_mg(confirmed / bag)} mg/mL)",
+        )
+    if mg is None:
+        if not completed:
+            what = (
+                "the pump's volume infused (mL) or the dose delivered (mg)"
+                if route == "iv"
+                else "the dose given (mg)"
+            )
+            raise DeliveryError(
+                "delivered_mg", f"Enter {what} before stopping: only what was delivered is recorded as given."
+            )
+        return Delivery(confirmed, "whole confirmed dose")
+    if mg != _mg(mg):
+        raise DeliveryError("delivered_mg", "Enter the delivered dose to at most 0.01 mg.")
+    if mg > confirmed:
+        raise DeliveryError(
+            "delivered_mg",
+            f"{fmt_mg(mg)} mg is more than the {fmt_mg(confirmed)} mg confirmed and drawn for this session.",
+        )
+    return Delivery(_mg(mg), "whole confirmed dose" if mg == confirmed else "entered by the nurse")
