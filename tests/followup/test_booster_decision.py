@@ -13,6 +13,14 @@ from ketamine_clinic.scheduling.models import Appointment
 pytestmark = pytest.mark.django_db
 
 
+def open_day(now, days):
+    """09:00 clinic time ``days`` ahead, moved on to Monday from a weekend (bookings need an open clinic day)."""
+    day = timezone.localtime(now).date() + dt.timedelta(days=days)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(9, 0)))
+
+
 @pytest.fixture
 def fading(make_patient, staff, course, now):
     """Induction 60 days ago, responded (20 -> 4), now back to 14 (above the threshold of 10)."""
@@ -40,7 +48,7 @@ def test_fading_response_raises_one_open_booster_suggestion_with_reason(fading, 
 
 def test_prescriber_accepts_and_a_dosing_appointment_is_booked(fading, staff, client_as, now):
     s = services.refresh_suggestion(fading)
-    when = (now + dt.timedelta(days=3)).replace(hour=9, minute=0)
+    when = open_day(now, 3)
     response = client_as(staff["prescriber"]).post(
         f"/followup/suggestion/{s.pk}/accept/",
         {
@@ -170,7 +178,7 @@ def test_new_score_refreshes_suggestion_automatically(make_patient, staff, cours
 def test_booking_follows_scheduling_rules(fading, staff, client_as, now):
     """A booster too close to another booked dose is refused with the scheduling app's message."""
     s = services.refresh_suggestion(fading)
-    when = timezone.localtime(now + dt.timedelta(days=3)).replace(hour=9, minute=0)
+    when = open_day(now, 3)
     Appointment.objects.create(
         patient=fading, kind="dosing", starts_at=when + dt.timedelta(hours=5), status="booked"
     )
@@ -200,7 +208,7 @@ def test_api_accept_and_decline(fading, staff, client_as, now):
         f"/api/followup/suggestions/{s.pk}/decline", {"reason": ""}, content_type="application/json"
     )
     assert bad.status_code == 422 and "reason" in bad.json()["detail"]
-    when = (now + dt.timedelta(days=4)).isoformat()
+    when = open_day(now, 4).isoformat()
     ok = api.post(
         f"/api/followup/suggestions/{s.pk}/accept", {"starts_at": when}, content_type="application/json"
     )

@@ -20,9 +20,21 @@ def setup(staff, make_patient):
     return a, b, chair
 
 
+def next_monday() -> dt.date:
+    """The next Monday after today (1-7 days ahead): the clinic's default calendar is open Monday to Friday."""
+    today = timezone.localdate()
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
 def when(days=3, hour=9):
-    day = timezone.localdate() + dt.timedelta(days=days)
+    """``days`` after next Monday (0-4 = Monday-Friday, open days); negative ``days`` count back from today."""
+    base = next_monday() if days >= 0 else timezone.localdate()
+    day = base + dt.timedelta(days=days)
     return dt.datetime.combine(day, dt.time(hour, 0)).strftime("%Y-%m-%dT%H:%M")
+
+
+def at(day: dt.date, hour=9) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
 
 
 def book(client, patient, chair, start, kind="dosing", duration="120"):
@@ -57,7 +69,7 @@ def test_out_of_service_chair_is_refused_by_the_service(setup, staff):
             staff["nurse"],
             patient=a,
             kind="dosing",
-            starts_at=timezone.now() + dt.timedelta(days=1),
+            starts_at=at(next_monday()),
             duration_min=60,
             chair=chair,
         )
@@ -132,7 +144,7 @@ def test_concurrent_bookings_of_one_chair_only_one_wins(staff, make_patient):
     assert settings.DATABASES
     chair = Chair.objects.create(name="Race chair")
     patients = [make_patient(), make_patient()]
-    start = timezone.now() + dt.timedelta(days=2)
+    start = at(next_monday() + dt.timedelta(days=1))
     results = []
 
     def attempt(p):
@@ -166,3 +178,72 @@ def test_booking_or_moving_into_the_past_is_refused(setup, staff, client_as):
         reverse("scheduling:reschedule", args=[appt.pk]), {"starts_at": when(days=-2), "reason": "typo"}
     )
     assert response.status_code == 400 and b"Choose a time in the future" in response.content
+
+
+def test_booking_or_moving_onto_a_closed_day_is_refused(setup, staff, client_as):
+    a, _b, chair = setup
+    client = client_as(staff["front_desk"])
+    saturday = when(days=5)
+    response = book(client, a, chair, saturday)
+    assert response.status_code == 400
+    assert (
+        b"The clinic is closed on Saturday" in response.content
+        and b"open Monday to Friday" in response.content
+    )
+    assert not Appointment.objects.exists()
+    book(client, a, chair, when(days=4))  # Friday
+    appt = Appointment.objects.get()
+    response = client.post(
+        reverse("scheduling:reschedule", args=[appt.pk]),
+        {"starts_at": when(days=6), "chair": chair.pk, "reason": "Patient asked"},
+    )
+    assert response.status_code == 400 and b"The clinic is closed on Sunday" in response.content
+    appt.refresh_from_db()
+    assert timezone.localtime(appt.starts_at).date() == next_monday() + dt.timedelta(days=4)
+    assert not AppointmentChange.objects.exists()
+
+
+def test_closed_dates_and_open_days_come_from_the_clinic_calendar_setting(setup, staff, settings):
+    from django.core.exceptions import ValidationError
+
+    from ketamine_clinic.scheduling import services
+
+    a, _b, chair = setup
+    monday = next_monday()
+    settings.CLINIC_CALENDAR = {"open_weekdays": [0, 1, 2, 3, 4, 5], "closed_dates": [monday.isoformat()]}
+    with pytest.raises(ValidationError, match="a closed date in the clinic calendar"):
+        services.book(staff["nurse"], patient=a, kind="consult", starts_at=at(monday), duration_min=30)
+    saturday = services.book(
+        staff["nurse"], patient=a, kind="dosing", starts_at=at(monday + dt.timedelta(days=5)), duration_min=60
+    )
+    assert saturday.pk
+    with pytest.raises(ValidationError, match="open Monday to Saturday"):
+        services.book(
+            staff["nurse"],
+            patient=a,
+            kind="consult",
+            starts_at=at(monday + dt.timedelta(days=6)),
+            duration_min=30,
+        )
+
+
+def test_the_interval_and_chair_checks_still_apply_on_open_days(setup, staff):
+    from django.core.exceptions import ValidationError
+
+    from ketamine_clinic.scheduling import services
+
+    a, b, chair = setup
+    tuesday = at(next_monday() + dt.timedelta(days=1))
+    services.book(staff["nurse"], patient=a, kind="dosing", starts_at=tuesday, duration_min=120, chair=chair)
+    with pytest.raises(ValidationError, match="Doses must be at least 48 h apart"):
+        services.book(
+            staff["nurse"],
+            patient=a,
+            kind="dosing",
+            starts_at=tuesday + dt.timedelta(days=1),
+            duration_min=60,
+        )
+    with pytest.raises(ValidationError, match="Chair 1 is already booked"):
+        services.book(
+            staff["nurse"], patient=b, kind="dosing", starts_at=tuesday, duration_min=60, chair=chair
+        )

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 def booked(staff, make_patient):
     chair = Chair.objects.create(name="Chair 7", room="Infusion suite")
     patient = make_patient(care_team=[staff["nurse"]], with_login=True, last_name="Daytest")
-    day = timezone.localdate() + dt.timedelta(days=2)
+    today = timezone.localdate()
+    day = today + dt.timedelta(days=8 - today.weekday())  # next Tuesday: open, and Wednesday after it too
     start = timezone.make_aware(dt.datetime.combine(day, dt.time(10, 0)))
     appt = services.book(
         staff["nurse"],

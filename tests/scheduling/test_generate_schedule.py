@@ -123,3 +123,13 @@ def test_new_consent_version_blocks_further_scheduling_until_reconsent(
     consent(staff["nurse"], plan.patient, "iv")
     client_as(staff["nurse"]).post(reverse("scheduling:generate", args=[plan.pk]))
     assert plan.appointments.filter(kind="dosing").count() == 13
+
+
+def test_generation_uses_the_clinic_calendar_setting(staff, make_patient, chairs, settings):
+    from ketamine_clinic.scheduling import services
+
+    settings.CLINIC_CALENDAR = {"open_weekdays": [0, 1, 3, 4]}  # closed on Wednesdays
+    plan = make_plan(staff, make_patient)
+    created, _warnings = services.generate_from_plan(staff["front_desk"], plan)
+    days = {timezone.localtime(a.starts_at).weekday() for a in created}
+    assert created and days <= {0, 1, 3, 4}

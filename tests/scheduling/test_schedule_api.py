@@ -21,7 +21,9 @@ def test_book_clash_reschedule_cancel_and_day(staff, make_patient, client_as):
     chair = Chair.objects.create(name="Chair A")
     a, b = make_patient(care_team=[staff["nurse"]]), make_patient(care_team=[staff["nurse"]])
     client = client_as(staff["nurse"])
-    start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) + dt.timedelta(days=2)
+    today = timezone.localdate()
+    monday = today + dt.timedelta(days=7 - today.weekday())  # open day (the clinic is open Monday to Friday)
+    start = timezone.make_aware(dt.datetime.combine(monday, dt.time(9, 0)))
     body = {"kind": "dosing", "starts_at": start.isoformat(), "duration_min": 120, "chair_id": chair.pk}
     first = post(client, f"/api/schedule/patient/{a.pk}", body)
     assert first.status_code == 201

@@ -1,4 +1,5 @@
-"""Booking rules: no chair double-booked, no patient in two places, doses at least the protocol's interval apart.
+"""Booking rules: no chair double-booked, no patient in two places, doses at least the protocol's interval apart,
+and nothing booked on a day the clinic is closed (the same calendar schedule generation uses).
 
 Every booking and reschedule runs inside one transaction that first locks the chair row(s) with
 ``select_for_update``, then checks for overlaps: two clerks booking the same chair at once queue on the lock and
@@ -8,7 +9,8 @@ the second sees the first's appointment (on PostgreSQL; SQLite serialises writer
 import datetime as dt
 from dataclasses import replace
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,6 +24,57 @@ ACTIVE = Appointment.ACTIVE_STATUSES
 # Used when a dosing appointment has no plan to take the interval from: the shortest minimum interval of the
 # clinic's templates (clinic-defined, see core.protocols.templates).
 DEFAULT_MIN_DOSE_INTERVAL_HOURS = 48
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def clinic_calendar() -> core_schedule.ClinicCalendar:
+    """The clinic's open days and hours: ``settings.CLINIC_CALENDAR`` if set, else the core defaults (Mon-Fri).
+
+    ``CLINIC_CALENDAR = {"open_weekdays": [0, 1, 2, 3, 4], "opens": "08:00", "closes": "18:00",
+    "closed_dates": ["2026-12-25"]}`` (Monday = 0; every key optional). Booking, rescheduling and schedule
+    generation all read this one calendar.
+    """
+    raw = getattr(settings, "CLINIC_CALENDAR", None) or {}
+    kwargs = {}
+    try:
+        if "open_weekdays" in raw:
+            kwargs["open_weekdays"] = frozenset(int(d) for d in raw["open_weekdays"])
+        for key in ("opens", "closes"):
+            if key in raw:
+                value = raw[key]
+                kwargs[key] = value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value))
+        if "closed_dates" in raw:
+            kwargs["closed_dates"] = frozenset(
+                d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)) for d in raw["closed_dates"]
+            )
+        return core_schedule.ClinicCalendar(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ImproperlyConfigured(f"settings.CLINIC_CALENDAR is not valid: {exc}") from None
+
+
+def open_days_text(calendar: core_schedule.ClinicCalendar) -> str:
+    days = sorted(calendar.open_weekdays)
+    if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+        return f"{WEEKDAY_NAMES[days[0]]} to {WEEKDAY_NAMES[days[-1]]}"
+    return ", ".join(WEEKDAY_NAMES[d] for d in days)
+
+
+def closed_day_problem(
+    starts_at: dt.datetime, calendar: core_schedule.ClinicCalendar | None = None
+) -> str | None:
+    """Why ``starts_at`` falls on a day the clinic is closed (its local calendar day), or None when open."""
+    calendar = calendar or clinic_calendar()
+    day = timezone.localtime(starts_at).date() if timezone.is_aware(starts_at) else starts_at.date()
+    if calendar.is_open(day):
+        return None
+    if day in calendar.closed_dates:
+        why = "a closed date in the clinic calendar"
+    else:
+        why = f"open {open_days_text(calendar)}"
+    return (
+        f"The clinic is closed on {WEEKDAY_NAMES[day.weekday()]} {day:%Y-%m-%d} ({why}): choose an open day."
+    )
 
 
 def _overlapping(qs, starts_at: dt.datetime, duration_min: int, exclude_pk=None):
@@ -52,6 +105,9 @@ def _check(patient, kind, starts_at, duration_min, chair, plan, exclude_pk=None)
     if duration_min is None or duration_min <= 0:
         errors["duration_min"] = "The duration must be at least one minute."
         raise ValidationError(errors)
+    closed = closed_day_problem(starts_at)
+    if closed:
+        errors["starts_at"] = closed
     if chair is not None:
         locked = Chair.objects.select_for_update().get(pk=chair.pk)
         if not locked.active:
@@ -65,9 +121,10 @@ def _check(patient, kind, starts_at, duration_min, chair, plan, exclude_pk=None)
             )
     mine = _overlapping(Appointment.objects.filter(patient=patient), starts_at, duration_min, exclude_pk)
     if mine:
-        errors["starts_at"] = (
+        errors.setdefault(
+            "starts_at",
             f"The patient already has a {mine[0].get_kind_display().lower()} at "
-            f"{timezone.localtime(mine[0].starts_at):%Y-%m-%d %H:%M}."
+            f"{timezone.localtime(mine[0].starts_at):%Y-%m-%d %H:%M}.",
         )
     if kind == Appointment.Kind.DOSING:
         hours = _min_interval_hours(patient, plan)
@@ -279,7 +336,7 @@ def generate_from_plan(
         slots = core_schedule.generate(
             template,
             plan.start_date,
-            calendar=calendar,
+            calendar=calendar or clinic_calendar(),
             time_of_day=plan.session_time,
             tz=timezone.get_current_timezone(),
             phase_changes=plan.phase_changes or None,
