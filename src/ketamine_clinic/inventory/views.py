@@ -34,6 +34,7 @@ from .forms import (
     WasteForm,
 )
 from .models import Count, Discrepancy, LedgerEntry, Lot, StorageLocation
+from .templatetags.inventory_pages import difference
 
 
 def _errors_to_form(form, exc: ValidationError) -> None:
@@ -350,9 +351,12 @@ def resolve(request, pk):
         redirect_to="inventory:discrepancies",
         title=f"Resolve discrepancy {discrepancy.pk}",
         submit="Resolve",
-        intro=f"{line.lot} in {line.count.location}: counted {format_mg(line.counted_mcg)}, ledger "
-        f"{format_mg(line.expected_mcg)} (difference {format_mg(line.difference_mcg)}). A significant loss or "
-        "theft must also be reported to DEA (Form 106, 21 CFR 1301.76(b)).",
+        intro=f"{line.lot} in {line.count.location} (count of {timezone.localtime(line.count.performed_at):%Y-%m-%d %H:%M}): "
+        f"counted {format_mg(line.counted_mcg)}, ledger {format_mg(line.expected_mcg)}"
+        f"{' (the ledger does not place this lot in this safe)' if not line.expected_mcg else ''}, "
+        f"{difference(line.difference_mcg)}. If the difference is an unrecorded movement (a transfer, a return), "
+        "record that movement and resolve without an adjustment. A significant loss or theft must also be "
+        "reported to DEA (Form 106, 21 CFR 1301.76(b)).",
     )
 
 
