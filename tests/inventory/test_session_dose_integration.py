@@ -83,7 +83,11 @@ def test_confirming_the_dose_draws_it_and_nothing_is_administered_yet(ready_sess
     from ketamine_clinic.sessions import services as sessions
 
     sessions.record_dose(
-        ready_session, dose_mg=35, user=staff["nurse"], lot_id=stocked.pk, expected_version=ready_session.version
+        ready_session,
+        dose_mg=35,
+        user=staff["nurse"],
+        lot_id=stocked.pk,
+        expected_version=ready_session.version,
     )
     ready_session.refresh_from_db()
     assert ready_session.dose_mg == 35 and ready_session.delivered_mg is None
@@ -157,7 +161,12 @@ def test_stopped_early_needs_the_delivered_dose_then_records_it_and_keeps_the_re
     assert row.recorded_dose_mcg == 19_950 and row.dose_matches is True and not row.balanced
     _waste_remainder(session, stocked, staff)
     row = _row(session)
-    assert (row.drawn_mcg, row.administered_mcg, row.wasted_mcg, row.held_mcg) == (500_000, 19_950, 480_050, 0)
+    assert (row.drawn_mcg, row.administered_mcg, row.wasted_mcg, row.held_mcg) == (
+        500_000,
+        19_950,
+        480_050,
+        0,
+    )
     assert row.status == "Balanced"
     note = sessions.compose_note(session)
     assert "35.00 mg confirmed" in note and "Delivered 19.95 mg of 35 mg confirmed" in note
@@ -179,7 +188,12 @@ def test_delivered_more_than_confirmed_is_refused_and_nothing_is_saved(ready_ses
     with pytest.raises(ValidationError, match="35.01 mg is more than the 35 mg confirmed and drawn"):
         sessions.transition(session, "monitoring", user=staff["nurse"], version=version, delivered_mg="35.01")
     fresh = DosingSession.objects.get(pk=session.pk)
-    assert (fresh.state, fresh.version, fresh.delivered_mg, fresh.dosing_ended_at) == ("dosing", version, None, None)
+    assert (fresh.state, fresh.version, fresh.delivered_mg, fresh.dosing_ended_at) == (
+        "dosing",
+        version,
+        None,
+        None,
+    )
     assert not LedgerEntry.objects.filter(kind="administered").exists()
 
 
@@ -206,7 +220,11 @@ def test_aborted_after_the_draw_records_nothing_given_and_the_drug_stays_held(re
     from ketamine_clinic.sessions import services as sessions
 
     sessions.record_dose(
-        ready_session, dose_mg=35, user=staff["nurse"], lot_id=stocked.pk, expected_version=ready_session.version
+        ready_session,
+        dose_mg=35,
+        user=staff["nurse"],
+        lot_id=stocked.pk,
+        expected_version=ready_session.version,
     )
     with pytest.raises(ValidationError, match="recorded when dosing ends"):
         sessions.transition(
@@ -217,7 +235,9 @@ def test_aborted_after_the_draw_records_nothing_given_and_the_drug_stays_held(re
             reason="BP too high",
             delivered_mg="10",
         )
-    sessions.transition(ready_session, "aborted", user=staff["nurse"], version=ready_session.version, reason="BP")
+    sessions.transition(
+        ready_session, "aborted", user=staff["nurse"], version=ready_session.version, reason="BP"
+    )
     ready_session.refresh_from_db()
     assert ready_session.delivered_mg == 0 and not LedgerEntry.objects.filter(kind="administered").exists()
     assert _row(ready_session).held_mcg == 500_000
@@ -226,7 +246,9 @@ def test_aborted_after_the_draw_records_nothing_given_and_the_drug_stays_held(re
     assert row.balanced and row.dose_matches is True  # nothing given, nothing recorded as given
 
 
-def test_esketamine_devices_used_are_administered_and_unused_devices_stay_held(staff, make_patient, products, safe):
+def test_esketamine_devices_used_are_administered_and_unused_devices_stay_held(
+    staff, make_patient, products, safe
+):
     from ketamine_clinic.core.protocols.dose_rule import DoseRule
     from ketamine_clinic.inventory import services as inventory
     from ketamine_clinic.inventory.models import LedgerEntry
@@ -248,13 +270,20 @@ def test_esketamine_devices_used_are_administered_and_unused_devices_stay_held(s
     _dosing(session, entry.lot, staff["nurse"], dose_mg=56)
     assert inventory.held_for_session(entry.lot.pk, session.pk) == 56_000  # two whole devices
     with pytest.raises(ValidationError, match="how many nasal devices"):
-        sessions.transition(session, "stopped_early", user=staff["nurse"], version=session.version, reason="Nausea")
+        sessions.transition(
+            session, "stopped_early", user=staff["nurse"], version=session.version, reason="Nausea"
+        )
     with pytest.raises(ValidationError, match="3 devices is more than the 2"):
         sessions.transition(
             session, "stopped_early", user=staff["nurse"], version=session.version, reason="x", devices_used=3
         )
     sessions.transition(
-        session, "stopped_early", user=staff["nurse"], version=session.version, reason="Nausea", devices_used=1
+        session,
+        "stopped_early",
+        user=staff["nurse"],
+        version=session.version,
+        reason="Nausea",
+        devices_used=1,
     )
     session.refresh_from_db()
     assert session.delivered_mg == 28 and session.delivery_basis == "1 of 2 nasal devices used"

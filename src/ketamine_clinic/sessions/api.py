@@ -47,7 +47,9 @@ class SessionOut(Schema):
         description="The dose actually delivered (mg), recorded when dosing ends; less than dose_mg when the "
         "infusion was stopped early or slowed. Null until dosing ends.",
     )
-    delivery_basis: str = Field("", description="How the delivered dose was read, e.g. the pump's volume infused.")
+    delivery_basis: str = Field(
+        "", description="How the delivered dose was read, e.g. the pump's volume infused."
+    )
     pump_rate_ml_per_h: Decimal | None = None
     dosing_started_at: dt.datetime | None = None
     dosing_ended_at: dt.datetime | None = None

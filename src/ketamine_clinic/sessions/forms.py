@@ -175,7 +175,11 @@ class TransitionForm(forms.Form):
     override_reason = forms.CharField(required=False, max_length=500)
     # When dosing ends: the dose actually delivered (one of these; see core.administration.delivery).
     delivered_mg = forms.DecimalField(
-        label="Delivered (mg)", required=False, min_value=Decimal("0"), max_value=Decimal("1000"), decimal_places=2
+        label="Delivered (mg)",
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal("1000"),
+        decimal_places=2,
     )
     volume_infused_ml = forms.DecimalField(
         label="Pump volume infused (mL)",

@@ -95,7 +95,9 @@ class DosingSession(models.Model):
     # amount; the rest stays held by the session until it is wasted with a witness. None until dosing ends.
     delivered_mg = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     delivery_basis = models.CharField(
-        max_length=120, blank=True, help_text="How the delivered dose was read, e.g. the pump's volume infused."
+        max_length=120,
+        blank=True,
+        help_text="How the delivered dose was read, e.g. the pump's volume infused.",
     )
 
     class Meta:
@@ -125,7 +127,9 @@ class DosingSession(models.Model):
     @property
     def delivered_differs(self) -> bool:
         """True when less than the confirmed dose was delivered (show both then)."""
-        return self.delivered_mg is not None and self.dose_mg is not None and self.delivered_mg != self.dose_mg
+        return (
+            self.delivered_mg is not None and self.dose_mg is not None and self.delivered_mg != self.dose_mg
+        )
 
 
 class SessionEvent(models.Model):

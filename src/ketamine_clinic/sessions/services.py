@@ -769,7 +769,9 @@ def compose_note(session: DosingSession) -> str:
         by = session.dose_confirmed_by.display_name() if session.dose_confirmed_by else "-"
         lines.append(f"  {session.dose_mg} mg confirmed by {by} at {t(session.dose_confirmed_at)}")
         if session.delivered_differs:
-            lines.append(f"  {_delivery_note(session)}; not given {held_remainder_mg(session)} mg")
+            lines.append(
+                f"  {_delivery_note(session)}; not given {core_delivery.fmt_mg(held_remainder_mg(session))} mg"
+            )
         elif session.delivered_mg is not None:
             lines.append(f"  Delivered in full ({session.delivered_mg} mg)")
         if session.weight_kg is not None:

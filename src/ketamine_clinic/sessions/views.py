@@ -327,7 +327,9 @@ def _held(user, session):
     return {
         "amount": format_mg(held),
         "lot": lot.lot_number if lot else session.lot_id,
-        "waste_url": f"{url}?{urlencode({'session': session.pk, 'lot': session.lot_id})}" if can_waste else None,
+        "waste_url": f"{url}?{urlencode({'session': session.pk, 'lot': session.lot_id})}"
+        if can_waste
+        else None,
     }
 
 

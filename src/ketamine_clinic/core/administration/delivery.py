@@ -100,7 +100,8 @@ def delivered_dose(
     if len(given) > 1:
         field = "volume_infused_ml" if ml is not None else "devices_used"
         raise DeliveryError(
-            field, "Enter the delivered dose one way only: in mg, or as the volume infused, or as devices used."
+            field,
+            "Enter the delivered dose one way only: in mg, or as the volume infused, or as devices used.",
         )
 
     if route == "intranasal":
@@ -118,7 +119,8 @@ def delivered_dose(
         if devices is None:
             if not completed:
                 raise DeliveryError(
-                    "devices_used", "Enter how many nasal devices were used before dosing stopped (0 if none)."
+                    "devices_used",
+                    "Enter how many nasal devices were used before dosing stopped (0 if none).",
                 )
             devices = planned
         if devices != devices.to_integral_value():
@@ -152,8 +154,7 @@ def delivered_dose(
             )
         return Delivery(
             _mg(confirmed * ml / bag),
-            f"pump volume infused {fmt_mg(ml)} of {fmt_mg(bag)} mL "
-            f"({fmt_mg(confirmed / bag)} mg/mL)",
+            f"pump volume infused {fmt_mg(ml)} of {fmt_mg(bag)} mL ({fmt_mg(confirmed / bag)} mg/mL)",
         )
     if mg is None:
         if not completed:
