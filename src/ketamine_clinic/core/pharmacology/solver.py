@@ -17,6 +17,7 @@ which is also exact; that path is slower and only taken when needed.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,10 +30,16 @@ from .schedule import Bolus, Extravascular, Infusion, validate
 _MAX_EIGVEC_CONDITION = 1e7
 
 #: Elements per temporary array while evaluating outputs (bounds memory for 10,000-patient runs). Patients
-#: are processed in blocks so that each block still gets long runs of output times (the evenly-spaced-grid
-#: exponential shortcut in ``_exp_grid`` needs at least 64 consecutive times to pay off).
+#: are processed in blocks so that each block still gets long runs of output times.
 _CHUNK_ELEMENTS = 8_000_000
 _MIN_TIMES_PER_CHUNK = 512
+
+#: Evenly spaced output times (the usual grid) are evaluated by ``_grid_sum`` when a segment holds at least
+#: this many of them. A grid is recognised if every time lies within _GRID_ULPS units in the last place (of
+#: the largest time) of t_0 + k d: the rounding that times like ``np.arange(n) / 60`` carry anyway.
+_GRID_MIN_TIMES = 64
+_GRID_ULPS = 16
+_EPS = float(np.finfo(float).eps)
 
 
 @dataclass(frozen=True)
@@ -75,25 +82,26 @@ def individualise(model: ParameterSet, weight_kg, age_years=None) -> Patients:
     """Typical-value parameters for each weight (scalar or array), after checking the model's valid range."""
     w = np.atleast_1d(np.asarray(weight_kg, dtype=float))
     model.check_patient(w, age_years)
-    return scale(model, w, np.ones((6, w.shape[0])))
+    return scale(model, w)
 
 
-def scale(model: ParameterSet, w: np.ndarray, factors: np.ndarray) -> Patients:
+def scale(model: ParameterSet, w: np.ndarray, factors: np.ndarray | None = None) -> Patients:
     """Scale typical values to weights ``w`` and multiply by per-patient ``factors`` rows
-    (cl, v1, q2, v2, q3, v3)."""
+    (cl, v1, q2, v2, q3, v3); no factors means typical values."""
     rw = w / model.reference_weight_kg
     fv = rw**model.volume_exponent
     fc = rw**model.clearance_exponent
+    f = (1.0,) * 6 if factors is None else factors
     met = model.metabolite
     return Patients(
         model=model,
         weight_kg=w,
-        cl_l_per_min=model.cl_l_per_min * fc * factors[0],
-        v1_l=model.v1_l * fv * factors[1],
-        q2_l_per_min=model.q2_l_per_min * fc * factors[2],
-        v2_l=model.v2_l * fv * factors[3] if model.compartments >= 2 else np.ones_like(w),
-        q3_l_per_min=model.q3_l_per_min * fc * factors[4],
-        v3_l=model.v3_l * fv * factors[5] if model.compartments >= 3 else np.ones_like(w),
+        cl_l_per_min=model.cl_l_per_min * fc * f[0],
+        v1_l=model.v1_l * fv * f[1],
+        q2_l_per_min=model.q2_l_per_min * fc * f[2],
+        v2_l=model.v2_l * fv * f[3] if model.compartments >= 2 else np.ones_like(w),
+        q3_l_per_min=model.q3_l_per_min * fc * f[4],
+        v3_l=model.v3_l * fv * f[5] if model.compartments >= 3 else np.ones_like(w),
         ke0_per_min=np.full_like(w, model.ke0_per_min),
         metabolite_v_l=None if met is None else met.volume_l * fv,
         metabolite_cl_l_per_min=None if met is None else met.clearance_l_per_min * fc,
@@ -164,38 +172,37 @@ class Inputs:
 
 
 def inputs_for(pats: Patients, lay: Layout, events) -> Inputs:
+    """Breakpoints, jumps and segment rates. Each segment's rate is the plain sum of the infusions running in it
+    (no running sums), so it is exactly zero once every infusion has stopped."""
     model, P, n = pats.model, pats.count, lay.size
-    times: set[float] = set()
+    keyed = []  # (event, breakpoint time or (start, end))
     for ev in events:
         if isinstance(ev, Infusion):
-            times.update((float(ev.start_min), float(ev.end_min)))
+            keyed.append((ev, (float(ev.start_min), float(ev.end_min))))
         elif isinstance(ev, Bolus):
-            times.add(float(ev.time_min))
+            keyed.append((ev, float(ev.time_min)))
         else:
-            times.add(float(ev.time_min) + model.absorption(ev.route).lag_min)
-    breaks = np.array(sorted(times))
-    S = breaks.shape[0]
+            keyed.append((ev, float(ev.time_min) + model.absorption(ev.route).lag_min))
+    times: set[float] = set()
+    for _, key in keyed:
+        times.update(key) if isinstance(key, tuple) else times.add(key)
+    ordered = sorted(times)
+    index = {t: i for i, t in enumerate(ordered)}
+    S = len(ordered)
     jumps = np.zeros((P, S, n))
-    rate_changes = np.zeros((P, S, n))
-    index = {t: i for i, t in enumerate(breaks.tolist())}
-    for ev in events:
-        amount = np.broadcast_to(np.asarray(ev.amount_mg, dtype=float), (P,))
+    rates = np.zeros((P, S, n))
+    for ev, key in keyed:
+        amount = np.asarray(ev.amount_mg, dtype=float)
+        if amount.ndim and amount.shape != (P,):
+            raise ValueError(f"dose amounts must be one number or one per patient ({P}), not {amount.shape}")
         if isinstance(ev, Infusion):
-            r = amount / ev.duration_min
-            rate_changes[:, index[float(ev.start_min)], lay.central] += r
-            rate_changes[:, index[float(ev.end_min)], lay.central] -= r
+            rates[:, index[key[0]] : index[key[1]], lay.central] += (amount / ev.duration_min)[..., None]
         elif isinstance(ev, Bolus):
-            jumps[:, index[float(ev.time_min)], lay.central] += amount
+            jumps[:, index[key], lay.central] += amount
         else:
             ab = model.absorption(ev.route)
-            jumps[:, index[float(ev.time_min) + ab.lag_min], lay.routes.index(ev.route)] += (
-                ab.bioavailability * amount
-            )
-    rates = np.cumsum(rate_changes, axis=1)
-    rates[np.abs(rates) < 1e-12 * (np.abs(rate_changes).max() + 1e-300)] = (
-        0.0  # exact zero after infusions end
-    )
-    return Inputs(breaks, jumps, rates)
+            jumps[:, index[key], lay.routes.index(ev.route)] += ab.bioavailability * amount
+    return Inputs(np.array(ordered), jumps, rates)
 
 
 class _Modal:
@@ -208,21 +215,20 @@ class _Modal:
                 raise ModelError("PK system has complex eigenvalues (not a valid mammillary model)")
             lam, V = lam.real, V.real
         W = np.linalg.inv(V)
-        cond = np.linalg.norm(V, axis=(1, 2)) * np.linalg.norm(W, axis=(1, 2))
-        self.ok = cond < _MAX_EIGVEC_CONDITION
+        # Frobenius-norm condition number of V, squared (no square roots needed for the comparison).
+        cond2 = np.einsum("pij,pij->p", V, V) * np.einsum("pij,pij->p", W, W)
+        self.ok = cond2 < _MAX_EIGVEC_CONDITION**2
         self.lam, self.V, self.W = lam, V, W
-        P, S, n = inp.jumps.shape
-        w = np.einsum("pij,psj->psi", W, inp.rates)  # modal input rates (P, S, n)
-        dj = np.einsum("pij,psj->psi", W, inp.jumps)
-        b = w / lam[:, None, :]
-        a = np.empty_like(b)
-        z = np.zeros((P, n))
-        lengths = np.diff(inp.breaks)
-        for s in range(S):
-            z = z + dj[:, s]
-            a[:, s] = z + b[:, s]
-            if s + 1 < S:
-                z = a[:, s] * np.exp(lam * lengths[s]) - b[:, s]
+        Wt = W.transpose(0, 2, 1)
+        b = (inp.rates @ Wt) / lam[:, None, :]  # modal input rates over the eigenvalues (P, S, n)
+        dj = inp.jumps @ Wt  # modal jumps (P, S, n)
+        S = inp.breaks.shape[0]
+        # a_s = z(start of s) + b_s, with z(start of s) = a_{s-1} exp(lam L_{s-1}) - b_{s-1} + jump_s.
+        a = dj + b
+        if S > 1:
+            decay = np.exp(lam[:, None, :] * np.diff(inp.breaks)[None, :, None])  # (P, S-1, n)
+            for s in range(1, S):
+                a[:, s] += a[:, s - 1] * decay[:, s - 1] - b[:, s - 1]
         self.a, self.b = a, b
 
 
@@ -246,74 +252,121 @@ def _output_rows(pats: Patients, lay: Layout, outputs: tuple[str, ...]) -> np.nd
     return R
 
 
+def _grid_step(t: np.ndarray) -> float | None:
+    """The step d if ``t`` is an evenly spaced ascending grid t_k = t_0 + k d (to within _GRID_ULPS units in
+    the last place of the largest time, i.e. the rounding the times themselves carry), else None.
+    NaN or infinite times are never a grid."""
+    T = t.shape[0]
+    if T < _GRID_MIN_TIMES:
+        return None
+    t0, t1 = float(t[0]), float(t[-1])
+    if not (math.isfinite(t0) and math.isfinite(t1)) or t1 <= t0:
+        return None
+    d = (t1 - t0) / (T - 1)
+    tol = _GRID_ULPS * _EPS * max(abs(t0), abs(t1))
+    if tol > 0.25 * d:
+        return None
+    e = np.arange(T, dtype=float)
+    e *= d
+    e -= t  # e_k = k d - t_k, which is -t_0 for every k on an exact grid
+    hi, lo = float(e.max()), float(e.min())
+    if hi + t0 <= tol and -(lo + t0) <= tol:  # False for NaN
+        return d
+    return None
+
+
 def _evaluate_modal(
     md: _Modal,
     R: np.ndarray,
     breaks: np.ndarray,
     times: np.ndarray,
     integral: bool,
-    out: np.ndarray | None = None,
+    out: np.ndarray,
+    step: float | None = None,
 ) -> np.ndarray:
-    """Outputs (P, r, T) at sorted times: value, or the integral from the first breakpoint to t."""
+    """Outputs (P, r, T) into ``out`` at sorted times: value, or the integral from the first breakpoint to t.
+    ``step``: the grid step if the times are evenly spaced (``_grid_step``), which enables ``_grid_sum``."""
     lam = md.lam  # (P, n)
-    C = np.einsum("prn,pnm->prm", R, md.V)  # output weights on modes (P, r, n)
+    C = R @ md.V  # output weights on modes (P, r, n)
     P, r, n = C.shape
     T = times.shape[0]
-    if out is None:
-        out = np.empty((P, r, T))
-    seg = np.searchsorted(breaks, times, side="right") - 1  # -1: before the first dose -> zero
-    out[:, :, seg < 0] = 0.0
+    S = breaks.shape[0]
+    # Times are sorted, so segment s (breaks[s] <= t < breaks[s+1]) is the contiguous run bounds[s]:bounds[s+1].
+    bounds = np.searchsorted(times, breaks, side="left").tolist() + [T]
+    out[:, :, : bounds[0]] = 0.0  # before the first dose
     if integral:
         # Full-segment integrals, prefix-summed, so each time only needs its own partial segment.
         L = np.diff(breaks)
-        full = np.zeros((P, r, breaks.shape[0]))
+        full = np.zeros((P, r, S))
         if L.size:
             phi = np.expm1(lam[:, None, :] * L[None, :, None]) / lam[:, None, :]  # (P, S-1, n)
             seg_int = np.einsum("prn,psn->prs", C, md.a[:, :-1] * phi - md.b[:, :-1] * L[None, :, None])
             full[:, :, 1:] = np.cumsum(seg_int, axis=2)
-    step = max(_MIN_TIMES_PER_CHUNK, _CHUNK_ELEMENTS // max(1, P * n * r))
-    present = seg[np.concatenate(([0], np.flatnonzero(np.diff(seg)) + 1))] if seg.size else seg  # sorted
-    for s in present:
-        if s < 0:
+    grid = None
+    if step is not None and not integral:
+        longest = max(hi - lo for lo, hi in zip(bounds[:-1], bounds[1:], strict=True))
+        if longest >= _GRID_MIN_TIMES:
+            grid = _GridTables(lam, step, longest)
+    chunk = max(_MIN_TIMES_PER_CHUNK, _CHUNK_ELEMENTS // max(1, P * n * r))
+    for s in range(S):
+        first, last = bounds[s], bounds[s + 1]
+        if first == last:
             continue
-        # Times are sorted, so each segment's times are one contiguous run: slices, not index arrays.
-        first, last = np.searchsorted(seg, s, side="left"), np.searchsorted(seg, s, side="right")
+        Cb = (C * md.b[:, None, s, :]).sum(axis=2)  # (P, r)
+        if grid is not None:
+            # Segment times are tau0 + k d: exp(lam tau0) goes into the amplitudes, the rest is tabulated.
+            shift = np.exp(lam * float(times[first] - breaks[s]))
+            _grid_sum(grid, C * (md.a[:, s, :] * shift)[:, None, :], Cb, out[:, :, first:last])
+            continue
         Ca = C * md.a[:, None, s, :]  # (P, r, n)
-        Cb = np.einsum("prn,pn->pr", C, md.b[:, s, :])
-        for lo in range(first, last, step):
-            j = slice(lo, min(lo + step, last))
-            tau = times[j] - breaks[s]
+        for lo in range(first, last, chunk):
+            hi = min(lo + chunk, last)
+            tau = times[lo:hi] - breaks[s]
+            dst = out[:, :, lo:hi]
             if integral:
-                phi = np.expm1(lam[:, :, None] * tau[None, None, :]) / lam[:, :, None]  # (P, n, t)
-                out[:, :, j] = full[:, :, s, None] + Ca @ phi - Cb[:, :, None] * tau[None, None, :]
+                phi = np.expm1(lam[:, :, None] * tau) / lam[:, :, None]  # (P, n, t)
+                np.matmul(Ca, phi, out=dst)
+                dst += full[:, :, s, None] - Cb[:, :, None] * tau
             else:
-                y = _modal_sum(Ca, lam, tau)
-                np.subtract(y[:, :, : tau.shape[0]], Cb[:, :, None], out=out[:, :, j])
+                np.matmul(Ca, np.exp(lam[:, :, None] * tau), out=dst)
+                dst -= Cb[:, :, None]
     return out
 
 
-def _modal_sum(Ca: np.ndarray, lam: np.ndarray, tau: np.ndarray) -> np.ndarray:
-    """sum_i Ca[p, r, i] * exp(lam[p, i] * tau[t]) for every patient, output and time: (P, r, >= t).
+class _GridTables:
+    """Exponentials for evenly spaced times k d, k = B j + i (B = ceil(sqrt(longest run))), shared by every
+    segment: fine[p, :n, i] = exp(lam d i) with a last row of ones, coarse[p, j, :] = exp(lam B d j)."""
 
-    When the times are evenly spaced (the usual output grid), tau_m = tau_0 + m*d with m = B*q + s, and
-    exp(lam tau_m) = exp(lam B d q) * exp(lam (tau_0 + s d)): two small tables of exponentials (B + Q of them
-    instead of B * Q). The sum over modes then becomes, per patient and output, a (Q x n) @ (n x B) matrix
-    product, so the (P, n, T) table of exponentials is never built. Each factor is correctly rounded, so the
-    result matches the direct evaluation to within a few ulp. The caller ignores the Q*B - T extra columns.
+    def __init__(self, lam: np.ndarray, d: float, longest: int):
+        P, n = lam.shape
+        self.B = B = math.isqrt(longest - 1) + 1
+        nq = -(-longest // B)
+        self.fine = np.empty((P, n + 1, B))
+        np.exp(lam[:, :, None] * (d * np.arange(B)), out=self.fine[:, :n])
+        self.fine[:, n] = 1.0
+        self.coarse = np.exp(lam[:, None, :] * (d * B * np.arange(nq))[:, None])  # (P, nq, n)
+
+
+def _grid_sum(g: _GridTables, Ca: np.ndarray, Cb: np.ndarray, dst: np.ndarray) -> None:
+    """dst[p, r, k] = sum_i Ca[p, r, i] exp(lam[p, i] k d) - Cb[p, r] for k < dst.shape[2].
+
+    exp(lam d (B j + i)) = coarse[j] * fine[i]: B + Q exponentials instead of B * Q. The sum over modes is
+    then, per patient and output, one (Q x n+1) @ (n+1 x B) matrix product written straight into ``dst`` (the
+    extra column carries -Cb against fine's row of ones), so no (P, n, T) table of exponentials is ever built.
+    Each factor is correctly rounded, so the result matches the direct evaluation to within a few ulp.
     """
-    m = tau.shape[0]
-    if m >= 64:
-        d = (tau[-1] - tau[0]) / (m - 1)
-        steps = np.diff(tau)
-        if d > 0 and float(np.max(np.abs(steps - d))) <= 1e-12 * d:
-            b = int(np.ceil(np.sqrt(m)))
-            q = -(-m // b)
-            fine = np.exp(lam[:, :, None] * (tau[0] + d * np.arange(b))[None, None, :])  # (P, n, b)
-            coarse = np.exp(lam[:, None, :] * (d * b * np.arange(q))[None, :, None])  # (P, q, n)
-            weighted = coarse[:, None, :, :] * Ca[:, :, None, :]  # (P, r, q, n)
-            y = weighted @ fine[:, None, :, :]  # (P, r, q, b)
-            return y.reshape(Ca.shape[0], Ca.shape[1], q * b)
-    return Ca @ np.exp(lam[:, :, None] * tau[None, None, :])
+    P, r, n = Ca.shape
+    m, B = dst.shape[2], g.B
+    q, rem = divmod(m, B)
+    nq = q + (rem > 0)
+    Wq = np.empty((P, r, nq, n + 1))
+    np.multiply(g.coarse[:, None, :nq], Ca[:, :, None, :], out=Wq[..., :n])
+    Wq[..., n] = -Cb[:, :, None]
+    if q:
+        # Splitting only the last (unit-stride) axis, so this reshape is always a view into ``dst``.
+        np.matmul(Wq[:, :, :q], g.fine[:, None], out=dst[:, :, : q * B].reshape(P, r, q, B))
+    if rem:
+        np.matmul(Wq[:, :, q], g.fine[:, :, :rem], out=dst[:, :, q * B :])
 
 
 def _evaluate_expm(
@@ -374,32 +427,40 @@ class Solution:
         """Array (P, len(outputs), T). Outputs: "plasma", "effect", "metabolite" (ng/mL) or "amount:<i>" (mg).
         With integral=True, the area under each output from the first dose to each time (ng*min/mL)."""
         t = np.asarray(times_min, dtype=float)
-        if t.ndim != 1 or not np.all(np.isfinite(t)):
+        if t.ndim != 1:
             raise ValueError("times must be a 1-D array of finite minutes")
-        presorted = bool(np.all(np.diff(t) >= 0))
-        order = None if presorted else np.argsort(t, kind="stable")
-        ts = t if presorted else t[order]
+        step = _grid_step(t)  # an evenly spaced grid is also sorted and finite
+        order = None
+        ts = t
+        if step is None:
+            if not np.isfinite(t).all():
+                raise ValueError("times must be a 1-D array of finite minutes")
+            if t.shape[0] > 1 and not (t[1:] >= t[:-1]).all():
+                order = np.argsort(t, kind="stable")
+                ts = t[order]
+                step = _grid_step(ts)
         R = _output_rows(self.patients, self.layout, tuple(outputs))
         P = self.patients.count
         res = np.empty((P, len(outputs), t.shape[0]))
         ok = self.modal.ok
-        good = np.nonzero(ok)[0]
-        if good.size == P:
+        breaks = self.inputs.breaks
+        if ok.all():
             # Blocks of patients (slices, written in place) so each block gets long runs of output times.
             block = max(1, _CHUNK_ELEMENTS // (_MIN_TIMES_PER_CHUNK * self.layout.size * len(outputs)))
             for lo in range(0, P, block):
                 sl = slice(lo, min(lo + block, P))
                 sub = self.modal if (lo == 0 and block >= P) else _subset(self.modal, sl)
-                _evaluate_modal(sub, R[sl], self.inputs.breaks, ts, integral, out=res[sl])
+                _evaluate_modal(sub, R[sl], breaks, ts, integral, res[sl], step)
         else:
-            bad = np.nonzero(~ok)[0]
+            good, bad = np.nonzero(ok)[0], np.nonzero(~ok)[0]
             if good.size:
+                part = np.empty((good.size, len(outputs), t.shape[0]))
                 res[good] = _evaluate_modal(
-                    _subset(self.modal, good), R[good], self.inputs.breaks, ts, integral
+                    _subset(self.modal, good), R[good], breaks, ts, integral, part, step
                 )
-            sub_inp = Inputs(self.inputs.breaks, self.inputs.jumps[bad], self.inputs.rates[bad])
+            sub_inp = Inputs(breaks, self.inputs.jumps[bad], self.inputs.rates[bad])
             res[bad] = _evaluate_expm(self.K[bad], sub_inp, R[bad], ts, integral)
-        if presorted:
+        if order is None:
             return res
         out = np.empty_like(res)
         out[:, :, order] = res
