@@ -116,7 +116,8 @@ def test_new_consent_version_blocks_further_scheduling_until_reconsent(
     plan = make_plan(staff, make_patient)
     assessment.publish_consent_document(staff["director"], route="iv", title="IV consent", body="v2 text")
     response = client_as(staff["nurse"]).post(reverse("scheduling:generate", args=[plan.pk]), follow=True)
-    assert b"must acknowledge it first" in response.content
+    assert b"A new consent version (v2) was published" in response.content
+    assert b"must do so first" in response.content
     assert plan.appointments.count() == 0
     page = client_as(staff["nurse"]).get(reverse("plans:chart", args=[plan.patient.pk]))
     assert b'id="reconsent-needed"' in page.content

@@ -47,6 +47,7 @@ class ConsentStatusOut(Schema):
     route: str
     current_version: int | None
     consented: bool
+    problem: str | None = None  # why consent is not current (no acknowledgement, new version, lapsed)
 
 
 class TrialOut(Schema):
@@ -70,6 +71,7 @@ class SummaryOut(Schema):
     screening: ScreeningOut | None
     decision: DecisionOut | None
     eligibility_current: bool
+    eligibility_problem: str | None = None  # why eligibility is not current, in plain words
     consents: list[ConsentStatusOut]
     treatment_resistance: ResistanceOut
 
@@ -168,11 +170,13 @@ def _summary(patient) -> dict:
             else None
         ),
         "eligibility_current": services.eligibility_is_current(patient),
+        "eligibility_problem": services.eligibility_problem(patient),
         "consents": [
             {
                 "route": r.value,
                 "current_version": getattr(services.current_consent_document(r.value), "version", None),
                 "consented": services.consent_is_current(patient, r.value),
+                "problem": services.consent_problem(patient, r.value),
             }
             for r in Route
         ],

@@ -1,13 +1,20 @@
 """Assessment rules other apps rely on (contract): is the eligibility decision current, is consent current.
 
+Both lapse when something changes (a newer screening; a new consent version) and after a clinic-set time
+(``ELIGIBILITY_VALID_DAYS``, ``CONSENT_VALID_DAYS``, default a year each); ``eligibility_problem`` and
+``consent_problem`` say why in plain words for the pages, planning and the pre-dose checks.
+
 Also the writes that must happen together: saving an intake re-runs the screen; a decision is validated
 against the screen it decides on; a consent acknowledgement must match the current document version.
 """
 
+import datetime as dt
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from ketamine_clinic import audit
 from ketamine_clinic.core.safety import eligibility as core_eligibility
@@ -40,29 +47,115 @@ def latest_decision(patient) -> EligibilityDecision | None:
     return patient.eligibility_decisions.select_related("screening", "decided_by").first()
 
 
-def eligibility_is_current(patient) -> bool:
-    """True when the latest screening has a prescriber's decision to proceed (contract for plans and sessions).
+# How long a screening (with the prescriber's decision to proceed) and a consent acknowledgement stay current.
+# Clinic-defined defaults, set per clinic in Django settings (0 or None = no time limit):
+# - ELIGIBILITY_VALID_DAYS (365): the screen is already re-run whenever the intake is updated (a newer screening
+#   makes an older decision stale). The time limit catches what changes without being recorded over a long
+#   maintenance course - new medicines, blood pressure, pregnancy plans, substance use - by asking for an updated
+#   intake (pre-filled from the last one) and a new decision at least yearly. We found no published re-screening
+#   interval for ketamine treatment (the APA consensus statement, Sanacora et al. JAMA Psychiatry
+#   2017;74(4):399-405, describes the evaluation before treatment), so the year is the clinic's choice.
+# - CONSENT_VALID_DAYS (365): a new consent version always needs a new acknowledgement; otherwise the patient
+#   re-reads and re-acknowledges the consent at least yearly, so a long course stays an informed one
+#   (clinic-defined).
+DEFAULT_ELIGIBILITY_VALID_DAYS = 365
+DEFAULT_CONSENT_VALID_DAYS = 365
 
-    A newer screening (the intake was changed) makes an older decision stale; a "not eligible" screening can
-    never be decided "proceed" (refused in ``record_decision``), so it can never be current.
+
+def _valid_days(name: str, default: int) -> int | None:
+    value = getattr(settings, name, default)
+    return int(value) if value else None
+
+
+def eligibility_valid_days() -> int | None:
+    """Days a screening with a decision to proceed stays current (None = no time limit)."""
+    return _valid_days("ELIGIBILITY_VALID_DAYS", DEFAULT_ELIGIBILITY_VALID_DAYS)
+
+
+def consent_valid_days() -> int | None:
+    """Days a consent acknowledgement stays current (None = no time limit)."""
+    return _valid_days("CONSENT_VALID_DAYS", DEFAULT_CONSENT_VALID_DAYS)
+
+
+def _older_than(when, days: int | None, now) -> bool:
+    return days is not None and when is not None and (now or timezone.now()) - when > dt.timedelta(days=days)
+
+
+def eligibility_problem(patient, now=None) -> str | None:
+    """Why the patient's eligibility is not current for planning and dosing, in plain words (None = current).
+
+    Current = the latest screening is not "not eligible", the prescriber decided to proceed on it, and it was
+    screened within ``ELIGIBILITY_VALID_DAYS``. A newer screening (the intake was updated) makes an older
+    decision stale.
     """
     screening = latest_screening(patient)
-    if screening is None or screening.status == core_eligibility.NOT_ELIGIBLE:
-        return False
+    if screening is None:
+        return "No eligibility screening yet: complete the intake assessment first."
+    if screening.status == core_eligibility.NOT_ELIGIBLE:
+        titles = "; ".join(r["title"] for r in screening.absolute_reasons)
+        return f"Not eligible: an absolute contraindication blocks planning ({titles})."
     decision = screening.decisions.first()
-    return decision is not None and decision.decision == EligibilityDecision.Decision.PROCEED
+    if decision is None or decision.decision != EligibilityDecision.Decision.PROCEED:
+        return "No prescriber decision to proceed on the latest eligibility screening."
+    days = eligibility_valid_days()
+    if _older_than(screening.screened_at, days, now):
+        return (
+            f"The eligibility screening of {timezone.localtime(screening.screened_at):%Y-%m-%d} is more than "
+            f"{days} days old (clinic setting ELIGIBILITY_VALID_DAYS): record an updated intake to re-run the "
+            "screen, and the prescriber decides again."
+        )
+    return None
+
+
+def eligibility_is_current(patient, now=None) -> bool:
+    """True when the eligibility decision is current (contract for plans and sessions; see eligibility_problem)."""
+    return eligibility_problem(patient, now) is None
 
 
 def current_consent_document(route: str) -> ConsentDocument | None:
     return ConsentDocument.objects.filter(route=route).order_by("-version").first()
 
 
-def consent_is_current(patient, route: str) -> bool:
-    """True when the patient has acknowledged the newest consent version for ``route`` (contract)."""
+def current_acknowledgement(patient, route: str, now=None) -> ConsentAcknowledgement | None:
+    """The patient's acknowledgement of the route's newest consent version, if still within its validity."""
     document = current_consent_document(route)
     if document is None:
-        return False
-    return ConsentAcknowledgement.objects.filter(patient=patient, document=document).exists()
+        return None
+    ack = ConsentAcknowledgement.objects.filter(patient=patient, document=document).first()
+    if ack is None or _older_than(ack.acknowledged_at, consent_valid_days(), now):
+        return None
+    return ack
+
+
+def consent_problem(patient, route: str, now=None) -> str | None:
+    """Why consent for ``route`` is not current, in plain words (None = current)."""
+    from ketamine_clinic.plans.models import Route
+
+    label = Route(route).label if route in Route.values else route
+    document = current_consent_document(route)
+    if document is None:
+        return f"No consent document is published for the {label} route."
+    ack = ConsentAcknowledgement.objects.filter(patient=patient, document=document).first()
+    if ack is None:
+        if ConsentAcknowledgement.objects.filter(patient=patient, document__route=route).exists():
+            return (
+                f"A new consent version (v{document.version}) was published for {label}: the patient has not "
+                "acknowledged the current consent yet and must do so first."
+            )
+        return f"The patient has not acknowledged the current consent for {label}."
+    days = consent_valid_days()
+    if _older_than(ack.acknowledged_at, days, now):
+        return (
+            f"The patient's consent for {label} of {timezone.localtime(ack.acknowledged_at):%Y-%m-%d} is more "
+            f"than {days} days old (clinic setting CONSENT_VALID_DAYS): the patient reads and acknowledges it "
+            "again."
+        )
+    return None
+
+
+def consent_is_current(patient, route: str, now=None) -> bool:
+    """True when the patient acknowledged the newest consent version for ``route`` within its validity (contract)."""
+    return consent_problem(patient, route, now) is None
 
 
 def treatment_resistance(patient) -> core_trd.ResistanceSummary:

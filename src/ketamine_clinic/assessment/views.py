@@ -56,7 +56,8 @@ def _consent_rows(patient):
         document = services.current_consent_document(route.value)
         ack = patient.consents.filter(document=document).first() if document is not None else None
         older = patient.consents.filter(document__route=route.value).exclude(document=document).first()
-        rows.append({"route": route, "document": document, "ack": ack, "older": older})
+        expired = ack is not None and services.current_acknowledgement(patient, route.value) is None
+        rows.append({"route": route, "document": document, "ack": ack, "older": older, "expired": expired})
     return rows
 
 
@@ -72,6 +73,8 @@ def chart_context(request, patient, active="assessment:chart"):
         "screening": screening,
         "decision": screening.decisions.select_related("decided_by").first() if screening else None,
         "eligibility_current": services.eligibility_is_current(patient),
+        "eligibility_problem": services.eligibility_problem(patient),
+        "consent_valid_days": services.consent_valid_days(),
         "previsit": patient.previsit_questionnaires.first(),
         "treatment_rows": list(zip(treatments, trd.trials, strict=True)),
         "trd": trd,
@@ -242,7 +245,10 @@ def consent(request, patient_id, route):
         "route": Route(route),
         "document": document,
         "form": form,
-        "acknowledged": patient.consents.filter(document=document).first() if document else None,
+        "acknowledged": services.current_acknowledgement(patient, route),
+        "lapsed": services.consent_problem(patient, route)
+        if document and patient.consents.filter(document=document).exists()
+        else None,
     }
     return render(request, "assessment/consent.html", context, status=400 if form.errors else 200)
 

@@ -40,20 +40,15 @@ def current_plan(patient) -> TreatmentPlan | None:
 def planning_blockers(patient, route: str) -> list[str]:
     """Why a plan for ``route`` cannot be made now (empty list = it can)."""
     problems = []
-    screening = assessment.latest_screening(patient)
-    if screening is None:
-        problems.append("No eligibility screening yet: complete the intake assessment first.")
-    elif screening.status == "not_eligible":
-        titles = "; ".join(r["title"] for r in screening.absolute_reasons)
-        problems.append(f"Not eligible: an absolute contraindication blocks planning ({titles}).")
-    elif not assessment.eligibility_is_current(patient):
-        problems.append("No prescriber decision to proceed on the latest eligibility screening.")
+    eligibility = assessment.eligibility_problem(patient)
+    if eligibility:
+        problems.append(eligibility)
     if route not in Route.values:
         problems.append(f"Unknown route {route!r}.")
-    elif assessment.current_consent_document(route) is None:
-        problems.append(f"No consent document is published for the {Route(route).label} route.")
-    elif not assessment.consent_is_current(patient, route):
-        problems.append(f"The patient has not acknowledged the current consent for {Route(route).label}.")
+    else:
+        consent = assessment.consent_problem(patient, route)
+        if consent:
+            problems.append(consent)
     return problems
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ketamine_clinic import access
 from ketamine_clinic.assessment.forms import apply_errors
-from ketamine_clinic.assessment.services import consent_is_current
+from ketamine_clinic.assessment.services import consent_problem, eligibility_problem
 from ketamine_clinic.core.protocols.templates import TEMPLATES, get_template
 from ketamine_clinic.navigation import reverse_or_none
 from ketamine_clinic.patients.chart import chart_tabs
@@ -94,7 +94,8 @@ def chart(request, patient):
         "can_schedule": access.can(user, "schedule", "write"),
         "routes": [(r, services.planning_blockers(patient, r.value)) for r in Route],
         "generate_url": reverse_or_none("scheduling:generate", plan.pk) if plan else None,
-        "consent_current": consent_is_current(patient, plan.route) if plan else True,
+        "consent_problem": consent_problem(patient, plan.route) if plan else None,
+        "eligibility_problem": eligibility_problem(patient) if plan else None,
     }
     return render(request, "plans/chart.html", context)
 

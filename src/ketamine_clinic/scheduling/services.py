@@ -297,17 +297,16 @@ def generate_from_plan(
     Returns (appointments created, warnings). Slots before ``now`` are skipped. If the plan already has future
     booked appointments, refuse unless ``replace_existing`` - then those are cancelled with a reason first.
     """
-    from ketamine_clinic.assessment.services import consent_is_current
+    from ketamine_clinic.assessment.services import consent_problem
 
     now = now or timezone.now()
     if plan.status != "active":
         raise ValidationError({"__all__": [f"The plan is {plan.get_status_display().lower()}, not active."]})
     if plan.start_date is None:
         raise ValidationError({"start_date": "The plan has no start date."})
-    if not consent_is_current(plan.patient, plan.route):
-        raise ValidationError(
-            {"__all__": ["The consent document has a new version: the patient must acknowledge it first."]}
-        )
+    consent = consent_problem(plan.patient, plan.route)
+    if consent:
+        raise ValidationError({"__all__": [f"{consent} Appointments are generated once consent is current."]})
     existing = plan.appointments.filter(status=Appointment.Status.BOOKED, starts_at__gte=now)
     if existing.exists():
         if not replace_existing:
