@@ -126,6 +126,14 @@ def test_seed_creates_completed_sessions_with_alerts_and_is_idempotent():
     assert DosingSession.objects.filter(state="discharged", note__signed_at__isnull=False).count() >= 20
     assert VitalsReading.objects.exclude(alerts=[]).exists()
     assert DosingSession.objects.filter(interventions__kind="antiemetic").exists()
+    # One past infusion was stopped early: less than the confirmed dose delivered, read from the pump.
+    stopped = DosingSession.objects.get(state="stopped_early")
+    assert stopped.delivered_mg < stopped.dose_mg and "pump volume infused" in stopped.delivery_basis
+    assert "Delivered" in stopped.note.body and stopped.interventions.filter(kind="infusion_stopped").exists()
+    assert not DosingSession.objects.filter(
+        state__in=["monitoring", "ready_for_discharge", "discharged", "stopped_early"], delivered_mg=None
+    ).exists()
+    assert not DosingSession.objects.filter(state="dosing").exclude(delivered_mg=None).exists()
     today = timezone.localdate()
     assert (
         DosingSession.objects.filter(scheduled_for__date__gte=today - dt.timedelta(days=1))

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from ketamine_clinic.core.inventory import STANDARD_PRODUCTS, Kind, Movement
 
@@ -27,9 +28,77 @@ DEMO_PASSWORD = "demo-password-1"
 DOSED_STATES = ["dosing", "monitoring", "ready_for_discharge", "discharged", "stopped_early"]
 
 
-def _recorded(session):
-    """The dose the sessions app confirmed for this session, if it stores one."""
-    return getattr(session, "dose_mg", None)
+def _confirmed(session) -> Decimal:
+    """The dose the sessions app confirmed, or the demo order for sessions seeded without one."""
+    if session.dose_mg is not None:
+        return session.dose_mg
+    if session.route == "intranasal":
+        return Decimal(28 * ESKETAMINE_DOSE_DEVICES)
+    weight = session.patient.weight_kg or Decimal("70")
+    return (IV_MG_PER_KG * weight).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _dose_through_the_ledger(session, lots, nurse, witness, *, today):
+    """What the flowsheet and the waste page do for one session: the confirmed dose is drawn (whole vials or
+    devices) when it is confirmed; when dosing ends the delivered dose is administered; the remainder held
+    by the session is wasted with a witness - except for today's sessions still in the clinic, whose
+    remainder stays held for the nurse to waste (the waste page pre-fills it)."""
+    from ketamine_clinic.sessions.models import DosingSession
+
+    lot = lots["esketamine-28" if session.route == "intranasal" else "ketamine-50-10"]
+    start = session.scheduled_for
+    confirmed_at = session.dose_confirmed_at or start + dt.timedelta(minutes=10)
+    ended_at = session.dosing_ended_at or start + dt.timedelta(minutes=55)
+    # Sessions still dosing have delivered nothing yet; older records without a delivered dose gave it all.
+    delivered = session.given_mg if session.state != "dosing" else None
+    if delivered is None and session.state != "dosing":
+        delivered = _confirmed(session)
+    try:
+        with transaction.atomic():  # the draw and the dose stand or fall together
+            services.draw_for_dose(
+                session=session,
+                lot_id=lot.pk,
+                dose_mg=_confirmed(session),
+                user=nurse,
+                occurred_at=confirmed_at,
+                now=confirmed_at,
+            )
+            DosingSession.objects.filter(pk=session.pk).update(lot_id=lot.pk)
+            if delivered:
+                services.record_administration(
+                    session=session,
+                    lot_id=lot.pk,
+                    dose_mg=delivered,
+                    user=nurse,
+                    reason=f"Delivered {delivered} mg of {session.dose_mg} mg confirmed"
+                    if session.delivered_differs
+                    else "",
+                    occurred_at=ended_at,
+                    now=ended_at,
+                )
+    except ValidationError:  # a demo session the stock cannot cover is simply left out
+        return
+    in_clinic = not session.is_closed and timezone.localdate(start) == today
+    remainder = services.held_for_session(lot.pk, session.pk)
+    if remainder > 0 and not in_clinic:
+        after = ended_at + dt.timedelta(minutes=5)
+        services.append(
+            Movement(
+                Kind.WASTED,
+                lot.pk,
+                remainder,
+                after,
+                nurse.pk,
+                session=session.pk,
+                witness=witness.pk,
+                reason="Unused remainder of single-patient vial"
+                if session.route != "intranasal"
+                else "Unused nasal device",
+            ),
+            actor=nurse,
+            now=after,
+            patient=session.patient,
+        )
 
 
 def ensure_products() -> dict[str, Product]:
@@ -140,61 +209,7 @@ def seed(clinic) -> None:
             .order_by("scheduled_for")
         )
         for session in sessions:
-            when = session.scheduled_for + dt.timedelta(minutes=15)
-            if session.route == "intranasal":
-                lot = lots["esketamine-28"]
-                location = safe_b
-                dose = _recorded(session) or Decimal(28 * ESKETAMINE_DOSE_DEVICES)
-                devices = -(-services.to_mcg(dose) // lot.product.unit_content_mcg)
-                drawn = lot.product.unit_content_mcg * devices
-            else:
-                lot = lots["ketamine-50-10"]
-                location = safe_a
-                weight = session.patient.weight_kg or Decimal("70")
-                dose = _recorded(session) or (IV_MG_PER_KG * weight).quantize(
-                    Decimal("0.1"), rounding=ROUND_HALF_UP
-                )
-                # One 500 mg vial per patient, never shared (clinic-defined).
-                drawn = lot.product.unit_content_mcg
-            try:
-                with transaction.atomic():  # the draw and the dose stand or fall together
-                    services.draw(
-                        actor=nurse,
-                        session=session,
-                        lot=lot,
-                        location=location,
-                        quantity_mcg=drawn,
-                        occurred_at=when,
-                        now=when,
-                    )
-                    given = services.record_administration(
-                        session=session,
-                        lot_id=lot.pk,
-                        dose_mg=dose,
-                        user=nurse,
-                        occurred_at=when + dt.timedelta(minutes=40),
-                        now=when + dt.timedelta(minutes=40),
-                    )
-            except ValidationError:  # a demo session the stock cannot cover is simply left out
-                continue
-            remainder = drawn - given.quantity_mcg
-            if remainder > 0:
-                after = when + dt.timedelta(minutes=45)
-                services.append(
-                    Movement(
-                        Kind.WASTED,
-                        lot.pk,
-                        remainder,
-                        after,
-                        nurse.pk,
-                        session=session.pk,
-                        witness=witness.pk,
-                        reason="Unused remainder of single-patient vial",
-                    ),
-                    actor=nurse,
-                    now=after,
-                    patient=session.patient,
-                )
+            _dose_through_the_ledger(session, lots, nurse, witness, today=timezone.localdate(now))
 
         # A count a week ago found one 100 mg/mL vial missing from Safe A: it had been moved to Safe B
         # without a transfer entry. The transfer was recorded and the discrepancy resolved with a note.

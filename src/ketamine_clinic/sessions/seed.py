@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from ketamine_clinic.core.administration.delivery import delivered_dose
 from ketamine_clinic.core.administration.discharge import MIN_OBSERVATION_MIN
 from ketamine_clinic.core.administration.predose import pregnancy_test_applicable
 from ketamine_clinic.core.administration.vitals import VitalSigns, vitals_alerts
@@ -29,12 +30,19 @@ from .models import (
     SideEffect,
     VitalsReading,
 )
-from .services import compose_note
+from .services import compose_note, dose_calculation_of
 
 MARKER = "demo-seed"
 # Demo fallback order when a patient has no plan: 0.5 mg/kg over 40 min (Berman et al. 2000), 50 mg/mL stock.
 DEMO_IV_RULE = DoseRule("mg_per_kg", 0.5, 0.25, 1.0, infusion_duration_min=40, concentration_mg_per_ml=50)
 DEMO_NASAL_RULE = DoseRule("fixed_mg", 56, 28, 84, drug="esketamine")
+# The one past IV session stopped early: the patient asked to stop this many minutes into the infusion and left
+# (with the escort, against advice) after a short observation.
+STOPPED_AFTER_MIN = 20
+STOPPED_REASON = (
+    "Infusion stopped at the patient's request (distressing dissociation); patient declined further "
+    "observation and left with escort against advice"
+)
 
 
 def _rule_and_route(patient):
@@ -80,7 +88,11 @@ def _session(
     dosing=None,
     appointment=None,
 ):
-    """One session as the flowsheet would leave it in ``state``; ``dosing`` = (plan, rule, route) to use."""
+    """One session as the flowsheet would leave it in ``state``; ``dosing`` = (plan, rule, route) to use.
+
+    ``state="stopped_early"`` stops the infusion ``STOPPED_AFTER_MIN`` minutes in; the delivered dose is then
+    read from the pump's volume infused, as it is when an alert halves the rate (the infusion still ends at
+    its planned time, so less than the confirmed dose goes in)."""
     rng = clinic.rng
     plan, rule, route = dosing or _rule_and_route(patient)
     weight = float(patient.weight_kg or 70)
@@ -106,10 +118,7 @@ def _session(
         pre_dose_checked_by=nurse,
         pre_dose_checked_at=when + dt.timedelta(minutes=5),
         dose_mg=Decimal(str(round(dose.dose_mg, 2))),
-        dose_calculation={
-            "lines": dose.infusion.double_check() if dose.infusion else [],
-            "devices": dose.devices,
-        },
+        dose_calculation=dose_calculation_of(dose),
         pump_rate_ml_per_h=Decimal(str(dose.infusion.pump_rate_ml_per_h)) if dose.infusion else None,
         dose_confirmed_by=nurse,
         dose_confirmed_at=when + dt.timedelta(minutes=10),
@@ -120,11 +129,15 @@ def _session(
         ("pre_dose_checks", "dosing", 12),
     ]
     duration = int(rule.infusion_duration_min or 10)
-    end = 12 + duration
+    stopped = state == "stopped_early"
+    end = 12 + (STOPPED_AFTER_MIN if stopped else duration)
     # Observe at least the route's minimum (2 h for esketamine per the label) before discharge.
     observe = MIN_OBSERVATION_MIN[route]
-    steps += [("dosing", "monitoring", end), ("monitoring", "ready_for_discharge", end + observe)]
-    steps += [("ready_for_discharge", "discharged", end + observe + 5)]
+    if stopped:
+        steps += [("dosing", "stopped_early", end)]
+    else:
+        steps += [("dosing", "monitoring", end), ("monitoring", "ready_for_discharge", end + observe)]
+        steps += [("ready_for_discharge", "discharged", end + observe + 5)]
     order = [
         "scheduled",
         "checked_in",
@@ -134,14 +147,21 @@ def _session(
         "ready_for_discharge",
         "discharged",
     ]
-    stop_at = order.index(state)
+    stop_at = 4 if stopped else order.index(state)  # stopped early: the dose has been given, as in monitoring
     for src, dst, minute in steps:
-        if order.index(dst) > stop_at:
+        if dst != "stopped_early" and order.index(dst) > stop_at:
             break
         SessionEvent.objects.create(
-            session=session, from_state=src, to_state=dst, at=when + dt.timedelta(minutes=minute), by=nurse
+            session=session,
+            from_state=src,
+            to_state=dst,
+            at=when + dt.timedelta(minutes=minute),
+            by=nurse,
+            reason=STOPPED_REASON if dst == "stopped_early" else "",
         )
     session.state = state
+    if stopped:
+        session.end_reason = STOPPED_REASON
     session.checked_in_at = when if stop_at >= 1 else None
     if stop_at < 3:  # dose not confirmed yet
         session.dose_mg = session.dose_calculation = session.pump_rate_ml_per_h = None
@@ -152,12 +172,15 @@ def _session(
     session.dosing_started_at = when + dt.timedelta(minutes=12) if stop_at >= 3 else None
     session.dosing_ended_at = when + dt.timedelta(minutes=end) if stop_at >= 4 else None
     session.discharged_at = when + dt.timedelta(minutes=end + observe + 5) if stop_at >= 6 else None
+    if stopped:
+        observe = 20  # left 20 minutes after the infusion was stopped
     session.state_changed_at = when
     session.version = stop_at + 1
     session.save()
     base = VitalSigns(
         sbp=rng.randint(112, 134), dbp=rng.randint(70, 84), hr=rng.randint(62, 84), spo2=98, rr=14
     )
+    slowed_at = None  # minute at which an alert halved the infusion rate
     # Baseline at 8 min, then readings every 10 (IV) or 15 min until just before discharge.
     minutes = [8] + list(range(22, end + observe + 5, 10 if route == "iv" else 15))
     for i, minute in enumerate(minutes):
@@ -186,8 +209,10 @@ def _session(
             alert_acknowledged_at=at + dt.timedelta(minutes=1) if alerts and state == "discharged" else None,
             **{k: int(val) for k, val in dataclasses.asdict(v).items()},
         )
-        if alerts:
+        if alerts and not slowed_at:
             # An infusion can be slowed; a nasal dose already given cannot, so the nurse reassures and rechecks.
+            if route == "iv" and minute + 1 < end:
+                slowed_at = minute + 1
             Intervention.objects.create(
                 session=session,
                 entered_by=nurse,
@@ -226,6 +251,17 @@ def _session(
             medication="ondansetron",
             dose_text="4 mg IV",
         )
+    if stopped:
+        Intervention.objects.create(
+            session=session,
+            entered_by=nurse,
+            idempotency_key="seed-stop",
+            given_at=when + dt.timedelta(minutes=end),
+            kind="infusion_stopped",
+            note="Patient asked to stop",
+        )
+    if stop_at >= 4:
+        _record_delivered(session, end=end, slowed_at=slowed_at)
     if state == "discharged":
         DischargeChecklist.objects.create(
             session=session,
@@ -236,15 +272,39 @@ def _session(
             escort_name="Demo escort",
             updated_by=nurse,
         )
+    if state in ("discharged", "stopped_early"):
+        closed_at = session.discharged_at or session.dosing_ended_at + dt.timedelta(minutes=observe)
         SessionNote.objects.create(
             session=session,
             body=compose_note(session),
-            generated_at=session.discharged_at,
+            generated_at=closed_at,
             generated_by=nurse,
             signed_by=prescriber,
-            signed_at=session.discharged_at,
+            signed_at=closed_at,
         )
     return session
+
+
+def _record_delivered(session, *, end: int, slowed_at: int | None):
+    """The delivered dose when dosing ended, read as the nurse reads it (core.administration.delivery): for an
+    infusion that was slowed or stopped, the pump's volume infused at the rate it ran; otherwise all of it."""
+    given = {}
+    if session.route == "iv" and (slowed_at or session.state == "stopped_early"):
+        rate = float(session.pump_rate_ml_per_h)
+        full = (slowed_at or end) - 12
+        halved = end - slowed_at if slowed_at else 0
+        bag = float(session.dose_calculation["bag_volume_ml"])
+        volume = min(bag, rate * full / 60 + rate / 2 * halved / 60)
+        given["volume_infused_ml"] = Decimal(str(round(volume, 1)))
+    delivery = delivered_dose(
+        route=session.route,
+        confirmed_mg=session.dose_mg,
+        completed=session.state != "stopped_early",
+        bag_volume_ml=(session.dose_calculation or {}).get("bag_volume_ml"),
+        **given,
+    )
+    session.delivered_mg, session.delivery_basis = delivery.delivered_mg, delivery.basis
+    session.save(update_fields=["delivered_mg", "delivery_basis"])
 
 
 # Titrated demo plans went up after this many doses at the first version's dose (the plans seed's reason:
@@ -386,7 +446,7 @@ def seed(clinic):
     prescriber = clinic.staff["prescriber"][0]
     nurses = clinic.staff["nurse"]
     chairs = _chairs()
-    first = None
+    first = stopped = None
     now = clinic.now
     treated = [
         p for p in clinic.patients if p.phase in (Phase.INDUCTION, Phase.MAINTENANCE, Phase.DISCHARGED)
@@ -409,6 +469,9 @@ def seed(clinic):
         for k, (when, appointment) in enumerate(doses):
             plan_, rule, route = dosing(k + 1)
             state = _state_at(route, rule, (now - when).total_seconds() / 60)
+            # One past IV infusion (a third dose, no alert or nausea planned for it) was stopped early.
+            if stopped is None and state == "discharged" and route == "iv" and k == 2 and n % 3 != 0:
+                state = "stopped_early"
             s = _session(
                 clinic,
                 patient,
@@ -422,10 +485,12 @@ def seed(clinic):
                 dosing=(plan_, rule, route),
                 appointment=appointment,
             )
-            if appointment is not None and state != "discharged":
+            if appointment is not None and state not in ("discharged", "stopped_early"):
                 appointment.status = "checked_in"  # still in the chair: not completed yet
                 appointment.save(update_fields=["status"])
             first = first or s
+            if state == "stopped_early":
+                stopped = s
     # Today's board: a few sessions in progress and one still to come, for patients due no dose nearby.
     active = [p for p in clinic.patients if p.phase in (Phase.INDUCTION, Phase.MAINTENANCE)]
     for i, patient in enumerate(_board_patients(active, now, len(BOARD_STATES))):

@@ -20,7 +20,7 @@ def test_normal_completion_defaults_to_the_whole_confirmed_dose():
 def test_pump_volume_infused_converts_with_the_bag_concentration():
     d = iv(completed=False, volume_infused_ml="57")
     assert d.delivered_mg == Decimal("19.95")  # 35 mg / 100 mL x 57 mL
-    assert d.basis == "pump volume infused 57 of 100 mL (0.35 mg/mL)"
+    assert d.basis == "pump volume infused 57 of 100 mL at 0.35 mg/mL"
     assert iv(completed=True, volume_infused_ml="100").delivered_mg == Decimal("35.00")  # emptied bag
     assert iv(completed=False, volume_infused_ml="0").delivered_mg == 0
     # A result between hundredths is rounded half up to the 0.01 mg the session stores.

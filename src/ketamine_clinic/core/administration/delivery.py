@@ -154,7 +154,7 @@ def delivered_dose(
             )
         return Delivery(
             _mg(confirmed * ml / bag),
-            f"pump volume infused {fmt_mg(ml)} of {fmt_mg(bag)} mL ({fmt_mg(confirmed / bag)} mg/mL)",
+            f"pump volume infused {fmt_mg(ml)} of {fmt_mg(bag)} mL at {confirmed / bag:.4g} mg/mL",
         )
     if mg is None:
         if not completed:
