@@ -1,6 +1,8 @@
 """A whole IV infusion session through the real pages, as the nurse runs it on a tablet, then the prescriber
-signs the note: check-in, pre-dose checks, dose confirmation with the double check, four vitals entries (one
-raising an alert), an intervention, discharge (first refused, then allowed) and the signed, locked note."""
+signs the note: check-in, pre-dose checks, dose confirmation with the double check (drawing a vial from the
+controlled-substance stock), four vitals entries (one raising an alert), the rate halved, the end of dosing
+with the dose actually delivered read from the pump (a wrong reading refused first, nothing lost), the
+remainder wasted with a witness, discharge (first refused, then allowed) and the signed, locked note."""
 
 import dataclasses
 import datetime as dt
@@ -43,6 +45,21 @@ def infusion_day(staff, make_patient):
     ConsentAcknowledgement.objects.create(
         patient=patient, document=document, typed_name="Larkspur", recorded_by=staff["prescriber"]
     )
+    # Two 500 mg vials of 50 mg/mL ketamine in the safe.
+    from ketamine_clinic.inventory import services as inventory
+    from ketamine_clinic.inventory.models import StorageLocation
+    from ketamine_clinic.inventory.seed import ensure_products
+
+    inventory.receive(
+        actor=staff["nurse"],
+        product=ensure_products()["ketamine-50-10"],
+        lot_number="IV-2407",
+        expires_on=timezone.localdate() + dt.timedelta(days=365),
+        location=StorageLocation.objects.create(name="Safe A"),
+        containers=2,
+        supplier="Synthetic Wholesale Co",
+        invoice="INV-IV-1",
+    )
     # The plan's order as snapshotted on the session: 0.5 mg/kg over 40 min from 50 mg/mL stock.
     rule = DoseRule("mg_per_kg", 0.5, 0.25, 1.0, infusion_duration_min=40, concentration_mg_per_ml=50)
     return DosingSession.objects.create(
@@ -71,6 +88,10 @@ def enter_vitals(page, sbp, dbp, hr, spo2, rr):
 
 @pytest.mark.django_db(transaction=True)
 def test_nurse_runs_iv_session_and_prescriber_signs_note(page, live_server, login, infusion_day, staff):
+    from django.utils import timezone
+
+    from ketamine_clinic.inventory import services as inventory
+    from ketamine_clinic.inventory.models import LedgerEntry
     from ketamine_clinic.sessions.models import DosingSession, SessionNote, VitalsReading
 
     session = infusion_day
@@ -106,8 +127,12 @@ def test_nurse_runs_iv_session_and_prescriber_signs_note(page, live_server, logi
     expect(page.locator("#double-check")).to_contain_text("150.0 mL/h")
     expect(page.locator("#double-check")).to_contain_text("0.70 mL")
     expect(page.locator("#dose-form input[name=dose_mg]")).to_have_value("35.0")
+    lot = LedgerEntry.objects.get(kind="received").lot
+    page.locator("#dose-form select[name=lot_id]").select_option(str(lot.pk))
     page.locator("#dose-form button[type=submit]").click()
     expect(page.locator("#confirmed-dose")).to_contain_text("35.00 mg")
+    drawn = LedgerEntry.objects.get(kind="drawn")  # a whole vial, into the session's custody
+    assert (drawn.session_id, drawn.quantity_mcg) == (session.pk, 500_000)
 
     move(page, "dosing", "Dosing")
     expect(page.locator("#next-due")).to_be_visible()
@@ -133,7 +158,33 @@ def test_nurse_runs_iv_session_and_prescriber_signs_note(page, live_server, logi
     assert VitalsReading.objects.filter(session=session, is_baseline=False).count() == 4
     assert VitalsReading.objects.exclude(alerts=[]).filter(session=session).count() == 1
 
+    # End of dosing: the rate was halved, so not all of the bag went in. A misread pump volume (more than the
+    # 100 mL bag) is refused with a message and the typed value stays; then the right reading is entered.
+    assert not LedgerEntry.objects.filter(kind="administered").exists()
+    end = page.locator("#delivery-monitoring")
+    expect(end).to_contain_text("read the pump's volume infused")
+    end.locator("input[name=volume_infused_ml]").fill("120")
+    page.click("button[data-move=monitoring]")
+    expect(page.locator("#flowsheet-error")).to_contain_text("120 mL is more than the 100 mL bag")
+    expect(page.locator("#session-state")).to_have_text("Dosing")
+    expect(page.locator("#delivery-monitoring input[name=volume_infused_ml]")).to_have_value("120")
+    page.locator("#delivery-monitoring input[name=volume_infused_ml]").fill("90")
     move(page, "monitoring", "Monitoring / observation")
+    expect(page.locator("#delivered-dose")).to_contain_text("Delivered 31.50 mg of 35.00 mg confirmed")
+    given = LedgerEntry.objects.get(kind="administered")
+    assert (given.session_id, given.quantity_mcg) == (session.pk, 31_500)
+
+    # The rest is held by the session: the link opens the witnessed-waste page pre-filled with it.
+    expect(page.locator("#held-remainder")).to_contain_text("468.5 mg of lot IV-2407")
+    page.locator("#held-remainder a", has_text="Waste remainder").click()
+    assert page.input_value("#id_quantity_mg") == "468.5"
+    page.select_option("#id_witness", str(staff["prescriber"].pk))
+    page.fill("#id_witness_password", "demo-password-1")
+    page.click("button:has-text('Record witnessed waste')")
+    page.wait_for_url(f"{live_server.url}/inventory/")
+    page.goto(f"{live_server.url}/sessions/{session.pk}/")
+    expect(page.locator("#delivered-dose")).to_be_visible()
+    expect(page.locator("#held-remainder")).to_have_count(0)
     move(page, "ready_for_discharge", "Ready for discharge")
     checklist = page.locator("#discharge-form")
     for name in ("alert_and_oriented", "steady_gait", "nausea_controlled", "escort_present"):
@@ -160,7 +211,8 @@ def test_nurse_runs_iv_session_and_prescriber_signs_note(page, live_server, logi
     move(page, "discharged", "Discharged")
 
     page.locator("#note-generate button").click()
-    expect(page.locator("#note-body")).to_contain_text("35.00 mg")
+    expect(page.locator("#note-body")).to_contain_text("35.00 mg confirmed")
+    expect(page.locator("#note-body")).to_contain_text("Delivered 31.5 mg of 35 mg confirmed")
     expect(page.locator("#note-body")).to_contain_text("Rate reduced")
     expect(page.locator("#note-sign-form")).to_have_count(0)  # nurses cannot sign
 
@@ -174,3 +226,8 @@ def test_nurse_runs_iv_session_and_prescriber_signs_note(page, live_server, logi
     note = SessionNote.objects.get(session=session)
     assert note.signed_by == staff["prescriber"] and "ALERT" in note.body
     assert DosingSession.objects.get(pk=session.pk).state == "discharged"
+    # The ledger ties out: drawn 500 mg = administered 31.5 mg (the delivered dose) + wasted 468.5 mg.
+    today = timezone.localdate()
+    row = next(r for r in inventory.reconciliation(today, today) if r.session.pk == session.pk)
+    assert (row.drawn_mcg, row.administered_mcg, row.wasted_mcg) == (500_000, 31_500, 468_500)
+    assert row.status == "Balanced"
