@@ -1,13 +1,25 @@
-"""Panels of the staff dashboard, each an HTMX-loaded fragment owned by its clinical app (URL names)."""
+"""Panels of the staff dashboard, each an HTMX-loaded fragment owned by its clinical app.
 
+Each panel is (URL name, access area). A panel is offered only to roles that may read its area: the dashboard
+loads every panel it lists, and a panel the role may not read would answer 403 and sit at "Loading…" forever
+(the front desk's dashboard did exactly that).
+"""
+
+from ketamine_clinic import access
 from ketamine_clinic.navigation import reverse_or_none
 
 DASHBOARD_PANELS = [
-    "outcomes:urgent_tasks_panel",
-    "sessions:board_panel",
-    "followup:worklist_panel",
+    ("outcomes:urgent_tasks_panel", "measures"),
+    ("sessions:board_panel", "clinical"),
+    ("followup:worklist_panel", "clinical"),
 ]
 
 
-def panel_urls():
-    return [url for url in (reverse_or_none(name) for name in DASHBOARD_PANELS) if url]
+def panel_urls(user=None):
+    """The panel URLs ``user`` may load (all defined panels when ``user`` is None)."""
+    urls = []
+    for name, area in DASHBOARD_PANELS:
+        url = reverse_or_none(name)
+        if url and (user is None or access.can(user, area, "read")):
+            urls.append(url)
+    return urls

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.shortcuts import redirect, render
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.navigation import reverse_or_none
 
 from .chart import chart_tabs
 from .dashboard import panel_urls
@@ -29,7 +30,12 @@ def _patient_form(user, *args, **kwargs):
 
 @access.staff_view("registry")
 def dashboard(request):
-    return render(request, "patients/dashboard.html", {"panel_urls": panel_urls()})
+    context = {
+        "panel_urls": panel_urls(request.user),
+        "schedule_url": reverse_or_none("scheduling:day") if access.can(request.user, "schedule", "read") else None,
+        "can_create": access.can(request.user, "registry", "write"),
+    }
+    return render(request, "patients/dashboard.html", context)
 
 
 def search_patients(user, q: str = "", phase: str = ""):
