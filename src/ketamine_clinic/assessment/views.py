@@ -7,6 +7,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.core.instruments import library as instruments_library
 from ketamine_clinic.core.protocols.templates import default_measurement_schedule
 from ketamine_clinic.navigation import reverse_or_none
 from ketamine_clinic.patients.chart import chart_tabs
@@ -29,6 +30,14 @@ from .models import PATIENT_ANSWERABLE, ConsentDocument, PreviousTreatment
 BASELINE_INSTRUMENTS = [*default_measurement_schedule()["baseline"], "audit_c", "dast10"]
 
 
+def _instrument_label(key: str) -> str:
+    """The instrument's name as clinicians write it ("C-SSRS screener", not the key "cssrs_screener")."""
+    try:
+        return instruments_library.get(key).short_name
+    except KeyError:
+        return key
+
+
 def _baseline_measures(patient):
     latest = {}
     if apps.is_installed("ketamine_clinic.outcomes"):
@@ -43,6 +52,7 @@ def _baseline_measures(patient):
     return [
         {
             "instrument": key,
+            "label": _instrument_label(key),
             "url": reverse_or_none("outcomes:administer", patient.pk, key),
             "latest": latest.get(key),
         }
