@@ -158,7 +158,10 @@ def patient_view(area: str, action: str = READ):
 
 
 def staff_view(area: str, action: str = READ):
-    """Decorate a clinic-wide view (inventory, boards, reports): role check only, POST needs write."""
+    """Decorate a clinic-wide view (inventory, boards, reports): role check only, POST needs write.
+
+    Patients never open these (they read their own record in the portal), even for areas they may read.
+    """
 
     def decorator(view):
         @wraps(view)
@@ -166,7 +169,8 @@ def staff_view(area: str, action: str = READ):
             if not request.user.is_authenticated:
                 return redirect(f"/login/?next={request.path}")
             needed = WRITE if request.method not in ("GET", "HEAD", "OPTIONS") else action
-            if not can(request.user, area, needed):
+            # Clinic-wide pages are staff work lists; a patient's own record is the portal, whatever the area.
+            if request.user.is_patient or not can(request.user, area, needed):
                 from . import audit
 
                 audit.record(request, "denied", detail={"area": area, "action": needed, "path": request.path})
