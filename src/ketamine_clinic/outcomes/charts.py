@@ -9,11 +9,22 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 
+from django.utils import timezone
+
+
+def _local(t):
+    return timezone.localtime(t) if timezone.is_aware(t) else t
+
+
 BAND_COLOURS = ["#ecfdf3", "#f6fef9", "#fffaeb", "#fef0c7", "#fee4e2", "#fecdca"]
 
 
 def trajectory_svg(instrument, points, session_times=(), *, width=680, height=240, now=None) -> str:
     """SVG for ``points`` [(datetime, total)] of ``instrument`` (a core Instrument)."""
+    # Dates and times on the chart are the clinic's, not the database's UTC (a 10:30 session is not 15:30).
+    points = [(_local(t), v) for t, v in points]
+    session_times = [_local(t) for t in session_times]
+    now = _local(now) if now else now
     left, right, top, bottom = 44, 12, 12, 30
     pw, ph = width - left - right, height - top - bottom
     y_max = instrument.max_total or max([v for _, v in points] + [1])

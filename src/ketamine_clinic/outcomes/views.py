@@ -39,9 +39,11 @@ def _apply_errors(form, exc: ValidationError):
             form.add_error(field if field in form.fields else None, m)
 
 
-@access.patient_view("measures")
+@access.patient_view("measures", "write")
 def administer(request, patient, instrument):
-    """Staff enter a questionnaire (clinician-rated or read to the patient). ``?session=<id>`` links it."""
+    """Staff enter a questionnaire (clinician-rated or read to the patient). ``?session=<id>`` links it.
+
+    Only roles that may save it see the form (a patient fills in their own through self-report)."""
     inst = services.instrument_or_404(instrument)
     sessions = _sessions(patient)
     initial = {}
