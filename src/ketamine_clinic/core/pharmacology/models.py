@@ -142,17 +142,19 @@ class ParameterSet:
     def check_patient(self, weight_kg, age_years=None) -> None:
         w = np.asarray(weight_kg, dtype=float)
         lo, hi = self.weight_range_kg
-        if not np.all(np.isfinite(w)) or np.any(w <= 0):
+        # min/max of the weights (NaN propagates into both, so one finite check covers every weight).
+        wmin, wmax = (float(w.min()), float(w.max())) if w.size else (math.nan, math.nan)
+        if not (math.isfinite(wmin) and math.isfinite(wmax)) or wmin <= 0:
             raise ModelError("weight must be a positive number of kg")
-        if np.any(w < lo) or np.any(w > hi):
+        if wmin < lo or wmax > hi:
             raise ModelError(
-                f"weight {float(np.min(w)) if np.any(w < lo) else float(np.max(w)):g} kg is outside model "
+                f"weight {wmin if wmin < lo else wmax:g} kg is outside model "
                 f"'{self.key}' range {lo:g}-{hi:g} kg ({self.population})"
             )
         if age_years is not None:
             a = np.asarray(age_years, dtype=float)
             alo, ahi = self.age_range_years
-            if np.any(a < alo) or np.any(a > ahi):
+            if a.size and (float(a.min()) < alo or float(a.max()) > ahi):
                 raise ModelError(f"age is outside model '{self.key}' range {alo:g}-{ahi:g} years")
 
 

@@ -8,6 +8,7 @@ different weights); the schedule's *times* are shared by every patient simulated
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,8 +61,14 @@ Event = Bolus | Infusion | Extravascular
 
 def _check_amount(amount: Amount, what: str) -> None:
     arr = np.asarray(amount, dtype=float)
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+    # NaN propagates into the minimum and the maximum, so checking both covers every element.
+    lo, hi = (float(arr.min()), float(arr.max())) if arr.size else (0.0, 0.0)
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo < 0:
         raise ScheduleError(f"{what}: dose must be a finite, non-negative number of mg")
+
+
+def _finite(x) -> bool:
+    return math.isfinite(float(x))
 
 
 def validate(events: tuple[Event, ...] | list[Event]) -> tuple[Event, ...]:
@@ -69,15 +76,15 @@ def validate(events: tuple[Event, ...] | list[Event]) -> tuple[Event, ...]:
     out = []
     for ev in events:
         if isinstance(ev, Infusion):
-            if not np.isfinite(ev.start_min) or not np.isfinite(ev.duration_min) or ev.duration_min <= 0:
+            if not _finite(ev.start_min) or not _finite(ev.duration_min) or ev.duration_min <= 0:
                 raise ScheduleError("infusion duration must be a positive number of minutes")
             _check_amount(ev.amount_mg, "infusion")
         elif isinstance(ev, Bolus):
-            if not np.isfinite(ev.time_min):
+            if not _finite(ev.time_min):
                 raise ScheduleError("bolus time must be finite")
             _check_amount(ev.amount_mg, "bolus")
         elif isinstance(ev, Extravascular):
-            if not np.isfinite(ev.time_min):
+            if not _finite(ev.time_min):
                 raise ScheduleError("dose time must be finite")
             if ev.route == "iv":
                 raise ScheduleError("an IV dose is a Bolus or an Infusion, not an extravascular dose")

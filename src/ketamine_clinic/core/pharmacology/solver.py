@@ -17,6 +17,7 @@ which is also exact; that path is slower and only taken when needed.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 
@@ -205,16 +206,37 @@ def inputs_for(pats: Patients, lay: Layout, events) -> Inputs:
     return Inputs(np.array(ordered), jumps, rates)
 
 
+def _eig_one(K: np.ndarray):
+    """Single patient: eigenvalues, right eigenvectors and their inverse straight from LAPACK (dgeev, dgetrf,
+    dgetri: the routines np.linalg.eig/inv call, without their per-call Python overhead). Returns
+    (None, None, None) if any eigenvalue has an imaginary part or LAPACK reports a problem, so that the caller
+    takes the general path (which raises the clear error if the system is not a valid model)."""
+    from scipy.linalg import lapack
+
+    wr, wi, _, vr, info = lapack.dgeev(K[0], compute_vl=0)
+    if info != 0 or wi.any() or not np.isfinite(vr).all():
+        return None, None, None
+    lu, piv, info = lapack.dgetrf(vr)
+    if info != 0:
+        return None, None, None
+    inv, info = lapack.dgetri(lu, piv)
+    if info != 0:
+        return None, None, None
+    return wr[None], np.ascontiguousarray(vr)[None], np.ascontiguousarray(inv)[None]
+
+
 class _Modal:
     """Per-patient eigendecomposition and the modal state at the start of every segment."""
 
     def __init__(self, K: np.ndarray, inp: Inputs):
-        lam, V = np.linalg.eig(K)
-        if np.iscomplexobj(lam):
-            if np.max(np.abs(lam.imag)) > 1e-9 * np.max(np.abs(lam.real)):
-                raise ModelError("PK system has complex eigenvalues (not a valid mammillary model)")
-            lam, V = lam.real, V.real
-        W = np.linalg.inv(V)
+        lam, V, W = _eig_one(K) if K.shape[0] == 1 else (None, None, None)
+        if lam is None:
+            lam, V = np.linalg.eig(K)
+            if np.iscomplexobj(lam):
+                if np.max(np.abs(lam.imag)) > 1e-9 * np.max(np.abs(lam.real)):
+                    raise ModelError("PK system has complex eigenvalues (not a valid mammillary model)")
+                lam, V = lam.real, V.real
+            W = np.linalg.inv(V)
         # Frobenius-norm condition number of V, squared (no square roots needed for the comparison).
         cond2 = np.einsum("pij,pij->p", V, V) * np.einsum("pij,pij->p", W, W)
         self.ok = cond2 < _MAX_EIGVEC_CONDITION**2
@@ -226,7 +248,8 @@ class _Modal:
         # a_s = z(start of s) + b_s, with z(start of s) = a_{s-1} exp(lam L_{s-1}) - b_{s-1} + jump_s.
         a = dj + b
         if S > 1:
-            decay = np.exp(lam[:, None, :] * np.diff(inp.breaks)[None, :, None])  # (P, S-1, n)
+            lengths = inp.breaks[1:] - inp.breaks[:-1]
+            decay = np.exp(lam[:, None, :] * lengths[:, None])  # (P, S-1, n)
             for s in range(1, S):
                 a[:, s] += a[:, s - 1] * decay[:, s - 1] - b[:, s - 1]
         self.a, self.b = a, b
@@ -285,9 +308,20 @@ def _evaluate_modal(
     step: float | None = None,
 ) -> np.ndarray:
     """Outputs (P, r, T) into ``out`` at sorted times: value, or the integral from the first breakpoint to t.
-    ``step``: the grid step if the times are evenly spaced (``_grid_step``), which enables ``_grid_sum``."""
-    lam = md.lam  # (P, n)
+    ``step``: the grid step if the times are evenly spaced (``_grid_step``), which enables ``_evaluate_grid``."""
     C = R @ md.V  # output weights on modes (P, r, n)
+    if step is not None and not integral and times.shape[0] >= _GRID_MIN_TIMES:
+        _evaluate_grid(md, C, breaks, times, step, out)
+    else:
+        _evaluate_direct(md, C, breaks, times, integral, out)
+    return out
+
+
+def _evaluate_direct(
+    md: _Modal, C: np.ndarray, breaks: np.ndarray, times: np.ndarray, integral: bool, out: np.ndarray
+) -> None:
+    """Segment by segment, one exponential per mode and time (any sorted times)."""
+    lam = md.lam  # (P, n)
     P, r, n = C.shape
     T = times.shape[0]
     S = breaks.shape[0]
@@ -302,23 +336,13 @@ def _evaluate_modal(
             phi = np.expm1(lam[:, None, :] * L[None, :, None]) / lam[:, None, :]  # (P, S-1, n)
             seg_int = np.einsum("prn,psn->prs", C, md.a[:, :-1] * phi - md.b[:, :-1] * L[None, :, None])
             full[:, :, 1:] = np.cumsum(seg_int, axis=2)
-    grid = None
-    if step is not None and not integral:
-        longest = max(hi - lo for lo, hi in zip(bounds[:-1], bounds[1:], strict=True))
-        if longest >= _GRID_MIN_TIMES:
-            grid = _GridTables(lam, step, longest)
     chunk = max(_MIN_TIMES_PER_CHUNK, _CHUNK_ELEMENTS // max(1, P * n * r))
     for s in range(S):
         first, last = bounds[s], bounds[s + 1]
         if first == last:
             continue
-        Cb = (C * md.b[:, None, s, :]).sum(axis=2)  # (P, r)
-        if grid is not None:
-            # Segment times are tau0 + k d: exp(lam tau0) goes into the amplitudes, the rest is tabulated.
-            shift = np.exp(lam * float(times[first] - breaks[s]))
-            _grid_sum(grid, C * (md.a[:, s, :] * shift)[:, None, :], Cb, out[:, :, first:last])
-            continue
         Ca = C * md.a[:, None, s, :]  # (P, r, n)
+        Cb = (C * md.b[:, None, s, :]).sum(axis=2)  # (P, r)
         for lo in range(first, last, chunk):
             hi = min(lo + chunk, last)
             tau = times[lo:hi] - breaks[s]
@@ -330,43 +354,75 @@ def _evaluate_modal(
             else:
                 np.matmul(Ca, np.exp(lam[:, :, None] * tau), out=dst)
                 dst -= Cb[:, :, None]
-    return out
 
 
-class _GridTables:
-    """Exponentials for evenly spaced times k d, k = B j + i (B = ceil(sqrt(longest run))), shared by every
-    segment: fine[p, :n, i] = exp(lam d i) with a last row of ones, coarse[p, j, :] = exp(lam B d j)."""
+def _evaluate_grid(
+    md: _Modal, C: np.ndarray, breaks: np.ndarray, times: np.ndarray, d: float, out: np.ndarray
+) -> None:
+    """Values at evenly spaced times t_k ~ t_0 + k d (``_grid_step``), all segments in one matrix product.
 
-    def __init__(self, lam: np.ndarray, d: float, longest: int):
-        P, n = lam.shape
-        self.B = B = math.isqrt(longest - 1) + 1
-        nq = -(-longest // B)
-        self.fine = np.empty((P, n + 1, B))
-        np.exp(lam[:, :, None] * (d * np.arange(B)), out=self.fine[:, :n])
-        self.fine[:, n] = 1.0
-        self.coarse = np.exp(lam[:, None, :] * (d * B * np.arange(nq))[:, None])  # (P, nq, n)
-
-
-def _grid_sum(g: _GridTables, Ca: np.ndarray, Cb: np.ndarray, dst: np.ndarray) -> None:
-    """dst[p, r, k] = sum_i Ca[p, r, i] exp(lam[p, i] k d) - Cb[p, r] for k < dst.shape[2].
-
-    exp(lam d (B j + i)) = coarse[j] * fine[i]: B + Q exponentials instead of B * Q. The sum over modes is
-    then, per patient and output, one (Q x n+1) @ (n+1 x B) matrix product written straight into ``dst`` (the
-    extra column carries -Cb against fine's row of ones), so no (P, n, T) table of exponentials is ever built.
+    The T times are cut into rows of B = ceil(sqrt(T)): k = B j + i. Row j starts at t_{Bj}, in segment s(j),
+    and within the row exp(lam (t_{Bj} - break_s + i d)) = exp(lam (t_{Bj} - break_s)) * exp(lam i d). The
+    first factor goes into the row's amplitudes (P, r, rows, n), the second is one table (P, n, B) shared by
+    every row, so the sum over modes is one (rows x n+1) @ (n+1 x B) product per patient and output, written
+    straight into ``out`` (the extra column carries the segment's constant -Cb against a row of ones). No
+    (P, n, T) table of exponentials is built: B + rows exponentials per mode instead of T. Rows in which a
+    dose event falls (the segment changes inside the row) are then redone piece by piece with the same table.
     Each factor is correctly rounded, so the result matches the direct evaluation to within a few ulp.
     """
-    P, r, n = Ca.shape
-    m, B = dst.shape[2], g.B
-    q, rem = divmod(m, B)
-    nq = q + (rem > 0)
-    Wq = np.empty((P, r, nq, n + 1))
-    np.multiply(g.coarse[:, None, :nq], Ca[:, :, None, :], out=Wq[..., :n])
-    Wq[..., n] = -Cb[:, :, None]
+    lam = md.lam  # (P, n)
+    P, r, n = C.shape
+    T = times.shape[0]
+    bounds = np.searchsorted(times, breaks, side="left").tolist()  # index of the first time of each segment
+    B = _row_length(T, bounds)
+    q, rem = divmod(T, B)
+    rows = q + (rem > 0)
+    Cb = C @ md.b.transpose(0, 2, 1)  # (P, r, S): each segment's constant term
+    starts = times[::B]  # (rows,) first time of each row
+    seg = np.searchsorted(breaks, starts, side="right") - 1  # segment of each row start; -1 before any dose
+    live = seg >= 0
+    sg = np.where(live, seg, 0)
+    tau = np.maximum(starts - breaks[sg], 0.0)  # (rows before the first dose are zeroed below)
+    amp = md.a[:, sg, :] * np.exp(lam[:, None, :] * tau[:, None])  # (P, rows, n)
+    Wq = np.empty((P, r, rows, n + 1))
+    np.multiply(C[:, :, None, :], amp[:, None], out=Wq[..., :n])
+    np.negative(Cb[:, :, sg], out=Wq[..., n])
+    if not live[0]:  # seg is non-decreasing: rows before the first dose come first
+        Wq[:, :, ~live] = 0.0
+    fine = np.empty((P, n + 1, B))
+    np.exp(lam[:, :, None] * (d * np.arange(B)), out=fine[:, :n])
+    fine[:, n] = 1.0
     if q:
-        # Splitting only the last (unit-stride) axis, so this reshape is always a view into ``dst``.
-        np.matmul(Wq[:, :, :q], g.fine[:, None], out=dst[:, :, : q * B].reshape(P, r, q, B))
+        # Splitting only the last (unit-stride) axis, so this reshape is always a view into ``out``.
+        np.matmul(Wq[:, :, :q], fine[:, None], out=out[:, :, : q * B].reshape(P, r, q, B))
     if rem:
-        np.matmul(Wq[:, :, q], g.fine[:, :, :rem], out=dst[:, :, q * B :])
+        np.matmul(Wq[:, :, q], fine[:, :, :rem], out=out[:, :, q * B :])
+    # A segment starting inside a row (index k not a multiple of B): from k to the row's end (or to the next
+    # such start), the row used the previous segment's coefficients. Redo those pieces with the same table.
+    inner = sorted({k for k in bounds if 0 < k < T and k % B})
+    for i, k in enumerate(inner):
+        end = min((k // B + 1) * B, T)
+        if i + 1 < len(inner):
+            end = min(end, inner[i + 1])
+        s = bisect.bisect_right(bounds, k) - 1  # segment of times[k] (the last of any that start at k)
+        dst = out[:, :, k:end]
+        w = C * (md.a[:, s, :] * np.exp(lam * (times[k] - breaks[s])))[:, None, :]
+        np.matmul(w, fine[:, :n, : end - k], out=dst)
+        dst -= Cb[:, :, s, None]
+
+
+def _row_length(T: int, bounds: list[int]) -> int:
+    """Row length for ``_evaluate_grid``: ceil(sqrt(T)), or a nearby length that divides every index at which a
+    segment starts (dose events on grid times, the usual case), so that no row needs redoing."""
+    B0 = math.isqrt(T - 1) + 1
+    g = math.gcd(*(k for k in bounds if 0 < k < T))
+    if g == 0 or g % B0 == 0:
+        return B0
+    for delta in range(1, B0 // 4 + 1):
+        for B in (B0 - delta, B0 + delta):
+            if g % B == 0:
+                return B
+    return B0
 
 
 def _evaluate_expm(
