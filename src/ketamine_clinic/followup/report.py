@@ -21,6 +21,14 @@ def _dose_of(session):
     return None
 
 
+def _protocol_name(plan) -> str:
+    """The protocol's name as the clinic reads it, not its template key ("iv_racemic_standard")."""
+    try:
+        return plan.template().name
+    except KeyError:
+        return plan.protocol_key
+
+
 def report_context(patient) -> dict:
     from ketamine_clinic.plans.models import TreatmentPlan
     from ketamine_clinic.sessions.models import DosingSession
@@ -36,7 +44,10 @@ def report_context(patient) -> dict:
         "patient": patient,
         "generated_at": timezone.now(),
         "diagnoses": list(patient.diagnoses.all()),
-        "plans": list(TreatmentPlan.objects.filter(patient=patient).order_by("created_at")),
+        "plans": [
+            {"plan": plan, "protocol": _protocol_name(plan), "since": plan.start_date or plan.created_at}
+            for plan in TreatmentPlan.objects.filter(patient=patient).order_by("created_at")
+        ],
         "dose_rows": rows,
         "doses_recorded": any(r["dose_mg"] is not None for r in rows),
         "first_dose": sessions[0].scheduled_for if sessions else None,
