@@ -4,8 +4,10 @@ Rows are never updated or deleted: the model refuses it, and database triggers (
 it to any SQL that bypasses the ORM.
 """
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AuditEvent(models.Model):
@@ -41,7 +43,29 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["patient", "-at"]), models.Index(fields=["user", "-at"])]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.object_type}:{self.object_id}"
+        at = timezone.localtime(self.at) if self.at else self.at
+        return f"{at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.object_type}:{self.object_id}"
+
+    @property
+    def role_label(self) -> str:
+        """The role as the clinic says it ("Front desk"), not its stored value ("front_desk")."""
+        from ketamine_clinic.accounts.models import Role
+
+        try:
+            return Role(self.role).label
+        except ValueError:
+            return self.role
+
+    @property
+    def object_label(self) -> str:
+        """What was touched in the clinic's words ("booster suggestion #1"), not the model label."""
+        if not self.object_type:
+            return ""
+        try:
+            name = apps.get_model(self.object_type)._meta.verbose_name
+        except (LookupError, ValueError):
+            name = self.object_type
+        return f"{name} #{self.object_id}" if self.object_id else str(name)
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
