@@ -206,20 +206,27 @@ def inputs_for(pats: Patients, lay: Layout, events) -> Inputs:
     return Inputs(np.array(ordered), jumps, rates)
 
 
+_LAPACK = None
+
+
 def _eig_one(K: np.ndarray):
     """Single patient: eigenvalues, right eigenvectors and their inverse straight from LAPACK (dgeev, dgetrf,
     dgetri: the routines np.linalg.eig/inv call, without their per-call Python overhead). Returns
     (None, None, None) if any eigenvalue has an imaginary part or LAPACK reports a problem, so that the caller
     takes the general path (which raises the clear error if the system is not a valid model)."""
-    from scipy.linalg import lapack
+    global _LAPACK
+    if _LAPACK is None:
+        from scipy.linalg import lapack  # imported on first use: importing this module stays cheap
 
-    wr, wi, _, vr, info = lapack.dgeev(K[0], compute_vl=0)
+        _LAPACK = (lapack.dgeev, lapack.dgetrf, lapack.dgetri)
+    dgeev, dgetrf, dgetri = _LAPACK
+    wr, wi, _, vr, info = dgeev(K[0], compute_vl=0)
     if info != 0 or wi.any() or not np.isfinite(vr).all():
         return None, None, None
-    lu, piv, info = lapack.dgetrf(vr)
+    lu, piv, info = dgetrf(vr)
     if info != 0:
         return None, None, None
-    inv, info = lapack.dgetri(lu, piv)
+    inv, info = dgetri(lu, piv)
     if info != 0:
         return None, None, None
     return wr[None], np.ascontiguousarray(vr)[None], np.ascontiguousarray(inv)[None]
@@ -275,6 +282,23 @@ def _output_rows(pats: Patients, lay: Layout, outputs: tuple[str, ...]) -> np.nd
     return R
 
 
+_COUNT = np.arange(0.0)
+_COUNT_CACHE_MAX = 1 << 20
+
+
+def _counting(T: int) -> np.ndarray:
+    """0.0, 1.0, ..., T-1 (read-only). Kept between calls up to 2**20 entries: making it is the slowest part
+    of the grid check."""
+    global _COUNT
+    if T > _COUNT.shape[0]:
+        if T > _COUNT_CACHE_MAX:
+            return np.arange(T, dtype=float)
+        count = np.arange(min(max(T, 2 * _COUNT.shape[0], 4096), _COUNT_CACHE_MAX), dtype=float)
+        count.flags.writeable = False
+        _COUNT = count
+    return _COUNT[:T]
+
+
 def _grid_step(t: np.ndarray) -> float | None:
     """The step d if ``t`` is an evenly spaced ascending grid t_k = t_0 + k d (to within _GRID_ULPS units in
     the last place of the largest time, i.e. the rounding the times themselves carry), else None.
@@ -289,8 +313,7 @@ def _grid_step(t: np.ndarray) -> float | None:
     tol = _GRID_ULPS * _EPS * max(abs(t0), abs(t1))
     if tol > 0.25 * d:
         return None
-    e = np.arange(T, dtype=float)
-    e *= d
+    e = np.multiply(_counting(T), d)
     e -= t  # e_k = k d - t_k, which is -t_0 for every k on an exact grid
     hi, lo = float(e.max()), float(e.min())
     if hi + t0 <= tol and -(lo + t0) <= tol:  # False for NaN
