@@ -46,6 +46,14 @@ class AuditEvent(models.Model):
         at = timezone.localtime(self.at) if self.at else self.at
         return f"{at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.object_type}:{self.object_id}"
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise PermissionError("Audit events are append-only; they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events are append-only; they cannot be deleted.")
+
     @property
     def role_label(self) -> str:
         """The role as the clinic says it ("Front desk"), not its stored value ("front_desk")."""
@@ -66,11 +74,3 @@ class AuditEvent(models.Model):
         except (LookupError, ValueError):
             name = self.object_type
         return f"{name} #{self.object_id}" if self.object_id else str(name)
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise PermissionError("Audit events are append-only; they cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Audit events are append-only; they cannot be deleted.")
