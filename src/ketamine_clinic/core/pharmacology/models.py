@@ -159,22 +159,27 @@ class ParameterSet:
 
 
 def _domino() -> ParameterSet:
-    # Domino EF et al. 1982 as used by STANPUMP-style TCI software (clinical-reference sheet; opentiva 1.1.2
-    # `Domino`): V1 = 0.063 L/kg, k10 = 0.4381, k12 = 0.5921, k13 = 0.5900, k21 = 0.2470, k31 = 0.0146 /min.
-    # Expressed as volumes/clearances at 70 kg with linear (per-kg) scaling, which keeps the published k's.
+    # The adult racemic ketamine set of STANPUMP-style TCI software, attributed to Domino EF et al. (PMID 7198883):
+    # V1 = 0.063 L/kg, k10 = 0.4381, k12 = 0.5921, k13 = 0.5900, k21 = 0.2470, k31 = 0.0146 /min. These numbers
+    # were checked (2026-11-26) against two independent codings: opentiva 1.1.2 `ketamine.Domino` (source read;
+    # it cites only "PMID: 7198883") and the TCI_Ketamine class of the fus_anes project (k10 0.438, k12 0.592,
+    # k13 0.590, k21 0.247, k31 0.0146, V1 0.063 L/kg), and against the clinical-reference sheet. The primary
+    # paper itself was NOT found by search and not re-read: its authors, title, journal and year below are not
+    # verified, nor whether the constants come from the 1982 paper or from Domino et al. 1984 (Clin Pharmacol
+    # Ther). Expressed as volumes/clearances at 70 kg with linear (per-kg) scaling, which keeps the k's exactly.
     v1 = 0.063 * 70.0
     k10, k12, k13, k21, k31 = 0.4381, 0.5921, 0.5900, 0.2470, 0.0146
     return ParameterSet(
         key="domino",
         name="Domino (racemic ketamine, adult, 3-compartment)",
         drug="racemic ketamine",
-        population="adult surgical patients",
+        population="adults (study population not verified against the primary source)",
         citation=Citation(
-            authors="Domino EF, Zsigmond EK, Domino LE, Domino KE, Kothary SP, Domino SE",
+            authors="Domino EF, et al.",
             year=1982,
-            title="Plasma levels of ketamine and two of its metabolites in surgical patients using a gas "
-            "chromatographic mass fragmentographic assay",
-            journal="Anesth Analg 61(2):87-92",
+            title="Ketamine kinetics (the paper indexed as PMID 7198883; title not verified against the "
+            "primary source)",
+            journal="journal and year not verified against the primary source",
             pmid="7198883",
         ),
         compartments=3,
@@ -193,9 +198,11 @@ def _domino() -> ParameterSet:
         weight_range_kg=(40.0, 150.0),  # clinic-defined adult range; the paper gives no validated range
         age_range_years=(18.0, 100.0),
         variability=_ASSUMED_IIV,
-        disposition_source="Micro constants as tabulated in the clinical-reference sheet and opentiva 1.1.2 "
-        "(PMID 7198883 as both give it); the author list, title and journal above are cited from memory and "
-        "were not found by search in this session; primary paper not re-read.",
+        disposition_source="Micro constants as tabulated by opentiva 1.1.2 and the fus_anes TCI code (both "
+        "agree with the clinical-reference sheet); PMID 7198883 as opentiva and the sheet give it.",
+        notes="Citation not verified against the primary source: the PMID and the constants agree across "
+        "independent software, but the paper (authors, title, journal, year; 1982 Anesth Analg or 1984 "
+        "Clin Pharmacol Ther) could not be found or re-read.",
     )
 
 
@@ -325,8 +332,15 @@ def _hornik() -> ParameterSet:
 #   absolute bioavailability ~48% after nasal administration; Tmax 20-40 min after the last spray of a session;
 #   after Cmax the decline is biphasic, rapid for the first 2-4 h, mean terminal half-life 7-12 h
 #   (Janssen Medical Information "Measurement of plasma levels of SPRAVATO", 2024, quoting the label);
-#   IV esketamine: mean clearance ~89 L/h and steady-state volume of distribution ~709 L (label 12.3;
-#   recalled, not re-found by search in this session - verify before relying on absolute levels).
+#   IV esketamine: mean clearance ~89 L/h and steady-state volume of distribution ~709 L (attributed to label
+#   12.3 but written from memory; NOT verified against the primary source - searches on 2026-11-26 did not
+#   find the label text). Cross-check: the published population model of Perez-Ruixo C et al. (2021) Clin
+#   Pharmacokinet, doi:10.1007/s40262-020-00953-4 (820 subjects, abstract) gives Vss 752 L and CL 114 L/h, the
+#   same order; absolute levels from this set may be off by ~25%.
+# Verified 2026-11-26 (J&J Medical Information, "Measurement of plasma levels of SPRAVATO", last updated
+#   2024-12-27, citing the label; and the label summary in Current Psychiatry/MDedge): absolute bioavailability
+#   48%; Tmax 20-40 min after the last nasal spray of a session; biphasic decline, rapid for 2-4 h, mean terminal
+#   half-life 7-12 h; exposure roughly dose-proportional 28-84 mg; no accumulation with twice-weekly dosing.
 # No compartmental model is printed in the label, so this 2-compartment model is FITTED to those numbers:
 #   CL = 89 L/h, Vss = V1 + V2 = 709 L, terminal half-life 9.5 h (middle of 7-12 h), and an initial
 #   (alpha) half-life of 40 min so that the rapid phase is essentially over after 2-4 h (~4.5 half-lives in
@@ -371,7 +385,7 @@ def _esketamine() -> ParameterSet:
             authors="Janssen Pharmaceuticals",
             year=2019,
             title="SPRAVATO (esketamine) nasal spray, CIII: full prescribing information (section 12.3)",
-            journal="US FDA label (NDC 50458-028)",
+            journal="US FDA prescribing information",
         ),
         compartments=2,
         reference_weight_kg=70.0,
@@ -401,6 +415,9 @@ def _esketamine() -> ParameterSet:
         age_range_years=(18.0, 100.0),
         variability=_ASSUMED_IIV,
         disposition_source="Fitted to SPRAVATO label values (see module comment).",
+        notes="F 48%, Tmax 20-40 min and terminal half-life 7-12 h verified against J&J Medical Information "
+        "quoting the label. CL 89 L/h and Vss 709 L: not verified against the primary source (the label text "
+        "was not found); a published population model reports Vss 752 L and CL 114 L/h.",
     )
 
 
