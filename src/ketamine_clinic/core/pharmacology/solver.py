@@ -91,18 +91,21 @@ def scale(model: ParameterSet, w: np.ndarray, factors: np.ndarray | None = None)
     (cl, v1, q2, v2, q3, v3); no factors means typical values."""
     rw = w / model.reference_weight_kg
     fv = rw**model.volume_exponent
-    fc = rw**model.clearance_exponent
-    f = (1.0,) * 6 if factors is None else factors
+    fc = fv if model.clearance_exponent == model.volume_exponent else rw**model.clearance_exponent
+
+    def typical(value: float, f: np.ndarray, i: int) -> np.ndarray:
+        return value * f if factors is None else value * f * factors[i]
+
     met = model.metabolite
     return Patients(
         model=model,
         weight_kg=w,
-        cl_l_per_min=model.cl_l_per_min * fc * f[0],
-        v1_l=model.v1_l * fv * f[1],
-        q2_l_per_min=model.q2_l_per_min * fc * f[2],
-        v2_l=model.v2_l * fv * f[3] if model.compartments >= 2 else np.ones_like(w),
-        q3_l_per_min=model.q3_l_per_min * fc * f[4],
-        v3_l=model.v3_l * fv * f[5] if model.compartments >= 3 else np.ones_like(w),
+        cl_l_per_min=typical(model.cl_l_per_min, fc, 0),
+        v1_l=typical(model.v1_l, fv, 1),
+        q2_l_per_min=typical(model.q2_l_per_min, fc, 2),
+        v2_l=typical(model.v2_l, fv, 3) if model.compartments >= 2 else np.ones_like(w),
+        q3_l_per_min=typical(model.q3_l_per_min, fc, 4),
+        v3_l=typical(model.v3_l, fv, 5) if model.compartments >= 3 else np.ones_like(w),
         ke0_per_min=np.full_like(w, model.ke0_per_min),
         metabolite_v_l=None if met is None else met.volume_l * fv,
         metabolite_cl_l_per_min=None if met is None else met.clearance_l_per_min * fc,
@@ -143,20 +146,26 @@ def system_matrix(pats: Patients, lay: Layout) -> np.ndarray:
     model = pats.model
     P, n = pats.count, lay.size
     K = np.zeros((P, n, n))
-    m = pats.micro()
     c = lay.central
-    K[:, c, c] = -(m["k10"] + m["k12"] + m["k13"])
-    for j, (kout, kin) in zip(lay.peripherals, (("k12", "k21"), ("k13", "k31")), strict=False):
-        K[:, j, c] = m[kout]
-        K[:, c, j] = m[kin]
-        K[:, j, j] = -m[kin]
+    k10 = pats.cl_l_per_min / pats.v1_l
+    out_of_central = k10
+    # Peripheral j exchanges with the central compartment: k1j = Qj/V1 out, kj1 = Qj/Vj back.
+    for j, q, v in zip(
+        lay.peripherals, (pats.q2_l_per_min, pats.q3_l_per_min), (pats.v2_l, pats.v3_l), strict=False
+    ):
+        k1j, kj1 = q / pats.v1_l, q / v
+        K[:, j, c] = k1j
+        K[:, c, j] = kj1
+        K[:, j, j] = -kj1
+        out_of_central = out_of_central + k1j
+    K[:, c, c] = -out_of_central
     for d, route in enumerate(lay.routes):
         ka = model.absorption(route).ka_per_min
         K[:, d, d] = -ka
         K[:, c, d] = ka
     if lay.metabolite is not None:
         met = model.metabolite
-        K[:, lay.metabolite, c] = met.fraction_formed * m["k10"] * met.mass_ratio
+        K[:, lay.metabolite, c] = met.fraction_formed * k10 * met.mass_ratio
         K[:, lay.metabolite, lay.metabolite] = -pats.metabolite_cl_l_per_min / pats.metabolite_v_l
     K[:, lay.effect, c] = pats.ke0_per_min
     K[:, lay.effect, lay.effect] = -pats.ke0_per_min
@@ -211,9 +220,10 @@ _LAPACK = None
 
 def _eig_one(K: np.ndarray):
     """Single patient: eigenvalues, right eigenvectors and their inverse straight from LAPACK (dgeev, dgetrf,
-    dgetri: the routines np.linalg.eig/inv call, without their per-call Python overhead). Returns
-    (None, None, None) if any eigenvalue has an imaginary part or LAPACK reports a problem, so that the caller
-    takes the general path (which raises the clear error if the system is not a valid model)."""
+    dgetri: the routines np.linalg.eig/inv call, without their per-call Python overhead), and the squared
+    Frobenius condition number of the eigenvectors. Returns None if any eigenvalue has an imaginary part or
+    LAPACK reports a problem, so that the caller takes the general path (which raises the clear error if the
+    system is not a valid model)."""
     global _LAPACK
     if _LAPACK is None:
         from scipy.linalg import lapack  # imported on first use: importing this module stays cheap
@@ -222,30 +232,33 @@ def _eig_one(K: np.ndarray):
     dgeev, dgetrf, dgetri = _LAPACK
     wr, wi, _, vr, info = dgeev(K[0], compute_vl=0)
     if info != 0 or wi.any() or not np.isfinite(vr).all():
-        return None, None, None
+        return None
     lu, piv, info = dgetrf(vr)
     if info != 0:
-        return None, None, None
+        return None
     inv, info = dgetri(lu, piv)
     if info != 0:
-        return None, None, None
-    return wr[None], np.ascontiguousarray(vr)[None], np.ascontiguousarray(inv)[None]
+        return None
+    cond2 = float(np.vdot(vr, vr)) * float(np.vdot(inv, inv))
+    return wr[None], np.ascontiguousarray(vr)[None], np.ascontiguousarray(inv)[None], np.array([cond2])
 
 
 class _Modal:
     """Per-patient eigendecomposition and the modal state at the start of every segment."""
 
     def __init__(self, K: np.ndarray, inp: Inputs):
-        lam, V, W = _eig_one(K) if K.shape[0] == 1 else (None, None, None)
-        if lam is None:
+        one = _eig_one(K) if K.shape[0] == 1 else None
+        if one is not None:
+            lam, V, W, cond2 = one
+        else:
             lam, V = np.linalg.eig(K)
             if np.iscomplexobj(lam):
                 if np.max(np.abs(lam.imag)) > 1e-9 * np.max(np.abs(lam.real)):
                     raise ModelError("PK system has complex eigenvalues (not a valid mammillary model)")
                 lam, V = lam.real, V.real
             W = np.linalg.inv(V)
-        # Frobenius-norm condition number of V, squared (no square roots needed for the comparison).
-        cond2 = np.einsum("pij,pij->p", V, V) * np.einsum("pij,pij->p", W, W)
+            # Frobenius-norm condition number of V, squared (no square roots needed for the comparison).
+            cond2 = np.einsum("pij,pij->p", V, V) * np.einsum("pij,pij->p", W, W)
         self.ok = cond2 < _MAX_EIGVEC_CONDITION**2
         self.lam, self.V, self.W = lam, V, W
         Wt = W.transpose(0, 2, 1)
