@@ -97,6 +97,8 @@ def test_stopped_early_with_the_pump_volume_shows_confirmed_and_delivered(
     assert "not given 21.00 mg" in body
     iv_session.refresh_from_db()
     assert iv_session.delivered_mg == Decimal("14.00") and iv_session.dose_mg == Decimal("35.00")
+    history = client.get(reverse("sessions:chart", args=[iv_session.patient_id])).content.decode()
+    assert '14.00 mg <span class="muted">delivered of 35.00 mg confirmed</span>' in history
     # No stock lot was recorded for this dose: nothing to hold or waste, and no ledger entry.
     assert 'id="held-remainder"' not in body
     from ketamine_clinic.inventory.models import LedgerEntry
