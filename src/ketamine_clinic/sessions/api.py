@@ -1,5 +1,10 @@
 """Sessions API: today's sessions, one session with its readings, posting readings and state changes.
 
+A session shows both the confirmed dose (``dose_mg``, drawn before dosing) and the dose actually delivered
+(``delivered_mg``, recorded when dosing ends). A transition out of "dosing" takes the delivered dose
+(``delivered_mg``, or ``volume_infused_ml`` for an infusion, or ``devices_used`` for nasal sprays): optional
+to "monitoring" (default: the whole confirmed dose), required to "stopped_early".
+
 Errors: 404 (session/patient not visible), 403 (role), 409 (stale version: someone else changed the session),
 422 (validation: implausible vitals, illegal transition, unmet gate without override).
 """
