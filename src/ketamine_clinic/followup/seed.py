@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from ketamine_clinic.accounts.models import Role
 
 from .models import BoosterSuggestion, IntegrationNote
@@ -59,7 +61,7 @@ def seed(clinic) -> None:
                 IntegrationNote.objects.create(
                     patient=patient,
                     session=session,
-                    held_on=held.date(),
+                    held_on=timezone.localdate(held),
                     author=therapist,
                     themes=theme,
                     body=f"Integration session after the {session.scheduled_for:%d %b} infusion. {body}",

@@ -82,7 +82,7 @@ def seed_registry(clinic: DemoClinic) -> None:
     rng = clinic.rng
     for username, first, last, role, cred in STAFF:
         clinic.staff.setdefault(role, []).append(_user(username, first, last, role, cred))
-    today = clinic.now.date()
+    today = timezone.localdate(clinic.now)  # the clinic's day: UTC's is already tomorrow after 19:00 in New York
     number = 0
     logins_given = 0
     for phase, count in PHASE_COUNTS:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from ketamine_clinic.accounts.models import Role
 
 from .models import JournalEntry, Message
@@ -94,7 +96,10 @@ def seed(clinic) -> None:
         subject, body = PATIENT_MESSAGES[i % len(PATIENT_MESSAGES)]
         if sender is None:
             continue
-        sent = now - dt.timedelta(days=rng.randint(2, 10))
+        # Patients write when they like (07:00-21:59 clinic time); the team answers in clinic hours.
+        sent = _clinic_time(timezone.localdate(now) - dt.timedelta(days=rng.randint(2, 10)), rng.randint(7, 21),
+                            rng.choice([5, 20, 35, 50]))
+        reply = _next_clinic_hours(sent)
         Message.objects.create(
             patient=patient,
             sender=sender,
@@ -102,7 +107,7 @@ def seed(clinic) -> None:
             subject=subject,
             body=body,
             sent_at=sent,
-            read_at=sent + dt.timedelta(hours=3),
+            read_at=reply - dt.timedelta(minutes=10),
             read_by=staff[0],
         )
         Message.objects.create(
@@ -110,14 +115,34 @@ def seed(clinic) -> None:
             sender=staff[i % 2],
             from_patient=False,
             body=REPLIES[i % len(REPLIES)],
-            sent_at=sent + dt.timedelta(hours=3),
+            sent_at=reply,
         )
-        # A fresh, unread question for the work list.
+        # A fresh, unread question for the work list: earlier today (clinic time), or yesterday evening.
+        local_now = timezone.localtime(now)
+        if local_now.hour >= 9:
+            fresh = _clinic_time(local_now.date(), rng.randint(8, local_now.hour - 1), rng.choice([0, 15, 30, 45]))
+        else:
+            fresh = _clinic_time(local_now.date() - dt.timedelta(days=1), rng.randint(17, 21), rng.choice([0, 30]))
         Message.objects.create(
             patient=patient,
             sender=sender,
             from_patient=True,
             subject="Follow-up",
             body="Thank you. One more question: should I keep journaling every day?",
-            sent_at=now - dt.timedelta(hours=rng.randint(2, 30)),
+            sent_at=fresh,
         )
+
+
+def _clinic_time(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    """An aware datetime at ``hour:minute`` on ``day`` in the clinic's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+def _next_clinic_hours(sent: dt.datetime) -> dt.datetime:
+    """When the care team answers a message sent at ``sent``: within the clinic's 09:00-17:00 day."""
+    local = timezone.localtime(sent)
+    if local.hour < 9:
+        return _clinic_time(local.date(), 10, 15)
+    if local.hour < 15:
+        return sent + dt.timedelta(hours=2)
+    return _clinic_time(local.date() + dt.timedelta(days=1), 9, 40)
