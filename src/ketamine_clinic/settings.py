@@ -113,6 +113,12 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = os.environ.get("DJANGO_SECURE_COOKIES", "0") == "1"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Clinic policy: days a screening decision / a consent acknowledgement stays current (0 = no time limit); why a
+# year is explained in assessment/services.py. CLINIC_CALENDAR (open weekdays, hours, closed dates) may be set
+# here as a dict; without it the clinic is open Monday to Friday (see scheduling/services.py clinic_calendar).
+ELIGIBILITY_VALID_DAYS = int(os.environ.get("ELIGIBILITY_VALID_DAYS", "365"))
+CONSENT_VALID_DAYS = int(os.environ.get("CONSENT_VALID_DAYS", "365"))
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("CLINIC_TIME_ZONE", "America/New_York")
 USE_I18N = True

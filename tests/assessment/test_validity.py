@@ -87,7 +87,7 @@ def test_lapsed_consent_blocks_planning_and_the_patient_can_acknowledge_again(pa
 
 def test_pre_dose_checks_and_plan_page_see_lapsed_eligibility_and_consent(patient, staff, client_as):
     from ketamine_clinic.sessions.models import DosingSession
-    from ketamine_clinic.sessions.services import pre_dose_checks
+    from ketamine_clinic.sessions.services import pre_dose_checks, pre_dose_result
 
     plan = plans.create_plan(
         staff["prescriber"], patient, protocol_key="iv_racemic_standard", start_date=timezone.localdate()
@@ -101,6 +101,10 @@ def test_pre_dose_checks_and_plan_page_see_lapsed_eligibility_and_consent(patien
     age_consent(patient, 366)
     checks = pre_dose_checks(session)
     assert checks.eligibility_current is False and checks.consent_current is False
+    # The nurse's pre-dose gate says why, in the assessment record's words, not just "not current".
+    findings = {f.code: f for f in pre_dose_result(session).findings}
+    assert findings["eligibility"].level == "stop" and "ELIGIBILITY_VALID_DAYS" in findings["eligibility"].message
+    assert findings["consent"].level == "stop" and "CONSENT_VALID_DAYS" in findings["consent"].message
     page = client_as(staff["prescriber"]).get(reverse("plans:chart", args=[patient.pk])).content.decode()
     assert 'id="eligibility-not-current"' in page and 'id="reconsent-needed"' in page
     assert "ELIGIBILITY_VALID_DAYS" in page and "CONSENT_VALID_DAYS" in page

@@ -84,8 +84,6 @@ def ready_pre_dose(session, user, baseline=None):
             "escort_confirmed": True,
             "escort_name": "Sam",
             "measures_attested": ["phq9", "cssrs"],
-            "consent_attested": True,
-            "eligibility_attested": True,
         },
         user=user,
         version=session.version,

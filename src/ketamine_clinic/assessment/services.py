@@ -48,7 +48,7 @@ def latest_decision(patient) -> EligibilityDecision | None:
 
 
 # How long a screening (with the prescriber's decision to proceed) and a consent acknowledgement stay current.
-# Clinic-defined defaults, set per clinic in Django settings (0 or None = no time limit):
+# Clinic-defined, set in settings.py from the environment (0 = no time limit); the defaults and why:
 # - ELIGIBILITY_VALID_DAYS (365): the screen is already re-run whenever the intake is updated (a newer screening
 #   makes an older decision stale). The time limit catches what changes without being recorded over a long
 #   maintenance course - new medicines, blood pressure, pregnancy plans, substance use - by asking for an updated
@@ -58,23 +58,21 @@ def latest_decision(patient) -> EligibilityDecision | None:
 # - CONSENT_VALID_DAYS (365): a new consent version always needs a new acknowledgement; otherwise the patient
 #   re-reads and re-acknowledges the consent at least yearly, so a long course stays an informed one
 #   (clinic-defined).
-DEFAULT_ELIGIBILITY_VALID_DAYS = 365
-DEFAULT_CONSENT_VALID_DAYS = 365
 
 
-def _valid_days(name: str, default: int) -> int | None:
-    value = getattr(settings, name, default)
+def _valid_days(name: str) -> int | None:
+    value = getattr(settings, name)
     return int(value) if value else None
 
 
 def eligibility_valid_days() -> int | None:
     """Days a screening with a decision to proceed stays current (None = no time limit)."""
-    return _valid_days("ELIGIBILITY_VALID_DAYS", DEFAULT_ELIGIBILITY_VALID_DAYS)
+    return _valid_days("ELIGIBILITY_VALID_DAYS")
 
 
 def consent_valid_days() -> int | None:
     """Days a consent acknowledgement stays current (None = no time limit)."""
-    return _valid_days("CONSENT_VALID_DAYS", DEFAULT_CONSENT_VALID_DAYS)
+    return _valid_days("CONSENT_VALID_DAYS")
 
 
 def _older_than(when, days: int | None, now) -> bool:

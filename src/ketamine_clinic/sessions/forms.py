@@ -113,12 +113,6 @@ class PreDoseForm(forms.Form):
         choices=[("phq9", "PHQ-9"), ("cssrs", "C-SSRS screener")],
         widget=forms.CheckboxSelectMultiple,
     )
-    consent_attested = forms.ChoiceField(
-        label="Consent current (if not shown by Assessment)", choices=YES_NO, required=False
-    )
-    eligibility_attested = forms.ChoiceField(
-        label="Eligibility current (if not shown by Assessment)", choices=YES_NO, required=False
-    )
 
     @classmethod
     def for_session(cls, session, data=None):
@@ -130,8 +124,6 @@ class PreDoseForm(forms.Form):
             "escort_name": session.escort_name,
             "pregnancy_test": session.pregnancy_test,
             "measures_attested": session.measures_attested,
-            "consent_attested": _as_choice(session.consent_attested),
-            "eligibility_attested": _as_choice(session.eligibility_attested),
         }
         return cls(data, initial=initial)
 
@@ -144,8 +136,6 @@ class PreDoseForm(forms.Form):
             "escort_name": d["escort_name"],
             "pregnancy_test": d["pregnancy_test"],
             "measures_attested": list(d["measures_attested"]),
-            "consent_attested": _tristate(d["consent_attested"]),
-            "eligibility_attested": _tristate(d["eligibility_attested"]),
         }
 
 

@@ -69,8 +69,6 @@ class DosingSession(models.Model):
         choices=[("negative", "Negative"), ("positive", "Positive"), ("declined", "Declined")],
     )
     # Used only when the assessment/outcomes apps cannot answer (attested by the nurse, audited).
-    consent_attested = models.BooleanField(null=True, blank=True)
-    eligibility_attested = models.BooleanField(null=True, blank=True)
     measures_attested = models.JSONField(default=list, blank=True)
     pre_dose_checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

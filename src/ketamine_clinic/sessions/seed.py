@@ -111,8 +111,6 @@ def _session(
         fasting_confirmed=True,
         escort_confirmed=True,
         escort_name="Demo escort",
-        consent_attested=True,
-        eligibility_attested=True,
         measures_attested=["phq9", "cssrs"],
         pregnancy_test="negative" if pregnancy_test_applicable(patient.sex, patient.age or 0) else "",
         pre_dose_checked_by=nurse,

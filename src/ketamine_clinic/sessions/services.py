@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.assessment import services as assessment_services
 from ketamine_clinic.core.administration import delivery as core_delivery
 from ketamine_clinic.core.administration import discharge as core_discharge
 from ketamine_clinic.core.administration import predose as core_predose
@@ -313,23 +314,15 @@ def models_q_session_or_day(session, today):
     return Q(session=session) | Q(taken_at__date=today)
 
 
-def _service_answer(module: str, name: str, *args):
-    try:
-        mod = __import__(f"ketamine_clinic.{module}.services", fromlist=[name])
-        fn = getattr(mod, name)
-    except (ImportError, AttributeError):
-        return None
-    return bool(fn(*args))
-
-
 def pre_dose_checks(session: DosingSession, now=None) -> core_predose.PreDoseChecks:
     now = _now(now)
     today = timezone.localdate(now) if timezone.is_aware(now) else now.date()
     rule = dose_rule_for(session)
     patient = session.patient
     done, risk = _measures_done(session, today)
-    consent = _service_answer("assessment", "consent_is_current", patient, session.route)
-    eligibility = _service_answer("assessment", "eligibility_is_current", patient)
+    # The assessment record decides (consent for this route, eligibility decision), with its reason.
+    consent_problem = assessment_services.consent_problem(patient, session.route, now)
+    eligibility_problem = assessment_services.eligibility_problem(patient, now)
     measured_on = None
     if session.weight_kg is not None and session.pre_dose_checked_at is not None:
         checked = session.pre_dose_checked_at
@@ -346,8 +339,10 @@ def pre_dose_checks(session: DosingSession, now=None) -> core_predose.PreDoseChe
         pregnancy_test=session.pregnancy_test or None,
         measures_done=frozenset(done),
         suicide_risk_flagged=risk,
-        consent_current=consent if consent is not None else session.consent_attested,
-        eligibility_current=eligibility if eligibility is not None else session.eligibility_attested,
+        consent_current=consent_problem is None,
+        eligibility_current=eligibility_problem is None,
+        consent_problem=consent_problem or "",
+        eligibility_problem=eligibility_problem or "",
     )
 
 
@@ -584,8 +579,6 @@ PRE_DOSE_FIELDS = (
     "escort_confirmed",
     "escort_name",
     "pregnancy_test",
-    "consent_attested",
-    "eligibility_attested",
     "measures_attested",
 )
 

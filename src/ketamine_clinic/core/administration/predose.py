@@ -80,6 +80,8 @@ class PreDoseChecks:
     suicide_risk_flagged: bool = False
     consent_current: bool | None = None
     eligibility_current: bool | None = None
+    consent_problem: str = ""  # why consent is not current, in the assessment record's words
+    eligibility_problem: str = ""
 
 
 @dataclass(frozen=True)
@@ -243,14 +245,14 @@ def evaluate_pre_dose(checks: PreDoseChecks, rules: PreDoseRules | None = None) 
         "consent",
         checks.consent_current,
         "Consent current.",
-        "Consent is not current for this route.",
+        checks.consent_problem or "Consent is not current for this route.",
         "Consent status unknown.",
     )
     yes_no(
         "eligibility",
         checks.eligibility_current,
         "Eligibility current.",
-        "Eligibility decision is not current.",
+        checks.eligibility_problem or "Eligibility decision is not current.",
         "Eligibility status unknown.",
     )
     return PreDoseResult(tuple(out))
