@@ -1,6 +1,7 @@
 """Therapists write integration session notes linked to the dosing session they follow."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -95,12 +96,15 @@ def test_progress_report_is_print_ready(patient, staff, client_as, course, now):
     course.score(patient, start - dt.timedelta(hours=1), 20)
     for d in (0, 2, 4):
         course.dose(patient, start + dt.timedelta(days=d), dose_mg=35)
-    course.score(patient, start + dt.timedelta(days=5), 9)
+    stopped = course.dose(patient, start + dt.timedelta(days=7), dose_mg=35)
+    stopped.delivered_mg = Decimal("17.50")  # infusion stopped half-way: the report shows what was given
+    stopped.save(update_fields=["delivered_mg"])
+    course.score(patient, start + dt.timedelta(days=8), 9)
     response = client_as(staff["prescriber"]).get(f"/followup/patient/{patient.pk}/report/")
     html = response.content.decode()
     assert response.status_code == 200
     assert "F33.2 MDD, recurrent, severe" in html
-    assert "3 sessions with drug given" in html and "35.00 mg" in html
+    assert "4 sessions with drug given" in html and "35.00 mg" in html and "17.50 mg" in html
     assert "@media print" in html and "<svg" in html
     assert "Response holding: PHQ-9 9" in html
     assert AuditEvent.objects.filter(action="export", patient=patient).exists()

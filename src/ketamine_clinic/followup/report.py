@@ -9,18 +9,6 @@ from ketamine_clinic.portal.services import score_summaries
 from .models import BoosterSuggestion
 from .services import DOSED_STATES, evaluate
 
-# Field names under which the sessions app (issue 6) may store the dose given; the first present is shown.
-_DOSE_FIELDS = ("dose_mg", "total_dose_mg", "given_dose_mg", "dose_given_mg")
-
-
-def _dose_of(session):
-    for name in _DOSE_FIELDS:
-        value = getattr(session, name, None)
-        if value is not None:
-            return value
-    return None
-
-
 def _protocol_name(plan) -> str:
     """The protocol's name as the clinic reads it, not its template key ("iv_racemic_standard")."""
     try:
@@ -38,7 +26,7 @@ def report_context(patient) -> dict:
         .select_related("plan")
         .order_by("scheduled_for")
     )
-    rows = [{"session": s, "dose_mg": _dose_of(s)} for s in sessions]
+    rows = [{"session": s, "dose_mg": s.given_mg} for s in sessions]  # delivered, else confirmed
     result = evaluate(patient)
     return {
         "patient": patient,
