@@ -9,6 +9,7 @@ from ketamine_clinic.portal.services import score_summaries
 from .models import BoosterSuggestion
 from .services import DOSED_STATES, evaluate
 
+
 def _protocol_name(plan) -> str:
     """The protocol's name as the clinic reads it, not its template key ("iv_racemic_standard")."""
     try:
