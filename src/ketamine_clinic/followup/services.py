@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketamine_clinic import audit
+from ketamine_clinic.core.administration.states import DOSE_GIVEN_STATES, SessionState
 from ketamine_clinic.core.followup.maintenance import (
     DEFAULT_RULES,
     MaintenanceRules,
@@ -28,14 +29,10 @@ from .models import BoosterSuggestion
 
 log = logging.getLogger(__name__)
 
-try:  # the session state machine (issue 6) names the states in which drug was given
-    from ketamine_clinic.core.administration.states import DOSE_GIVEN_STATES, SessionState
-
-    DOSED_STATES = frozenset(
-        {str(s) for s in DOSE_GIVEN_STATES} | {str(SessionState.DISCHARGED), "stopped_early"}
-    )
-except ImportError:  # pragma: no cover - only before the sessions core lands
-    DOSED_STATES = frozenset({"dosing", "monitoring", "ready_for_discharge", "discharged", "stopped_early"})
+# The session states in which drug was given (the state machine's own list, plus the ends of such sessions).
+DOSED_STATES = frozenset(
+    {str(s) for s in DOSE_GIVEN_STATES} | {str(SessionState.DISCHARGED), str(SessionState.STOPPED_EARLY)}
+)
 
 # Instruments the maintenance rules read, in order of preference: the first one with a baseline is used.
 # Depression measures first (most ketamine courses treat depression), then PTSD and anxiety.

@@ -2,6 +2,7 @@ import json
 
 from django import forms
 
+from ketamine_clinic.core.instruments.schedule import ScheduleConfig
 from ketamine_clinic.core.protocols.templates import TEMPLATES
 
 from .models import TreatmentPlan
@@ -89,11 +90,7 @@ class PlanChangeForm(forms.ModelForm):
             raise forms.ValidationError("The measurement schedule must be a JSON object ({...}).")
         try:
             # The outcomes app reads this config; check it the same way it will (unknown keys, instruments).
-            from ketamine_clinic.core.instruments.schedule import ScheduleConfig
-
             ScheduleConfig.from_dict(value)
-        except ImportError:
-            pass
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from None
         return value

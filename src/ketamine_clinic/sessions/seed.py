@@ -46,13 +46,10 @@ STOPPED_REASON = (
 
 
 def _rule_and_route(patient):
-    try:
-        from ketamine_clinic.plans.services import current_plan
+    from ketamine_clinic.plans.services import current_plan
 
-        plan = current_plan(patient)
-    except ImportError:
-        plan = None
-    if plan is not None and callable(getattr(plan, "dose_rule", None)):
+    plan = current_plan(patient)
+    if plan is not None:
         try:
             rule = plan.dose_rule()
             if plan.route in ("iv", "intranasal"):

@@ -38,6 +38,8 @@ from ketamine_clinic.core.pharmacology.dosing import DoseCalculationError, DoseP
 from ketamine_clinic.core.protocols.dose_rule import DoseRule
 from ketamine_clinic.inventory import services as inventory
 from ketamine_clinic.inventory.models import Lot
+from ketamine_clinic.outcomes.models import Administration
+from ketamine_clinic.plans.services import current_plan
 
 from .models import (
     DischargeChecklist,
@@ -97,18 +99,10 @@ def dose_rule_for(session: DosingSession, *, snapshot: bool = False) -> DoseRule
     """
     if session.dose_rule:
         return DoseRule(**session.dose_rule)
-    plan = None
-    try:
-        from ketamine_clinic.plans.services import current_plan
-
-        plan = current_plan(session.patient)
-    except ImportError:
-        plan = None
-    plan = plan or session.plan
-    rule_fn = getattr(plan, "dose_rule", None)
-    if plan is None or not callable(rule_fn):
+    plan = current_plan(session.patient) or session.plan
+    if plan is None:
         return None
-    rule = rule_fn()
+    rule = plan.dose_rule()
     if rule is None or not snapshot:
         return rule
     session.dose_rule = dataclasses.asdict(rule)
@@ -148,12 +142,7 @@ def session_for_appointment(appointment, *, user) -> tuple[DosingSession, bool]:
         return existing, False
     plan = appointment.plan
     if plan is None:
-        try:
-            from ketamine_clinic.plans.services import current_plan
-
-            plan = current_plan(appointment.patient)
-        except ImportError:
-            plan = None
+        plan = current_plan(appointment.patient)
     if plan is None:
         raise ValidationError(
             {"__all__": ["The patient has no active plan: the prescriber must write one first."]}
@@ -287,10 +276,6 @@ def _measures_done(session: DosingSession, today: dt.date) -> tuple[set[str], bo
     """Instrument keys done for this session (or today), and whether any flags suicide risk."""
     done = {str(m).lower() for m in (session.measures_attested or [])}
     risk = False
-    try:
-        from ketamine_clinic.outcomes.models import Administration
-    except ImportError:
-        return done, risk
     rows = Administration.objects.filter(patient=session.patient).filter(
         models_q_session_or_day(session, today)
     )

@@ -21,7 +21,9 @@ from ketamine_clinic.core.inventory import format_mg
 from ketamine_clinic.inventory import services as inventory
 from ketamine_clinic.inventory.models import Lot
 from ketamine_clinic.navigation import reverse_or_none
+from ketamine_clinic.outcomes.models import Administration
 from ketamine_clinic.patients.chart import chart_tabs
+from ketamine_clinic.scheduling.models import Appointment
 
 from . import services
 from .forms import (
@@ -76,10 +78,6 @@ def _today_sessions(user, now):
 
 def _waiting_appointments(user, now):
     """Today's booked dosing appointments of visible patients that have no session yet."""
-    try:
-        from ketamine_clinic.scheduling.models import Appointment
-    except ImportError:
-        return []
     today = timezone.localdate(now)
     start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
     return list(
@@ -128,8 +126,6 @@ def open_from_appointment(request, appointment_id):
     """Create (or find) the session of a dosing appointment and go to its flowsheet."""
     if not request.user.is_authenticated:
         return redirect(f"/login/?next={request.path}")
-    from ketamine_clinic.scheduling.models import Appointment
-
     appointment = get_object_or_404(Appointment, pk=appointment_id)
     access.open_patient(request, appointment.patient_id, "clinical", "write")
     if request.user.is_patient:
@@ -334,11 +330,7 @@ def _held(user, session):
 
 
 def _session_administrations(session, instrument):
-    """Item-by-item measures taken in the outcomes app for this session (empty if that app is absent)."""
-    try:
-        from ketamine_clinic.outcomes.models import Administration
-    except ImportError:
-        return []
+    """Item-by-item measures taken in the outcomes app for this session."""
     return list(Administration.objects.filter(session=session, instrument=instrument).order_by("taken_at"))
 
 
