@@ -9,6 +9,8 @@ eigendecomposition per patient, batched with ``np.linalg.eig`` on stacked matric
     z(t) = exp(lam tau) (z_s + w_s / lam) - w_s / lam,    w_s = V^-1 u_s,   tau = t - t_s,
 so any output that is a linear function of x is a sum of exponentials evaluated directly at the requested
 times. No step-by-step integration happens anywhere. Areas under curves are integrated in closed form too.
+Evenly spaced output times (the usual grid) need far fewer exponentials: exp(lam (s + i d)) = exp(lam s) *
+exp(lam i d), so the sum over modes becomes one matrix product per patient (``_evaluate_grid``).
 
 A patient whose eigenvectors are ill-conditioned (two rate constants almost equal, e.g. ka ~ an eigenvalue of
 the disposition) is solved instead with the matrix exponential of the augmented system (scipy.linalg.expm),
@@ -35,7 +37,7 @@ _MAX_EIGVEC_CONDITION = 1e7
 _CHUNK_ELEMENTS = 8_000_000
 _MIN_TIMES_PER_CHUNK = 512
 
-#: Evenly spaced output times (the usual grid) are evaluated by ``_grid_sum`` when a segment holds at least
+#: Evenly spaced output times (the usual grid) are evaluated by ``_evaluate_grid`` when there are at least
 #: this many of them. A grid is recognised if every time lies within _GRID_ULPS units in the last place (of
 #: the largest time) of t_0 + k d: the rounding that times like ``np.arange(n) / 60`` carry anyway.
 _GRID_MIN_TIMES = 64
