@@ -1,10 +1,10 @@
 """Changing a plan keeps the old version and needs a reason; completing/stopping needs a reason too."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ketamine_clinic.assessment.seed import ready_for_planning
 from ketamine_clinic.audit.models import AuditEvent
@@ -19,7 +19,7 @@ def plan(staff, make_patient):
     patient = make_patient(care_team=[staff["prescriber"], staff["nurse"]])
     ready_for_planning(staff["prescriber"], patient, "iv")
     return services.create_plan(
-        staff["prescriber"], patient, protocol_key="iv_racemic_standard", start_date=dt.date.today()
+        staff["prescriber"], patient, protocol_key="iv_racemic_standard", start_date=timezone.localdate()
     )
 
 
@@ -102,7 +102,7 @@ def test_esketamine_dose_must_be_whole_devices(staff, make_patient):
     patient = make_patient(care_team=[staff["prescriber"]])
     ready_for_planning(staff["prescriber"], patient, "intranasal")
     plan = services.create_plan(
-        staff["prescriber"], patient, protocol_key="esketamine_label", start_date=dt.date.today()
+        staff["prescriber"], patient, protocol_key="esketamine_label", start_date=timezone.localdate()
     )
     with pytest.raises(ValidationError, match="28 mg devices"):
         services.change_plan(staff["prescriber"], plan, reason="try", dose_amount=Decimal("70"))
@@ -116,3 +116,12 @@ def test_plan_page_embeds_the_pk_prediction_fragment(plan, staff, client_as):
     url = reverse("prediction:patient_curve", args=[plan.patient.pk])
     assert f'hx-get="{url}?route=iv&amp;dose_mg=35' in html
     assert "duration_min=40" in html
+
+
+def test_plan_tab_speaks_the_clinics_words(plan, staff, client_as):
+    """Measurement schedule by instrument name and time point, versions' doses as 0.5 mg/kg: no raw keys."""
+    html = client_as(staff["prescriber"]).get(reverse("plans:chart", args=[plan.patient.pk])).content.decode()
+    assert "C-SSRS screener" in html and "Before each dose" in html
+    assert "cssrs_screener" not in html and "before_each_dose" not in html
+    assert "(mg_per_kg)" not in html and "0.5 mg/kg · Active" in html
+    assert TreatmentPlanVersion.objects.get(plan=plan).dose_text == "0.5 mg/kg"

@@ -184,7 +184,7 @@ def save_intake(actor, intake: IntakeAssessment, *, created: bool) -> Eligibilit
     patient = intake.patient
     if intake.weight_kg is not None and patient.weight_kg != intake.weight_kg:
         # The dose calculation reads the chart weight, so the weight measured at intake becomes the chart's.
-        measured = (intake.vitals_taken_at or intake.updated_at).date()
+        measured = timezone.localdate(intake.vitals_taken_at or intake.updated_at)
         patient.weight_kg = intake.weight_kg
         patient.weight_measured_on = measured
         patient.save(update_fields=["weight_kg", "weight_measured_on", "updated_at"])

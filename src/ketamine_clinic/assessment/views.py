@@ -1,15 +1,16 @@
 """Assessment pages: the chart tab, intake, pre-visit questionnaire, previous treatments, decision, consent."""
 
-from django.apps import apps
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from ketamine_clinic import access, audit
 from ketamine_clinic.core.instruments import library as instruments_library
 from ketamine_clinic.core.protocols.templates import default_measurement_schedule
-from ketamine_clinic.navigation import reverse_or_none
+from ketamine_clinic.outcomes.models import Administration
 from ketamine_clinic.patients.chart import chart_tabs
 from ketamine_clinic.plans.models import Route
 
@@ -30,30 +31,18 @@ from .models import PATIENT_ANSWERABLE, ConsentDocument, PreviousTreatment
 BASELINE_INSTRUMENTS = [*default_measurement_schedule()["baseline"], "audit_c", "dast10"]
 
 
-def _instrument_label(key: str) -> str:
-    """The instrument's name as clinicians write it ("C-SSRS screener", not the key "cssrs_screener")."""
-    try:
-        return instruments_library.get(key).short_name
-    except KeyError:
-        return key
-
-
 def _baseline_measures(patient):
-    latest = {}
-    if apps.is_installed("ketamine_clinic.outcomes"):
-        try:
-            Administration = apps.get_model("outcomes", "Administration")
-            for a in Administration.objects.filter(
-                patient=patient, instrument__in=BASELINE_INSTRUMENTS
-            ).order_by("taken_at"):
-                latest[a.instrument] = a
-        except LookupError:
-            pass
+    latest = {
+        a.instrument: a
+        for a in Administration.objects.filter(patient=patient, instrument__in=BASELINE_INSTRUMENTS).order_by(
+            "taken_at"
+        )
+    }
     return [
         {
             "instrument": key,
-            "label": _instrument_label(key),
-            "url": reverse_or_none("outcomes:administer", patient.pk, key),
+            "label": instruments_library.label(key),
+            "url": reverse("outcomes:administer", args=[patient.pk, key]),
             "latest": latest.get(key),
         }
         for key in BASELINE_INSTRUMENTS

@@ -12,14 +12,10 @@ def register(subparsers):
 
 def run(args) -> int:
     django_setup()
-    from django.conf import settings
     from django.core.management import call_command
 
     if ":" not in args.addrport:
         raise CommandError(f"--addrport must look like 127.0.0.1:8000, not {args.addrport!r}.")
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
     call_command("migrate", interactive=False, verbosity=0)
     call_command("seed_demo")
     if args.no_serve:

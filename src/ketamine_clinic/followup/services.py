@@ -24,6 +24,7 @@ from ketamine_clinic.core.followup.maintenance import (
     Trajectory,
     suggest_maintenance,
 )
+from ketamine_clinic.core.instruments import label as instrument_label
 
 from .models import BoosterSuggestion
 
@@ -37,12 +38,6 @@ DOSED_STATES = frozenset(
 # Instruments the maintenance rules read, in order of preference: the first one with a baseline is used.
 # Depression measures first (most ketamine courses treat depression), then PTSD and anxiety.
 MAINTENANCE_INSTRUMENTS = ("phq9", "madrs", "qids_sr16", "pcl5", "gad7")
-
-
-def instrument_label(key: str) -> str:
-    """The instrument's short name from the instrument library, or the key itself."""
-    info = instrument_definition(key)
-    return getattr(info, "short_name", None) or key.upper()
 
 
 def instrument_definition(key: str):

@@ -160,7 +160,7 @@ def seed(clinic) -> None:
             )
             for d in dosed.filter(route="intranasal").values_list("dose_mg", flat=True)
         )
-        today = now.date()
+        today = timezone.localdate(now)
         receipts = [
             (
                 products["ketamine-50-10"],

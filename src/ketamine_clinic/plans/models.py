@@ -154,6 +154,12 @@ class TreatmentPlanVersion(models.Model):
     def __str__(self):
         return f"Version {self.number} of {self.plan}"
 
+    @property
+    def dose_text(self) -> str:
+        """The version's dose as the clinic writes it: "0.75 mg/kg", "56 mg"."""
+        amount = Decimal(str(self.data.get("dose_amount", "0"))).normalize()
+        return f"{amount:f} mg/kg" if self.data.get("dose_kind") == "mg_per_kg" else f"{amount:f} mg"
+
 
 class TitrationDecision(models.Model):
     """The prescriber's decision on a titration suggestion at one dose level (accepted or declined, with why).

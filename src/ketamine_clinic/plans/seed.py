@@ -11,6 +11,7 @@ and a PHQ-9 taken after the second: the plan page shows a live titration suggest
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 
 from ketamine_clinic.accounts.models import Role
 from ketamine_clinic.assessment import services as assessment
@@ -49,7 +50,7 @@ SESSION_TIMES = [
 @transaction.atomic
 def seed(clinic) -> None:
     prescriber = clinic.first(Role.PRESCRIBER)
-    today = clinic.now.date()
+    today = timezone.localdate(clinic.now)
     titration_demo = _non_responding_induction(clinic)
     titration_demo_done = False
     for index, patient in enumerate(clinic.patients):

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from ketamine_clinic import audit
 from ketamine_clinic.assessment.services import acting_user
 from ketamine_clinic.core.followup.maintenance import Trajectory
+from ketamine_clinic.core.instruments import label as instrument_label
 from ketamine_clinic.core.protocols.titration import DoseGiven, TitrationSuggestion, suggest_titration
 
 from . import services
@@ -35,13 +36,6 @@ SUGGESTS_NOT_DECIDES = (
     "The software suggests; the prescriber decides. Weigh tolerability (blood pressure, dissociation, side "
     "effects) and the patient's wishes before changing the dose."
 )
-
-
-def _instrument_name(key: str) -> str:
-    from ketamine_clinic.core.instruments import INSTRUMENTS
-
-    inst = INSTRUMENTS.get(key)
-    return getattr(inst, "short_name", None) or key.upper()
 
 
 def _scores(patient, key: str) -> list[tuple[dt.datetime, float]]:
@@ -120,7 +114,7 @@ def evaluate(plan: TreatmentPlan) -> TitrationSuggestion | None:
             current_amount=float(plan.dose_amount),
             plan_max=float(plan.dose_max),
             doses=doses,
-            trajectory=Trajectory.from_points(_instrument_name(key), points),
+            trajectory=Trajectory.from_points(instrument_label(key), points),
             decided_levels=decided,
         )
     return None

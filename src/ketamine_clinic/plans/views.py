@@ -11,6 +11,7 @@ from django.utils import timezone
 from ketamine_clinic import access
 from ketamine_clinic.assessment.forms import apply_errors
 from ketamine_clinic.assessment.services import consent_problem, eligibility_problem
+from ketamine_clinic.core.instruments import label as instrument_label
 from ketamine_clinic.core.protocols.templates import TEMPLATES, get_template
 from ketamine_clinic.navigation import reverse_or_none
 from ketamine_clinic.patients.chart import chart_tabs
@@ -38,6 +39,27 @@ def _curve_url(plan, patient):
     if rule.infusion_duration_min:
         params["duration_min"] = f"{rule.infusion_duration_min:g}"
     return f"{base}?{urlencode(params)}"
+
+
+# When each part of a plan's measurement schedule is taken, in the clinic's words (keys as in the templates).
+_MEASURED_WHEN = {
+    "baseline": "At baseline",
+    "before_each_dose": "Before each dose",
+    "after_each_dose": "After each dose",
+    "weekly": "Weekly",
+    "monthly": "Monthly",
+    "end_of_phase": "At the end of each phase",
+    "source": "Source",
+}
+
+
+def _measurements(plan):
+    """(when, what) rows of the plan's measurement schedule with instrument names, not keys."""
+    rows = []
+    for key, value in plan.measurement_schedule.items():
+        what = ", ".join(instrument_label(str(v)) for v in value) if isinstance(value, list) else value
+        rows.append((_MEASURED_WHEN.get(key, key.replace("_", " ").capitalize()), what))
+    return rows
 
 
 def _dose_text(plan, patient):
@@ -86,10 +108,7 @@ def chart(request, patient):
         if plan
         else [],
         "curve_url": _curve_url(plan, patient) if plan else None,
-        "measurements": [
-            (key, ", ".join(map(str, value)) if isinstance(value, list) else value)
-            for key, value in (plan.measurement_schedule.items() if plan else [])
-        ],
+        "measurements": _measurements(plan) if plan else [],
         "can_prescribe": can_prescribe,
         "can_schedule": access.can(user, "schedule", "write"),
         "routes": [(r, services.planning_blockers(patient, r.value)) for r in Route],

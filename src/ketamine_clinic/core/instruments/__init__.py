@@ -8,7 +8,7 @@ Pure core (no Django). Typical use::
 """
 
 from .engine import parse_answers, score
-from .library import ESCALATION_THRESHOLDS, INSTRUMENTS, escalating_flags, get
+from .library import ESCALATION_THRESHOLDS, INSTRUMENTS, escalating_flags, get, label
 from .model import Instrument, Item, ResponseOption, ScoreResult, ScoringError, SeverityBand
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "SeverityBand",
     "escalating_flags",
     "get",
+    "label",
     "parse_answers",
     "score",
 ]

@@ -643,6 +643,15 @@ def get(name: str) -> Instrument:
     raise KeyError(f"unknown instrument {name!r} (known: {known})")
 
 
+def label(key: str) -> str:
+    """The instrument's name as clinicians write it ("C-SSRS screener", not the key "cssrs_screener"); an
+    unknown key is shown as it is."""
+    try:
+        return get(key).short_name
+    except KeyError:
+        return key
+
+
 def escalating_flags(instrument: Instrument, flags, item_answers) -> list[str]:
     """The subset of ``flags`` that must open an urgent suicide-risk task.
 
