@@ -2,10 +2,11 @@ import datetime as dt
 
 from ninja import Query, Router, Schema
 
+from ketamine_clinic import audit
 from ketamine_clinic.access import require
 
+from .exports import filter_events
 from .models import AuditEvent
-from .views import filter_events
 
 router = Router(tags=["audit"])
 
@@ -38,4 +39,7 @@ class AuditFilter(Schema):
 def list_events(request, filters: Query[AuditFilter]):
     require(request.user, "audit", "read")
     limit = max(1, min(filters.limit, 1000))
-    return list(filter_events(filters.dict())[:limit])
+    events = list(filter_events(filters.dict())[:limit])
+    used = {k: str(v) for k, v in filters.dict().items() if v is not None}
+    audit.record(request, "list", detail={"api": "audit events", "filters": used, "n": len(events)})
+    return events

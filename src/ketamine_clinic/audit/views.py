@@ -1,13 +1,13 @@
 """The medical director's view of the audit log, filtered by patient, user and date."""
 
-import datetime as dt
-
 from django import forms
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from ketamine_clinic import audit
 from ketamine_clinic.access import staff_view
 
+from .exports import filter_events
 from .models import AuditEvent
 
 
@@ -25,22 +25,6 @@ class AuditFilterForm(forms.Form):
         return data
 
 
-def filter_events(data) -> "AuditEvent.objects":
-    events = AuditEvent.objects.select_related("patient")
-    if data.get("patient"):
-        term = data["patient"].strip()
-        events = events.filter(patient__mrn__iexact=term) | events.filter(patient__last_name__icontains=term)
-    if data.get("user"):
-        events = events.filter(username__iexact=data["user"].strip())
-    if data.get("action"):
-        events = events.filter(action=data["action"])
-    if data.get("date_from"):
-        events = events.filter(at__date__gte=data["date_from"])
-    if data.get("date_to"):
-        events = events.filter(at__date__lte=data["date_to"] or dt.date.max)
-    return events.order_by("-at", "-id")
-
-
 @staff_view("audit")
 def audit_log(request):
     form = AuditFilterForm(request.GET or None)
@@ -50,4 +34,6 @@ def audit_log(request):
     elif not form.is_bound:
         events = filter_events({})
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    # Reading the log shows patients' names and what was done to their records: that read is logged too.
+    audit.record(request, "list", detail={"page": "audit:log", "filters": request.GET.dict(), "n": page.number})
     return render(request, "audit/log.html", {"form": form, "page": page})

@@ -8,6 +8,7 @@ convention), never a traceback.
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -34,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as exc:
         print(f"ketamine-clinic {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`... | head`): stop quietly, as Unix tools do, without a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 class CommandError(Exception):

@@ -5,7 +5,6 @@ the rule's message and saves nothing. Pages that show patients' names (the sessi
 reconciliation) write a "list" audit row; exports write an "export" row.
 """
 
-import csv
 import datetime as dt
 from urllib.parse import urlencode
 
@@ -21,7 +20,7 @@ from ketamine_clinic import audit
 from ketamine_clinic.access import staff_view
 from ketamine_clinic.core.inventory import format_mg, mcg_to_mg
 
-from . import services
+from . import exports, services
 from .forms import (
     AsOfForm,
     CountForm,
@@ -397,56 +396,8 @@ def _csv_response(request, filename, header, rows, detail):
     audit.record(request, "export", detail=detail)
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
+    exports.write_csv(response, header, rows)
     return response
-
-
-LOG_HEADER = [
-    "entry",
-    "occurred_at",
-    "kind",
-    "product",
-    "lot",
-    "quantity_mg",
-    "location",
-    "to_location",
-    "session",
-    "patient_mrn",
-    "patient",
-    "recorded_by",
-    "witness",
-    "counterparty",
-    "reference",
-    "reason",
-    "corrects",
-    "hash",
-]
-
-
-def _log_row(e):
-    patient = e.session.patient if e.session_id else None
-    return [
-        e.sequence,
-        timezone.localtime(e.occurred_at).isoformat(timespec="minutes"),
-        e.kind,
-        e.lot.product.name,
-        e.lot.lot_number,
-        str(format_mg(e.quantity_mcg)).removesuffix(" mg"),
-        e.location or "",
-        e.to_location or "",
-        e.session_id or "",
-        patient.mrn if patient else "",
-        f"{patient.last_name}, {patient.first_name}" if patient else "",
-        e.recorded_by.display_name(),
-        e.witness.display_name() if e.witness_id else "",
-        e.counterparty,
-        e.reference,
-        e.reason,
-        e.corrects or "",
-        e.hash,
-    ]
 
 
 @staff_view("inventory")
@@ -461,11 +412,11 @@ def log(request):
         else LedgerEntry.objects.none()
     )
     if request.GET.get("format") == "csv" and start:
-        rows = [_log_row(e) for e in entries]
+        rows = [exports.log_row(e) for e in entries]
         return _csv_response(
             request,
             f"controlled-substance-log-{start}-{end}.csv",
-            LOG_HEADER,
+            exports.LOG_HEADER,
             rows,
             {
                 "export": "inventory log",
@@ -518,35 +469,8 @@ def inventory_report(request):
         return _csv_response(
             request,
             f"biennial-inventory-{as_of:%Y%m%d-%H%M}.csv",
-            [
-                "product",
-                "drug",
-                "schedule",
-                "form",
-                "content_per_container_mg",
-                "lot",
-                "expires_on",
-                "location",
-                "full_containers",
-                "opened_container_mg",
-                "total_mg",
-            ],
-            [
-                [
-                    r.lot.product.name,
-                    r.lot.product.drug,
-                    r.lot.product.dea_schedule,
-                    r.lot.product.form,
-                    str(format_mg(r.lot.product.unit_content_mcg)).removesuffix(" mg"),
-                    r.lot.lot_number,
-                    r.lot.expires_on.isoformat(),
-                    r.location.name,
-                    r.full_containers,
-                    str(format_mg(r.partial_mcg)).removesuffix(" mg"),
-                    str(format_mg(r.balance_mcg)).removesuffix(" mg"),
-                ]
-                for r in rows
-            ],
+            exports.INVENTORY_HEADER,
+            [exports.inventory_row(r) for r in rows],
             {"export": "inventory report", "as_of": as_of.isoformat()},
         )
     return render(
