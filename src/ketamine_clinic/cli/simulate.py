@@ -1,4 +1,5 @@
-"""``ketamine-clinic simulate``: predicted plasma and effect-site ketamine concentrations for one dose.
+"""``ketamine-clinic simulate``: predicted plasma and effect-site ketamine concentrations for one dose (and the
+metabolite's, for a set with a metabolite chain; a set without a published ke0 has no effect site).
 
 Examples::
 
@@ -6,6 +7,8 @@ Examples::
         --weight-kg 70 --horizon-min 240 --json
     ketamine-clinic simulate --model esketamine --route intranasal --dose-mg 84 --weight-kg 80 \\
         --population 1000 --seed 1 --plot curve.png
+    ketamine-clinic simulate --model flint --route iv --dose-mg-per-kg 1 --duration-min 60 --weight-kg 7 \
+        --age-years 0.5 --horizon-min 600 --plot picu.png
 
 A prediction from published population models to support, never replace, clinical judgement.
 """
@@ -30,7 +33,8 @@ def register(subparsers) -> None:
     p.add_argument(
         "--model",
         default="domino",
-        help="parameter set: domino, clements, herd, hornik, esketamine (default domino)",
+        help="parameter set: domino, clements, herd, hornik, esketamine, flint (paediatric ICU esketamine with "
+        "S-norketamine; no effect site) (default domino)",
     )
     p.add_argument("--route", default="iv", help=f"route: {', '.join(ROUTES)} (default iv)")
     dose = p.add_mutually_exclusive_group(required=True)
@@ -157,7 +161,8 @@ def simulate(args) -> dict:
 
 
 def plot(result: dict, path: str) -> None:
-    """Write a labelled PNG: plasma and effect-site curves, the infusion shaded, doses marked, bands."""
+    """Write a labelled PNG: plasma and effect-site curves, the infusion shaded, doses marked, bands; the
+    metabolite (if the set has one) as its own labelled line."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -177,7 +182,19 @@ def plot(result: dict, path: str) -> None:
             label=f"plasma 5-95th percentile ({pop['n']} virtual patients)",
         )
     ax.plot(t, result["concentration_ng_per_ml"], color="tab:blue", lw=2, label="plasma (Cp)")
-    ax.plot(t, result["effect_site_ng_per_ml"], color="tab:red", lw=2, ls="--", label="effect site (Ce)")
+    if "effect_site_ng_per_ml" in result:
+        ax.plot(t, result["effect_site_ng_per_ml"], color="tab:red", lw=2, ls="--", label="effect site (Ce)")
+    if "metabolite_ng_per_ml" in result:
+        # Same units (ng/mL), so the same axis: a second axis scaled on its own would lay a metabolite that
+        # tracks the parent exactly on top of it.
+        ax.plot(
+            t,
+            result["metabolite_ng_per_ml"],
+            color="tab:green",
+            lw=2,
+            ls="-.",
+            label=f"{result['metabolite_name']} (metabolite)",
+        )
     first = True
     for ev in result["doses"]:
         if ev["kind"] == "infusion":
@@ -202,7 +219,10 @@ def plot(result: dict, path: str) -> None:
             label=f"threshold {result['threshold_ng_per_ml']:g} ng/mL",
         )
     ax.set_xlabel("Time since start of dose (min)")
-    ax.set_ylabel(f"{result['drug'].capitalize()} concentration (ng/mL)")
+    what = result["drug"].capitalize()
+    if "metabolite_ng_per_ml" in result:
+        what += f" and {result['metabolite_name']}"
+    ax.set_ylabel(f"{what} concentration (ng/mL)")
     ax.set_title(
         f"{result['model_name']}\n{result['route']} {result['dose_mg']:g} mg, {result['weight_kg']:g} kg: "
         f"Cmax {result['cmax_ng_per_ml']:.0f} ng/mL at {result['tmax_min']:g} min",
@@ -212,10 +232,11 @@ def plot(result: dict, path: str) -> None:
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper right", fontsize=8)
-    fig.text(
-        0.01, 0.01, f"Source: {result['citation']}. Prediction, not a measurement.", fontsize=7, color="grey"
-    )
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    import textwrap
+
+    footer = textwrap.fill(f"Source: {result['citation']}. Prediction, not a measurement.", 170)
+    fig.text(0.01, 0.01, footer, fontsize=7, color="grey")
+    fig.tight_layout(rect=(0, 0.03 * (footer.count("\n") + 1), 1, 1))
     try:
         fig.savefig(path, format="png")
     except OSError as exc:
@@ -234,11 +255,20 @@ def run(args) -> int:
         print(
             f"{result['model_name']} - {result['route']} {result['dose_mg']:g} mg, {result['weight_kg']:g} kg"
         )
-        print(
-            f"  Cmax {result['cmax_ng_per_ml']:.1f} ng/mL at {result['tmax_min']:g} min; "
-            f"effect site peak {result['effect_site_cmax_ng_per_ml']:.1f} ng/mL at "
-            f"{result['effect_site_tmax_min']:g} min"
-        )
+        line = f"  Cmax {result['cmax_ng_per_ml']:.1f} ng/mL at {result['tmax_min']:g} min"
+        if "effect_site_cmax_ng_per_ml" in result:
+            line += (
+                f"; effect site peak {result['effect_site_cmax_ng_per_ml']:.1f} ng/mL at "
+                f"{result['effect_site_tmax_min']:g} min"
+            )
+        else:
+            line += " (no effect site: the model publishes no ke0)"
+        print(line)
+        if "metabolite_ng_per_ml" in result:
+            print(
+                f"  {result['metabolite_name']} peak {result['metabolite_cmax_ng_per_ml']:.1f} ng/mL at "
+                f"{result['metabolite_tmax_min']:g} min"
+            )
         print(f"  AUC 0-{result['horizon_min']:g} min: {result['auc_ng_h_per_ml']:.1f} ng*h/mL")
         if "time_below_threshold_min" in result:
             tb = result["time_below_threshold_min"]

@@ -1,5 +1,6 @@
 """The engine against an independent high-accuracy ODE solution, for every parameter set and route, across
-random schedules (hypothesis); plus mass balance, linearity, superposition, non-negativity, effect-site lag.
+random schedules (hypothesis); plus mass balance, linearity, superposition, non-negativity, effect-site lag,
+and for a set with a metabolite chain (Flint 2017) the metabolite output and its own mass balance and lag.
 
 Accuracy criterion: |engine - reference| <= 1e-6 * max(|reference|, floor), floor = 1e-6 * the curve's peak.
 The floor exists because in the first instants after a dose (or before absorption has delivered anything)
@@ -22,7 +23,9 @@ REL = 1e-6
 FLOOR = 1e-6
 
 COMBOS = [(key, route) for key, ps in models.PARAMETER_SETS.items() for route in ps.available_routes]
-WEIGHT = {"herd": 25.0, "hornik": 20.0}
+WEIGHT = {"herd": 25.0, "hornik": 20.0, "flint": 7.0}
+#: Rows of pk_reference.reference_solution for each engine output.
+REF_ROW = {"plasma": 0, "effect": 1, "metabolite": 3}
 
 
 def _weight(key):
@@ -63,10 +66,10 @@ def test_matches_independent_ode_solution(key, route, data):
     extra = np.array(data.draw(st.lists(st.floats(0.0, float(grid[-1])), min_size=0, max_size=10)))
     times = np.unique(np.concatenate([grid, extra]))
     sol = solver.solve(solver.individualise(model, _weight(key)), events)
-    got = sol.evaluate(times, ("plasma", "effect"))[0]
+    got = sol.evaluate(times, model.outputs)[0]
     ref = reference_solution(model, _weight(key), events, times)
-    assert_close(got[0], ref[0], f"{key}/{route} plasma")
-    assert_close(got[1], ref[1], f"{key}/{route} effect site")
+    for i, name in enumerate(model.outputs):
+        assert_close(got[i], ref[REF_ROW[name]], f"{key}/{route} {name}")
 
 
 @pytest.mark.parametrize("key", list(models.PARAMETER_SETS))
@@ -83,8 +86,18 @@ def test_population_patients_match_reference(key):
     )
     pats = population.sample(model, 5, _weight(key), seed=7)
     times = np.linspace(0, 600, 301)
-    got = solver.solve(pats, events).evaluate(times, ("plasma",))[:, 0]
+    got = solver.solve(pats, events).evaluate(times, model.outputs)
+    w = _weight(key) / 70
     for p in range(5):
+        met = model.metabolite
+        met_factors = (
+            ()
+            if met is None
+            else (
+                pats.metabolite_cl_l_per_min[p] / (met.clearance_l_per_min * w**model.clearance_exponent),
+                pats.metabolite_v_l[p] / (met.volume_l * w**model.volume_exponent),
+            )
+        )
         factors = (
             pats.cl_l_per_min[p] / (model.cl_l_per_min * (_weight(key) / 70) ** model.clearance_exponent),
             pats.v1_l[p] / (model.v1_l * (_weight(key) / 70) ** model.volume_exponent),
@@ -100,9 +113,11 @@ def test_population_patients_match_reference(key):
             pats.v3_l[p] / (model.v3_l * (_weight(key) / 70) ** model.volume_exponent)
             if model.compartments >= 3
             else 1.0,
+            *met_factors,
         )
         ref = reference_solution(model, _weight(key), events, times, factors)
-        assert_close(got[p], ref[0], f"{key} patient {p}")
+        for i, name in enumerate(model.outputs):
+            assert_close(got[p, i], ref[REF_ROW[name]], f"{key} patient {p} {name}")
 
 
 @pytest.mark.parametrize("key,route", COMBOS)
@@ -127,6 +142,18 @@ def test_mass_balance(key, route):
         f = model.absorption(route).bioavailability
         given_mg = f * (40.0 * (times >= 0) + 20.0 * (times >= 90.0))
     np.testing.assert_allclose(amounts + cleared, given_mg, rtol=1e-9, atol=1e-9)
+    if model.metabolite is not None:
+        # Everything the parent eliminated forms metabolite (x fm x mass ratio): metabolite in the body plus
+        # metabolite cleared (CLm x exact metabolite AUC) equals it at every time.
+        met = model.metabolite
+        m_amount = sol.evaluate(times, (f"amount:{lay.metabolite}",))[0, 0]
+        m_cleared = (
+            pats.metabolite_cl_l_per_min[0] * sol.evaluate(times, ("metabolite",), integral=True)[0, 0] / 1000.0
+        )
+        np.testing.assert_allclose(
+            m_amount + m_cleared, met.fraction_formed * met.mass_ratio * cleared, rtol=1e-9, atol=1e-9
+        )
+        assert m_amount[-1] < 1e-6 * m_cleared[-1]  # long after the dose the metabolite is gone too
 
 
 @pytest.mark.parametrize("key,route", COMBOS)
@@ -148,7 +175,7 @@ def test_linear_in_dose_and_superposition(key, route):
     np.testing.assert_allclose(yab, ya + yb, rtol=1e-10, atol=1e-9 * yab.max())
 
 
-@pytest.mark.parametrize("key,route", COMBOS)
+@pytest.mark.parametrize("key,route", [(k, r) for k, r in COMBOS if models.get(k).has_effect_site])
 def test_non_negative_and_effect_site_lags_plasma(key, route):
     model = models.get(key)
     events = [Infusion(0.0, 40.0, 35.0)] if route == "iv" else [Extravascular(0.0, 56.0, route)]
@@ -178,3 +205,82 @@ def test_ill_conditioned_patient_uses_exact_matrix_exponential():
     ref = reference_solution(odd, 70.0, events, times)
     assert_close(got[0], ref[0], "degenerate plasma")
     assert_close(got[1], ref[1], "degenerate effect")
+
+
+METABOLITE_SETS = [k for k, ps in models.PARAMETER_SETS.items() if ps.metabolite is not None]
+
+
+def test_a_published_metabolite_set_is_shipped():
+    assert "flint" in METABOLITE_SETS
+
+
+@pytest.mark.parametrize("key", METABOLITE_SETS)
+def test_metabolite_is_non_negative_and_lags_the_parent(key):
+    """Formed only from the parent: zero at the dose, rising to a peak after the parent's (bolus: parent at
+    once, metabolite later; infusion: parent at the end of the infusion, metabolite after it)."""
+    model = models.get(key)
+    pats = solver.individualise(model, _weight(key))
+    times = np.linspace(0, 600, 600 * 60 + 1)  # 1-s grid
+    bolus = solver.solve(pats, [Bolus(0.0, 5.0)]).evaluate(times, ("plasma", "metabolite"))[0]
+    cp, cm = bolus
+    assert cp.min() >= -1e-12 * cp.max() and cm.min() >= -1e-12 * cm.max()
+    assert abs(cm[0]) <= 1e-12 * cm.max() and times[np.argmax(cp)] == 0.0
+    assert times[np.argmax(cm)] > 0.0
+    assert np.all(np.diff(cm[: int(np.argmax(cm))]) > 0)  # rises from zero to its peak, no overshoot
+    sol = solver.solve(pats, [Infusion(0.0, 60.0, 5.0)])
+    inf = sol.evaluate(times, ("plasma", "metabolite"))[0]
+    assert times[np.argmax(inf[0])] == pytest.approx(60.0) == times[np.argmax(inf[1])]
+    # Flint's metabolite compartment is small and fast (Vsnk/Fm 1 L/70 kg), so the lag is a fraction of a
+    # second after the infusion ends: look on a 1-ms grid around the end of the infusion.
+    fine = np.linspace(59.5, 61.0, 90001)
+    near = sol.evaluate(fine, ("plasma", "metabolite"))[0]
+    t_parent, t_met = fine[np.argmax(near[0])], fine[np.argmax(near[1])]
+    assert t_parent == pytest.approx(60.0, abs=1e-9)
+    assert 60.0 < t_met < 61.0
+    # While the parent rises, the metabolite is further below its own steady state than the parent is.
+    i = int(np.searchsorted(times, 0.5))
+    ss_ratio = pats.cl_l_per_min[0] * model.metabolite.fraction_formed * model.metabolite.mass_ratio
+    ss_ratio /= pats.metabolite_cl_l_per_min[0]
+    assert inf[1][i] < ss_ratio * inf[0][i]
+
+
+@pytest.mark.parametrize("key", METABOLITE_SETS)
+def test_metabolite_steady_state_is_parent_times_cl_over_cl_metabolite(key):
+    """At steady state formation = elimination: Cm = fm x mass ratio x CL / CLm x Cp (exact, a month of
+    infusion)."""
+    model = models.get(key)
+    pats = solver.individualise(model, _weight(key))
+    sol = solver.solve(pats, [Infusion(0.0, 30 * 1440.0, 30 * 24 * 1.0)])
+    cp, cm = sol.evaluate(np.array([30 * 1440.0 - 1.0]), ("plasma", "metabolite"))[0, :, 0]
+    met = model.metabolite
+    ratio = met.fraction_formed * met.mass_ratio * pats.cl_l_per_min[0] / pats.metabolite_cl_l_per_min[0]
+    assert cm == pytest.approx(ratio * cp, rel=1e-9)
+    assert cp * pats.cl_l_per_min[0] / 1000 * 60 == pytest.approx(1.0, rel=1e-9)  # 1 mg/h in, 1 mg/h out
+
+
+@pytest.mark.parametrize("key", [k for k, ps in models.PARAMETER_SETS.items() if not ps.has_effect_site])
+def test_effect_output_is_refused_clearly_without_an_effect_site(key):
+    from ketamine_clinic.core.pharmacology import metrics
+
+    model = models.get(key)
+    sol = solver.solve(solver.individualise(model, _weight(key)), [Infusion(0.0, 40.0, 5.0)])
+    assert sol.layout.effect is None
+    assert "effect" not in model.outputs
+    for call in (
+        lambda: sol.evaluate([10.0], ("effect",)),
+        lambda: sol.evaluate([10.0], ("plasma", "effect"), integral=True),
+        lambda: sol.concentrations([10.0]),
+        lambda: metrics.time_below(sol, 10.0, 600.0, output="effect"),
+    ):
+        with pytest.raises(models.ModelError, match=f"model '{key}' has no effect site.*no ke0"):
+            call()
+    s = metrics.summary(sol, np.linspace(0, 600, 601))
+    assert s.ce_max_ng_per_ml is None and s.ce_tmax_min is None
+    assert metrics.protocol_curve(sol).effect_ng_per_ml is None
+    assert sol.evaluate([10.0]).shape == (1, len(model.outputs), 1)  # the set's own outputs by default
+
+
+def test_metabolite_output_is_refused_clearly_without_a_metabolite_chain():
+    sol = solver.solve(solver.individualise(models.get("domino"), 70.0), [Bolus(0.0, 5.0)])
+    with pytest.raises(models.ModelError, match="model 'domino' has no metabolite chain"):
+        sol.evaluate([10.0], ("metabolite",))

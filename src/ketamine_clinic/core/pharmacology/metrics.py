@@ -18,28 +18,36 @@ MIN_PER_H = 60.0
 
 @dataclass(frozen=True)
 class Summary:
-    """Per-patient summary over [0, horizon]; arrays of shape (P,)."""
+    """Per-patient summary over [0, horizon]; arrays of shape (P,). Effect-site fields are None for a set
+    without an effect site; metabolite fields are None for a set without a metabolite chain."""
 
     cmax_ng_per_ml: np.ndarray
     tmax_min: np.ndarray
-    ce_max_ng_per_ml: np.ndarray
-    ce_tmax_min: np.ndarray
+    ce_max_ng_per_ml: np.ndarray | None
+    ce_tmax_min: np.ndarray | None
     auc_ng_h_per_ml: np.ndarray
+    metabolite_cmax_ng_per_ml: np.ndarray | None = None
+    metabolite_tmax_min: np.ndarray | None = None
 
 
 def summary(sol: Solution, times_min: np.ndarray, horizon_min: float | None = None) -> Summary:
     """Cmax/Tmax on the given output grid (their resolution is the grid's) and the exact AUC from the first
     dose to ``horizon_min`` (closed-form integral, not a trapezoid)."""
     t = np.asarray(times_min, dtype=float)
-    y = sol.evaluate(t, ("plasma", "effect"))
-    cp, ce = y[:, 0], y[:, 1]
+    outputs = sol.patients.model.outputs  # plasma, then effect / metabolite where the set has them
+    y = sol.evaluate(t, outputs)
+    cp = y[:, 0]
+    ce = y[:, outputs.index("effect")] if "effect" in outputs else None
+    cm = y[:, outputs.index("metabolite")] if "metabolite" in outputs else None
     horizon = float(t.max()) if horizon_min is None else float(horizon_min)
     return Summary(
         cmax_ng_per_ml=cp.max(axis=1),
         tmax_min=t[np.argmax(cp, axis=1)],
-        ce_max_ng_per_ml=ce.max(axis=1),
-        ce_tmax_min=t[np.argmax(ce, axis=1)],
+        ce_max_ng_per_ml=None if ce is None else ce.max(axis=1),
+        ce_tmax_min=None if ce is None else t[np.argmax(ce, axis=1)],
         auc_ng_h_per_ml=auc(sol, horizon),
+        metabolite_cmax_ng_per_ml=None if cm is None else cm.max(axis=1),
+        metabolite_tmax_min=None if cm is None else t[np.argmax(cm, axis=1)],
     )
 
 
@@ -62,6 +70,7 @@ def time_below(
     A discharge-readiness HINT only: the decision rests on the clinician's observation of the patient (the
     SPRAVATO label requires at least 2 hours of observation after each dose, whatever the level).
     Found on a grid of ``step_min`` and then refined by bisection on the exact solution (to ~1e-6 min).
+    ``output="effect"`` for a set without an effect site is a ModelError (no hint from an effect site it lacks).
     """
     start = last_input_end(sol.events)
     t = np.arange(start, horizon_min + step_min, step_min)
@@ -107,7 +116,7 @@ class _Single:
 class ProtocolCurve:
     times_min: np.ndarray
     plasma_ng_per_ml: np.ndarray  # (P, T)
-    effect_ng_per_ml: np.ndarray  # (P, T)
+    effect_ng_per_ml: np.ndarray | None  # (P, T); None for a set without an effect site
     session_starts_min: np.ndarray  # (D,)
     peaks_ng_per_ml: np.ndarray  # (P, D): highest level during/after each session, before the next
     troughs_ng_per_ml: np.ndarray  # (P, D): level just before each session starts (first is pre-dose 0)
@@ -125,8 +134,9 @@ def protocol_curve(sol: Solution, step_min: float = 1.0, tail_min: float = 24 * 
     sess = np.array(sess)
     end = last_input_end(sol.events) + tail_min
     t = np.arange(sess[0], end + step_min, step_min)
-    y = sol.evaluate(t, ("plasma", "effect"))
-    cp, ce = y[:, 0], y[:, 1]
+    has_effect = sol.patients.model.has_effect_site
+    y = sol.evaluate(t, ("plasma", "effect") if has_effect else ("plasma",))
+    cp, ce = y[:, 0], (y[:, 1] if has_effect else None)
     troughs = sol.evaluate(sess, ("plasma",))[:, 0]
     # Before the first dose the exact value is 0; the modal sum can leave ~1e-14 of rounding either side.
     troughs[np.abs(troughs) < 1e-9 * max(1.0, float(np.abs(cp).max()))] = 0.0

@@ -1,9 +1,11 @@
 """Published ketamine / esketamine pharmacokinetic parameter sets, as data.
 
-Every set is a linear mammillary model (1-3 compartments) with an effect site (ke0) and a table of absorbing
-routes (bioavailability F, absorption rate ka, lag). Each number carries its source beside it. Where a number
-is not in the primary paper (ke0 for most ketamine models, ka for most routes) the field says where it comes
-from or that it was fitted, and how; the fits are re-checked by tests/core/pharmacology/test_pk_models.py.
+Every set is a linear mammillary model (1-3 compartments) with an optional effect site (ke0), a table of
+absorbing routes (bioavailability F, absorption rate ka, lag) and an optional metabolite chain. Each number
+carries its source beside it. Where a number is not in the primary paper (ke0 for most ketamine models, ka for
+most routes) the field says where it comes from or that it was fitted, and how; the fits are re-checked by
+tests/core/pharmacology/test_pk_models.py. A set whose source publishes no ke0 and for which no convention
+was applied (Flint 2017) has ``ke0_per_min = None``: it has no effect site, and asking for one is an error.
 
 Units: volumes L, clearances L/min, rate constants 1/min, weights kg, ages years. Volumes scale with
 (weight / reference_weight) ** volume_exponent and clearances with (weight / reference_weight) **
@@ -63,7 +65,11 @@ class Absorption:
 class Variability:
     """Inter-individual variability: SD of the natural log of each parameter (log-normal, NONMEM omega).
 
-    A published "BSV 38%" on the usual exponential model is taken as omega = 0.38.
+    A published "BSV 38%" on the usual exponential model is taken as omega = 0.38 (where the source's own
+    conversion differs, the set says which it used).
+
+    A set with a metabolite chain may add variability on the metabolite's clearance and volume, and a
+    correlation between the parent's and the metabolite's clearance (eta_CL, eta_CLm jointly normal).
     """
 
     cl: float
@@ -73,6 +79,9 @@ class Variability:
     q3: float
     v3: float
     source: str
+    metabolite_cl: float = 0.0
+    metabolite_v: float = 0.0
+    cl_metabolite_cl_correlation: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -105,7 +114,7 @@ class ParameterSet:
     q3_l_per_min: float = 0.0
     volume_exponent: float = 1.0
     clearance_exponent: float = 1.0
-    ke0_per_min: float = 0.0
+    ke0_per_min: float | None = None  # None: no effect site (no published ke0, none assumed)
     ke0_source: str = ""
     iv: bool = True
     routes: tuple[Absorption, ...] = ()
@@ -116,6 +125,26 @@ class ParameterSet:
     disposition_source: str = ""
     notes: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def has_effect_site(self) -> bool:
+        return self.ke0_per_min is not None
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The concentrations this set predicts: "plasma", then "effect" and "metabolite" where it has them."""
+        return (
+            ("plasma",)
+            + (("effect",) if self.has_effect_site else ())
+            + (("metabolite",) if self.metabolite is not None else ())
+        )
+
+    def check_effect_site(self) -> None:
+        if not self.has_effect_site:
+            raise ModelError(
+                f"model '{self.key}' has no effect site: its source publishes no ke0 and none is assumed; "
+                "ask for plasma" + (" or metabolite" if self.metabolite is not None else "") + " concentrations"
+            )
 
     @property
     def available_routes(self) -> tuple[str, ...]:
@@ -327,6 +356,106 @@ def _hornik() -> ParameterSet:
     )
 
 
+# ---- S-ketamine (esketamine) + S-norketamine in ventilated children (PICU), Flint 2017 ---------------------
+# Flint RB, Brouwer CNM, Kranzlin ASC, Lie-A-Huen L, Bos AP, Mathot RAA (2017) Paediatr Anaesth
+# 27(11):1098-1107, doi:10.1111/pan.13239. 25 mechanically ventilated children, 0.02-12.5 y (median 0.42 y),
+# 3.4-35 kg (median 7.0 kg), continuous IV S-ketamine 0.3-3.6 mg/kg/h for sedation (9.6-140.7 h).
+# Table 3, standardised to 70 kg with fixed allometric exponents (0.75 clearances, 1.0 volumes):
+#   S-ketamine 2-compartment: CL 112 L/h, V1 7.73 L, Q 196 L/h, V2 545 L;
+#   S-norketamine 1 apparent compartment: CLsnk/Fm 53.2 L/h, Vsnk/Fm 1 L (fixed: Fm not identifiable);
+#   time after first dose raises CLsnk by 0.870%/h (linear);
+#   IIV CL 40.2%, CLsnk 104% (correlation 0.506), none on the other parameters; proportional residual error.
+# Checked against the abstract (2026-11-26: CL 112 L/h/70 kg, V1 7.7 L, V2 545 L, Q 196 L/h, CLsnk 53 L/h,
+# IIV 40% and 104%, ages 0.02-12.5 y, 0.3-3.6 mg/kg/h) and, for the Table 3 decimals, the time effect, the
+# correlation and the fixed Vsnk/Fm, against an independent secondary coding of Table 3 (nlmixr2lib
+# inst/modeldb/specificDrugs/Flint_2017_s_ketamine.R); the full table itself was not re-read here.
+#
+# Metabolite scale: the paper folds Fm (and the molar-mass ratio) into the apparent CLsnk/Fm and Vsnk/Fm, so
+# the formation flux is the parent's whole elimination k10 * A1 (fraction_formed 1, mass_ratio 1) and the
+# metabolite concentration comes out on the scale the paper fitted (the measured S-norketamine in ng/mL).
+# The amount in the metabolite compartment is NOT a real mass of norketamine (it is A_m / Fm).
+#
+# IIV: "CV 40.2%" and "CV 104%" are converted as omega^2 = ln(1 + CV^2), as the secondary coding does (the
+# paper's exact convention was not re-read). The clinic's usual reading "omega = CV" would give 0.402 and 1.04;
+# at 104% the two differ by ~20% in omega.
+FLINT_CV_CL = 0.402
+FLINT_CV_CL_NORKETAMINE = 1.04
+FLINT_ETA_CORRELATION = 0.506
+#: Time-after-first-dose effect on CLsnk (Flint 2017 Table 3): +0.870% per hour. NOT applied (see notes).
+FLINT_CL_NORKETAMINE_INCREASE_PER_H = 0.00870
+
+
+def _omega_from_cv(cv: float) -> float:
+    return math.sqrt(math.log1p(cv * cv))
+
+
+def _flint() -> ParameterSet:
+    t_effect = ", ".join(
+        f"+{100 * FLINT_CL_NORKETAMINE_INCREASE_PER_H * h:.1f}% at {h} h"
+        for h in (4, 24, 72)
+    )
+    return ParameterSet(
+        key="flint",
+        name="Flint (esketamine + S-norketamine, ventilated children in the PICU, 2-compartment, allometric)",
+        drug="esketamine",
+        population="mechanically ventilated children 0.02-12.5 y, 3.4-35 kg, on continuous IV S-ketamine "
+        "sedation in a paediatric intensive care unit",
+        citation=Citation(
+            authors="Flint RB, Brouwer CNM, Kranzlin ASC, Lie-A-Huen L, Bos AP, Mathot RAA",
+            year=2017,
+            title="Pharmacokinetics of S-ketamine during prolonged sedation at the pediatric intensive care unit",
+            journal="Paediatr Anaesth 27(11):1098-1107",
+            doi="10.1111/pan.13239",
+        ),
+        compartments=2,
+        reference_weight_kg=70.0,
+        v1_l=7.73,  # Flint 2017 Table 3: V1 7.73 L/70 kg
+        cl_l_per_min=112.0 / 60.0,  # Table 3: CL 112 L/h/70 kg
+        v2_l=545.0,  # Table 3: V2 545 L/70 kg
+        q2_l_per_min=196.0 / 60.0,  # Table 3: Q 196 L/h/70 kg
+        volume_exponent=1.0,  # fixed allometric exponents (Flint 2017 methods)
+        clearance_exponent=0.75,
+        ke0_per_min=None,
+        ke0_source="None: Flint 2017 publishes no ke0 (no effect model) and none is assumed here, so this set "
+        "has no effect site; effect-site outputs, metrics and hints are refused or omitted.",
+        iv=True,
+        routes=(),  # continuous IV infusion (with occasional IV loading boluses) only
+        weight_range_kg=(3.4, 35.0),  # study range (Flint 2017)
+        age_range_years=(0.02, 12.5),  # study range (Flint 2017)
+        variability=Variability(
+            cl=_omega_from_cv(FLINT_CV_CL),
+            v1=0.0,
+            q2=0.0,
+            v2=0.0,
+            q3=0.0,
+            v3=0.0,
+            metabolite_cl=_omega_from_cv(FLINT_CV_CL_NORKETAMINE),
+            metabolite_v=0.0,
+            cl_metabolite_cl_correlation=FLINT_ETA_CORRELATION,
+            source="Flint 2017 Table 3: IIV CL 40.2%, CLsnk/Fm 104%, correlation 0.506 (omega^2 = ln(1 + CV^2)); "
+            "no IIV on V1, Q, V2, Vsnk/Fm",
+        ),
+        metabolite=Metabolite(
+            name="S-norketamine",
+            fraction_formed=1.0,  # Fm folded into the apparent CLsnk/Fm and Vsnk/Fm (Fm not identifiable)
+            volume_l=1.0,  # Table 3: Vsnk/Fm 1 L/70 kg, fixed
+            clearance_l_per_min=53.2 / 60.0,  # Table 3: CLsnk/Fm 53.2 L/h/70 kg
+            mass_ratio=1.0,  # no molar-mass conversion: folded into the apparent parameters too
+            source="Flint 2017 Table 3: CLsnk/Fm 53.2 L/h/70 kg, Vsnk/Fm 1 L (fixed), allometric like the parent; "
+            "apparent scale (Fm and molar mass folded in), formation = parent elimination",
+        ),
+        disposition_source="Flint 2017 Table 3 (abstract verified; decimals cross-checked against the "
+        "nlmixr2lib coding Flint_2017_s_ketamine.R).",
+        notes="Paediatric ICU population (mostly infants): not for adults, and never a default for clinic "
+        "patients. Omitted: CLsnk/Fm rises with time after the first dose by 0.870%/h (Table 3), which a "
+        "linear time-invariant model cannot express; the engine keeps the baseline CLsnk/Fm. Over typical "
+        f"horizons CLsnk/Fm would be {t_effect} (and 2.2 times baseline at the longest study infusion, "
+        "140.7 h), so the predicted S-norketamine (near steady state inversely proportional to CLsnk/Fm) "
+        "is too high by about that factor on multi-day infusions: negligible over a few hours, about 1.2x at "
+        "one day, 1.6x at three days. S-ketamine itself is unaffected. No ke0 was published: no effect site.",
+    )
+
+
 # ---- Esketamine nasal spray, fitted to the SPRAVATO label ------------------------------------------------
 # SPRAVATO (esketamine) nasal spray prescribing information, Janssen, section 12.3:
 #   absolute bioavailability ~48% after nasal administration; Tmax 20-40 min after the last spray of a session;
@@ -502,7 +631,7 @@ _ASSUMED_IIV = Variability(
 
 
 def _build_sets() -> dict[str, ParameterSet]:
-    sets = [_domino(), _clements(), _herd(), _hornik(), _esketamine()]
+    sets = [_domino(), _clements(), _herd(), _hornik(), _esketamine(), _flint()]
     return {s.key: s for s in sets}
 
 
@@ -510,7 +639,7 @@ PARAMETER_SETS: dict[str, ParameterSet] = _build_sets()
 
 
 def get(key: str) -> ParameterSet:
-    """The parameter set called ``key`` (domino, clements, herd, hornik, esketamine)."""
+    """The parameter set called ``key`` (domino, clements, herd, hornik, esketamine, flint)."""
     try:
         return PARAMETER_SETS[key]
     except KeyError:

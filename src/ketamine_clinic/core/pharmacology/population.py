@@ -22,7 +22,11 @@ def sample(
 ) -> Patients:
     """``n`` virtual patients: typical values at ``weight_kg`` (scalar or array of n) times exp(eta), with
     eta ~ Normal(0, omega) independently for CL, V1, Q2, V2, Q3, V3 (omegas from ``model.variability``; where
-    the source publishes none the set says "clinic-assumed"). Same seed, same patients."""
+    the source publishes none the set says "clinic-assumed"). Same seed, same patients.
+
+    A set with a metabolite chain also draws eta for the metabolite's clearance and volume (two more rows,
+    drawn after the parent's six, so sets without a metabolite draw exactly as before), with the published
+    correlation between eta_CL and eta_CLm: eta_CLm = omega_m (r z_CL + sqrt(1 - r^2) z_m)."""
     if n < 1:
         raise ValueError("population size must be at least 1")
     w = np.broadcast_to(np.asarray(weight_kg, dtype=float), (n,)).copy()
@@ -30,7 +34,19 @@ def sample(
     gen = rng if rng is not None else np.random.default_rng(seed)
     iiv = model.variability
     omegas = np.zeros(6) if iiv is None else np.array([iiv.cl, iiv.v1, iiv.q2, iiv.v2, iiv.q3, iiv.v3])
-    eta = gen.standard_normal((6, n)) * omegas[:, None]
+    z = gen.standard_normal((6, n))
+    eta = z * omegas[:, None]
+    if model.metabolite is not None:
+        zm = gen.standard_normal((2, n))
+        om_cl, om_v, r = (0.0, 0.0, 0.0) if iiv is None else (
+            iiv.metabolite_cl,
+            iiv.metabolite_v,
+            iiv.cl_metabolite_cl_correlation,
+        )
+        if not -1.0 <= r <= 1.0:
+            raise ValueError("correlation between CL and metabolite CL must be between -1 and 1")
+        eta_m = np.stack([om_cl * (r * z[0] + np.sqrt(1.0 - r * r) * zm[0]), om_v * zm[1]])
+        eta = np.concatenate([eta, eta_m])
     return scale(model, w, np.exp(eta))
 
 

@@ -47,10 +47,15 @@ def prediction(
 ) -> dict:
     """Typical-patient curve (plasma and effect site, ng/mL) with Cmax/Tmax/AUC; optionally the time the
     plasma level falls below a threshold (a hint), 5/50/95th percentile bands of a virtual population, and
-    (protocol=True) the trough before and the peak of each session of a repeated schedule."""
+    (protocol=True) the trough before and the peak of each session of a repeated schedule.
+
+    A set without an effect site (no published ke0) has no effect_site_* keys; a set with a metabolite chain
+    adds metabolite_name, metabolite_ng_per_ml, metabolite_cmax_ng_per_ml and metabolite_tmax_min."""
     times = output_times(horizon_min, step_min)
     sol = solver.solve(solver.individualise(model, weight_kg, age_years), events)
-    cp, ce = sol.concentrations(times)
+    outputs = model.outputs
+    y = sol.evaluate(times, outputs)[0]
+    cp = y[0]
     s = metrics.summary(sol, times, horizon_min)
     total = float(schedule.total_mg(events))
     out = {
@@ -66,14 +71,20 @@ def prediction(
         "horizon_min": float(horizon_min),
         "cmax_ng_per_ml": float(s.cmax_ng_per_ml[0]),
         "tmax_min": float(s.tmax_min[0]),
-        "effect_site_cmax_ng_per_ml": float(s.ce_max_ng_per_ml[0]),
-        "effect_site_tmax_min": float(s.ce_tmax_min[0]),
         "auc_ng_h_per_ml": float(s.auc_ng_h_per_ml[0]),
         "times_min": times.tolist(),
-        "concentration_ng_per_ml": cp[0].tolist(),
-        "effect_site_ng_per_ml": ce[0].tolist(),
+        "concentration_ng_per_ml": cp.tolist(),
         "note": NOTE,
     }
+    if model.has_effect_site:
+        out["effect_site_cmax_ng_per_ml"] = float(s.ce_max_ng_per_ml[0])
+        out["effect_site_tmax_min"] = float(s.ce_tmax_min[0])
+        out["effect_site_ng_per_ml"] = y[outputs.index("effect")].tolist()
+    if model.metabolite is not None:
+        out["metabolite_name"] = model.metabolite.name
+        out["metabolite_cmax_ng_per_ml"] = float(s.metabolite_cmax_ng_per_ml[0])
+        out["metabolite_tmax_min"] = float(s.metabolite_tmax_min[0])
+        out["metabolite_ng_per_ml"] = y[outputs.index("metabolite")].tolist()
     if protocol:
         curve = metrics.protocol_curve(
             sol, step_min=step_min, tail_min=max(0.0, horizon_min - schedule.last_input_end(events))

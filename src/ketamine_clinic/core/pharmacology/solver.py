@@ -1,8 +1,8 @@
 """Exact solution of the linear PK/PD system for any schedule, vectorised over patients and output times.
 
 The model is dx/dt = K x + u(t) with x = amounts (mg) in [depots..., central, peripherals..., metabolite?,
-effect]. The effect "compartment" holds V1 * Ce (a massless virtual amount, dAe/dt = ke0 (A1 - Ae)), so that
-Ce = Ae / V1. u(t) is piecewise constant (infusion rates) and doses are jumps (boluses, depot doses).
+effect?]. The effect "compartment" holds V1 * Ce (a massless virtual amount, dAe/dt = ke0 (A1 - Ae)), so that
+Ce = Ae / V1; a set without a published ke0 has no effect compartment. u(t) is piecewise constant (infusion rates) and doses are jumps (boluses, depot doses).
 
 Between breakpoints the solution is exact in modal coordinates z = V^-1 x (K = V diag(lam) V^-1, one
 eigendecomposition per patient, batched with ``np.linalg.eig`` on stacked matrices):
@@ -60,7 +60,7 @@ class Patients:
     q2_l_per_min: np.ndarray
     v3_l: np.ndarray
     q3_l_per_min: np.ndarray
-    ke0_per_min: np.ndarray
+    ke0_per_min: np.ndarray | None  # None: the set has no effect site
     metabolite_v_l: np.ndarray | None = None
     metabolite_cl_l_per_min: np.ndarray | None = None
 
@@ -90,13 +90,17 @@ def individualise(model: ParameterSet, weight_kg, age_years=None) -> Patients:
 
 def scale(model: ParameterSet, w: np.ndarray, factors: np.ndarray | None = None) -> Patients:
     """Scale typical values to weights ``w`` and multiply by per-patient ``factors`` rows
-    (cl, v1, q2, v2, q3, v3); no factors means typical values."""
+    (cl, v1, q2, v2, q3, v3[, metabolite cl, metabolite v]); no factors means typical values. The metabolite
+    rows are used only if present (a set with a metabolite sampled without them keeps typical values)."""
     rw = w / model.reference_weight_kg
     fv = rw**model.volume_exponent
     fc = fv if model.clearance_exponent == model.volume_exponent else rw**model.clearance_exponent
 
     def typical(value: float, f: np.ndarray, i: int) -> np.ndarray:
         return value * f if factors is None else value * f * factors[i]
+
+    def typical_met(value: float, f: np.ndarray, i: int) -> np.ndarray:
+        return value * f if factors is None or factors.shape[0] <= i else value * f * factors[i]
 
     met = model.metabolite
     return Patients(
@@ -108,9 +112,9 @@ def scale(model: ParameterSet, w: np.ndarray, factors: np.ndarray | None = None)
         v2_l=typical(model.v2_l, fv, 3) if model.compartments >= 2 else np.ones_like(w),
         q3_l_per_min=typical(model.q3_l_per_min, fc, 4),
         v3_l=typical(model.v3_l, fv, 5) if model.compartments >= 3 else np.ones_like(w),
-        ke0_per_min=np.full_like(w, model.ke0_per_min),
-        metabolite_v_l=None if met is None else met.volume_l * fv,
-        metabolite_cl_l_per_min=None if met is None else met.clearance_l_per_min * fc,
+        ke0_per_min=None if model.ke0_per_min is None else np.full_like(w, model.ke0_per_min),
+        metabolite_v_l=None if met is None else typical_met(met.volume_l, fv, 7),
+        metabolite_cl_l_per_min=None if met is None else typical_met(met.clearance_l_per_min, fc, 6),
     )
 
 
@@ -122,7 +126,7 @@ class Layout:
     central: int
     peripherals: tuple[int, ...]
     metabolite: int | None
-    effect: int
+    effect: int | None  # None: the set has no effect site (no ke0)
     size: int
 
 
@@ -140,6 +144,8 @@ def layout_for(model: ParameterSet, events) -> Layout:
     if model.metabolite is not None:
         metabolite = i
         i += 1
+    if model.ke0_per_min is None:
+        return Layout(routes, central, peripherals, metabolite, None, i)
     return Layout(routes, central, peripherals, metabolite, i, i + 1)
 
 
@@ -169,8 +175,9 @@ def system_matrix(pats: Patients, lay: Layout) -> np.ndarray:
         met = model.metabolite
         K[:, lay.metabolite, c] = met.fraction_formed * k10 * met.mass_ratio
         K[:, lay.metabolite, lay.metabolite] = -pats.metabolite_cl_l_per_min / pats.metabolite_v_l
-    K[:, lay.effect, c] = pats.ke0_per_min
-    K[:, lay.effect, lay.effect] = -pats.ke0_per_min
+    if lay.effect is not None:
+        K[:, lay.effect, c] = pats.ke0_per_min
+        K[:, lay.effect, lay.effect] = -pats.ke0_per_min
     return K
 
 
@@ -285,10 +292,12 @@ def _output_rows(pats: Patients, lay: Layout, outputs: tuple[str, ...]) -> np.nd
         if name == "plasma":
             R[:, k, lay.central] = 1000.0 / pats.v1_l  # mg/L -> ng/mL
         elif name == "effect":
+            if lay.effect is None:
+                pats.model.check_effect_site()
             R[:, k, lay.effect] = 1000.0 / pats.v1_l
         elif name == "metabolite":
             if lay.metabolite is None:
-                raise ModelError(f"model '{pats.model.key}' has no metabolite")
+                raise ModelError(f"model '{pats.model.key}' has no metabolite chain; ask for plasma or effect")
             R[:, k, lay.metabolite] = 1000.0 / pats.metabolite_v_l
         elif name.startswith("amount:"):
             R[:, k, int(name.split(":")[1])] = 1.0
@@ -517,9 +526,14 @@ class Solution:
     inputs: Inputs
     modal: _Modal
 
-    def evaluate(self, times_min, outputs=("plasma", "effect"), *, integral: bool = False) -> np.ndarray:
-        """Array (P, len(outputs), T). Outputs: "plasma", "effect", "metabolite" (ng/mL) or "amount:<i>" (mg).
-        With integral=True, the area under each output from the first dose to each time (ng*min/mL)."""
+    def evaluate(self, times_min, outputs=None, *, integral: bool = False) -> np.ndarray:
+        """Array (P, len(outputs), T). Outputs: "plasma", "effect", "metabolite" (ng/mL) or "amount:<i>" (mg);
+        by default the model's own concentrations (``ParameterSet.outputs``: plasma, then effect and metabolite
+        where the set has them). "effect" for a set without an effect site, or "metabolite" for one without a
+        metabolite chain, is a ModelError. With integral=True, the area under each output from the first dose
+        to each time (ng*min/mL)."""
+        if outputs is None:
+            outputs = self.patients.model.outputs
         t = np.asarray(times_min, dtype=float)
         if t.ndim != 1:
             raise ValueError("times must be a 1-D array of finite minutes")
@@ -561,7 +575,8 @@ class Solution:
         return out
 
     def concentrations(self, times_min) -> tuple[np.ndarray, np.ndarray]:
-        """(plasma, effect-site) concentrations in ng/mL, each (P, T)."""
+        """(plasma, effect-site) concentrations in ng/mL, each (P, T). A ModelError for a set without an effect
+        site (ask ``evaluate`` for "plasma" / "metabolite" instead)."""
         y = self.evaluate(times_min, ("plasma", "effect"))
         return y[:, 0], y[:, 1]
 
