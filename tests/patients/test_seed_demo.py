@@ -1,5 +1,7 @@
 """The demo seeder: one login per role, ~40 patients across phases, and a second run changes nothing."""
 
+import datetime as dt
+
 import pytest
 from django.apps import apps
 from django.core.management import call_command
@@ -27,3 +29,19 @@ def test_seeding_twice_creates_nothing_new(capsys):
                                                                     "discharged"}
     # Every patient has a prescriber who can open the chart.
     assert all(p.primary_prescriber() is not None for p in Patient.objects.all())
+
+    # Assessments are dated when each patient was seen, before their treatment, not at seeding time; and a
+    # treated patient's consent and eligibility decision are still current (or the demo could not dose).
+    from django.utils import timezone
+
+    from ketamine_clinic.assessment import services as assessment
+
+    today = timezone.localdate()
+    for patient in Patient.objects.exclude(phase="screening"):
+        screening = assessment.latest_screening(patient)
+        assert timezone.localdate(screening.screened_at) < today - dt.timedelta(days=14), patient.mrn
+        first_dose = patient.dosing_sessions.order_by("scheduled_for").first()
+        if first_dose is not None:
+            assert patient.consents.get().acknowledged_at < first_dose.scheduled_for, patient.mrn
+        if patient.phase != "discharged":
+            assert assessment.eligibility_is_current(patient), patient.mrn

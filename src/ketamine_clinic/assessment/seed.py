@@ -203,8 +203,21 @@ def seed(clinic) -> None:
             record_intake(prescriber, patient, when=when, **answers)
             if index % 2 == 0 and services.latest_screening(patient).status != "not_eligible":
                 approve(prescriber, patient)
+            _backdate(patient, when)
             continue
         record_intake(prescriber, patient, when=when)
         approve(prescriber, patient)
         route = Route.INTRANASAL if index % 4 == 1 else Route.IV
         consent(prescriber, patient, route)
+        _backdate(patient, when)
+
+
+def _backdate(patient, when) -> None:
+    """Date the demo assessment to when the patient was seen, not to when the demo was seeded (a discharged
+    patient was not "screened today"). ``update()`` sets the creation timestamps, which saving would not."""
+    patient.previsit_questionnaires.update(submitted_at=when - dt.timedelta(days=3))
+    patient.previous_treatments.update(recorded_at=when)
+    patient.intakes.update(created_at=when, updated_at=when)
+    patient.eligibility_screenings.update(screened_at=when)
+    patient.eligibility_decisions.update(decided_at=when + dt.timedelta(hours=2))
+    patient.consents.update(acknowledged_at=when + dt.timedelta(days=1))
