@@ -131,3 +131,13 @@ def test_new_intake_prefills_from_the_last_one(setup, client_as):
     )
     page = client.get(reverse("assessment:intake", args=[patient.pk]))
     assert b"Severe MDD x2y" in page.content
+
+
+def test_intake_weight_keeps_to_the_charts_limits(setup, client_as):
+    """The intake weight becomes the chart weight doses are calculated from, so it has the chart's 20-300 kg."""
+    patient, staff = setup
+    before = patient.weight_kg
+    response = client_as(staff["nurse"]).post(reverse("assessment:intake", args=[patient.pk]), intake_post(weight_kg="350"))
+    assert response.status_code == 400 and b"less than or equal to 300" in response.content
+    patient.refresh_from_db()
+    assert patient.weight_kg == before and IntakeAssessment.objects.count() == 0

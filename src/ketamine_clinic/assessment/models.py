@@ -11,6 +11,7 @@ from django.db import models
 
 from ketamine_clinic.core.safety import eligibility as core_eligibility
 from ketamine_clinic.core.safety import treatment_resistance as core_trd
+from ketamine_clinic.patients.models import WEIGHT_MAX_KG, WEIGHT_MIN_KG
 from ketamine_clinic.plans.models import Route
 
 # The yes/no screening items, in the order the intake form asks them: (field name, question).
@@ -100,7 +101,8 @@ class IntakeAssessment(models.Model):
         decimal_places=1,
         null=True,
         blank=True,
-        validators=[MinValueValidator(20), MaxValueValidator(400)],
+        # The chart's limits: the intake weight becomes the chart weight that doses are calculated from.
+        validators=[MinValueValidator(WEIGHT_MIN_KG), MaxValueValidator(WEIGHT_MAX_KG)],
     )
     vitals_taken_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ketamine_clinic.core.administration.states import STATE_LABELS, SessionState
 from ketamine_clinic.core.administration.vitals import PLAUSIBLE_RANGES
+from ketamine_clinic.patients.models import WEIGHT_MAX_KG, WEIGHT_MIN_KG
 from ketamine_clinic.plans.models import Route
 from ketamine_clinic.scheduling.models import Chair
 
@@ -87,8 +88,9 @@ class PreDoseForm(forms.Form):
     weight_kg = forms.DecimalField(
         label="Weight today (kg)",
         required=False,
-        min_value=Decimal("25"),
-        max_value=Decimal("350"),
+        # The chart's limits: this weight becomes the chart weight the next dose is calculated from.
+        min_value=WEIGHT_MIN_KG,
+        max_value=WEIGHT_MAX_KG,
         decimal_places=1,
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
     )
