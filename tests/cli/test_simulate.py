@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from ketamine_clinic.cli import main
@@ -196,3 +197,75 @@ def test_induction_reports_troughs_and_peaks_per_session(capsys):
     assert max(s["trough_ng_per_ml"] for s in sessions) < 0.02 * min(peaks)
     assert max(peaks) / min(peaks) < 1.02
     assert out["times_min"][-1] == 11 * 1440 + 1440
+
+
+FLINT = [
+    "simulate",
+    "--model",
+    "flint",
+    "--route",
+    "iv",
+    "--dose-mg-per-kg",
+    "1",
+    "--duration-min",
+    "60",
+    "--weight-kg",
+    "7",
+    "--age-years",
+    "0.5",
+    "--horizon-min",
+    "600",
+]
+
+
+def test_flint_json_has_the_metabolite_and_no_effect_site(capsys):
+    out = run_json(capsys, FLINT)
+    assert out["model"] == "flint" and out["drug"] == "esketamine"
+    assert "pan.13239" in out["citation"]
+    assert out["metabolite_name"] == "S-norketamine"
+    met = out["metabolite_ng_per_ml"]
+    assert len(met) == len(out["times_min"]) == len(out["concentration_ng_per_ml"]) == 601
+    assert met[0] == pytest.approx(0.0, abs=1e-9) and min(met) >= -1e-9
+    assert out["metabolite_cmax_ng_per_ml"] == pytest.approx(max(met))
+    assert out["metabolite_tmax_min"] >= out["tmax_min"] == 60
+    # No published ke0: no effect-site curve or metrics at all (not zeros, not a guess).
+    assert not [k for k in out if k.startswith("effect_site")]
+
+
+def test_flint_text_output_names_the_metabolite_and_the_missing_effect_site(capsys):
+    assert main(FLINT) == 0
+    text = capsys.readouterr().out
+    assert "S-norketamine peak" in text
+    assert "no effect site" in text and "effect site peak" not in text
+
+
+def test_sets_without_a_metabolite_keep_their_json(capsys):
+    out = run_json(capsys, BASE)
+    assert "metabolite_ng_per_ml" not in out and "effect_site_ng_per_ml" in out
+
+
+def test_flint_refuses_adults_and_other_routes(capsys):
+    for argv, message in (
+        (FLINT + ["--weight-kg", "70"], "outside model 'flint' range 3.4-35 kg"),
+        (FLINT + ["--age-years", "30"], "age is outside model 'flint' range"),
+        (
+            ["simulate", "--model", "flint", "--route", "intranasal", "--dose-mg", "5", "--weight-kg", "7"],
+            "model 'flint' has no parameters for route 'intranasal'",
+        ),
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err
+
+
+def test_flint_plot_draws_the_metabolite_line(tmp_path, capsys):
+    import matplotlib.image
+
+    path = tmp_path / "picu.png"
+    assert main(FLINT + ["--population", "50", "--seed", "1", "--plot", str(path)]) == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    img = matplotlib.image.imread(str(path))[..., :3]
+    # The metabolite is drawn in tab:green (#2ca02c); nothing else in the figure uses it.
+    green = np.all(np.abs(img - np.array([0x2C, 0xA0, 0x2C]) / 255) < 0.02, axis=-1)
+    assert green.sum() > 500
+    assert "Plot written" in capsys.readouterr().out

@@ -167,3 +167,86 @@ def test_metabolite_chain_mass_conversion():
     parent_cleared = pats.cl_l_per_min[0] * sol.evaluate(t, ("plasma",), integral=True)[0, 0] / 1000
     met_cleared = 1.0 * sol.evaluate(t, ("metabolite",), integral=True)[0, 0] / 1000
     np.testing.assert_allclose(m_amount + met_cleared, 0.8 * met.mass_ratio * parent_cleared, rtol=1e-9)
+
+
+def test_flint_published_numbers_and_metabolite_scale():
+    """Flint 2017 Table 3 at 70 kg; the metabolite on the paper's apparent scale (Fm and molar mass folded
+    into CLsnk/Fm and Vsnk/Fm: formation = the parent's whole elimination, no conversion)."""
+    f = models.get("flint")
+    assert f.citation.doi == "10.1111/pan.13239" and f.drug == "esketamine"
+    assert (f.cl_l_per_min * 60, f.v1_l, f.q2_l_per_min * 60, f.v2_l) == pytest.approx((112.0, 7.73, 196.0, 545.0))
+    assert (f.volume_exponent, f.clearance_exponent, f.reference_weight_kg) == (1.0, 0.75, 70.0)
+    met = f.metabolite
+    assert met.name == "S-norketamine"
+    assert (met.clearance_l_per_min * 60, met.volume_l) == pytest.approx((53.2, 1.0))
+    assert (met.fraction_formed, met.mass_ratio) == (1.0, 1.0)
+    assert f.available_routes == ("iv",)
+    # No published ke0 and none invented: no effect site.
+    assert f.ke0_per_min is None and not f.has_effect_site
+    assert f.outputs == ("plasma", "metabolite")
+    with pytest.raises(models.ModelError, match="no effect site"):
+        f.check_effect_site()
+    # The omitted time-after-first-dose effect on CLsnk is said, with its size.
+    assert "0.870%/h" in f.notes and "+20.9% at 24 h" in f.notes and "+62.6% at 72 h" in f.notes
+    # Allometric scaling of the metabolite like the parent (0.75 clearance, 1.0 volume).
+    a, b = solver.individualise(f, 5.0), solver.individualise(f, 20.0)
+    assert b.metabolite_cl_l_per_min[0] / a.metabolite_cl_l_per_min[0] == pytest.approx(4.0**0.75)
+    assert b.metabolite_v_l[0] / a.metabolite_v_l[0] == pytest.approx(4.0)
+
+
+def test_flint_variability_with_correlated_clearances():
+    """IIV on CL (40.2%) and CLsnk/Fm (104%) only, correlation 0.506, as log-normal omegas
+    (omega^2 = ln(1 + CV^2)); the sampled log-parameters show those SDs and that correlation."""
+    from ketamine_clinic.core.pharmacology import population
+
+    f = models.get("flint")
+    iiv = f.variability
+    assert iiv.cl == pytest.approx(math.sqrt(math.log(1 + 0.402**2)))
+    assert iiv.metabolite_cl == pytest.approx(math.sqrt(math.log(1 + 1.04**2)))
+    assert iiv.cl_metabolite_cl_correlation == 0.506
+    assert iiv.v1 == iiv.q2 == iiv.v2 == iiv.metabolite_v == 0.0
+    pats = population.sample(f, 200_000, 10.0, seed=3)
+    typical = solver.individualise(f, 10.0)
+    eta_cl = np.log(pats.cl_l_per_min / typical.cl_l_per_min[0])
+    eta_m = np.log(pats.metabolite_cl_l_per_min / typical.metabolite_cl_l_per_min[0])
+    assert eta_cl.std() == pytest.approx(iiv.cl, rel=0.01)
+    assert eta_m.std() == pytest.approx(iiv.metabolite_cl, rel=0.01)
+    assert np.corrcoef(eta_cl, eta_m)[0, 1] == pytest.approx(0.506, abs=0.01)
+    for name in ("v1_l", "q2_l_per_min", "v2_l", "metabolite_v_l"):
+        np.testing.assert_allclose(getattr(pats, name), getattr(typical, name)[0], rtol=1e-15)
+    a, b = population.sample(f, 50, 10.0, seed=4), population.sample(f, 50, 10.0, seed=4)
+    np.testing.assert_array_equal(a.metabolite_cl_l_per_min, b.metabolite_cl_l_per_min)  # same seed, same
+
+
+def test_sets_without_a_metabolite_draw_exactly_as_before():
+    """Adding the metabolite rows did not change the virtual patients of the existing sets for a given seed."""
+    from ketamine_clinic.core.pharmacology import population
+
+    d = models.get("domino")
+    pats = population.sample(d, 20, 70.0, seed=11)
+    iiv = d.variability
+    eta = np.random.default_rng(11).standard_normal((6, 20)) * np.array(
+        [iiv.cl, iiv.v1, iiv.q2, iiv.v2, iiv.q3, iiv.v3]
+    )[:, None]
+    np.testing.assert_array_equal(pats.cl_l_per_min, d.cl_l_per_min * np.exp(eta[0]))
+    np.testing.assert_array_equal(pats.v3_l, d.v3_l * np.exp(eta[5]))
+    assert pats.metabolite_cl_l_per_min is None
+
+
+@pytest.mark.parametrize("weight,age", [(70.0, 40.0), (36.0, None), (30.0, 13.0), (30.0, 18.0), (3.0, 0.5)])
+def test_flint_refuses_patients_outside_its_picu_study(weight, age):
+    """Flint 2017 studied 3.4-35 kg, 0.02-12.5 y children: adults (and older children) are refused."""
+    with pytest.raises(models.ModelError, match="outside model 'flint' range"):
+        models.get("flint").check_patient(weight, age)
+    models.get("flint").check_patient(7.0, 0.5)
+
+
+def test_flint_is_never_the_cli_default():
+    import argparse
+
+    from ketamine_clinic.cli import simulate
+
+    parser = argparse.ArgumentParser()
+    simulate.register(parser.add_subparsers())
+    args = parser.parse_args(["simulate", "--dose-mg", "10", "--weight-kg", "70"])
+    assert args.model == "domino"

@@ -1,7 +1,9 @@
 """Pharmacology (pure core, no Django): exact, vectorised ketamine / esketamine PK/PD.
 
-- ``models``: published parameter sets as data (Domino, Clements, Herd, Hornik, esketamine nasal spray) with
-  citations, units, weight scaling, valid ranges, absorbing routes and variability.
+- ``models``: published parameter sets as data (Domino, Clements, Herd, Hornik, esketamine nasal spray, Flint
+  paediatric ICU esketamine with its S-norketamine metabolite) with citations, units, weight scaling, valid
+  ranges, absorbing routes, variability, an effect site where a ke0 exists and a metabolite chain where the
+  published model has one.
 - ``schedule``: boluses, IV infusions, extravascular doses (SPRAVATO devices), induction series.
 - ``solver``: closed-form solution between dose events (batched eigendecomposition), any output times.
 - ``population``: log-normal inter-individual variability, seeded; percentile bands.
