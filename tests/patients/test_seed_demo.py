@@ -45,3 +45,7 @@ def test_seeding_twice_creates_nothing_new(capsys):
             assert patient.consents.get().acknowledged_at < first_dose.scheduled_for, patient.mrn
         if patient.phase != "discharged":
             assert assessment.eligibility_is_current(patient), patient.mrn
+        # Whoever ran or signed a session can open the chart (care-team access), so it shows on their board.
+        team = set(patient.care_team.values_list("pk", flat=True))
+        for nurse, prescriber in patient.dosing_sessions.values_list("nurse", "prescriber"):
+            assert nurse in team and prescriber in team, patient.mrn

@@ -427,6 +427,13 @@ def _board_patients(active, now, count):
     return chosen
 
 
+def _on_team(patient, staff, turn: int):
+    """A member of ``staff`` on the patient's care team (taking turns when several are), so whoever runs or
+    signs the session can open the chart; the first of ``staff`` if none is on the team."""
+    team = [u for u in staff if patient.care_team.filter(pk=u.pk).exists()]
+    return team[turn % len(team)] if team else staff[0]
+
+
 def seed(clinic):
     """Every past dose of every demo plan as a completed session, plus today's board.
 
@@ -438,7 +445,7 @@ def seed(clinic):
         return
     from ketamine_clinic.plans.models import TreatmentPlan
 
-    prescriber = clinic.staff["prescriber"][0]
+    prescribers = clinic.staff["prescriber"]
     nurses = clinic.staff["nurse"]
     chairs = _chairs()
     first = stopped = None
@@ -471,8 +478,8 @@ def seed(clinic):
                 clinic,
                 patient,
                 when,
-                nurse=nurses[(n + k) % len(nurses)],
-                prescriber=prescriber,
+                nurse=_on_team(patient, nurses, k),
+                prescriber=_on_team(patient, prescribers, 0),
                 chair=(appointment.chair if appointment and appointment.chair else chairs[n % len(chairs)]),
                 alert=(k == 1 and n % 4 == 1),
                 nausea=(k == 2 and n % 3 == 0),
@@ -488,14 +495,16 @@ def seed(clinic):
                 stopped = s
     # Today's board: a few sessions in progress and one still to come, for patients due no dose nearby.
     active = [p for p in clinic.patients if p.phase in (Phase.INDUCTION, Phase.MAINTENANCE)]
+    # The first demo nurse's patients first, so the `nurse` login finds the live sessions on the board.
+    active.sort(key=lambda p: not p.care_team.filter(pk=nurses[0].pk).exists())
     for i, patient in enumerate(_board_patients(active, now, len(BOARD_STATES))):
         started = now - dt.timedelta(minutes=BOARD_OFFSETS_MIN[i])
         _session(
             clinic,
             patient,
             started,
-            nurse=nurses[i % len(nurses)],
-            prescriber=prescriber,
+            nurse=_on_team(patient, nurses, 0),
+            prescriber=_on_team(patient, prescribers, 0),
             chair=chairs[i % len(chairs)],
             alert=(i == 0),
             state=BOARD_STATES[i],
