@@ -84,3 +84,20 @@ def test_item_by_item_cadss_from_outcomes_shows_on_flowsheet(staff, client_as, i
     page = client_as(staff["nurse"]).get(reverse("sessions:flowsheet", args=[iv_session.pk])).content.decode()
     assert "CADSS 23" in page and "item by item" in page
     assert f"/outcomes/patient/{iv_session.patient_id}/administer/cadss/?session={iv_session.pk}" in page
+
+
+def test_pump_actions_only_for_an_infusion(staff, client_as, iv_session, helpers):
+    """A nasal-spray session offers no 'infusion paused' or pump rate, and refuses one posted anyway."""
+    helpers.start_dosing(iv_session, staff["nurse"])
+    c = client_as(staff["nurse"])
+    page = c.get(reverse("sessions:flowsheet", args=[iv_session.pk])).content.decode()
+    assert 'value="infusion_paused"' in page and 'name="new_rate_ml_per_h"' in page
+    iv_session.route = "intranasal"
+    iv_session.save(update_fields=["route"])
+    page = c.get(reverse("sessions:flowsheet", args=[iv_session.pk])).content.decode()
+    assert 'value="infusion_paused"' not in page and 'name="new_rate_ml_per_h"' not in page
+    assert 'value="antiemetic"' in page
+    r = post_entry(c, iv_session, "intervention", idempotency_key="i9", kind="infusion_paused")
+    assert r.status_code == 400 and not Intervention.objects.exists()
+    r = post_entry(c, iv_session, "intervention", idempotency_key="i10", kind="reassurance")
+    assert r.status_code == 302 and Intervention.objects.get().kind == "reassurance"

@@ -35,9 +35,10 @@ class KeyedForm(forms.Form):
 
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, route: str | None = None, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", new_key())
         super().__init__(*args, **kwargs)
+        self.route = route
 
 
 def _vital(name, label):
@@ -204,6 +205,17 @@ class InterventionForm(KeyedForm):
         decimal_places=1,
     )
     note = forms.CharField(required=False, max_length=300)
+
+    # Pump actions exist only for an infusion: a nasal spray, injection or lozenge has no rate to pause or cut.
+    PUMP_ACTIONS = ("infusion_paused", "infusion_resumed", "rate_reduced", "infusion_stopped")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.route is not None and self.route != Route.IV:
+            self.fields["kind"].choices = [
+                (value, label) for value, label in Intervention.Kind.choices if value not in self.PUMP_ACTIONS
+            ]
+            del self.fields["new_rate_ml_per_h"]
 
     def clean(self):
         data = super().clean()

@@ -288,7 +288,7 @@ def flowsheet_context(request, session, **overrides):
             },
             lots=services.lot_choices(session),
         ),
-        "entry_forms": {kind: form_cls() for kind, (form_cls, _, _) in ENTRY_FORMS.items()},
+        "entry_forms": {kind: form_cls(route=session.route) for kind, (form_cls, _, _) in ENTRY_FORMS.items()},
         "discharge_form": DischargeChecklistForm(instance=checklist),
         "amend_form": NoteAmendForm(),
         "error": None,
@@ -511,7 +511,7 @@ def add_entry(request, session, kind):
     if kind not in ENTRY_FORMS:
         raise Http404("Unknown flowsheet entry.")
     form_cls, model, time_field = ENTRY_FORMS[kind]
-    form = form_cls(request.POST)
+    form = form_cls(request.POST, route=session.route)
     if not form.is_valid():
         return _respond(request, session, entry_form={kind: form}, error="Check the entry.")
     data = {k: v for k, v in form.cleaned_data.items() if k != "idempotency_key"}
