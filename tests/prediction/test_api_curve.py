@@ -84,3 +84,23 @@ def test_models_list_carries_citations(staff, client_as):
     assert {"domino", "clements", "herd", "hornik", "esketamine"} <= set(keys)
     assert "7198883" in keys["domino"]["citation"]
     assert keys["esketamine"]["routes"] == ["iv", "intranasal"]
+
+
+@pytest.mark.django_db
+def test_a_model_without_an_effect_site_is_a_clear_422_not_a_500(staff, make_patient, client_as):
+    """Flint 2017 (children, S-ketamine + S-norketamine) has no published ke0: these curves draw the effect
+    site, so asking for it is refused with the reason, for a child inside its weight and age range."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    child = make_patient(
+        care_team=[staff["nurse"]], weight_kg=Decimal("20.0"),
+        date_of_birth=timezone.localdate() - dt.timedelta(days=365 * 6),
+    )
+    c = client_as(staff["nurse"])
+    r = api(c, child.id, route="iv", dose_mg="10", model="flint")
+    assert r.status_code == 422, r.content
+    assert "effect" in str(r.json()["detail"]).lower()
+    page = c.get(f"/prediction/patient/{child.id}/curve/", {"route": "iv", "dose_mg": "10", "model": "flint"})
+    assert page.status_code == 422 and "effect" in page.content.decode().lower()

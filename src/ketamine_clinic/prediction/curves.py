@@ -119,6 +119,7 @@ def build_inputs(patient, params, now: dt.datetime | None = None) -> dict:
     try:
         model.check_route(route)
         model.check_patient(weight, age)
+        model.check_effect_site()  # these pages draw the effect site; a set without one (flint) gets a 422
         events = schedule.single_dose(
             route, dose, duration_min=duration or 0.0, esketamine_devices=(model.drug == "esketamine")
         )
