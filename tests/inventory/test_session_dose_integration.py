@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from ketamine_clinic.core.inventory import held_by
@@ -197,17 +198,55 @@ def test_delivered_more_than_confirmed_is_refused_and_nothing_is_saved(ready_ses
     assert not LedgerEntry.objects.filter(kind="administered").exists()
 
 
+def test_drug_still_to_be_given_cannot_be_wasted_while_the_infusion_runs(
+    ready_session, stocked, staff, client_as
+):
+    """While dosing, the confirmed dose is still to be given: wasting the whole vial (by mistake) is refused,
+    so ending dosing never finds the drug gone; the spare part of the vial may be wasted at once."""
+    from ketamine_clinic.inventory import services as inventory
+    from ketamine_clinic.inventory.models import LedgerEntry
+    from ketamine_clinic.sessions import services as sessions
+
+    session = _dosing(ready_session, stocked, staff["nurse"])
+    page = client_as(staff["nurse"]).get(reverse("inventory:waste"), {"session": session.pk, "lot": stocked.pk})
+    assert 'value="465"' in page.content.decode()  # pre-filled with the spare part, not the whole vial
+    with pytest.raises(ValidationError, match="35 mg is still to be given in this session: at most 465 mg"):
+        _waste_remainder(session, stocked, staff)  # all 500 mg
+    assert not LedgerEntry.objects.filter(kind="wasted").exists()
+    inventory.waste(
+        actor=staff["nurse"],
+        witness=staff["prescriber"],
+        witness_password=PASSWORD,
+        lot=stocked,
+        quantity_mcg=465_000,
+        reason="Unused remainder of the vial",
+        session=session,
+    )
+    sessions.transition(session, "monitoring", user=staff["nurse"], version=session.version)
+    assert LedgerEntry.objects.get(kind="administered").quantity_mcg == 35_000
+    assert inventory.held_for_session(stocked.pk, session.pk) == 0 and _row(session).balanced
+
+
 def test_delivered_dose_beyond_what_the_session_still_holds_rolls_back_the_transition(
     ready_session, stocked, staff
 ):
-    """If the held drug was wasted while the infusion ran, the ledger cannot record it as given: the state
-    change is refused with the ledger's message and the session stays dosing."""
+    """If the ledger no longer has the drug in the session's custody (here the draw was corrected as recorded
+    in error), the state change is refused with the ledger's message: neither is saved."""
+    from ketamine_clinic.inventory import services as inventory
     from ketamine_clinic.inventory.models import LedgerEntry
     from ketamine_clinic.sessions import services as sessions
     from ketamine_clinic.sessions.models import DosingSession
 
     session = _dosing(ready_session, stocked, staff["nurse"])
-    _waste_remainder(session, stocked, staff)  # all 500 mg, by mistake
+    drawn = LedgerEntry.objects.get(kind="drawn")
+    inventory.record_movement(
+        actor=staff["nurse"],
+        kind="correction",
+        lot=stocked,
+        quantity_mcg=drawn.quantity_mcg,
+        corrects=drawn.sequence,
+        reason="Drawn under the wrong session",
+    )
     with pytest.raises(ValidationError, match="The session holds 0 mg of lot KX-101"):
         sessions.transition(session, "monitoring", user=staff["nurse"], version=session.version)
     fresh = DosingSession.objects.get(pk=session.pk)

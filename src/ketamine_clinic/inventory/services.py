@@ -414,22 +414,59 @@ def waste(
     that wastage is recorded and witnessed; disposal of *stock* is :func:`record_movement` ``destroyed``."""
     user = _user_of(actor)
     _check_witness(user, witness, witness_password)
-    return append(
-        Movement(
-            Kind.WASTED,
-            lot.pk,
-            quantity_mcg,
-            _when(occurred_at, now),
-            user.pk,
-            session=session.pk if session else None,
-            location=location.pk if location else None,
-            witness=witness.pk,
-            reason=reason.strip(),
-        ),
-        actor=actor,
-        now=now,
-        patient=session.patient if session else None,
-    )
+    with transaction.atomic():
+        _lock_chain()
+        if session is not None:
+            _check_not_still_to_give(session, lot, quantity_mcg)
+        return append(
+            Movement(
+                Kind.WASTED,
+                lot.pk,
+                quantity_mcg,
+                _when(occurred_at, now),
+                user.pk,
+                session=session.pk if session else None,
+                location=location.pk if location else None,
+                witness=witness.pk,
+                reason=reason.strip(),
+            ),
+            actor=actor,
+            now=now,
+            patient=session.patient if session else None,
+        )
+
+
+def still_to_give_mcg(session_id, lot_id) -> int:
+    """The session's confirmed dose from ``lot_id`` while its delivered dose is not yet recorded (the drug is
+    in the bag or syringe, not spare), else 0. Read from the database, not from a caller's (maybe stale) copy."""
+    from ketamine_clinic.sessions.models import DosingSession
+
+    row = DosingSession.objects.filter(pk=session_id).values_list("dose_mg", "delivered_mg", "lot_id").first()
+    if row is None:
+        return 0
+    dose_mg, delivered_mg, session_lot = row
+    if dose_mg is None or delivered_mg is not None or session_lot != lot_id:
+        return 0
+    return to_mcg(dose_mg)
+
+
+def wastable_for_session(lot_id, session_id) -> int:
+    """What the session holds of ``lot_id`` beyond the dose it has still to give: what may be wasted now."""
+    return max(held_for_session(lot_id, session_id) - still_to_give_mcg(session_id, lot_id), 0)
+
+
+def _check_not_still_to_give(session, lot: Lot, quantity_mcg: int) -> None:
+    """Until the session records the dose it delivered, its confirmed dose is still to be given: only what it
+    holds beyond that may be wasted (else ending dosing would find the drug gone)."""
+    to_give = still_to_give_mcg(session.pk, lot.pk)
+    if to_give and quantity_mcg > wastable_for_session(lot.pk, session.pk):
+        raise ValidationError(
+            {
+                "quantity_mg": f"{format_mg(to_give)} is still to be given in this session: at most "
+                f"{format_mg(wastable_for_session(lot.pk, session.pk))} can be wasted until the delivered dose "
+                "is recorded (end dosing on the flowsheet first)."
+            }
+        )
 
 
 def record_movement(

@@ -168,9 +168,9 @@ def draw(request):
 def waste(request):
     initial = _initial(request, "session", "lot", "location")
     if "session" in initial and "lot" in initial:
-        try:  # pre-fill with what the session still holds of that lot
-            held = services.held_for_session(int(initial["lot"]), int(initial["session"]))
-            initial["quantity_mg"] = str(mcg_to_mg(held))
+        try:  # pre-fill with what the session holds of that lot beyond a dose it has still to give
+            spare = services.wastable_for_session(int(initial["lot"]), int(initial["session"]))
+            initial["quantity_mg"] = str(mcg_to_mg(spare))
         except ValueError:
             pass
 
