@@ -48,19 +48,21 @@ def overdue_questionnaires(user, now: dt.datetime) -> list[dict] | None:
     """Active patients with overdue measures, by the outcomes app's schedule (outcomes.services.patient_due).
 
     The measurement schedule is the outcomes app's rule (issue 4); it is reused here, not restated. One
-    schedule evaluation per active patient the user may open.
+    schedule evaluation per active patient the user may open, over data loaded for all of them at once.
     """
     if not access.can(user, "measures", "read"):
         return None
-    from ketamine_clinic.outcomes.services import patient_due
+    from ketamine_clinic.outcomes.services import patients_due
 
     rows = []
-    for patient in (
+    patients = list(
         access.visible_patients(user).filter(phase__in=ACTIVE_PHASES).order_by("last_name", "first_name")
-    ):
+    )
+    due_by_patient = patients_due(patients, now)
+    for patient in patients:
         overdue = [
             {"label": instrument_label(d.instrument), "reason": d.reason, "overdue_at": d.overdue_at}
-            for d in patient_due(patient, now)
+            for d in due_by_patient[patient.pk]
             if d.status == "overdue"
         ]
         if overdue:

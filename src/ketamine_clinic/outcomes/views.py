@@ -219,8 +219,9 @@ def due(request):
     now = timezone.now()
     patients = access.visible_patients(request.user).exclude(phase="discharged").order_by("last_name")
     rows = []
+    due_by_patient = services.patients_due(patients, now)
     for p in patients:
-        for d in services.patient_due(p, now):
+        for d in due_by_patient[p.pk]:
             rows.append({"patient": p, "due": d, "instrument": INSTRUMENTS[d.instrument]})
     rows.sort(key=lambda r: (r["due"].status != "overdue", r["due"].due_at))
     audit.record(

@@ -137,7 +137,7 @@ def today(request):
         scheduled_for__gte=start,
         scheduled_for__lt=start + dt.timedelta(days=1),
         patient__in=access.visible_patients(request.user),
-    ).select_related("chair")
+    ).select_related("chair").prefetch_related("vitalsreadings")
     access.require(request.user, "clinical", "read")
     sessions = list(qs)
     audit.record(request, "list", detail={"api": "sessions/today", "shown": [s.pk for s in sessions]})

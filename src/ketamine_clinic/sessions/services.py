@@ -169,7 +169,7 @@ def session_for_appointment(appointment, *, user) -> tuple[DosingSession, bool]:
 
 
 def readings(session: DosingSession):
-    return list(session.vitalsreadings.order_by("taken_at", "id"))
+    return list(session.vitalsreadings.select_related("entered_by").order_by("taken_at", "id"))
 
 
 def vitals_of(reading: VitalsReading | None) -> VitalSigns | None:
