@@ -84,3 +84,23 @@ def test_installed_console_script_end_to_end():
         check=False,
     )
     assert bad.returncode == 2 and "item 1: 12 is out of range" in bad.stderr
+
+
+def test_cadss_scores_the_19_subjective_items_0_to_76(capsys):
+    code, out, _ = run(capsys, "cadss", "--answers", ",".join(["4"] * 19))
+    assert code == 0
+    assert json.loads(out) == {"instrument": "cadss", "total": 76, "severity": "", "flags": []}
+    code, _, err = run(capsys, "cadss", "--answers", ",".join(["1"] * 23))  # the 23-item version is refused
+    assert code == 2 and "has 19 items; got 23" in err
+
+
+def test_help_names_each_instrument_and_the_cadss_version_and_range(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["score", "--help"])
+    assert exc.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert (
+        "cadss (Clinician-Administered Dissociative States Scale (1998 version: 19 subjective items, total 0-76))"
+        in out
+    )
+    assert "phq9 (Patient Health Questionnaire-9)" in out

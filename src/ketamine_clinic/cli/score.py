@@ -18,7 +18,8 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "score",
         help="score a questionnaire (PHQ-9, GAD-7, C-SSRS ...) and print JSON",
-        description="Score a validated instrument. Known instruments: " + ", ".join(INSTRUMENTS),
+        description="Score a validated instrument. Known instruments: "
+        + "; ".join(f"{key} ({inst.name})" for key, inst in INSTRUMENTS.items()),
     )
     p.add_argument("instrument", help="instrument key or name, e.g. phq9, PHQ-9, gad7, cssrs, qids")
     p.add_argument(

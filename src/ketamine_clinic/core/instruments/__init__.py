@@ -9,7 +9,7 @@ Pure core (no Django). Typical use::
 
 from .engine import parse_answers, score
 from .library import ESCALATION_THRESHOLDS, INSTRUMENTS, escalating_flags, get, label
-from .model import Instrument, Item, ResponseOption, ScoreResult, ScoringError, SeverityBand
+from .model import Instrument, Item, ResponseOption, ScoreResult, ScoringError, SeverityBand, Subscale
 
 __all__ = [
     "ESCALATION_THRESHOLDS",
@@ -20,6 +20,7 @@ __all__ = [
     "ScoreResult",
     "ScoringError",
     "SeverityBand",
+    "Subscale",
     "escalating_flags",
     "get",
     "label",

@@ -8,7 +8,8 @@ Steps, all driven by the instrument's data:
 5. reverse scoring, then domain scores (max of a group, or the item itself), then the total,
    prorated to the full number of domains when blanks were allowed (rounded half up);
 6. severity from the published bands (or the risk level for triage instruments), and flags from critical
-   items, risk rules and screening cut-offs.
+   items, risk rules and screening cut-offs;
+7. published subscales (PCL-5 symptom clusters) as plain sums of their items, None if one is blank.
 """
 
 from __future__ import annotations
@@ -160,7 +161,13 @@ def score(instrument: Instrument, answers: Answers, *, sex: str | None = None) -
             severity = "positive screen" if positive else "negative screen"
 
     item_scores = tuple(scored[it.number] for it in instrument.items)
-    return ScoreResult(instrument.key, total, severity, tuple(flags), item_scores, missing_items, prorated)
+    subscale_scores = tuple(
+        (sub.key, None if any(scored[n] is None for n in sub.items) else sum(scored[n] for n in sub.items))
+        for sub in instrument.subscales
+    )
+    return ScoreResult(
+        instrument.key, total, severity, tuple(flags), item_scores, missing_items, prorated, subscale_scores
+    )
 
 
 def parse_answers(text: str) -> list[int | None]:

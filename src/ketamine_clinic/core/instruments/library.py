@@ -18,6 +18,7 @@ from .model import (
     ResponseOption,
     RiskRule,
     SeverityBand,
+    Subscale,
 )
 
 
@@ -201,6 +202,17 @@ PCL5 = Instrument(
         threshold=31,  # lower end of the 31-33 cut-point range (Blevins et al. 2015; NCPTSD scoring guidance)
         source="Blevins CA et al. J Trauma Stress 2015;28(6):489-498 (cut-point 31-33). PMID 26606250.",
     ),
+    # DSM-5 symptom-cluster severity scores (NCPTSD PCL-5 scoring instructions): B = items 1-5, C = 6-7,
+    # D = 8-14, E = 15-20.
+    subscales=(
+        Subscale("B", "Intrusion (B)", (1, 2, 3, 4, 5)),
+        Subscale("C", "Avoidance (C)", (6, 7)),
+        Subscale("D", "Negative alterations in cognitions and mood (D)", (8, 9, 10, 11, 12, 13, 14)),
+        Subscale("E", "Alterations in arousal and reactivity (E)", (15, 16, 17, 18, 19, 20)),
+    ),
+    subscale_source="US National Center for PTSD, PCL-5 scoring: cluster severity = sum of items in cluster B "
+    "(1-5), C (6-7), D (8-14), E (15-20). The alternative DSM-5 provisional-diagnosis rule (items rated >= 2 "
+    "as endorsed; >= 1 B, >= 1 C, >= 2 D, >= 2 E) is not implemented.",
     severity_source="US National Center for PTSD PCL-5 scoring: total 0-80, provisional PTSD at 31-33 "
     "(Blevins et al. 2015; Forkus et al. 2023 systematic review, PMID 37378352); no published severity ranges.",
     max_missing=2,
@@ -209,7 +221,7 @@ PCL5 = Instrument(
     remission_source="No established PCL-5 remission cut-off; response only.",
     citation="Weathers FW et al. The PTSD Checklist for DSM-5 (PCL-5). National Center for PTSD, 2013; "
     "Blevins CA et al. J Trauma Stress 2015;28(6):489-498. PMID 26606250.",
-    scoring_source="Sum of 20 items scored 0-4 (total 0-80).",
+    scoring_source="Sum of 20 items scored 0-4 (total 0-80); cluster subscales B/C/D/E (NCPTSD scoring).",
     wording_note="Published item wording (PCL-5 is a US Government work in the public domain).",
     aliases=("pcl-5", "pcl"),
 )
@@ -281,8 +293,9 @@ QIDS_SR16 = Instrument(
     "2003;54(5):573-583. PMID 12946886; severity table at ids-qids.org/interpretation (0-5 none, 6-10 mild, "
     "11-15 moderate, 16-20 severe, 21-27 very severe).",
     max_missing=0,
-    missing_rule_source="Every one of the 9 domains needs at least one answer (blank items inside the sleep, "
-    "appetite/weight and psychomotor groups are allowed, as the form asks for only one of 6/7 and 8/9).",
+    missing_rule_source="clinic-defined (no published missing-item rule found): every one of the 9 domains needs "
+    "at least one answer; blank items inside the sleep, appetite/weight and psychomotor groups are allowed, as "
+    "the form asks for only one of 6/7 and 8/9 and the domain takes the highest answered item.",
     # Remission QIDS-SR16 <= 5 (STAR*D: Trivedi MH et al. Am J Psychiatry 2006;163(1):28-40, PMID 16390886).
     remission_max=5,
     remission_source="QIDS-SR16 <= 5 (Trivedi et al. 2006, STAR*D; Rush et al. 2006 ACNP Task Force).",
@@ -343,12 +356,17 @@ MADRS = Instrument(
     "and the Clinical Anxiety Scales. Br J Psychiatry 1986;148:599-601. doi 10.1192/bjp.148.5.599.",
     max_missing=0,
     missing_rule_source="Clinician-rated: all 10 items must be rated.",
-    # Remission MADRS <= 10 (issue/common ketamine-trial convention). Hawley, Gale & Sivakumaran 2002
-    # (J Affect Disord, "Defining remission by cut off score on the MADRS") found < 10 optimal; Zimmerman et al. 2004 (J Clin Psychiatry 65(2):163-168, PMID 15003068)
-    # <= 9 (broad) or <= 4 (narrow). The clinic may tighten this in the plan's config.
+    # Remission MADRS <= 10: the MADRS score matching the usual HAM-D17 remission cut-off (<= 7) - Zimmerman M,
+    # Posternak MA, Chelminski I. J Psychiatr Res 2004;38(6):577-582 (regression: <= 11 in the whole sample,
+    # <= 10 once patients still meeting MDD criteria were excluded). Stricter published alternatives, checked
+    # against their abstracts: Hawley, Gale & Sivakumaran, J Affect Disord 2002;72(2):177-184, PMID 12200208
+    # ("< 9" or "< 10", i.e. <= 8 or <= 9); Zimmerman et al., J Clin Psychiatry 2004;65(2):163-168, PMID 15003068
+    # (<= 9 broad, <= 4 narrow). Some esketamine trials used <= 12 (not verified against the primary source).
+    # The clinic may tighten this in the plan's config.
     remission_max=10,
-    remission_source="MADRS <= 10 (common trial convention; cf. Hawley et al. 2002 '<10', Zimmerman et al. "
-    "2004 '<=9', PMID 15003068)",
+    remission_source="MADRS <= 10 (Zimmerman, Posternak & Chelminski, J Psychiatr Res 2004;38(6):577-582: "
+    "MADRS equivalent of HAM-D17 <= 7); stricter cut-offs: Hawley et al. 2002 '< 10' (PMID 12200208), "
+    "Zimmerman et al. 2004 '<= 9' broad / '<= 4' narrow (PMID 15003068)",
     citation="Montgomery SA, Asberg M. A new depression scale designed to be sensitive to change. Br J "
     "Psychiatry 1979;134:382-389. PMID 444788.",
     scoring_source="Sum of 10 clinician-rated items 0-6 (total 0-60); Montgomery & Asberg 1979.",
@@ -411,7 +429,10 @@ CSSRS_SCREENER = Instrument(
     ),
     # clinic-defined: ANY yes is a positive screen and escalates to the prescriber (risk level sets priority).
     risk_flag="cssrs_positive",
-    severity_source="Columbia Lighthouse Project, C-SSRS Screener with triage points (2021); Posner K et al. "
+    severity_source="Columbia Lighthouse Project, C-SSRS Screener - recent, with triage points (2021 form, as "
+    "referenced by the NINDS Common Data Elements): yes to 1/2 low, 3 or behaviour > 3 months ago moderate, "
+    "4, 5 or behaviour within 3 months high; questions 3-5 only after yes to 2. Checked against secondary "
+    "summaries of the form (NINDS CDE, C-SSRS triage guidelines), not the form itself. Posner K et al. "
     "Am J Psychiatry 2011;168(12):1266-1277. PMID 22193671.",
     max_missing=0,
     missing_rule_source="Every asked question must be answered; skipped branches are left blank.",
@@ -428,7 +449,11 @@ _CADSS = _opts("Not at all", "Slightly", "Moderately", "Considerably", "Extremel
 CADSS = Instrument(
     key="cadss",
     tracks_outcome=False,
-    name="Clinician-Administered Dissociative States Scale (subjective items)",
+    # Version: the ORIGINAL Bremner et al. 1998 CADSS, its 19 subjective (patient-answered) items only - Table 1
+    # of the paper lists subjective items 1-19, followed by the observer items (from item 20), which are not
+    # scored here. Total 0-76. NOT the later 23-subjective-item version (0-92) used in many ketamine/esketamine
+    # trials (Bremner et al. J Affect Disord 2024), nor the 6-item CADSS-6; totals are not comparable across them.
+    name="Clinician-Administered Dissociative States Scale (1998 version: 19 subjective items, total 0-76)",
     short_name="CADSS",
     respondent="clinician",
     preamble="Ask about the present moment ('at this time, in this room'), typically around 40 minutes after "
@@ -467,9 +492,11 @@ CADSS = Instrument(
     "Clinician-Administered Dissociative States Scale (CADSS). J Trauma Stress 1998;11(1):125-136. PMID 9479681. "
     "Psychometrics for ketamine-induced dissociation: J Psychopharmacol, doi 10.1177/0269881117725685; "
     "Bremner JD et al. J Affect Disord 2024;364:249-258, doi 10.1016/j.jad.2024.08.050.",
-    scoring_source="Sum of the 19 subjective items of the 1998 version, each 0-4 (total 0-76).",
+    scoring_source="Sum of the 19 subjective items of the 1998 version (Bremner et al. 1998, Table 1: subjective "
+    "items 1-19; observer items not scored), each 0-4 (total 0-76). Item count and order checked against Table 1; "
+    "the 0-4 anchor labels are not verified against the primary source.",
     wording_note="PARAPHRASED from the 19 subjective items of Bremner et al. 1998 (Table 1); the later 23-item "
-    "subjective version is not reproduced.",
+    "subjective version (total 0-92) is not reproduced and its totals must not be compared with these.",
     aliases=("cadss",),
 )
 
@@ -546,14 +573,21 @@ AUDIT_C = Instrument(
     severity_bands=(),  # screening result rather than bands
     positive_screen=PositiveScreen(
         flag="audit_c_positive",
-        # >= 4 for men (Bush et al. 1998), >= 3 for women (Bradley et al. 2003); unknown sex uses the more
-        # sensitive >= 3 (clinic-defined).
+        # >= 4 for men, >= 3 for women: the cut points of the US validation studies (stated as "AUDIT-C scores
+        # >= 4 points for men and >= 3 for women are considered positive screens" in Bradley's group's later
+        # papers, e.g. Frank D et al. J Gen Intern Med 2008;23(6):781-787, PMID 18421511). Women: Bradley KA et
+        # al. Arch Intern Med 2003;163(7):821-829 (female VA patients). Bush et al. 1998 validated the AUDIT-C in
+        # male VA patients across cut points; that >= 4 itself comes from Bush 1998 is not verified against the
+        # primary source. Unknown sex uses the more sensitive >= 3 (clinic-defined).
         threshold=3,
         by_sex=(("m", 4), ("f", 3)),
-        source="Bush K et al. Arch Intern Med 1998;158(16):1789-1795 (PMID 9738608); Bradley KA et al. Arch "
-        "Intern Med 2003;163(7):821-829.",
+        source="Positive screen >= 4 (men) / >= 3 (women): Frank D et al. J Gen Intern Med 2008;23(6):781-787 "
+        "(PMID 18421511) citing the US validation studies; Bradley KA et al. Arch Intern Med 2003;163(7):821-829 "
+        "(women); Bush K et al. Arch Intern Med 1998;158(16):1789-1795 (PMID 9738608, men; that its own "
+        "recommended cut point is >= 4 is not verified against the primary source).",
     ),
-    severity_source="Positive screen >= 4 (men) / >= 3 (women): Bush et al. 1998; Bradley et al. 2003.",
+    severity_source="Positive screen >= 4 (men) / >= 3 (women) (US validation studies: Bush et al. 1998 men; "
+    "Bradley et al. 2003 women; thresholds as restated by Frank et al. 2008, PMID 18421511).",
     max_missing=0,
     missing_rule_source="All 3 items must be answered.",
     remission_max=None,

@@ -70,6 +70,15 @@ class SeverityBand:
 
 
 @dataclass(frozen=True)
+class Subscale:
+    """A published subscale: the plain sum of the scored ``items`` (e.g. the PCL-5 DSM-5 symptom clusters)."""
+
+    key: str
+    label: str
+    items: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class RiskRule:
     """For risk-triage instruments (C-SSRS screener): ``level`` applies when every (item, value) pair holds."""
 
@@ -115,6 +124,9 @@ class Instrument:
     #: flag raised when any risk rule matches (a "positive screen")
     risk_flag: str = ""
     positive_screen: PositiveScreen | None = None
+    #: published subscales (sums of item groups), reported beside the total; never prorated
+    subscales: tuple[Subscale, ...] = ()
+    subscale_source: str = ""
     #: how many domains may be blank (critical items never may); the total is then prorated
     max_missing: int = 0
     missing_rule_source: str = ""
@@ -194,6 +206,8 @@ class ScoreResult:
     item_scores: tuple[int | None, ...]
     missing_items: tuple[int, ...] = ()
     prorated: bool = False
+    #: (subscale key, sum) per published subscale; the sum is None when one of its items is blank
+    subscale_scores: tuple[tuple[str, int | None], ...] = ()
 
     def as_dict(self) -> dict:
         """The CLI/API shape: {"instrument", "total", "severity", "flags"}."""
