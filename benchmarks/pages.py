@@ -9,13 +9,17 @@ Run on demand, never in the test suite:
 Each page is requested once to warm up, then ``-n`` times with Django's test client (logged in with
 ``force_login``, so password hashing is not timed). Times are wall-clock medians in milliseconds; the
 ``x base`` column divides by the median of a baseline page measured in the same run (the login page, which
-touches the database only for the session), so runs on different or busy machines compare by ratio.
+touches no table; at least 50 requests, as it takes about a millisecond), so runs on different or busy
+machines compare by ratio. The baseline itself moves by up to +-50% between runs: compare query counts
+first, and times only between runs made back to back.
 
 Requests write audit events into the demo database as real use would; use a scratch data dir.
 Always SQLite (``DATABASE_URL`` is ignored) unless ``--keep-database-url`` is given.
 """
 
 import argparse
+import datetime as dt
+import html
 import os
 import re
 import statistics
@@ -60,7 +64,8 @@ def setup(args):
 
 
 def pick_ids():
-    """Rows to open: the prescriber's patient with the most sessions, that patient's latest session."""
+    """Rows to open: the prescriber's patient (with an active plan) with the most sessions, and that patient's latest
+    session."""
     from django.db.models import Count
 
     from ketamine_clinic.accounts.models import User
@@ -69,8 +74,10 @@ def pick_ids():
 
     prescriber = User.objects.get(username="prescriber")
     mine = DosingSession.objects.filter(patient__careteammember__user=prescriber)
-    busiest = mine.values("patient").annotate(n=Count("id")).order_by("-n").first()
-    patient_id = busiest["patient"]
+    # Prefer a patient with an active plan, so the plan tab embeds a prediction curve to time.
+    planned = mine.filter(patient__treatment_plans__status=TreatmentPlan.Status.ACTIVE)
+    busiest = (planned if planned.exists() else mine).values("patient").annotate(n=Count("id", distinct=True))
+    patient_id = busiest.order_by("-n").first()["patient"]
     session_id = DosingSession.objects.filter(patient_id=patient_id).order_by("-pk").values_list("pk", flat=True)[0]
     plan = TreatmentPlan.objects.filter(patient_id=patient_id).order_by("-pk").first()
     return {"patient": patient_id, "session": session_id, "plan": plan.pk if plan else None}
@@ -95,7 +102,7 @@ def pages(ids):
         ("chart: sessions", "nurse", f"/sessions/patient/{p}/", {}),
         ("chart: outcomes", "prescriber", f"/outcomes/patient/{p}/", {}),
         ("chart: follow-up", "therapist", f"/followup/patient/{p}/", {}),
-        ("chart: prediction curve", "prescriber", f"/prediction/patient/{p}/curve/", hx),
+        ("chart: prediction curve", "prescriber", ids["curve_url"], hx),
         ("sessions board", "nurse", "/sessions/", {}),
         ("flowsheet", "nurse", f"/sessions/{s}/", {}),
         ("flowsheet vitals chart", "nurse", f"/sessions/{s}/vitals/chart/", hx),
@@ -117,7 +124,7 @@ def pages(ids):
         ("api: patients", "director", "/api/patients/", {}),
         ("api: sessions today", "nurse", "/api/sessions/today", {}),
         ("api: schedule day", "frontdesk", "/api/schedule/day", {}),
-        ("api: inventory entries", "director", "/api/inventory/entries", {}),
+        ("api: inventory entries", "director", f"/api/inventory/entries?start={ids['month_ago']}&end={ids['today']}", {}),
         ("api: inventory stock", "director", "/api/inventory/stock", {}),
         ("api: urgent tasks", "prescriber", "/api/outcomes/urgent-tasks", {}),
         ("api: audit events", "director", "/api/audit/events", {}),
@@ -148,6 +155,7 @@ def main(argv=None):
     args = parse_args(argv)
     data_dir = setup(args)
     from django.test import Client
+    from django.utils import timezone
 
     from ketamine_clinic.accounts.models import User
 
@@ -162,7 +170,13 @@ def main(argv=None):
             clients[username] = client
         return clients[username]
 
-    _, base_ms, base_queries = measure(client_for(None), "/login/", {}, max(args.repeat, 5))
+    # The curve fragment as the plan page embeds it (with the plan's dose and model in its query string).
+    plan_page = client_for("prescriber").get(f"/plans/patient/{ids['patient']}/").content.decode()
+    found = re.search(r'hx-get="(/prediction/[^"]+)"', plan_page)
+    ids["curve_url"] = html.unescape(found.group(1)) if found else f"/prediction/patient/{ids['patient']}/curve/"
+    today = timezone.localdate()
+    ids["today"], ids["month_ago"] = today, today - dt.timedelta(days=30)
+    _, base_ms, base_queries = measure(client_for(None), "/login/", {}, max(args.repeat, 50))
     print(f"data dir {data_dir}; patient {ids['patient']}, session {ids['session']}; {args.repeat} requests per page")
     print(f"baseline: login page {base_ms:.1f} ms median, {len(base_queries)} queries\n")
     print(f"{'page':32} {'user':10} {'status':>6} {'queries':>7} {'ms':>8} {'x base':>7}")

@@ -750,9 +750,13 @@ class StockRow:
     expired: bool
 
 
-def stock_rows(*, as_of: dt.datetime | None = None, include_empty: bool = False) -> list[StockRow]:
-    """Stock per lot and location (derived), split into whole containers and an opened remainder."""
-    balances = all_balances(as_of=as_of)
+def stock_rows(
+    *, as_of: dt.datetime | None = None, include_empty: bool = False, balances: dict | None = None
+) -> list[StockRow]:
+    """Stock per lot and location (derived), split into whole containers and an opened remainder.
+
+    ``balances``: ``all_balances(as_of=as_of)`` already derived by the caller (one ledger read per page)."""
+    balances = all_balances(as_of=as_of) if balances is None else balances
     lots = {lot.pk: lot for lot in Lot.objects.select_related("product")}
     locations = {loc.pk: loc for loc in StorageLocation.objects.all()}
     day = (as_of or timezone.now()).date()
@@ -769,12 +773,12 @@ def stock_rows(*, as_of: dt.datetime | None = None, include_empty: bool = False)
     return rows
 
 
-def held_rows() -> list[tuple[Lot, object, int]]:
-    """Drug drawn for sessions and not yet accounted for: (lot, session, mcg)."""
+def held_rows(balances: dict | None = None) -> list[tuple[Lot, object, int]]:
+    """Drug drawn for sessions and not yet accounted for: (lot, session, mcg). ``balances``: as stock_rows."""
     from ketamine_clinic.sessions.models import DosingSession
 
     out = []
-    for (lot_id, (kind, key)), value in all_balances().items():
+    for (lot_id, (kind, key)), value in (all_balances() if balances is None else balances).items():
         if kind == "session" and value > 0:
             out.append((lot_id, key, value))
     lots = Lot.objects.select_related("product").in_bulk([r[0] for r in out])

@@ -99,7 +99,8 @@ def home(request):
     audit.record(request, "list", detail={"page": "inventory:home"})
     verification = services.verify_ledger()
     try:
-        rows, held = services.stock_rows(), services.held_rows()
+        balances = services.all_balances()  # the ledger is read once for both tables
+        rows, held = services.stock_rows(balances=balances), services.held_rows(balances)
     except ValueError:  # a row altered beyond reading: the alert below says which; balances cannot be derived
         rows, held = [], []
     return render(
