@@ -119,3 +119,21 @@ def test_active_plan_measurement_schedule_drives_the_due_list(patient, staff, cl
     )
     body = client_as(staff["nurse"]).get(f"/outcomes/patient/{patient.pk}/").content.decode()
     assert "PHQ-9 - weekly" not in body and "PCL-5 - weekly" in body
+
+
+@pytest.mark.django_db
+def test_pcl5_history_shows_its_dsm5_cluster_scores(patient, staff, client_as):
+    """PCL-5: beside the total, the four symptom-cluster sums (B 1-5, C 6-7, D 8-14, E 15-20)."""
+    answers = [4, 4, 4, 4, 4, 1, 1, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 3]  # B 20, C 2, D 14, E 3
+    admin = add(patient, staff["prescriber"], "pcl5", answers, 1)
+    assert admin.total == 39
+    assert admin.subscale_scores == [
+        ("Intrusion (B)", 20),
+        ("Avoidance (C)", 2),
+        ("Negative alterations in cognitions and mood (D)", 14),
+        ("Alterations in arousal and reactivity (E)", 3),
+    ]
+    body = client_as(staff["prescriber"]).get(f"/outcomes/patient/{patient.pk}/").content.decode()
+    assert "Intrusion (B): 20" in body and "Alterations in arousal and reactivity (E): 3" in body
+    phq = add(patient, staff["prescriber"], "phq9", [1] * 9, 0)
+    assert phq.subscale_scores == []

@@ -300,9 +300,7 @@ def draw_for_dose(*, session, lot_id, dose_mg, user, now=None, occurred_at=None)
     the remainder is wasted with a witness. Raises ValidationError (rolling back the caller's transaction) if
     the lot is unknown or expired or there is not enough stock.
     """
-    dose_mcg = to_mcg(dose_mg, "dose_mg")
-    if dose_mcg <= 0:
-        raise ValidationError({"dose_mg": "The dose must be more than zero."})
+    dose_mcg = _dose_mcg(dose_mg)
     now = now or timezone.now()
     occurred_at = occurred_at or now
     with transaction.atomic():
@@ -338,6 +336,13 @@ def draw_for_dose(*, session, lot_id, dose_mg, user, now=None, occurred_at=None)
         )
 
 
+def _dose_mcg(dose_mg) -> int:
+    dose_mcg = to_mcg(dose_mg, "dose_mg")
+    if dose_mcg <= 0:
+        raise ValidationError({"dose_mg": "The dose must be more than zero."})
+    return dose_mcg
+
+
 def _dosing_lot(lot_id, occurred_at) -> Lot:
     try:
         lot = Lot.objects.select_related("product").get(pk=lot_id)
@@ -362,9 +367,7 @@ def record_administration(
     witness. Raises ValidationError (rolling back the caller's transaction) if the lot is unknown or expired
     or the session holds less than ``dose_mg`` of it.
     """
-    dose_mcg = to_mcg(dose_mg, "dose_mg")
-    if dose_mcg <= 0:
-        raise ValidationError({"dose_mg": "The dose must be more than zero."})
+    dose_mcg = _dose_mcg(dose_mg)
     now = now or timezone.now()
     occurred_at = occurred_at or now
     with transaction.atomic():

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from ketamine_clinic.core.instruments import INSTRUMENTS
+from ketamine_clinic.core.instruments import INSTRUMENTS, ScoringError, score
 
 INSTRUMENT_CHOICES = [(k, i.short_name) for k, i in INSTRUMENTS.items()]
 
@@ -61,6 +61,20 @@ class Administration(models.Model):
     def instrument_name(self) -> str:
         inst = INSTRUMENTS.get(self.instrument)
         return inst.short_name if inst else self.instrument
+
+    @property
+    def subscale_scores(self) -> list[tuple[str, int | None]]:
+        """(label, sum) of the instrument's published subscales (the PCL-5 DSM-5 clusters), from the stored
+        answers; empty for instruments without subscales."""
+        inst = INSTRUMENTS.get(self.instrument)
+        if inst is None or not inst.subscales:
+            return []
+        labels = {sub.key: sub.label for sub in inst.subscales}
+        try:
+            result = score(inst, self.answers)
+        except ScoringError:
+            return []
+        return [(labels[key], value) for key, value in result.subscale_scores]
 
 
 class UrgentTask(models.Model):
