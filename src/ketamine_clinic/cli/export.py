@@ -88,8 +88,7 @@ def _rows(args):
             as_of = _moment(args.as_of)
             if timezone.is_naive(as_of):
                 as_of = timezone.make_aware(as_of)
-            if as_of.second == 0 and as_of.microsecond == 0:
-                as_of += dt.timedelta(seconds=59, microseconds=999_999)  # the whole minute, as on the page
+            as_of = exports.through_the_minute(as_of)  # as on the page
         rows = exports.inventory_rows(as_of)
         return exports.INVENTORY_HEADER, rows, {"export": "inventory report", "as_of": as_of.isoformat()}
     from ketamine_clinic.audit import exports

@@ -85,6 +85,13 @@ def log_rows(start: dt.date, end: dt.date, *, kinds=None) -> list[list]:
     return [log_row(e) for e in services.administration_log(start, end, kinds=kinds)]
 
 
+def through_the_minute(as_of: dt.datetime) -> dt.datetime:
+    """A moment typed to the minute ("18:00") counts the whole of that minute, inclusive."""
+    if as_of.second == 0 and as_of.microsecond == 0:
+        return as_of + dt.timedelta(seconds=59, microseconds=999_999)
+    return as_of
+
+
 def inventory_row(r: services.StockRow) -> list:
     product = r.lot.product
     return [

@@ -462,9 +462,7 @@ def inventory_report(request):
     rows = []
     as_of = None
     if form.is_valid():
-        as_of = form.cleaned_data["as_of"]
-        if as_of.second == 0 and as_of.microsecond == 0:
-            as_of += dt.timedelta(seconds=59, microseconds=999_999)  # the whole minute typed, inclusive
+        as_of = exports.through_the_minute(form.cleaned_data["as_of"])
         rows = services.stock_rows(as_of=as_of)
     if request.GET.get("format") == "csv" and as_of:
         return _csv_response(
