@@ -35,9 +35,10 @@ DOSED_STATES = frozenset(
     {str(s) for s in DOSE_GIVEN_STATES} | {str(SessionState.DISCHARGED), str(SessionState.STOPPED_EARLY)}
 )
 
-# Instruments the maintenance rules read, in order of preference: the first one with a baseline is used.
-# Depression measures first (most ketamine courses treat depression), then PTSD and anxiety.
-MAINTENANCE_INSTRUMENTS = ("phq9", "madrs", "qids_sr16", "pcl5", "gad7")
+# The outcome measures a course is followed on (maintenance rules, titration, the portal's scores), in order
+# of preference: the first one with a baseline is used. Depression measures first (most ketamine courses
+# treat depression), then PTSD and anxiety.
+OUTCOME_MEASURES = ("phq9", "madrs", "qids_sr16", "pcl5", "gad7")
 
 
 def instrument_definition(key: str):
@@ -82,7 +83,7 @@ def evaluate(patient, rules: MaintenanceRules = DEFAULT_RULES) -> MaintenanceSug
             "instrument", flat=True
         )
     )
-    ordered = [k for k in MAINTENANCE_INSTRUMENTS if k in keys]
+    ordered = [k for k in OUTCOME_MEASURES if k in keys]
     fallback = None
     for key in ordered:
         result = suggest_maintenance(trajectory(patient, key), doses, rules)

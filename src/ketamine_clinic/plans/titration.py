@@ -9,7 +9,6 @@ The software suggests; the prescriber decides.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -17,9 +16,8 @@ from django.db import IntegrityError, transaction
 
 from ketamine_clinic import audit
 from ketamine_clinic.assessment.services import acting_user
-from ketamine_clinic.core.followup.maintenance import Trajectory
-from ketamine_clinic.core.instruments import label as instrument_label
 from ketamine_clinic.core.protocols.titration import DoseGiven, TitrationSuggestion, suggest_titration
+from ketamine_clinic.followup.services import OUTCOME_MEASURES, trajectory
 
 from . import services
 from .models import TitrationDecision, TreatmentPlan
@@ -28,25 +26,10 @@ from .models import TitrationDecision, TreatmentPlan
 # have delivered the whole dose, so it is not counted as a trial of the level (clinic-defined).
 COMPLETED_STATES = ("discharged",)
 
-# Outcome measures that can be a plan's primary measure, in order of preference when the plan's schedule does
-# not single one out: depression measures first (most ketamine courses treat depression), then PTSD, anxiety.
-OUTCOME_MEASURES = ("phq9", "madrs", "qids_sr16", "pcl5", "gad7")
-
 SUGGESTS_NOT_DECIDES = (
     "The software suggests; the prescriber decides. Weigh tolerability (blood pressure, dissociation, side "
     "effects) and the patient's wishes before changing the dose."
 )
-
-
-def _scores(patient, key: str) -> list[tuple[dt.datetime, float]]:
-    from ketamine_clinic.outcomes.models import Administration
-
-    return [
-        (when, float(total))
-        for when, total in Administration.objects.filter(patient=patient, instrument=key, total__isnull=False)
-        .order_by("taken_at")
-        .values_list("taken_at", "total")
-    ]
 
 
 def primary_measure_candidates(plan: TreatmentPlan) -> list[str]:
@@ -106,15 +89,15 @@ def evaluate(plan: TreatmentPlan) -> TitrationSuggestion | None:
     first = doses[0].given_at
     decided = decided_levels(plan)
     for key in primary_measure_candidates(plan):
-        points = _scores(plan.patient, key)
-        if not any(when <= first for when, _ in points):
+        scores = trajectory(plan.patient, key)
+        if not any(when <= first for when in scores.taken_at):
             continue  # no baseline on this measure: try the next one
         return suggest_titration(
             template,
             current_amount=float(plan.dose_amount),
             plan_max=float(plan.dose_max),
             doses=doses,
-            trajectory=Trajectory.from_points(instrument_label(key), points),
+            trajectory=scores,
             decided_levels=decided,
         )
     return None

@@ -7,7 +7,7 @@ import datetime as dt
 from ketamine_clinic.core.followup.maintenance import RESPONSE_FRACTION
 from ketamine_clinic.core.followup.plain_language import describe_trajectory
 from ketamine_clinic.followup.services import (
-    MAINTENANCE_INSTRUMENTS,
+    OUTCOME_MEASURES,
     dose_times,
     instrument_definition,
     instrument_label,
@@ -73,7 +73,7 @@ def score_summaries(patient, *, plots: bool = False) -> list[dict]:
     for key, when, total, severity in rows:
         by_key.setdefault(key, []).append((when, total, severity))
     # Outcome measures only: in-session dissociation (CADSS) and risk screens are not a symptom trajectory.
-    ordered = [k for k in MAINTENANCE_INSTRUMENTS if k in by_key]
+    ordered = [k for k in OUTCOME_MEASURES if k in by_key]
     doses = dose_times(patient) if plots else []
     out = []
     for key in ordered:
