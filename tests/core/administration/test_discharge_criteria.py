@@ -16,11 +16,11 @@ def at(minutes):
 def inputs(**changes):
     fields = dict(
         route="iv",
-        now=at(75),
+        now=at(105),  # 65 min after the end of a 40-min infusion: past the IV minimum of 60 min
         dosing_ended_at=at(40),
         baseline=BASE,
         latest=VitalSigns(sbp=130, dbp=84, hr=76, spo2=98, rr=14),
-        latest_at=at(70),
+        latest_at=at(100),
         alert_and_oriented=True,
         steady_gait=True,
         escort_present=True,
@@ -37,7 +37,7 @@ def unmet(result):
 def test_all_met():
     result = evaluate_discharge(inputs())
     assert result.met and result.gate().passed
-    assert result.earliest_discharge_at == at(70)
+    assert result.earliest_discharge_at == at(100)
 
 
 def test_esketamine_needs_two_hours_after_dosing():
@@ -69,5 +69,5 @@ def test_each_confirmation_is_required_and_listed_in_gate():
 
 def test_not_dosed_yet_is_unmet_and_rules_are_configurable():
     assert "observation" in unmet(evaluate_discharge(inputs(dosing_ended_at=None)))
-    strict = DischargeRules(min_observation_min={"iv": 60})
+    strict = DischargeRules(min_observation_min={"iv": 90})
     assert unmet(evaluate_discharge(inputs(), strict)) == ["observation"]

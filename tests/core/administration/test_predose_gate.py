@@ -111,7 +111,9 @@ def test_measures_consent_eligibility_and_risk_flag():
         complete(measures_done=frozenset({"phq9"}), consent_current=False, suicide_risk_flagged=True)
     )
     lv = levels(result)
-    assert lv["measures"] == "missing" and "cssrs" in result.missing[0].message
-    assert lv["consent"] == "stop" and lv["suicide_risk"] == "stop"
+    assert lv["measures"] == "missing" and "C-SSRS screener" in result.missing[0].message
+    assert "cssrs" not in result.missing[0].message  # the clinic's words, not an internal key
+    assert lv["consent"] == "stop" and lv["suicide_risk"] == "hold"
+    assert result.gate().not_overridable and not result.may_proceed
     custom = PreDoseRules(required_measures=("phq9",))
     assert levels(evaluate_pre_dose(complete(measures_done=frozenset({"phq9"})), custom))["measures"] == "ok"

@@ -1,10 +1,9 @@
 """Discharge criteria after a dosing session: when the patient may go home with their escort.
 
 Sources:
-- Minimum observation for esketamine: at least 2 hours after administration, SPRAVATO prescribing
-  information (Janssen 2019, rev. 2023), boxed warning and section 2.
-- For racemic ketamine routes the minimum observation times are clinic-defined (configurable): the clinic
-  observes 30 min after an IV infusion ends, 60 min after IM, 90 min after oral/sublingual doses.
+- Minimum observation after the end of dosing, per route: :data:`ketamine_clinic.core.protocols.routes.ROUTE_RULES`
+  (esketamine at least 2 hours, SPRAVATO PI boxed warning; racemic routes clinic-defined). The same table feeds
+  the template, consent text and portal instructions, so every surface reads one number.
 - Vitals "back within 20% of baseline", "oriented and steady gait", "minimal nausea" and "a responsible adult
   to accompany the patient": the Post-Anesthetic Discharge Scoring System, Chung F, Chan VW, Ong D,
   J Clin Anesth 1995;7:500-506 (PMID 8534468).
@@ -16,18 +15,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from ketamine_clinic.core.protocols.routes import ROUTE_RULES
+
 from .states import GateResult
 from .vitals import DEFAULT_THRESHOLDS, Threshold, VitalSigns, vitals_alerts, within_pct_of_baseline
 
 PADSS = "Chung et al., J Clin Anesth 1995;7:500 (PADSS), PMID 8534468"
 
-MIN_OBSERVATION_MIN = {
-    "intranasal": 120,  # SPRAVATO PI: observe at least 2 hours after administration
-    "iv": 30,  # clinic-defined, after the infusion ends
-    "im": 60,  # clinic-defined
-    "oral": 90,  # clinic-defined
-    "sublingual": 90,  # clinic-defined
-}
+MIN_OBSERVATION_MIN = {route: r.min_observation_min for route, r in ROUTE_RULES.items()}
+OBSERVATION_SOURCES = {route: r.observation_source for route, r in ROUTE_RULES.items()}
 
 
 @dataclass(frozen=True)
@@ -85,7 +81,7 @@ def evaluate_discharge(inputs: DischargeInputs, rules: DischargeRules | None = N
     minimum = rules.min_observation_min.get(inputs.route)
     if minimum is None:
         raise ValueError(f"No minimum observation time configured for route {inputs.route!r}.")
-    source = "SPRAVATO PI, boxed warning" if inputs.route == "intranasal" else "clinic-defined"
+    source = OBSERVATION_SOURCES.get(inputs.route, "clinic-defined")
     earliest = None
     if inputs.dosing_ended_at is None:
         out.append(

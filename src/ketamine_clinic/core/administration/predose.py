@@ -6,6 +6,8 @@ Each check yields a :class:`Finding` with a level:
 - ``caution``  proceed only after the prescriber has considered it (e.g. BP above 140/90);
 - ``stop``     a hard stop: the dose is refused unless a prescriber overrides with a written reason;
 - ``missing``  the check has not been done yet (also blocks the dose until done or overridden).
+- ``hold``     blocks the dose and cannot be overridden at the gate: only the named action clears it (a
+               prescriber's disposition on an urgent suicide-risk task).
 
 Sources:
 - BP caution above 140/90 mmHg: SPRAVATO (esketamine) prescribing information, Janssen 2019 (rev. 2023),
@@ -26,37 +28,32 @@ Sources:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
+
+from ketamine_clinic.core.protocols.routes import BloodPressureLimits, rules_for
 
 from .states import GateResult
 from .vitals import VitalSigns
 
-FindingLevel = Literal["ok", "caution", "stop", "missing"]
+FindingLevel = Literal["ok", "caution", "stop", "missing", "hold"]
+
+MEASURE_LABELS = {"phq9": "PHQ-9", "cssrs": "C-SSRS screener"}
 
 SPRAVATO_PI = "SPRAVATO prescribing information (Janssen 2019, rev. 2023)"
 
 
-@dataclass(frozen=True)
-class BloodPressureGate:
-    """Pre-dose BP limits. Caution strictly above ``caution_*``; hard stop at or above ``stop_*``."""
-
-    caution_sbp: float = 140  # SPRAVATO PI 2.1: ">140 mmHg systolic" -> consider risks
-    caution_dbp: float = 90  # SPRAVATO PI 2.1: ">90 mmHg diastolic"
-    stop_sbp: float = 180  # clinic-defined; ESC/ESH 2018 grade 3 (Williams et al., Eur Heart J 2018)
-    stop_dbp: float = 110  # clinic-defined; ESC/ESH 2018 grade 3
-    caution_source: str = f"{SPRAVATO_PI}, section 2.1"
-    stop_source: str = "clinic-defined hard stop at ESC/ESH 2018 grade 3 (Williams et al., Eur Heart J 2018)"
-
-    def __post_init__(self):
-        if not (0 < self.caution_sbp < self.stop_sbp and 0 < self.caution_dbp < self.stop_dbp):
-            raise ValueError("BP caution limits must be positive and below the hard-stop limits.")
+# The BP limits live in the route table (one source for gate, template and discharge); the name stays for callers.
+BloodPressureGate = BloodPressureLimits
 
 
 @dataclass(frozen=True)
 class PreDoseRules:
-    bp_gate: BloodPressureGate = field(default_factory=BloodPressureGate)
+    bp_gate: BloodPressureLimits | None = None  # None: the route's limits from the route table
     required_measures: tuple[str, ...] = ("phq9", "cssrs")  # clinic protocol
+    # A measure counts only as a scored administration taken within this many hours before the dose, or linked
+    # to the session (clinic-defined: the evening before or at check-in). No attestation box stands in for it.
+    measures_window_hours: int = 24
     # Today's weight is needed for weight-based doses; "today" means measured on the session date.
     weight_max_age_days: int = 0  # clinic-defined
     # Pregnancy test applies to female patients within this age range (clinic-defined).
@@ -76,8 +73,10 @@ class PreDoseChecks:
     escort_confirmed: bool | None = None
     pregnancy_test_applicable: bool = False
     pregnancy_test: Literal["negative", "positive", "declined"] | None = None
-    measures_done: frozenset[str] = frozenset()
-    suicide_risk_flagged: bool = False
+    measures_done: frozenset[str] = frozenset()  # instruments with a scored administration in the window
+    suicide_risk_flagged: bool = False  # a measure in the window flags suicide risk with no disposition recorded
+    open_suicide_tasks: tuple[str, ...] = ()  # open urgent suicide-risk tasks (any day), described for the nurse
+    route: str | None = None  # the route's fasting rule is checked; None: a generic prompt (pure-core callers)
     consent_current: bool | None = None
     eligibility_current: bool | None = None
     consent_problem: str = ""  # why consent is not current, in the assessment record's words
@@ -112,12 +111,20 @@ class PreDoseResult:
         return self.by_level("missing")
 
     @property
+    def holds(self) -> tuple[Finding, ...]:
+        return self.by_level("hold")
+
+    @property
     def may_proceed(self) -> bool:
         """True when nothing blocks the dose (cautions still need the prescriber's attention)."""
-        return not self.hard_stops and not self.missing
+        return not self.hard_stops and not self.missing and not self.holds
 
     def gate(self) -> GateResult:
-        return GateResult("Pre-dose checks", tuple(f.message for f in self.hard_stops + self.missing))
+        return GateResult(
+            "Pre-dose checks",
+            tuple(f.message for f in self.holds + self.hard_stops + self.missing),
+            not_overridable=tuple(f.message for f in self.holds),
+        )
 
 
 def pregnancy_test_applicable(sex: str, age_years: int, rules: PreDoseRules | None = None) -> bool:
@@ -180,7 +187,8 @@ def evaluate_pre_dose(checks: PreDoseChecks, rules: PreDoseRules | None = None) 
         )
     else:
         out.append(Finding("baseline_vitals", "ok", "Baseline vitals recorded."))
-        out.append(classify_bp(base.sbp, base.dbp, rules.bp_gate))
+        gate = rules.bp_gate or (rules_for(checks.route).bp if checks.route else BloodPressureLimits())
+        out.append(classify_bp(base.sbp, base.dbp, gate))
 
     def yes_no(code: str, value: bool | None, ok: str, no: str, todo: str, source: str = ""):
         if value is None:
@@ -190,14 +198,16 @@ def evaluate_pre_dose(checks: PreDoseChecks, rules: PreDoseRules | None = None) 
         else:
             out.append(Finding(code, "stop", no, source))
 
-    yes_no(
-        "fasting",
-        checks.fasting_confirmed,
-        "Fasting confirmed (no food 2 h, no liquids 30 min).",
-        "Patient has not fasted (no food 2 h, no liquids 30 min before dosing).",
-        "Confirm fasting (no food 2 h, no liquids 30 min).",
-        f"{SPRAVATO_PI}, section 2 (applied clinic-wide)",
-    )
+    if checks.route is not None:
+        fasting = rules_for(checks.route).fasting
+        fast_ok, fast_source = f"Fasting confirmed ({fasting.short}).", fasting.source
+        fast_no = f"Patient has not fasted ({fasting.short} before dosing)."
+        fast_todo = f"Confirm fasting ({fasting.short})."
+    else:
+        fast_ok, fast_no, fast_todo, fast_source = (
+            "Fasting confirmed.", "Patient has not fasted.", "Confirm fasting.", ""
+        )
+    yes_no("fasting", checks.fasting_confirmed, fast_ok, fast_no, fast_todo, fast_source)
     yes_no(
         "escort",
         checks.escort_confirmed,
@@ -226,18 +236,37 @@ def evaluate_pre_dose(checks: PreDoseChecks, rules: PreDoseRules | None = None) 
                 )
             )
 
-    not_done = [m for m in rules.required_measures if m not in checks.measures_done]
+    not_done = [MEASURE_LABELS.get(m, m) for m in rules.required_measures if m not in checks.measures_done]
     if not_done:
-        out.append(Finding("measures", "missing", "Pre-dose measures not done: " + ", ".join(not_done) + "."))
+        out.append(
+            Finding(
+                "measures",
+                "missing",
+                f"Pre-dose measures not taken: {', '.join(not_done)} (a scored questionnaire within "
+                f"{rules.measures_window_hours} h before the dose).",
+                "clinic protocol (Kroenke et al. 2001; Posner et al. 2011)",
+            )
+        )
     else:
-        out.append(Finding("measures", "ok", "Pre-dose measures done."))
-    if checks.suicide_risk_flagged:
+        out.append(Finding("measures", "ok", "Pre-dose measures taken and scored."))
+    suicide_source = "clinic protocol (C-SSRS screener, Posner et al. Am J Psychiatry 2011)"
+    for task in checks.open_suicide_tasks:
         out.append(
             Finding(
                 "suicide_risk",
-                "stop",
-                "Today's measures flag suicide risk: prescriber must assess before dosing.",
-                "clinic protocol (C-SSRS screener, Posner et al. Am J Psychiatry 2011)",
+                "hold",
+                f"Open urgent suicide-risk task ({task}): the prescriber must record a disposition before dosing.",
+                suicide_source,
+            )
+        )
+    if checks.suicide_risk_flagged and not checks.open_suicide_tasks:
+        out.append(
+            Finding(
+                "suicide_risk",
+                "hold",
+                "Today's measures flag suicide risk: the prescriber must assess and record a disposition "
+                "before dosing.",
+                suicide_source,
             )
         )
 

@@ -97,6 +97,9 @@ class GateResult:
 
     name: str
     blocking: tuple[str, ...] = ()
+    # Blocking items that a gate override cannot pass (their own action clears them, e.g. a prescriber's
+    # disposition on an urgent suicide-risk task).
+    not_overridable: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -163,6 +166,9 @@ def plan_transition(
         gate = discharge
         if gate is None:
             raise IllegalTransition("Complete the discharge checklist before discharging the patient.")
+    if gate is not None and gate.not_overridable:
+        listed = "; ".join(item.rstrip(".") for item in gate.not_overridable)
+        raise IllegalTransition(f"{gate.name} not met: {listed}. This cannot be overridden at the chair.")
     if gate is not None and not gate.passed:
         if not override_reason:
             listed = "; ".join(item.rstrip(".") for item in gate.blocking)

@@ -26,6 +26,8 @@ import datetime as dt
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
+from ketamine_clinic.core.protocols.routes import ROUTE_RULES
+
 VITAL_NAMES = {
     "sbp": "Systolic BP",
     "dbp": "Diastolic BP",
@@ -196,21 +198,10 @@ class VitalsSchedule:
             raise ValueError("Vitals intervals must be positive minutes.")
 
 
+# One cadence per route, from the route table (its sources are cited there and carried on each schedule).
 VITALS_SCHEDULES: dict[str, VitalsSchedule] = {
-    # Riva-Posse et al., J Affect Disord 2018, PMID 29525051 (Emory, 684 infusions): every 10 min during, 15 after.
-    "iv": VitalsSchedule(
-        10, 15, "Riva-Posse et al., J Affect Disord 2018, PMID 29525051 (q10 min during, q15 after)"
-    ),
-    # SPRAVATO PI: BP before dosing and ~40 min after, then as warranted; the 15-min interval is clinic-defined.
-    "intranasal": VitalsSchedule(
-        10,
-        15,
-        "SPRAVATO PI (BP pre-dose and ~40 min post-dose); intervals clinic-defined",
-        checkpoints_min=(40,),
-    ),
-    "im": VitalsSchedule(10, 15, CLINIC),
-    "oral": VitalsSchedule(15, 15, CLINIC),
-    "sublingual": VitalsSchedule(15, 15, CLINIC),
+    route: VitalsSchedule(r.vitals.during_min, r.vitals.after_min, r.vitals.source, r.vitals.checkpoints_min)
+    for route, r in ROUTE_RULES.items()
 }
 
 

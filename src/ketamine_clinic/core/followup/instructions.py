@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ketamine_clinic.core.protocols.routes import rules_for
+
 SPRAVATO_PI = (
     "SPRAVATO (esketamine) nasal spray prescribing information and Medication Guide, Janssen Pharmaceuticals, "
     "2019 (sections 2 Dosage and Administration, 5 Warnings and Precautions, 17 Patient Counseling)"
@@ -74,30 +76,36 @@ _JOURNAL = Instruction(
 )
 
 _RACEMIC_BEFORE = (
-    # Fasting before sub-anaesthetic ketamine is clinic policy (nausea and vomiting are common side effects).
-    Instruction(
-        "Do not eat for 4 hours before your treatment; clear fluids are fine until 2 hours before.", CLINIC
-    ),
+    # Fasting before racemic ketamine is clinic policy, from the route table (nausea and vomiting are common).
+    Instruction(rules_for("iv").fasting.patient_text, rules_for("iv").fasting.source),
     _MEDICINES,
     _NO_ALCOHOL,
     _RIDE_HOME_CLINIC,
     Instruction("Wear comfortable clothes; you may bring headphones and an eye mask.", CLINIC),
 )
-_RACEMIC_AFTER = (
-    Instruction("You will rest in the clinic until a nurse checks that you are ready to leave.", CLINIC),
-    _NO_DRIVING_CLINIC,
-    _NO_ALCOHOL,
-    _JOURNAL,
-    _REPORT,
-)
+
+
+def _racemic_after(route: str) -> tuple[Instruction, ...]:
+    rules = rules_for(route)
+    return (
+        Instruction(
+            f"You will rest in the clinic for {rules.observation_text} after the dose, until a nurse checks that "
+            "you are ready to leave.",
+            rules.observation_source,
+        ),
+        _NO_DRIVING_CLINIC,
+        _NO_ALCOHOL,
+        _JOURNAL,
+        _REPORT,
+    )
+
 
 INSTRUCTIONS: dict[str, RouteInstructions] = {
     "intranasal": RouteInstructions(
         route="intranasal",
         title="Esketamine nasal spray",
         before=(
-            Instruction("Do not eat for at least 2 hours before your treatment.", SPRAVATO_PI),
-            Instruction("Do not drink anything for at least 30 minutes before your treatment.", SPRAVATO_PI),
+            Instruction(rules_for("intranasal").fasting.patient_text, SPRAVATO_PI),
             Instruction(
                 "If you use a steroid or decongestant nasal spray, use it at least 1 hour before your treatment.",
                 SPRAVATO_PI,
@@ -108,8 +116,8 @@ INSTRUCTIONS: dict[str, RouteInstructions] = {
         ),
         after=(
             Instruction(
-                "You will be watched for at least 2 hours after the dose, and your blood pressure checked again "
-                "about 40 minutes after it, until you are ready to leave.",
+                f"You will be watched for {rules_for('intranasal').observation_text} after the dose, and your "
+                "blood pressure checked again about 40 minutes after it, until you are ready to leave.",
                 SPRAVATO_PI,
             ),
             _NO_DRIVING_LABEL,
@@ -118,8 +126,8 @@ INSTRUCTIONS: dict[str, RouteInstructions] = {
             _REPORT,
         ),
     ),
-    "iv": RouteInstructions("iv", "Ketamine infusion (IV)", _RACEMIC_BEFORE, _RACEMIC_AFTER),
-    "im": RouteInstructions("im", "Ketamine injection (IM)", _RACEMIC_BEFORE, _RACEMIC_AFTER),
+    "iv": RouteInstructions("iv", "Ketamine infusion (IV)", _RACEMIC_BEFORE, _racemic_after("iv")),
+    "im": RouteInstructions("im", "Ketamine injection (IM)", _RACEMIC_BEFORE, _racemic_after("im")),
     "sublingual": RouteInstructions(
         "sublingual",
         "Ketamine under the tongue (sublingual)",
@@ -129,9 +137,9 @@ INSTRUCTIONS: dict[str, RouteInstructions] = {
                 "Hold the dose under your tongue for the time the nurse tells you, then swallow.", CLINIC
             ),
         )
-        + _RACEMIC_AFTER,
+        + _racemic_after("sublingual"),
     ),
-    "oral": RouteInstructions("oral", "Ketamine by mouth (oral)", _RACEMIC_BEFORE, _RACEMIC_AFTER),
+    "oral": RouteInstructions("oral", "Ketamine by mouth (oral)", _RACEMIC_BEFORE, _racemic_after("oral")),
 }
 
 

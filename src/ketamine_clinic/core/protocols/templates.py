@@ -10,6 +10,7 @@ the clinic's medical director owns their numbers, and the pages say so.
 from dataclasses import dataclass, field
 
 from .dose_rule import DoseRule
+from .routes import rules_for
 
 PER_WEEK = "per_week"  # n doses in each (or every k-th) week counted from the plan's start date
 SERIES = "series"  # a count of doses aimed at a fixed spacing, optionally within a window
@@ -93,6 +94,19 @@ class MonitoringSchedule:
     vitals_interval_min: int | None = None  # repeated checks during administration and observation
     vitals_at_min: tuple[int, ...] = ()  # fixed checks after dosing (e.g. 40 min for esketamine)
     notes: str = ""
+
+
+def monitoring_for(route: str, *, source: str, notes: str = "") -> MonitoringSchedule:
+    """A template's monitoring, with the observation time and vitals cadence read from the route table."""
+    rules = rules_for(route)
+    return MonitoringSchedule(
+        vitals_before_dose=True,
+        min_observation_min=rules.min_observation_min,
+        source=f"{source}; observation: {rules.observation_source}; vitals: {rules.vitals.source}",
+        vitals_interval_min=rules.vitals.during_min,
+        vitals_at_min=rules.vitals.checkpoints_min,
+        notes=notes,
+    )
 
 
 @dataclass(frozen=True)
@@ -231,11 +245,9 @@ IV_RACEMIC = ProtocolTemplate(
     ),
     min_interval_hours=48,  # clinic-defined; matches the thrice-weekly (Mon/Wed/Fri) series of Murrough et al. 2013
     min_interval_source=f"{CLINIC}, consistent with {MURROUGH_2013}",
-    monitoring=MonitoringSchedule(
-        vitals_before_dose=True,
-        vitals_interval_min=15,  # clinic-defined
-        min_observation_min=60,  # clinic-defined, after the infusion ends, and until ready to leave
-        source=f"{CLINIC}; baseline blood pressure and monitoring of cardiovascular, respiratory and mental status during and after the infusion per {SANACORA_2017}",
+    monitoring=monitoring_for(
+        "iv",
+        source=f"baseline blood pressure and monitoring of cardiovascular, respiratory and mental status during and after the infusion per {SANACORA_2017}",
         notes="Discharge only when stable and accompanied (no driving until the next day).",
     ),
     measurement_schedule=default_measurement_schedule(),
@@ -254,7 +266,8 @@ ESKETAMINE_LABEL = ProtocolTemplate(
     route="intranasal",
     clinic_defined=False,
     summary="Weeks 1-4 twice weekly (day 1: 56 mg, then 56 or 84 mg); weeks 5-8 weekly; week 9 on every 2 weeks "
-    "(or weekly), at the least frequent dosing that keeps the response. Observe at least 2 hours after each dose. "
+    "(or weekly), at the least frequent dosing that keeps the response. "
+    f"Observe {rules_for('intranasal').observation_text} after each dose. "
     "Given with an oral antidepressant, in a REMS-certified setting.",
     dose_rule=DoseRule(
         kind="fixed_mg",
@@ -300,13 +313,12 @@ ESKETAMINE_LABEL = ProtocolTemplate(
     ),
     min_interval_hours=48,  # clinic-defined: the label gives twice weekly without a minimum gap
     min_interval_source=f"{CLINIC} (the label gives twice-weekly dosing without a minimum gap)",
-    monitoring=MonitoringSchedule(
-        vitals_before_dose=True,
-        vitals_at_min=(40,),  # SPRAVATO PI: BP about 40 minutes after dosing, then as clinically warranted
-        min_observation_min=120,  # SPRAVATO PI: monitor at least 2 hours at each treatment session
+    monitoring=monitoring_for(
+        "intranasal",
         source=SPRAVATO_PI,
-        notes="BP before dosing; if elevated (e.g. >140/90) weigh the risk. Recheck about 40 min after the dose and "
-        "then as warranted. No food 2 h / no liquids 30 min before (label).",
+        notes=f"BP before dosing; if elevated (e.g. >{rules_for('intranasal').bp.caution_sbp:g}/"
+        f"{rules_for('intranasal').bp.caution_dbp:g}) weigh the risk. Recheck about 40 min after the dose and "
+        f"then as warranted. Fasting: {rules_for('intranasal').fasting.short} before (label).",
     ),
     measurement_schedule=default_measurement_schedule(),
     integration=IntegrationSchedule(every_n_doses=2, offset_days=1, duration_min=50),
@@ -345,9 +357,7 @@ IM_RACEMIC = ProtocolTemplate(
     ),
     min_interval_hours=48,  # clinic-defined
     min_interval_source=CLINIC,
-    monitoring=MonitoringSchedule(
-        vitals_before_dose=True, vitals_interval_min=15, min_observation_min=120, source=CLINIC
-    ),
+    monitoring=monitoring_for("im", source=CLINIC),
     measurement_schedule=default_measurement_schedule(),
     integration=IntegrationSchedule(every_n_doses=2, offset_days=1, duration_min=50),
     assessments=(AssessmentPoint("induction", 2, "End-of-induction review"),),
@@ -383,9 +393,7 @@ ORAL_RACEMIC = ProtocolTemplate(
     ),
     min_interval_hours=48,  # clinic-defined
     min_interval_source=CLINIC,
-    monitoring=MonitoringSchedule(
-        vitals_before_dose=True, vitals_interval_min=30, min_observation_min=120, source=CLINIC
-    ),
+    monitoring=monitoring_for("oral", source=CLINIC),
     measurement_schedule=default_measurement_schedule(),
     integration=IntegrationSchedule(every_n_doses=2, offset_days=1, duration_min=50),
     assessments=(AssessmentPoint("induction", 1, "End-of-induction review"),),
@@ -420,9 +428,7 @@ SUBLINGUAL_RACEMIC = ProtocolTemplate(
     ),
     min_interval_hours=48,  # clinic-defined
     min_interval_source=CLINIC,
-    monitoring=MonitoringSchedule(
-        vitals_before_dose=True, vitals_interval_min=30, min_observation_min=120, source=CLINIC
-    ),
+    monitoring=monitoring_for("sublingual", source=CLINIC),
     measurement_schedule=default_measurement_schedule(),
     integration=IntegrationSchedule(every_n_doses=2, offset_days=1, duration_min=50),
     assessments=(AssessmentPoint("induction", 1, "End-of-induction review"),),
