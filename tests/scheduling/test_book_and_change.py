@@ -13,11 +13,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def setup(staff, make_patient):
+def setup(ready_patient):
+    """Two patients ready for IV dosing (eligibility, consent, active plan) and one infusion chair."""
     chair = Chair.objects.create(name="Chair 1")
-    a = make_patient(care_team=[staff["nurse"]])
-    b = make_patient(care_team=[staff["nurse"]])
-    return a, b, chair
+    return ready_patient(), ready_patient(), chair
 
 
 def next_monday() -> dt.date:
@@ -129,7 +128,7 @@ def test_patient_cannot_book_or_cancel(setup, staff, make_patient, client_as):
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_bookings_of_one_chair_only_one_wins(staff, make_patient):
+def test_concurrent_bookings_of_one_chair_only_one_wins(staff, ready_patient):
     """Two threads book the same chair and time; the row lock lets exactly one through (PostgreSQL)."""
     import threading
 
@@ -143,7 +142,7 @@ def test_concurrent_bookings_of_one_chair_only_one_wins(staff, make_patient):
         pytest.skip("row locks need PostgreSQL")
     assert settings.DATABASES
     chair = Chair.objects.create(name="Race chair")
-    patients = [make_patient(), make_patient()]
+    patients = [ready_patient(), ready_patient()]
     start = at(next_monday() + dt.timedelta(days=1))
     results = []
 

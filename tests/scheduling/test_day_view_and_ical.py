@@ -15,9 +15,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def booked(staff, make_patient):
+def booked(staff, make_patient, ready):
     chair = Chair.objects.create(name="Chair 7", room="Infusion suite")
     patient = make_patient(care_team=[staff["nurse"]], with_login=True, last_name="Daytest")
+    ready(patient, "iv")
     today = timezone.localdate()
     day = today + dt.timedelta(days=8 - today.weekday())  # next Tuesday: open, and Wednesday after it too
     start = timezone.make_aware(dt.datetime.combine(day, dt.time(10, 0)))

@@ -83,7 +83,7 @@ def test_two_patients_at_the_same_time_get_different_chairs_and_a_third_gets_a_w
     _created, warnings = services.generate_from_plan(staff["front_desk"], p3)
     first = [a.chair_id for a in Appointment.objects.filter(kind="dosing", dose_number=1).order_by("id")]
     assert first[0] != first[1] and first[2] is None
-    assert warnings and "No chair free" in warnings[0]
+    assert warnings and "No infusion chair free" in warnings[0]
 
 
 def test_regenerate_needs_replace_and_cancels_with_reason(staff, make_patient, chairs, client_as):

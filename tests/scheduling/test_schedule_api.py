@@ -17,9 +17,9 @@ def post(client, url, body):
     return client.post(url, json.dumps(body), content_type="application/json")
 
 
-def test_book_clash_reschedule_cancel_and_day(staff, make_patient, client_as):
+def test_book_clash_reschedule_cancel_and_day(staff, ready_patient, client_as):
     chair = Chair.objects.create(name="Chair A")
-    a, b = make_patient(care_team=[staff["nurse"]]), make_patient(care_team=[staff["nurse"]])
+    a, b = ready_patient(), ready_patient()
     client = client_as(staff["nurse"])
     today = timezone.localdate()
     monday = today + dt.timedelta(days=7 - today.weekday())  # open day (the clinic is open Monday to Friday)

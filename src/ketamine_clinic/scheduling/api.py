@@ -38,6 +38,7 @@ class ChairOut(Schema):
     name: str
     room: str
     active: bool
+    chair_type: str  # core.protocols.schedule.CHAIR_TYPES key: which routes the chair takes
 
 
 class GeneratedOut(Schema):
@@ -58,6 +59,7 @@ class RescheduleIn(Schema):
     starts_at: dt.datetime
     reason: str
     chair_id: int | None = None
+    staff_id: int | None = None
 
 
 class CancelIn(Schema):
@@ -77,6 +79,19 @@ def _chair(chair_id):
 
         raise ValidationError({"chair_id": "No such chair."})
     return chair
+
+
+def _staff(staff_id):
+    from django.core.exceptions import ValidationError
+
+    from ketamine_clinic.accounts.models import STAFF_ROLES, User
+
+    if staff_id is None:
+        return None
+    member = User.objects.filter(pk=staff_id, role__in=STAFF_ROLES).first()
+    if member is None:
+        raise ValidationError({"staff_id": "No such staff member."})
+    return member
 
 
 def _future(value: dt.datetime, field: str = "starts_at") -> dt.datetime:
@@ -112,10 +127,8 @@ def patient_appointments(request, patient_id: int):
 
 @router.post("/patient/{patient_id}", response={201: AppointmentOut}, summary="Book an appointment")
 def book(request, patient_id: int, payload: BookIn):
-    from ketamine_clinic.accounts.models import User
-
     patient = access.open_patient(request, patient_id, "schedule", "write")
-    staff = User.objects.filter(pk=payload.staff_id).first() if payload.staff_id else None
+    staff = _staff(payload.staff_id)
     appointment = services.book(
         request,
         patient=patient,
@@ -149,8 +162,14 @@ def _load(request, appointment_id):
 def reschedule(request, appointment_id: int, payload: RescheduleIn):
     appointment = _load(request, appointment_id)
     chair = _chair(payload.chair_id) if payload.chair_id is not None else "unchanged"
+    staff = _staff(payload.staff_id) if payload.staff_id is not None else "unchanged"
     return services.reschedule(
-        request, appointment, starts_at=_future(payload.starts_at), reason=payload.reason, chair=chair
+        request,
+        appointment,
+        starts_at=_future(payload.starts_at),
+        reason=payload.reason,
+        chair=chair,
+        staff=staff,
     )
 
 

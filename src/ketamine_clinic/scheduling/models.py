@@ -5,19 +5,31 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 
+from ketamine_clinic.core.protocols.schedule import CHAIR_TYPES, INFUSION_CHAIR
+
 
 class Chair(models.Model):
-    """A treatment chair or room where a patient sits for a session (the unit that cannot be double-booked)."""
+    """A treatment chair or room where a patient sits for a session (the unit that cannot be double-booked).
+
+    ``chair_type`` says which routes it can take (core.protocols.schedule.CHAIR_TYPES_FOR_ROUTE, clinic-defined).
+    """
 
     name = models.CharField(max_length=40, unique=True)
     room = models.CharField(max_length=40, blank=True)
     active = models.BooleanField(default=True)
+    chair_type = models.CharField(
+        "type", max_length=20, choices=list(CHAIR_TYPES.items()), default=INFUSION_CHAIR
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    @property
+    def type_label(self) -> str:
+        return self.get_chair_type_display().split(" (")[0]
 
 
 class Appointment(models.Model):

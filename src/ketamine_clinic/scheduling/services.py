@@ -7,7 +7,7 @@ the second sees the first's appointment (on PostgreSQL; SQLite serialises writer
 """
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -88,6 +88,11 @@ def _overlapping(qs, starts_at: dt.datetime, duration_min: int, exclude_pk=None)
     return [a for a in candidates if a.ends_at > starts_at]
 
 
+def _span(a: Appointment) -> str:
+    start, end = timezone.localtime(a.starts_at), timezone.localtime(a.ends_at)
+    return f"{start:%H:%M}-{end:%H:%M} on {start:%Y-%m-%d}"
+
+
 def _min_interval_hours(patient, plan) -> float:
     from ketamine_clinic.plans.services import current_plan
 
@@ -100,31 +105,89 @@ def _min_interval_hours(patient, plan) -> float:
         return DEFAULT_MIN_DOSE_INTERVAL_HOURS
 
 
-def _check(patient, kind, starts_at, duration_min, chair, plan, exclude_pk=None) -> None:
-    errors = {}
+def dosing_plan_problem(patient, plan=None) -> tuple[object | None, str | None]:
+    """The plan a dosing visit for ``patient`` is given under, and why it cannot be booked (None = it can).
+
+    A dosing visit needs current eligibility (the prescriber's decision to proceed on a current screening),
+    current consent for the plan's route, and an active plan (assessment and plans services, read-only).
+    """
+    from ketamine_clinic.assessment.services import consent_problem, eligibility_problem
+    from ketamine_clinic.plans.services import current_plan
+
+    problem = eligibility_problem(patient)
+    if problem:
+        return None, f"{problem} A dosing visit needs current eligibility."
+    plan = plan or current_plan(patient)
+    if plan is None:
+        return (
+            None,
+            "The patient has no active treatment plan: the prescriber writes one before a dosing visit.",
+        )
+    if plan.status != "active":
+        return (
+            None,
+            f"The treatment plan is {plan.get_status_display().lower()}, not active: no dosing visit.",
+        )
+    problem = consent_problem(patient, plan.route)
+    if problem:
+        return plan, f"{problem} A dosing visit needs current consent."
+    return plan, None
+
+
+def _check(patient, kind, starts_at, duration_min, chair, plan, staff=None, exclude_pk=None) -> object | None:
+    """Every booking rule for one appointment; raises ValidationError keyed by field, else returns the plan a
+    dosing appointment is given under (None for other kinds)."""
+    errors: dict[str, list[str]] = {}
+
+    def refuse(field, message):
+        errors.setdefault(field, []).append(message)
+
     if duration_min is None or duration_min <= 0:
-        errors["duration_min"] = "The duration must be at least one minute."
-        raise ValidationError(errors)
+        raise ValidationError({"duration_min": "The duration must be at least one minute."})
     closed = closed_day_problem(starts_at)
     if closed:
-        errors["starts_at"] = closed
+        refuse("starts_at", closed)
+    route = None
+    if kind == Appointment.Kind.DOSING:
+        plan, problem = dosing_plan_problem(patient, plan)
+        if problem:
+            refuse("__all__", problem)
+        route = plan.route if plan is not None else None
     if chair is not None:
         locked = Chair.objects.select_for_update().get(pk=chair.pk)
         if not locked.active:
-            errors["chair"] = f"{locked.name} is out of service."
+            refuse("chair", f"{locked.name} is out of service.")
+        if route is not None:
+            problem = core_schedule.chair_type_problem(locked.chair_type, route, chair_name=locked.name)
+            if problem:
+                refuse("chair", problem)
         clash = _overlapping(Appointment.objects.filter(chair=locked), starts_at, duration_min, exclude_pk)
         if clash:
-            other = clash[0]
-            errors["chair"] = (
-                f"{locked.name} is already booked {timezone.localtime(other.starts_at):%H:%M}-"
-                f"{timezone.localtime(other.ends_at):%H:%M} on {timezone.localtime(other.starts_at):%Y-%m-%d}."
+            refuse("chair", f"{locked.name} is already booked {_span(clash[0])}.")
+    if staff is not None:
+        from django.contrib.auth import get_user_model
+
+        member = get_user_model().objects.select_for_update().get(pk=staff.pk)
+        name = member.display_name()
+        if not member.is_active:
+            refuse("staff", f"{name} no longer works at the clinic (account inactive).")
+        problem = core_schedule.staff_role_problem(
+            member.role, kind, staff_name=f"{name} ({member.get_role_display()})"
+        )
+        if problem:
+            refuse("staff", problem)
+        busy = _overlapping(Appointment.objects.filter(staff=member), starts_at, duration_min, exclude_pk)
+        if busy:
+            refuse(
+                "staff",
+                f"{name} already has a {busy[0].get_kind_display().lower()} {_span(busy[0])}: choose another "
+                "time or staff member.",
             )
     mine = _overlapping(Appointment.objects.filter(patient=patient), starts_at, duration_min, exclude_pk)
     if mine:
-        errors.setdefault(
+        refuse(
             "starts_at",
-            f"The patient already has a {mine[0].get_kind_display().lower()} at "
-            f"{timezone.localtime(mine[0].starts_at):%Y-%m-%d %H:%M}.",
+            f"The patient already has a {mine[0].get_kind_display().lower()} {_span(mine[0])}.",
         )
     if kind == Appointment.Kind.DOSING:
         hours = _min_interval_hours(patient, plan)
@@ -140,13 +203,14 @@ def _check(patient, kind, starts_at, duration_min, chair, plan, exclude_pk=None)
             doses = doses.exclude(pk=exclude_pk)
         near = doses.first()
         if near is not None:
-            errors.setdefault(
+            refuse(
                 "starts_at",
                 f"Doses must be at least {hours:g} h apart; another dose is booked "
                 f"{timezone.localtime(near.starts_at):%Y-%m-%d %H:%M}.",
             )
     if errors:
         raise ValidationError(errors)
+    return plan if kind == Appointment.Kind.DOSING else None
 
 
 @transaction.atomic
@@ -167,7 +231,7 @@ def book(
 ) -> Appointment:
     if kind not in Appointment.Kind.values:
         raise ValidationError({"kind": f"Unknown appointment kind {kind!r}."})
-    _check(patient, kind, starts_at, duration_min, chair, plan)
+    plan = _check(patient, kind, starts_at, duration_min, chair, plan, staff) or plan
     appointment = Appointment.objects.create(
         patient=patient,
         kind=kind,
@@ -205,6 +269,7 @@ def reschedule(
             {"__all__": [f"A {appointment.get_status_display().lower()} appointment cannot be moved."]}
         )
     new_chair = appointment.chair if chair == "unchanged" else chair
+    new_staff = appointment.staff if staff == "unchanged" else staff
     duration = duration_min or appointment.duration_min
     _check(
         appointment.patient,
@@ -213,7 +278,8 @@ def reschedule(
         duration,
         new_chair,
         appointment.plan,
-        appointment.pk,
+        new_staff,
+        exclude_pk=appointment.pk,
     )
     AppointmentChange.objects.create(
         appointment=appointment,
@@ -229,8 +295,7 @@ def reschedule(
     appointment.starts_at = starts_at
     appointment.chair = new_chair
     appointment.duration_min = duration
-    if staff != "unchanged":
-        appointment.staff = staff
+    appointment.staff = new_staff
     appointment.save()
     audit.record(
         actor,
@@ -268,7 +333,7 @@ def cancel(actor, appointment: Appointment, *, reason: str) -> Appointment:
 
 def _care_team_member(patient, role):
     member = (
-        patient.careteammember_set.filter(user__role=role)
+        patient.careteammember_set.filter(user__role=role, user__is_active=True)
         .order_by("-is_primary", "id")
         .select_related("user")
         .first()
@@ -276,10 +341,30 @@ def _care_team_member(patient, role):
     return member.user if member else None
 
 
-def _free_chair(starts_at, duration_min):
-    for chair in Chair.objects.filter(active=True).order_by("name"):
+def chairs_for_route(route: str):
+    """Active chairs whose type suits ``route`` (core.protocols.schedule.CHAIR_TYPES_FOR_ROUTE), by name."""
+    types = core_schedule.CHAIR_TYPES_FOR_ROUTE.get(route, frozenset())
+    return Chair.objects.filter(active=True, chair_type__in=types).order_by("name")
+
+
+def _free_chair(starts_at, duration_min, route):
+    for chair in chairs_for_route(route):
         if not _overlapping(Appointment.objects.filter(chair=chair), starts_at, duration_min):
             return chair
+    return None
+
+
+def _free_staff(preferred, kind, starts_at, duration_min):
+    """``preferred`` (the care-team member) if free then, else another active clinician suited to ``kind``."""
+    from django.contrib.auth import get_user_model
+
+    roles = core_schedule.STAFF_ROLES_FOR_KIND.get(kind, frozenset())
+    others = get_user_model().objects.filter(role__in=roles, is_active=True).order_by("last_name", "id")
+    if preferred is not None:
+        others = others.exclude(pk=preferred.pk)
+    for member in ([preferred] if preferred is not None else []) + list(others):
+        if not _overlapping(Appointment.objects.filter(staff=member), starts_at, duration_min):
+            return member
     return None
 
 
@@ -297,16 +382,14 @@ def generate_from_plan(
     Returns (appointments created, warnings). Slots before ``now`` are skipped. If the plan already has future
     booked appointments, refuse unless ``replace_existing`` - then those are cancelled with a reason first.
     """
-    from ketamine_clinic.assessment.services import consent_problem
-
     now = now or timezone.now()
     if plan.status != "active":
         raise ValidationError({"__all__": [f"The plan is {plan.get_status_display().lower()}, not active."]})
     if plan.start_date is None:
         raise ValidationError({"start_date": "The plan has no start date."})
-    consent = consent_problem(plan.patient, plan.route)
-    if consent:
-        raise ValidationError({"__all__": [f"{consent} Appointments are generated once consent is current."]})
+    _plan, problem = dosing_plan_problem(plan.patient, plan)
+    if problem:
+        raise ValidationError({"__all__": [f"{problem} Appointments are generated once it is."]})
     existing = plan.appointments.filter(status=Appointment.Status.BOOKED, starts_at__gte=now)
     if existing.exists():
         if not replace_existing:
@@ -343,7 +426,7 @@ def generate_from_plan(
     except (core_schedule.ScheduleError, TypeError) as exc:
         raise ValidationError({"__all__": [str(exc)]}) from None
 
-    staff_for = {
+    preferred = {
         core_schedule.DOSING: _care_team_member(plan.patient, "nurse"),
         core_schedule.INTEGRATION: _care_team_member(plan.patient, "therapist"),
         core_schedule.ASSESSMENT: _care_team_member(plan.patient, "prescriber"),
@@ -352,13 +435,19 @@ def generate_from_plan(
     for slot in slots:
         if slot.starts_at < now:
             continue
+        when = f"{timezone.localtime(slot.starts_at):%Y-%m-%d %H:%M}"
         chair = None
         if slot.kind == core_schedule.DOSING:
-            chair = _free_chair(slot.starts_at, slot.duration_min)
+            chair = _free_chair(slot.starts_at, slot.duration_min, plan.route)
             if chair is None:
-                warnings.append(
-                    f"No chair free for {slot.label} on {slot.starts_at:%Y-%m-%d %H:%M}: assign one."
+                kinds = " or ".join(
+                    core_schedule.CHAIR_TYPES[t].split(" (")[0].lower()
+                    for t in sorted(core_schedule.CHAIR_TYPES_FOR_ROUTE.get(plan.route, ()))
                 )
+                warnings.append(f"No {kinds} free for {slot.label} on {when}: assign one.")
+        staff = _free_staff(preferred[slot.kind], slot.kind, slot.starts_at, slot.duration_min)
+        if staff is None:
+            warnings.append(f"No staff member free for {slot.label} on {when}: assign one.")
         try:
             created.append(
                 book(
@@ -368,7 +457,7 @@ def generate_from_plan(
                     starts_at=slot.starts_at,
                     duration_min=slot.duration_min,
                     chair=chair,
-                    staff=staff_for[slot.kind],
+                    staff=staff,
                     plan=plan,
                     phase_key=slot.phase_key,
                     dose_number=slot.dose_number,
@@ -376,10 +465,143 @@ def generate_from_plan(
                 )
             )
         except ValidationError as exc:
-            warnings.append(
-                f"{slot.label} on {slot.starts_at:%Y-%m-%d %H:%M} not booked: {'; '.join(exc.messages)}"
-            )
+            warnings.append(f"{slot.label} on {when} not booked: {'; '.join(exc.messages)}")
     return created, warnings
+
+
+@transaction.atomic
+def book_session_now(
+    actor,
+    patient,
+    *,
+    route: str,
+    chair: Chair | None,
+    staff,
+    starts_at: dt.datetime | None = None,
+    note: str = "",
+) -> Appointment:
+    """The dosing appointment for a session started now from the sessions board (every session has one).
+
+    The same rules as any booking (``book``): chair free and of a type for the route, the nurse free and a
+    nurse, the patient's minimum interval between doses, an open clinic day, current eligibility and consent,
+    an active plan - which must be for ``route``. Chair and nurse are required (the patient is in the chair
+    now). The appointment holds the chair for the plan's chair time. Then create the session with
+    ``sessions.services.session_for_appointment(appointment, user=...)``.
+    """
+    from ketamine_clinic.plans.models import Route
+    from ketamine_clinic.plans.services import current_plan
+
+    errors = {}
+    if chair is None:
+        errors["chair"] = "Choose the chair the patient is sitting in."
+    if staff is None:
+        errors["staff"] = "Choose the nurse who runs the session."
+    plan = current_plan(patient)
+    if plan is not None and route != plan.route:
+        label = Route(route).label if route in Route.values else route
+        errors["route"] = (
+            f"The patient's active plan is for {plan.get_route_display()}, not {label}: the prescriber changes "
+            "the plan first."
+        )
+    if errors:
+        raise ValidationError(errors)
+    starts_at = (starts_at or timezone.now()).replace(second=0, microsecond=0)
+    try:
+        duration = plan.template().chair_minutes if plan is not None else 120
+    except KeyError:
+        duration = 120
+    return book(
+        actor,
+        patient=patient,
+        kind=Appointment.Kind.DOSING,
+        starts_at=starts_at,
+        duration_min=duration,
+        chair=chair,
+        staff=staff,
+        plan=plan,
+        label="Session started from the board",
+        note=note,
+    )
+
+
+@dataclass(frozen=True)
+class OverlapViolation:
+    """Two active appointments holding one chair, staff member or patient at the same time."""
+
+    resource: str  # "chair" | "staff" | "patient"
+    resource_id: int
+    name: str
+    first_id: int
+    second_id: int
+    first_starts_at: dt.datetime
+    first_ends_at: dt.datetime
+    second_starts_at: dt.datetime
+    second_ends_at: dt.datetime
+
+    @property
+    def message(self) -> str:
+        a = timezone.localtime(self.first_starts_at)
+        b = timezone.localtime(self.second_starts_at)
+        return (
+            f"{self.resource.capitalize()} {self.name}: appointment {self.first_id} ({a:%Y-%m-%d %H:%M}-"
+            f"{timezone.localtime(self.first_ends_at):%H:%M}) overlaps appointment {self.second_id} "
+            f"({b:%Y-%m-%d %H:%M}-{timezone.localtime(self.second_ends_at):%H:%M})."
+        )
+
+
+def overlap_violations(resources=("chair", "staff", "patient")) -> list[OverlapViolation]:
+    """Every pair of active (booked, checked-in, completed) appointments in the database that double-book a
+    chair, a staff member or a patient: the invariant ``book`` and ``reschedule`` keep, for ``verify``.
+
+    One query for the appointments, one per resource for the names; the overlap sweep is the core's.
+    """
+    from django.contrib.auth import get_user_model
+
+    from ketamine_clinic.patients.models import Patient
+
+    rows = list(
+        Appointment.objects.filter(status__in=ACTIVE).values_list(
+            "pk", "starts_at", "duration_min", "chair_id", "staff_id", "patient_id"
+        )
+    )
+    column = {"chair": 3, "staff": 4, "patient": 5}
+    found = []
+    for resource in resources:
+        groups: dict[int, list[core_schedule.Booking]] = {}
+        for row in rows:
+            key = row[column[resource]]
+            if key is not None:
+                groups.setdefault(key, []).append(
+                    core_schedule.Booking(row[0], row[1], row[1] + dt.timedelta(minutes=row[2]))
+                )
+        pairs = [
+            (key, pair) for key, group in groups.items() for pair in core_schedule.overlapping_pairs(group)
+        ]
+        if not pairs:
+            continue
+        ids = {key for key, _ in pairs}
+        if resource == "chair":
+            names = dict(Chair.objects.filter(pk__in=ids).values_list("pk", "name"))
+        elif resource == "staff":
+            names = {u.pk: u.display_name() for u in get_user_model().objects.filter(pk__in=ids)}
+        else:
+            names = dict(Patient.objects.filter(pk__in=ids).values_list("pk", "mrn"))
+        for key, (a, b) in pairs:
+            found.append(
+                OverlapViolation(
+                    resource,
+                    key,
+                    str(names.get(key, key)),
+                    a.ref,
+                    b.ref,
+                    a.starts_at,
+                    a.ends_at,
+                    b.starts_at,
+                    b.ends_at,
+                )
+            )
+    found.sort(key=lambda v: (v.first_starts_at, v.resource, v.first_id, v.second_id))
+    return found
 
 
 def day_appointments(day: dt.date):

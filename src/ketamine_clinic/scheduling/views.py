@@ -112,7 +112,11 @@ def reschedule(request, appointment_id):
     if not request.user.is_authenticated:
         return redirect(f"/login/?next={request.path}")
     appointment = _appointment_for(request, appointment_id)
-    initial = {"starts_at": timezone.localtime(appointment.starts_at), "chair": appointment.chair}
+    initial = {
+        "starts_at": timezone.localtime(appointment.starts_at),
+        "chair": appointment.chair,
+        "staff": appointment.staff,
+    }
     form = RescheduleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -121,6 +125,7 @@ def reschedule(request, appointment_id):
                 appointment,
                 starts_at=form.cleaned_data["starts_at"],
                 chair=form.cleaned_data["chair"],
+                staff=form.cleaned_data["staff"],
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:

@@ -74,6 +74,111 @@ class Slot:
         return self.starts_at + timedelta(minutes=self.duration_min)
 
 
+# --------------------------------------------------------------------------------------------------- booking rules
+# Which kind of chair suits which route, and which clinical roles may be the staff member of which kind of
+# appointment. Both tables are clinic-defined (how this clinic equips its chairs and staffs its visits), not from
+# a published source; edit them here and every booking, reschedule and generated schedule follows.
+
+INFUSION_CHAIR = "infusion"
+RECLINER_CHAIR = "recliner"
+
+# Chair types: key -> what the clinic calls it (clinic-defined).
+CHAIR_TYPES: dict[str, str] = {
+    INFUSION_CHAIR: "Infusion chair (infusion pump, IV pole)",
+    RECLINER_CHAIR: "Recliner chair (nasal spray, oral, sublingual)",
+}
+
+# Route (plans.models.Route value) -> the chair types a dosing appointment for that route may use
+# (clinic-defined: IV infusions need a pump; the clinic also puts IM injections in the monitored infusion chairs;
+# nasal spray, oral and sublingual doses are taken sitting in a recliner and keep the pumps free).
+CHAIR_TYPES_FOR_ROUTE: dict[str, frozenset[str]] = {
+    "iv": frozenset({INFUSION_CHAIR}),
+    "im": frozenset({INFUSION_CHAIR}),
+    "intranasal": frozenset({RECLINER_CHAIR}),
+    "oral": frozenset({RECLINER_CHAIR}),
+    "sublingual": frozenset({RECLINER_CHAIR}),
+}
+
+# Appointment kind (scheduling.Appointment.Kind value) -> the roles (accounts.Role values) that may be its staff
+# member (clinic-defined). A dosing visit is run by an infusion nurse at the chair; integration by a therapist;
+# a prescriber consultation by a prescriber (or the medical director); assessments and follow-ups by any
+# clinician. The front desk books appointments but is never the staff member of one.
+STAFF_ROLES_FOR_KIND: dict[str, frozenset[str]] = {
+    DOSING: frozenset({"nurse"}),
+    INTEGRATION: frozenset({"therapist"}),
+    ASSESSMENT: frozenset({"prescriber", "director", "nurse", "therapist"}),
+    "consult": frozenset({"prescriber", "director"}),
+    "follow_up": frozenset({"prescriber", "director", "nurse", "therapist"}),
+}
+
+_ROLE_WORDS = {
+    "nurse": "an infusion nurse",
+    "therapist": "a therapist",
+    "prescriber": "a prescriber",
+    "director": "the medical director",
+}
+
+
+def chair_type_problem(chair_type: str, route: str, *, chair_name: str = "This chair") -> str | None:
+    """Why a chair of ``chair_type`` cannot take a dose by ``route`` (None = it can), in plain words."""
+    allowed = CHAIR_TYPES_FOR_ROUTE.get(route)
+    if allowed is None:
+        return f"No chair type is set for the {route} route in the clinic's chair table."
+    if chair_type in allowed:
+        return None
+    kind = CHAIR_TYPES.get(chair_type, chair_type).split(" (")[0].lower()
+    wanted = " or ".join(CHAIR_TYPES[t].split(" (")[0].lower() for t in sorted(allowed))
+    dose = route_word(route)
+    return f"{chair_name} is {_article(kind)} {kind}; {_article(dose)} {dose} dose needs {_article(wanted)} {wanted}."
+
+
+def staff_role_problem(role: str, kind: str, *, staff_name: str = "This staff member") -> str | None:
+    """Why someone in ``role`` cannot be the staff member of a ``kind`` appointment (None = they can)."""
+    allowed = STAFF_ROLES_FOR_KIND.get(kind)
+    if allowed is None or role in allowed:
+        return None
+    who = " or ".join(_ROLE_WORDS.get(r, r) for r in sorted(allowed, key=list(_ROLE_WORDS).index))
+    return f"{staff_name} cannot be the staff member of this appointment: it needs {who}."
+
+
+def route_word(route: str) -> str:
+    return {
+        "iv": "IV infusion",
+        "im": "intramuscular",
+        "intranasal": "nasal spray",
+        "oral": "oral",
+        "sublingual": "sublingual",
+    }.get(route, route)
+
+
+def _article(phrase: str) -> str:
+    return "an" if phrase[:1].lower() in "aeiou" else "a"
+
+
+@dataclass(frozen=True)
+class Booking:
+    """One booked interval for overlap checks: ``ref`` identifies it to the caller (e.g. an appointment id)."""
+
+    ref: object
+    starts_at: datetime
+    ends_at: datetime
+
+
+def overlapping_pairs(bookings: Iterable[Booking]) -> list[tuple[Booking, Booking]]:
+    """Pairs of bookings whose intervals overlap (touching end-to-start is not an overlap), sorted by start.
+
+    A sweep over the bookings sorted by start: each is compared with the earlier ones still running.
+    """
+    ordered = sorted(bookings, key=lambda b: (b.starts_at, b.ends_at))
+    running: list[Booking] = []
+    pairs = []
+    for b in ordered:
+        running = [r for r in running if r.ends_at > b.starts_at]
+        pairs.extend((r, b) for r in running)
+        running.append(b)
+    return pairs
+
+
 def interval_violations(
     starts: Sequence[datetime], min_interval_hours: float
 ) -> list[tuple[datetime, datetime]]:
