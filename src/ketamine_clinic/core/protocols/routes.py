@@ -105,7 +105,7 @@ BP_LIMITS = BloodPressureLimits()
 # Racemic ketamine has no patient label for depression: fasting is clinic policy (nausea and vomiting are
 # common), stricter than the esketamine label because IV/IM doses reach higher peak levels.
 RACEMIC_FASTING = Fasting(
-    food_hours=4, liquids_min=120, source=f"{CLINIC} (nausea and vomiting)", liquids_word="clear fluids"
+    food_hours=4, liquids_min=120, source=CLINIC, liquids_word="clear fluids"
 )
 ESKETAMINE_FASTING = Fasting(food_hours=2, liquids_min=30, source=f"{SPRAVATO_PI}, section 2.1")
 
