@@ -22,6 +22,7 @@ from ketamine_clinic.core.followup.maintenance import (
     MaintenanceSuggestion,
     SuggestionKind,
     Trajectory,
+    rules_for_route,
     suggest_maintenance,
 )
 from ketamine_clinic.core.instruments import label as instrument_label
@@ -73,10 +74,22 @@ def trajectory(patient, instrument: str) -> Trajectory:
     return Trajectory.from_points(instrument_label(instrument), list(rows))
 
 
-def evaluate(patient, rules: MaintenanceRules = DEFAULT_RULES) -> MaintenanceSuggestion | None:
-    """Run the maintenance rules on the patient's preferred instrument; None if no instrument has data."""
-    from ketamine_clinic.outcomes.models import Administration
+def evaluate(patient, rules: MaintenanceRules | None = None) -> MaintenanceSuggestion | None:
+    """Run the maintenance rules on the patient's preferred instrument; None if no instrument has data.
 
+    Without ``rules``, the defaults with the label's maintenance intervals for the patient's route (active
+    plan, else latest dosed session): esketamine is only offered every week or every 2 weeks.
+    """
+    from ketamine_clinic.outcomes.models import Administration
+    from ketamine_clinic.plans.services import current_plan
+    from ketamine_clinic.sessions.models import DosingSession
+
+    if rules is None:
+        plan = current_plan(patient)
+        dosed = DosingSession.objects.filter(patient=patient, state__in=DOSED_STATES)
+        latest = dosed.order_by("-scheduled_for").values_list("route", flat=True).first()
+        route = plan.route if plan else latest
+        rules = rules_for_route(route, DEFAULT_RULES)
     doses = dose_times(patient)
     keys = set(
         Administration.objects.filter(patient=patient, total__isnull=False).values_list(

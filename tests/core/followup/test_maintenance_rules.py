@@ -195,3 +195,57 @@ def test_booster_exactly_when_fading_rules_fire(baseline, nadir_frac, current_fr
     fading = (current - best) / (baseline - best) >= 0.5 or current > threshold
     assert (s.kind == SuggestionKind.BOOSTER) == fading
     assert s.kind in (SuggestionKind.BOOSTER, SuggestionKind.CONTINUE)
+
+
+# --- Label maintenance intervals (issue 12): esketamine is given every week or every 2 weeks in maintenance ---
+
+
+def test_esketamine_weekly_stable_patient_is_offered_every_two_weeks_not_ten_days():
+    from ketamine_clinic.core.followup.maintenance import LABEL_MAINTENANCE_INTERVALS_DAYS, rules_for_route
+
+    assert LABEL_MAINTENANCE_INTERVALS_DAYS["intranasal"] == (7, 14)
+    boosters = boosters_every(18, 7, 3)  # days 18, 25, 32: weekly
+    scores = [(0, 8, 20), (12, 9, 5), (17, 9, 6), (20, 9, 6), (27, 9, 5), (34, 9, 6)]
+    # The clinic's generic stretch (x1.5) would offer 7 -> 10 days, which the SPRAVATO label does not allow.
+    assert suggest_maintenance(phq9(scores), INDUCTION + boosters).suggested_interval_days == 10
+    s = suggest_maintenance(phq9(scores), INDUCTION + boosters, rules_for_route("intranasal"))
+    assert s.kind == SuggestionKind.STRETCH and s.suggested_interval_days == 14
+    assert "from 7 to 14 days" in s.reason and "every 2 weeks (14 days)" in s.reason
+
+
+def test_esketamine_every_two_weeks_has_no_longer_interval_to_offer():
+    from ketamine_clinic.core.followup.maintenance import rules_for_route
+
+    boosters = boosters_every(25, 14, 3)  # days 25, 39, 53: every 2 weeks
+    scores = [(0, 8, 20), (12, 9, 5), (24, 9, 6), (30, 9, 6), (45, 9, 5), (60, 9, 6)]
+    s = suggest_maintenance(phq9(scores), INDUCTION + boosters, rules_for_route("intranasal"))
+    assert s.kind == SuggestionKind.CONTINUE and s.suggested_interval_days is None
+    assert "longest interval the label allows" in s.reason and "SPRAVATO" in s.reason
+
+
+def test_iv_and_other_routes_keep_the_clinic_stretch():
+    from ketamine_clinic.core.followup.maintenance import DEFAULT_RULES, rules_for_route
+
+    for route in ("iv", "im", "oral", "sublingual", None):
+        assert rules_for_route(route) == DEFAULT_RULES
+    boosters = boosters_every(32, 21, 3)
+    scores = [(0, 8, 20), (12, 9, 5), (31, 9, 7), (40, 9, 6), (60, 9, 7), (80, 9, 6)]
+    assert (
+        suggest_maintenance(phq9(scores), INDUCTION + boosters, rules_for_route("iv")).suggested_interval_days
+        == 32
+    )
+
+
+@given(current=st.integers(min_value=2, max_value=30))
+def test_esketamine_stretch_only_ever_proposes_a_label_interval(current):
+    from ketamine_clinic.core.followup.maintenance import rules_for_route
+
+    boosters = boosters_every(14, current, 3)
+    # A stable score the day after each booster (before the next one, as the interval is at least 2 days).
+    scores = [(0, 8, 20), (12, 9, 5)] + [(14 + current * i + 1, 9, 6) for i in range(3)]
+    s = suggest_maintenance(phq9(scores), INDUCTION + boosters, rules_for_route("intranasal"))
+    if current < 14:
+        assert s.kind == SuggestionKind.STRETCH
+        assert s.suggested_interval_days == (7 if current < 7 else 14)
+    else:
+        assert s.kind == SuggestionKind.CONTINUE and s.suggested_interval_days is None

@@ -20,6 +20,11 @@ Rules (each number below is either cited or marked clinic-defined, and lives in 
   ``stable_boosters_for_stretch`` boosters (3, clinic-defined) -> suggest stretching the interval, in the
   spirit of the esketamine label's "least frequent dosing to maintain response" (SPRAVATO prescribing
   information, section 2.2, Janssen).
+* Label intervals: where a route's label fixes the maintenance intervals, a stretch only ever proposes one of
+  them (``LABEL_MAINTENANCE_INTERVALS_DAYS``): esketamine nasal spray is given every week or every 2 weeks in
+  the maintenance phase (SPRAVATO PI section 2.2, weeks 9 and after), so a stable patient on weekly dosing is
+  offered every 14 days, never 10; at every 14 days there is nothing longer to offer. IV and the other racemic
+  routes have no labelled maintenance interval and keep the clinic's stretch factor.
 
 The response definition itself comes from ``core.instruments.outcomes`` (issue 4); ``response_threshold`` and
 ``is_response`` below are thin wrappers over it. Baseline here is the last score at or before the first dose
@@ -32,7 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -79,6 +84,10 @@ class MaintenanceRules:
     stretch_factor: float = 1.5
     # Never propose an interval longer than this (then keep going and review at visits): clinic-defined.
     max_interval_days: int = 84
+    # The only maintenance intervals (days) the route's label allows; empty = no labelled interval (stretch by
+    # ``stretch_factor``). Set per route by ``rules_for_route`` from LABEL_MAINTENANCE_INTERVALS_DAYS.
+    allowed_intervals_days: tuple[int, ...] = ()
+    allowed_intervals_source: str = ""
 
     def __post_init__(self):
         if not 0 < self.response_fraction < 1:
@@ -93,9 +102,43 @@ class MaintenanceRules:
             raise ValueError("A stretch factor must be greater than 1.")
         if self.max_interval_days < 1:
             raise ValueError("The longest interval must be at least one day.")
+        if any(d < 1 for d in self.allowed_intervals_days):
+            raise ValueError("Allowed maintenance intervals must be at least one day each.")
+
+
+# Maintenance intervals (days) a route's label allows. Esketamine nasal spray (SPRAVATO), maintenance phase
+# (weeks 9 and after): "every week or every 2 weeks", at the least frequent dosing that keeps the remission or
+# response - SPRAVATO (esketamine) nasal spray, US Prescribing Information, Janssen, section 2.2 (Recommended
+# Dosage for TRD). Racemic ketamine (IV, IM, oral, sublingual) has no labelled maintenance interval.
+SPRAVATO_MAINTENANCE_SOURCE = (
+    "SPRAVATO (esketamine) nasal spray, US Prescribing Information, Janssen, section 2.2: maintenance phase "
+    "(weeks 9 and after) every week or every 2 weeks"
+)
+LABEL_MAINTENANCE_INTERVALS_DAYS: dict[str, tuple[int, ...]] = {
+    "intranasal": (7, 14),  # SPRAVATO_MAINTENANCE_SOURCE
+}
+LABEL_MAINTENANCE_SOURCES: dict[str, str] = {"intranasal": SPRAVATO_MAINTENANCE_SOURCE}
 
 
 DEFAULT_RULES = MaintenanceRules()
+
+
+def rules_for_route(route: str | None, base: MaintenanceRules | None = None) -> MaintenanceRules:
+    """The maintenance rules for a patient dosed by ``route``: ``base`` (the defaults) with the label's allowed
+    maintenance intervals when the route has them (LABEL_MAINTENANCE_INTERVALS_DAYS)."""
+    base = base or DEFAULT_RULES
+    allowed = LABEL_MAINTENANCE_INTERVALS_DAYS.get(route or "")
+    if not allowed:
+        return base
+    return replace(
+        base,
+        allowed_intervals_days=tuple(sorted(allowed)),
+        allowed_intervals_source=LABEL_MAINTENANCE_SOURCES.get(route, ""),
+    )
+
+
+def _days_text(days: int) -> str:
+    return {7: "every week (7 days)", 14: "every 2 weeks (14 days)"}.get(days, f"every {days} days")
 
 
 @dataclass(frozen=True)
@@ -295,6 +338,26 @@ def suggest_maintenance(
         current_interval = float(gaps[-1])
         base["current_interval_days"] = current_interval
         stable, why_not = _stable_across(window, times, totals, nadir, improvement, threshold, rules, name)
+        if stable and rules.allowed_intervals_days:
+            allowed = rules.allowed_intervals_days
+            label = " or ".join(_days_text(d) for d in allowed)
+            longer = [d for d in allowed if d > round(current_interval) and d <= rules.max_interval_days]
+            if not longer:
+                return MaintenanceSuggestion(
+                    SuggestionKind.CONTINUE,
+                    f"{holding} Stable over the last {k} boosters and already at the longest interval the label "
+                    f"allows ({label}; {rules.allowed_intervals_source}).",
+                    **base,
+                )
+            proposed = min(longer)
+            return MaintenanceSuggestion(
+                SuggestionKind.STRETCH,
+                f"Stable over the last {k} boosters: every {name} since {window[0]:%Y-%m-%d} at or below the "
+                f"response threshold of {_fmt(threshold)} with no fading. Consider stretching the interval "
+                f"from {current_interval:.0f} to {proposed} days (the label allows {label}).",
+                suggested_interval_days=proposed,
+                **base,
+            )
         if stable:
             if current_interval >= rules.max_interval_days:
                 return MaintenanceSuggestion(
