@@ -1,4 +1,8 @@
-"""Demo chairs and appointments generated from the demo plans (synthetic, idempotent)."""
+"""Demo chairs and appointments generated from the demo plans (synthetic, idempotent).
+
+Everything is booked through ``services.generate_from_plan``, so the demo keeps every booking rule: each dose in
+a chair of the type its route needs, a nurse free for it, no chair, staff member or patient double-booked.
+"""
 
 import datetime as dt
 
@@ -6,25 +10,28 @@ from django.db import transaction
 
 from ketamine_clinic import audit
 from ketamine_clinic.accounts.models import Role
+from ketamine_clinic.core.protocols.schedule import INFUSION_CHAIR, RECLINER_CHAIR
 from ketamine_clinic.plans.models import TreatmentPlan
 
 from . import services
 from .models import Appointment, Chair
 
+# (name, room, chair type): infusion chairs for IV / IM, recliners for nasal spray, oral and sublingual doses
+# (core.protocols.schedule.CHAIR_TYPES_FOR_ROUTE).
 CHAIRS = [
-    ("Chair 1", "Infusion suite"),
-    ("Chair 2", "Infusion suite"),
-    ("Chair 3", "Infusion suite"),
-    ("Chair 4", "Infusion suite"),
-    ("Spray chair A", "Esketamine room"),
-    ("Spray chair B", "Esketamine room"),
+    ("Chair 1", "Infusion suite", INFUSION_CHAIR),
+    ("Chair 2", "Infusion suite", INFUSION_CHAIR),
+    ("Chair 3", "Infusion suite", INFUSION_CHAIR),
+    ("Chair 4", "Infusion suite", INFUSION_CHAIR),
+    ("Spray chair A", "Esketamine room", RECLINER_CHAIR),
+    ("Spray chair B", "Esketamine room", RECLINER_CHAIR),
 ]
 
 
 @transaction.atomic
 def seed(clinic) -> None:
-    for name, room in CHAIRS:
-        Chair.objects.get_or_create(name=name, defaults={"room": room})
+    for name, room, chair_type in CHAIRS:
+        Chair.objects.get_or_create(name=name, defaults={"room": room, "chair_type": chair_type})
     front_desk = clinic.first(Role.FRONT_DESK)
     now = clinic.now
     # Only active plans are scheduled (a completed plan cannot book new appointments).

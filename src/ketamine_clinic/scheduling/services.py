@@ -93,6 +93,12 @@ def _span(a: Appointment) -> str:
     return f"{start:%H:%M}-{end:%H:%M} on {start:%Y-%m-%d}"
 
 
+def _what(a: Appointment) -> str:
+    """'a dosing session', 'an integration / psychotherapy', 'an assessment' ..."""
+    kind = a.get_kind_display().lower()
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
+
+
 def _min_interval_hours(patient, plan) -> float:
     from ketamine_clinic.plans.services import current_plan
 
@@ -180,14 +186,14 @@ def _check(patient, kind, starts_at, duration_min, chair, plan, staff=None, excl
         if busy:
             refuse(
                 "staff",
-                f"{name} already has a {busy[0].get_kind_display().lower()} {_span(busy[0])}: choose another "
+                f"{name} already has {_what(busy[0])} {_span(busy[0])}: choose another "
                 "time or staff member.",
             )
     mine = _overlapping(Appointment.objects.filter(patient=patient), starts_at, duration_min, exclude_pk)
     if mine:
         refuse(
             "starts_at",
-            f"The patient already has a {mine[0].get_kind_display().lower()} {_span(mine[0])}.",
+            f"The patient already has {_what(mine[0])} {_span(mine[0])}.",
         )
     if kind == Appointment.Kind.DOSING:
         hours = _min_interval_hours(patient, plan)
