@@ -5,7 +5,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-PROTOCOL_FOR_ROUTE = {"iv": "iv_racemic_standard", "intranasal": "esketamine_label", "im": "im_racemic_clinic"}
+PROTOCOL_FOR_ROUTE = {
+    "iv": "iv_racemic_standard",
+    "intranasal": "esketamine_label",
+    "im": "im_racemic_clinic",
+}
 
 
 def next_monday() -> dt.date:

@@ -186,8 +186,7 @@ def _check(patient, kind, starts_at, duration_min, chair, plan, staff=None, excl
         if busy:
             refuse(
                 "staff",
-                f"{name} already has {_what(busy[0])} {_span(busy[0])}: choose another "
-                "time or staff member.",
+                f"{name} already has {_what(busy[0])} {_span(busy[0])}: choose another time or staff member.",
             )
     mine = _overlapping(Appointment.objects.filter(patient=patient), starts_at, duration_min, exclude_pk)
     if mine:
