@@ -15,9 +15,11 @@ def post(client, url, body):
 
 
 @pytest.fixture
-def patient(staff, make_patient):
+def patient(staff, make_patient, failed_trials):
     ensure_consent_documents(staff["director"])
-    return make_patient(care_team=[staff["prescriber"], staff["nurse"]], first_name="Ada", last_name="Api")
+    patient = make_patient(care_team=[staff["prescriber"], staff["nurse"]], first_name="Ada", last_name="Api")
+    failed_trials(patient, staff["nurse"])  # treatment-resistant: otherwise the screen lists that as a caution
+    return patient
 
 
 CLEAR = {

@@ -12,8 +12,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def patient(staff, make_patient):
-    return make_patient(care_team=[staff["prescriber"], staff["nurse"]])
+def patient(staff, make_patient, failed_trials):
+    patient = make_patient(care_team=[staff["prescriber"], staff["nurse"]])
+    failed_trials(patient, staff["nurse"])  # treatment-resistant: otherwise the screen lists that as a caution
+    return patient
 
 
 def decide(client, patient, **data):

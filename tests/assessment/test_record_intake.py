@@ -30,8 +30,9 @@ def intake_post(**overrides):
 
 
 @pytest.fixture
-def setup(staff, make_patient):
+def setup(staff, make_patient, failed_trials):
     patient = make_patient(care_team=[staff["prescriber"], staff["nurse"], staff["therapist"]])
+    failed_trials(patient, staff["nurse"])  # treatment-resistant: otherwise the screen lists that as a caution
     return patient, staff
 
 

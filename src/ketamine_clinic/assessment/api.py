@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Router, Schema
 from ninja.responses import Status
 
@@ -27,11 +28,34 @@ class ReasonOut(Schema):
     sources: list[str]
 
 
+class MismatchOut(Schema):
+    """An answer the chart's coded diagnoses contradict, and its prescriber's resolution if recorded."""
+
+    fact: str
+    title: str
+    detail: str
+    resolved: bool
+    resolution: str | None = None
+    resolved_by: str | None = None
+    resolved_at: dt.datetime | None = None
+
+
 class ScreeningOut(Schema):
     id: int
     status: str
     screened_at: dt.datetime
     reasons: list[ReasonOut]
+    mismatches: list[MismatchOut]
+    # Why "proceed" cannot be recorded yet because of the chart cross-check, in plain words (None = nothing open).
+    mismatch_problem: str | None = None
+
+    @staticmethod
+    def resolve_mismatches(obj):
+        return [_mismatch(reason, resolution) for reason, resolution in obj.mismatch_rows()]
+
+    @staticmethod
+    def resolve_mismatch_problem(obj):
+        return services.mismatch_problem(obj)
 
 
 class DecisionOut(Schema):
@@ -110,6 +134,10 @@ class DecisionIn(Schema):
     override_reason: str = ""
 
 
+class ResolutionIn(Schema):
+    reason: str
+
+
 class ConsentIn(Schema):
     document_id: int
     typed_name: str
@@ -142,6 +170,18 @@ class ConsentDocumentOut(Schema):
     title: str
     body: str
     published_at: dt.datetime
+
+
+def _mismatch(reason: dict, resolution) -> dict:
+    return {
+        "fact": reason["code"].split(":", 1)[1],
+        "title": reason["title"],
+        "detail": reason["detail"],
+        "resolved": resolution is not None,
+        "resolution": resolution.reason if resolution else None,
+        "resolved_by": resolution.resolved_by.display_name() if resolution else None,
+        "resolved_at": resolution.resolved_at if resolution else None,
+    }
 
 
 def _yes_no(value):
@@ -219,7 +259,10 @@ def create_intake(request, patient_id: int, payload: IntakeIn):
         raise ValidationError({k: "Unknown screening item." for k in unknown})
     form_data = {k: ("" if v is None else v) for k, v in data.items()}
     if data["vitals_taken_at"] is not None:
-        form_data["vitals_taken_at"] = data["vitals_taken_at"].strftime("%Y-%m-%dT%H:%M")
+        # The form reads a wall-clock time in the clinic's zone: convert an offset-aware time to it first.
+        taken = data["vitals_taken_at"]
+        taken = timezone.localtime(taken) if timezone.is_aware(taken) else taken
+        form_data["vitals_taken_at"] = taken.strftime("%Y-%m-%dT%H:%M")
     form_data.update({name: _yes_no(answers.get(name)) for name in SCREENING_FIELDS})
     form = IntakeForm(data=form_data)
     raise_if_invalid(form)
@@ -242,10 +285,7 @@ def add_treatment(request, patient_id: int, payload: TreatmentIn):
     form = PreviousTreatmentForm(data=data)
     raise_if_invalid(form)
     row = form.save(commit=False)
-    row.patient = patient
-    row.recorded_by = request.user
-    row.save()
-    audit.record(request, "create", row)
+    services.add_previous_treatment(request, patient, row)
     return Status(201, _summary(patient)["treatment_resistance"])
 
 
@@ -269,6 +309,21 @@ def decide(request, patient_id: int, payload: DecisionIn):
             "decided_by": row.decided_by.display_name(),
         },
     )
+
+
+@router.post(
+    "/patient/{patient_id}/mismatches/{fact}/resolution",
+    response={201: MismatchOut},
+    summary="A prescriber resolves an answer the chart's coded diagnoses contradict",
+)
+def resolve_mismatch(request, patient_id: int, fact: str, payload: ResolutionIn):
+    patient = access.open_patient(request, patient_id, "prescribing", "write")
+    screening = services.latest_screening(patient)
+    if screening is None:
+        raise ValidationError({"screening": "No eligibility screening yet: record an intake first."})
+    row = services.resolve_mismatch(request, screening, fact=fact, reason=payload.reason)
+    reason = next(r for r in screening.mismatch_reasons if screening.mismatch_fact(r) == fact)
+    return Status(201, _mismatch(reason, row))
 
 
 @router.post(

@@ -182,6 +182,14 @@ class DecisionForm(forms.Form):
     )
 
 
+class MismatchResolutionForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Resolution",
+        help_text="Why the coded diagnosis does not change the answer, or what was corrected (audited).",
+    )
+
+
 class ConsentForm(forms.Form):
     document_id = forms.IntegerField(widget=forms.HiddenInput)
     typed_name = forms.CharField(max_length=160, label="Type your full name to acknowledge this consent")

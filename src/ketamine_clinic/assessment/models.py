@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from ketamine_clinic.core.safety import eligibility as core_eligibility
 from ketamine_clinic.core.safety import treatment_resistance as core_trd
@@ -275,7 +276,8 @@ class EligibilityScreening(models.Model):
     status = models.CharField(max_length=30, choices=Status.choices)
     reasons = models.JSONField(default=list)
     facts = models.JSONField(default=dict)
-    screened_at = models.DateTimeField(auto_now_add=True)
+    # When the screen was run (set by the service: now, or the time an earlier screening happened; never ahead).
+    screened_at = models.DateTimeField(default=timezone.now)
     screened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -293,6 +295,28 @@ class EligibilityScreening(models.Model):
     @property
     def caution_reasons(self):
         return [r for r in self.reasons if r["severity"] != core_eligibility.ABSOLUTE]
+
+    @property
+    def mismatch_reasons(self):
+        """Answers the chart's coded diagnoses contradict (each needs a prescriber's resolution to proceed)."""
+        return [r for r in self.reasons if r["severity"] == core_eligibility.MISMATCH]
+
+    @property
+    def other_reasons(self):
+        return [r for r in self.reasons if r["severity"] != core_eligibility.MISMATCH]
+
+    @staticmethod
+    def mismatch_fact(reason: dict) -> str:
+        return reason["code"].split(":", 1)[1]
+
+    def mismatch_rows(self):
+        """[(reason, resolution or None)] for the page: each contradiction and how it was resolved."""
+        resolutions = {r.fact: r for r in self.mismatch_resolutions.select_related("resolved_by")}
+        return [(r, resolutions.get(self.mismatch_fact(r))) for r in self.mismatch_reasons]
+
+    def unresolved_mismatches(self):
+        resolved = set(self.mismatch_resolutions.values_list("fact", flat=True))
+        return [r for r in self.mismatch_reasons if self.mismatch_fact(r) not in resolved]
 
 
 class EligibilityDecision(models.Model):
@@ -313,7 +337,7 @@ class EligibilityDecision(models.Model):
         help_text="Required to proceed when the screen lists relative contraindications or warnings.",
     )
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decided_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(default=timezone.now)  # set by the service; never ahead of the clock
 
     class Meta:
         ordering = ["-decided_at", "-id"]
@@ -326,6 +350,33 @@ class EligibilityDecision(models.Model):
         return self.decision == self.Decision.PROCEED and bool(self.override_reason.strip())
 
 
+class ChartMismatchResolution(models.Model):
+    """A prescriber's resolution of one contradiction between a screening answer and the chart's coded diagnoses.
+
+    The screening stays as it was shown; the resolution records who looked at the contradiction, when, and why
+    the patient may still be cleared (e.g. "F31.32 was entered in error: diagnosis revised to F33.2 after review
+    of the records; chart corrected"). Without one, "proceed" cannot be recorded on that screening.
+    """
+
+    screening = models.ForeignKey(
+        EligibilityScreening, on_delete=models.PROTECT, related_name="mismatch_resolutions"
+    )
+    fact = models.CharField(max_length=60, help_text="The screening item the chart contradicts.")
+    chart_codes = models.CharField(max_length=200, help_text="The coded diagnoses that contradicted the answer.")
+    reason = models.TextField()
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["screening", "fact"]
+        constraints = [
+            models.UniqueConstraint(fields=["screening", "fact"], name="chart_mismatch_resolution_once")
+        ]
+
+    def __str__(self):
+        return f"{self.fact} resolved by {self.resolved_by} ({self.resolved_at:%Y-%m-%d})"
+
+
 class ConsentDocument(models.Model):
     """A versioned informed-consent text for one route. A new version requires every patient to re-consent."""
 
@@ -336,7 +387,7 @@ class ConsentDocument(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    published_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(default=timezone.now)  # set by the service; never ahead of the clock
 
     class Meta:
         ordering = ["route", "-version"]
@@ -354,7 +405,7 @@ class ConsentAcknowledgement(models.Model):
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="consents")
     document = models.ForeignKey(ConsentDocument, on_delete=models.PROTECT, related_name="acknowledgements")
     typed_name = models.CharField(max_length=160)
-    acknowledged_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_at = models.DateTimeField(default=timezone.now)  # set by the service; never ahead of the clock
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:

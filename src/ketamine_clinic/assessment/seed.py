@@ -3,6 +3,12 @@
 Synthetic and idempotent: a patient who already has an intake is left alone; consent documents are created only
 if none exist for a route. The helpers below are also what the plans and scheduling tests use to bring a
 patient to "ready for planning" through the same services as the pages.
+
+Everything goes through the assessment services, so the demo keeps the clinic's rules: an intake starts from
+what the chart's coded diagnoses imply (a patient coded F31.32 is screened as bipolar), the screen reads the
+treatment history, the prescriber writes a reason for each caution proceeded over, and every clinical time
+(vitals, screening, decision, consent) is the past time it happened - the services refuse a future one. Only
+record-keeping timestamps the services do not take (when a row was typed in) are dated afterwards.
 """
 
 import datetime as dt
@@ -64,20 +70,24 @@ CONSENT_TEXT = {
 }
 
 
-def ensure_consent_documents(user=None) -> dict[str, ConsentDocument]:
+def ensure_consent_documents(user=None, published_at=None) -> dict[str, ConsentDocument]:
     """Version 1 of each route's consent document, unless one exists already."""
     documents = {}
     for route, (title, body) in CONSENT_TEXT.items():
         document = services.current_consent_document(route.value)
         if document is None:
-            document = services.publish_consent_document(user, route=route.value, title=title, body=body)
+            document = services.publish_consent_document(
+                user, route=route.value, title=title, body=body, published_at=published_at
+            )
         documents[route.value] = document
     return documents
 
 
 def record_intake(actor, patient, *, when=None, **answers) -> IntakeAssessment:
-    """An intake with every screening item answered "no" unless ``answers`` says otherwise; runs the screen."""
+    """An intake with every screening item answered "no", except what the chart's coded diagnoses imply (as the
+    intake page pre-fills it) and what ``answers`` says; runs the screen, dated ``when`` (default now)."""
     values = {name: False for name in SCREENING_FIELDS}
+    values.update(services.chart_prefill(patient))
     values.update({k: v for k, v in answers.items() if k in SCREENING_FIELDS})
     if values["hypertension"] is True and "hypertension_controlled" not in answers:
         values["hypertension_controlled"] = True
@@ -99,15 +109,48 @@ def record_intake(actor, patient, *, when=None, **answers) -> IntakeAssessment:
         **other,
     )
     intake.full_clean()
-    services.save_intake(actor, intake, created=True)
+    services.save_intake(actor, intake, created=True, screened_at=when)
     return intake
 
 
-def approve(actor, patient, *, rationale="Meets criteria; benefits outweigh risks.", override_reason=None):
-    """Record "proceed" on the latest screening (with an override reason when the screen lists cautions)."""
+# What a prescriber writes for each caution when deciding to proceed (synthetic, by reason code).
+CAUTION_REASONS = {
+    "bipolar_disorder": (
+        "Bipolar depression coded on the chart; not manic or hypomanic now. Risk of a switch to mania discussed "
+        "with the patient; mood stabiliser reviewed with the treating psychiatrist; manic symptoms screened "
+        "before each session and treatment stops if they appear."
+    ),
+    "not_treatment_resistant": (
+        "Fewer than two adequate antidepressant trials have failed in this episode: severity and the trials "
+        "tried reviewed; treating now is the prescriber's judgement, explained to the patient as off-label."
+    ),
+    "controlled_hypertension": "Hypertension controlled on treatment; BP checked before and after every dose.",
+    "interaction:benzodiazepine": "Benzodiazepine to be held the evening before each session.",
+    "breastfeeding": "Patient will not breastfeed during the course.",
+}
+
+
+def considered_reason(screening) -> str:
+    """The prescriber's written reason for proceeding over each caution of ``screening``."""
+    lines = [
+        CAUTION_REASONS.get(r["code"], f"{r['title']}: reviewed with the patient; monitoring plan in place.")
+        for r in screening.caution_reasons
+    ]
+    return " ".join(dict.fromkeys(lines))
+
+
+def approve(
+    actor,
+    patient,
+    *,
+    rationale="Meets criteria; benefits outweigh risks.",
+    override_reason=None,
+    decided_at=None,
+):
+    """Record "proceed" on the latest screening (with a reason for each caution the screen lists)."""
     screening = services.latest_screening(patient)
     if override_reason is None and screening.status == "eligible_with_cautions":
-        override_reason = "Cautions reviewed with the patient; monitoring plan in place."
+        override_reason = considered_reason(screening)
     return services.record_decision(
         actor,
         patient,
@@ -115,12 +158,15 @@ def approve(actor, patient, *, rationale="Meets criteria; benefits outweigh risk
         decision="proceed",
         rationale=rationale,
         override_reason=override_reason or "",
+        decided_at=decided_at,
     )
 
 
-def consent(actor, patient, route: str):
+def consent(actor, patient, route: str, when=None):
     document = services.current_consent_document(route) or ensure_consent_documents(actor)[route]
-    return services.acknowledge_consent(actor, patient, document=document, typed_name=patient.full_name)
+    return services.acknowledge_consent(
+        actor, patient, document=document, typed_name=patient.full_name, acknowledged_at=when
+    )
 
 
 def ready_for_planning(actor, patient, route: str = Route.IV, **answers) -> None:
@@ -140,32 +186,37 @@ def _treatments(patient, user, rng):
         ("mirtazapine", "45 mg at night"),
     ]
     for name, dose in rng.sample(drugs, rng.randint(2, 3)):
-        PreviousTreatment.objects.create(
-            patient=patient,
-            kind="antidepressant",
-            name=name,
-            dose=dose,
-            duration_weeks=rng.choice([4, 8, 10, 12]),
-            dose_adequate=rng.choice([True, True, False]),
-            outcome=rng.choice(["no_response", "partial_response"]),
-            current_episode=True,
-            recorded_by=user,
+        services.add_previous_treatment(
+            user,
+            patient,
+            PreviousTreatment(
+                kind="antidepressant",
+                name=name,
+                dose=dose,
+                duration_weeks=rng.choice([4, 8, 10, 12]),
+                dose_adequate=rng.choice([True, True, False]),
+                outcome=rng.choice(["no_response", "partial_response"]),
+                current_episode=True,
+            ),
         )
-    PreviousTreatment.objects.create(
-        patient=patient,
-        kind="psychotherapy",
-        name="CBT",
-        dose="16 sessions",
-        duration_weeks=16,
-        outcome="partial_response",
-        recorded_by=user,
+    services.add_previous_treatment(
+        user,
+        patient,
+        PreviousTreatment(
+            kind="psychotherapy",
+            name="CBT",
+            dose="16 sessions",
+            duration_weeks=16,
+            outcome="partial_response",
+        ),
     )
 
 
 @transaction.atomic
 def seed(clinic) -> None:
     prescriber = clinic.first(Role.PRESCRIBER)
-    ensure_consent_documents(clinic.first(Role.DIRECTOR))
+    # Version 1 of the consents was published before the first demo patient was seen (up to 360 days ago).
+    ensure_consent_documents(clinic.first(Role.DIRECTOR), published_at=clinic.now - dt.timedelta(days=400))
     for index, patient in enumerate(clinic.patients):
         if patient.intakes.exists():
             continue
@@ -201,23 +252,25 @@ def seed(clinic) -> None:
                 {},
             ][index % 8]
             record_intake(prescriber, patient, when=when, **answers)
-            if index % 2 == 0 and services.latest_screening(patient).status != "not_eligible":
-                approve(prescriber, patient)
+            screening = services.latest_screening(patient)
+            # Half the screening patients have the prescriber's decision already; a bipolar-coded patient always
+            # has a considered one (the caution is never left as a silent "eligible").
+            bipolar = any(r["code"] == "bipolar_disorder" for r in screening.reasons)
+            if (index % 2 == 0 or bipolar) and screening.status != "not_eligible":
+                approve(prescriber, patient, decided_at=when + dt.timedelta(hours=2))
             _backdate(patient, when)
             continue
         record_intake(prescriber, patient, when=when)
-        approve(prescriber, patient)
+        approve(prescriber, patient, decided_at=when + dt.timedelta(hours=2))
         route = Route.INTRANASAL if index % 4 == 1 else Route.IV
-        consent(prescriber, patient, route)
+        consent(prescriber, patient, route, when=when + dt.timedelta(days=1))
         _backdate(patient, when)
 
 
 def _backdate(patient, when) -> None:
-    """Date the demo assessment to when the patient was seen, not to when the demo was seeded (a discharged
-    patient was not "screened today"). ``update()`` sets the creation timestamps, which saving would not."""
+    """Date the rows' record-keeping timestamps (when they were typed in) to the demo visit, not to when the demo
+    was seeded. The clinical times (vitals, screening, decision, consent) were given to the services already;
+    these creation stamps are set by the database, which ``update()`` alone can change."""
     patient.previsit_questionnaires.update(submitted_at=when - dt.timedelta(days=3))
     patient.previous_treatments.update(recorded_at=when)
     patient.intakes.update(created_at=when, updated_at=when)
-    patient.eligibility_screenings.update(screened_at=when)
-    patient.eligibility_decisions.update(decided_at=when + dt.timedelta(hours=2))
-    patient.consents.update(acknowledged_at=when + dt.timedelta(days=1))

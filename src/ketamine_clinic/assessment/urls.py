@@ -15,6 +15,11 @@ urlpatterns = [
         name="treatment_remove",
     ),
     path("patient/<int:patient_id>/decision/", views.decision, name="decision"),
+    path(
+        "patient/<int:patient_id>/mismatch/<str:fact>/resolve/",
+        views.resolve_mismatch,
+        name="resolve_mismatch",
+    ),
     path("patient/<int:patient_id>/consent/<str:route>/", views.consent, name="consent"),
     path("consent-documents/", views.consent_documents, name="consent_documents"),
     path("consent-documents/new/", views.consent_document_new, name="consent_document_new"),

@@ -20,6 +20,7 @@ from .forms import (
     ConsentForm,
     DecisionForm,
     IntakeForm,
+    MismatchResolutionForm,
     PreviousTreatmentForm,
     PreVisitForm,
     apply_errors,
@@ -71,6 +72,8 @@ def chart_context(request, patient, active="assessment:chart"):
         "intake": services.latest_intake(patient),
         "screening": screening,
         "decision": screening.decisions.select_related("decided_by").first() if screening else None,
+        "mismatch_rows": screening.mismatch_rows() if screening else [],
+        "mismatch_problem": services.mismatch_problem(screening) if screening else None,
         "eligibility_current": services.eligibility_is_current(patient),
         "eligibility_problem": services.eligibility_problem(patient),
         "consent_valid_days": services.consent_valid_days(),
@@ -93,7 +96,8 @@ def chart(request, patient):
 
 @access.patient_view("clinical", "write")
 def intake(request, patient):
-    """A new intake (history is kept: each save is a new row), pre-filled from the last intake or questionnaire."""
+    """A new intake (history is kept: each save is a new row), pre-filled from the last intake or questionnaire,
+    and with every screening fact the chart's coded diagnoses imply answered "yes" (the code shown beside it)."""
     last = services.latest_intake(patient)
     initial = {"current_medications": patient.current_medications, "weight_kg": patient.weight_kg}
     if last is not None:
@@ -108,6 +112,8 @@ def intake(request, patient):
             initial["current_medications"] = pre.current_medications or patient.current_medications
             for name in PATIENT_ANSWERABLE:
                 initial[name] = getattr(pre, name)
+    chart_codes = services.chart_prefill_codes(patient)
+    initial.update(services.chart_prefill(patient))
     form = IntakeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         row = form.save(commit=False)
@@ -115,16 +121,18 @@ def intake(request, patient):
         row.created_by = request.user
         try:
             row.full_clean()
+            screening = services.save_intake(request, row, created=True)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            screening = services.save_intake(request, row, created=True)
             messages.success(request, f"Intake saved. Eligibility screen: {screening.get_status_display()}.")
             return redirect("assessment:chart", patient.pk)
     context = {
         "patient": patient,
         "tabs": chart_tabs(request.user, patient, "assessment:chart"),
         "form": form,
+        "screening_rows": [(field, chart_codes.get(field.name)) for field in form.screening_fields],
+        "chart_codes": chart_codes,
     }
     return render(request, "assessment/intake_form.html", context, status=400 if form.errors else 200)
 
@@ -158,12 +166,13 @@ def treatment_add(request, patient):
     form = PreviousTreatmentForm(request.POST)
     if form.is_valid():
         row = form.save(commit=False)
-        row.patient = patient
-        row.recorded_by = request.user
-        row.save()
-        audit.record(request, "create", row)
-        messages.success(request, f"Added {row}.")
-        return redirect("assessment:chart", patient.pk)
+        try:
+            services.add_previous_treatment(request, patient, row)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Added {row}.")
+            return redirect("assessment:chart", patient.pk)
     context = chart_context(request, patient)
     context["treatment_form"] = form
     return render(request, "assessment/chart.html", context, status=400)
@@ -173,8 +182,7 @@ def treatment_add(request, patient):
 def treatment_remove(request, patient, treatment_id):
     row = get_object_or_404(PreviousTreatment, pk=treatment_id, patient=patient)
     if request.method == "POST":
-        audit.record(request, "delete", row, detail={"name": row.name, "kind": row.kind})
-        row.delete()
+        services.remove_previous_treatment(request, row)
         messages.success(request, "Previous treatment removed.")
     return redirect("assessment:chart", patient.pk)
 
@@ -203,14 +211,44 @@ def decision(request, patient):
         else:
             messages.success(request, "Decision recorded.")
             return redirect("assessment:chart", patient.pk)
-    context = {
+    context = _decision_context(request, patient, screening, form)
+    return render(request, "assessment/decision.html", context, status=400 if form.errors else 200)
+
+
+def _decision_context(request, patient, screening, form, resolve_forms=None):
+    resolve_forms = resolve_forms or {}
+    rows = [
+        (reason, resolution, resolve_forms.get(screening.mismatch_fact(reason)) or MismatchResolutionForm())
+        for reason, resolution in screening.mismatch_rows()
+    ]
+    return {
         "patient": patient,
         "tabs": chart_tabs(request.user, patient, "assessment:chart"),
         "screening": screening,
         "form": form,
         "trd": services.treatment_resistance(patient),
+        "mismatch_rows": rows,
+        "mismatch_problem": services.mismatch_problem(screening),
     }
-    return render(request, "assessment/decision.html", context, status=400 if form.errors else 200)
+
+
+@access.patient_view("prescribing", "write")
+def resolve_mismatch(request, patient, fact):
+    """A prescriber resolves one contradiction between a screening answer and the chart (POST, with a reason)."""
+    screening = services.latest_screening(patient)
+    if screening is None or request.method != "POST":
+        return redirect("assessment:decision", patient.pk)
+    form = MismatchResolutionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.resolve_mismatch(request, screening, fact=fact, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Contradiction with the chart resolved and recorded.")
+            return redirect("assessment:decision", patient.pk)
+    context = _decision_context(request, patient, screening, DecisionForm(), {fact: form})
+    return render(request, "assessment/decision.html", context, status=400)
 
 
 def consent(request, patient_id, route):

@@ -3,9 +3,14 @@
 The screen turns the facts gathered at intake (``ScreeningFacts``) into a verdict:
 
 - ``not_eligible``           - at least one *absolute* contraindication: planning is blocked;
-- ``eligible_with_cautions`` - relative contraindications, interaction warnings or unanswered screening items:
-                               the prescriber may proceed only with a written, audited reason;
+- ``eligible_with_cautions`` - relative contraindications, interaction warnings, unanswered screening items, a
+                               treatment history short of the treatment-resistance definition, or answers the
+                               chart's coded diagnoses contradict: the prescriber may proceed only with a written,
+                               audited reason (and, for a contradiction, a recorded resolution first);
 - ``eligible``               - nothing found.
+
+The chart's coded diagnoses (``chart_codes``) take part: a fact left unanswered that the chart implies is taken
+as "yes" (the chart says so), and a "no" the chart contradicts is reported as a ``mismatch``.
 
 Every reason lists its published source(s) and its ``basis``: whether the absolute/relative classification is the
 document's own wording ("label contraindication") or the clinic's policy built on the document's warning
@@ -13,14 +18,17 @@ document's own wording ("label contraindication") or the clinic's policy built o
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
+from .chart_codes import ChartFinding
 from .medications import drug_classes_in
 from .sources import Source, source
+from .treatment_resistance import TRD_MIN_FAILED_TRIALS
 
 ABSOLUTE = "absolute"
 RELATIVE = "relative"
 INTERACTION = "interaction"
+MISMATCH = "mismatch"  # an answer the chart's coded diagnoses contradict; a prescriber must resolve it
 
 ELIGIBLE = "eligible"
 ELIGIBLE_WITH_CAUTIONS = "eligible_with_cautions"
@@ -75,12 +83,31 @@ class ScreeningFacts:
     ketamine_misuse_history: bool | None = None
     current_suicidal_intent: bool | None = None
     medications: str = ""
+    # Failed adequate antidepressant trials in the current episode (treatment_resistance.summarise); None = the
+    # treatment history is not part of this screen.
+    failed_adequate_trials: int | None = None
+    # What the chart's coded diagnoses imply (chart_codes.chart_findings).
+    chart: tuple[ChartFinding, ...] = ()
 
     @classmethod
     def from_mapping(cls, data: dict) -> "ScreeningFacts":
         """Build from a dict (e.g. stored JSON), ignoring keys this version does not know."""
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        values = {k: v for k, v in data.items() if k in names}
+        if "chart" in values:
+            values["chart"] = tuple(
+                c if isinstance(c, ChartFinding) else ChartFinding.from_mapping(c) for c in values["chart"]
+            )
+        return cls(**values)
+
+    def as_dict(self) -> dict:
+        """JSON-ready (for storing with the screening)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["chart"] = [c.as_dict() for c in self.chart]
+        return data
+
+    def answer(self, name: str) -> bool | None:
+        return getattr(self, name)
 
 
 # Items the screen requires an answer to. Sanacora et al. 2017 recommend a pre-treatment evaluation covering
@@ -151,6 +178,10 @@ class EligibilityResult:
     @property
     def cautions(self) -> tuple[Reason, ...]:
         return tuple(r for r in self.reasons if r.severity != ABSOLUTE)
+
+    @property
+    def mismatches(self) -> tuple[Reason, ...]:
+        return tuple(r for r in self.reasons if r.severity == MISMATCH)
 
     @property
     def blocks_planning(self) -> bool:
@@ -360,9 +391,11 @@ RULES: tuple[Rule, ...] = (
         "bipolar_disorder",
         RELATIVE,
         "Bipolar disorder",
-        "Bipolar disorder (not currently manic): monitor for mood switching; evidence is more limited than for "
-        "unipolar depression.",
-        ("sanacora2017",),
+        "Bipolar disorder (not currently manic): ketamine can switch bipolar depression into mania or hypomania "
+        "(a mixed manic episode has been reported after oral ketamine); the evidence is far more limited than for "
+        "unipolar depression. Confirm a mood stabiliser or antipsychotic is in place, screen for manic symptoms "
+        "before each session, and record the prescriber's reasons for treating.",
+        ("sanacora2017", "wilkowska2020_switch", "wilkowska2020_review"),
         CLINIC,
         lambda f: f.bipolar_disorder is True and f.current_mania is not True,
     ),
@@ -459,9 +492,91 @@ INTERACTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 
+# The screening fact each rule reads, where a coded diagnosis can establish it (to name the code beside it).
+_RULE_FACT = {
+    "aneurysmal_vascular_disease": "aneurysmal_vascular_disease",
+    "arteriovenous_malformation": "arteriovenous_malformation",
+    "intracerebral_haemorrhage": "intracerebral_haemorrhage_history",
+    "unstable_cardiac_disease": "unstable_cardiac_disease",
+    "raised_intracranial_pressure": "raised_intracranial_pressure",
+    "pregnancy": "pregnant",
+    "current_mania": "current_mania",
+    "active_substance_use_disorder": "active_substance_use_disorder",
+    "controlled_hypertension": "hypertension",
+    "psychosis_history": "psychosis_history",
+    "bipolar_disorder": "bipolar_disorder",
+    "substance_use_disorder_history": "substance_use_disorder_history",
+    "breastfeeding": "breastfeeding",
+    "raised_intraocular_pressure": "raised_intraocular_pressure",
+    "severe_liver_disease": "severe_liver_disease",
+    "interstitial_cystitis": "interstitial_cystitis",
+}
+
+
+def _codes_text(findings) -> str:
+    return "; ".join(f"{c.code} {c.description}".strip() for c in findings)
+
+
+def with_chart(facts: ScreeningFacts) -> ScreeningFacts:
+    """``facts`` with every unanswered item the chart's coded diagnoses establish taken as "yes"."""
+    filled = {c.fact: True for c in facts.chart if getattr(facts, c.fact) is None}
+    return replace(facts, **filled) if filled else facts
+
+
+def chart_mismatches(facts: ScreeningFacts) -> dict[str, tuple[ChartFinding, ...]]:
+    """Facts answered "no" that the chart's coded diagnoses say are "yes": {fact: the findings}."""
+    out: dict[str, list[ChartFinding]] = {}
+    for c in facts.chart:
+        if getattr(facts, c.fact) is False:
+            out.setdefault(c.fact, []).append(c)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _mismatch_reason(fact: str, findings: tuple[ChartFinding, ...]) -> Reason:
+    label = REQUIRED_ITEMS.get(fact, fact.replace("_", " "))
+    means = "; ".join(dict.fromkeys(c.means for c in findings))
+    keys = tuple(dict.fromkeys(k for c in findings for k in c.sources))
+    return Reason(
+        f"chart_mismatch:{fact}",
+        MISMATCH,
+        f"The chart and the screening disagree: {label}",
+        f"The screening answer is No, but the chart is coded {_codes_text(findings)} ({means}). A prescriber must "
+        "resolve this before the patient can be cleared to proceed: correct the intake answer, or record why the "
+        "coded diagnosis does not apply (and have the chart corrected).",
+        tuple(source(k) for k in keys),
+        "chart cross-check (clinic policy)",
+    )
+
+
 def screen(facts: ScreeningFacts) -> EligibilityResult:
     """Apply every rule to ``facts``; return the verdict and all reasons (absolute first, then cautions)."""
-    reasons: list[Reason] = [rule.reason() for rule in RULES if rule.applies(facts)]
+    mismatches = chart_mismatches(facts)
+    facts = with_chart(facts)
+    reasons: list[Reason] = []
+    for rule in RULES:
+        if not rule.applies(facts):
+            continue
+        reason = rule.reason()
+        coded = [c for c in facts.chart if c.fact == _RULE_FACT.get(rule.code)]
+        if coded:
+            reason = replace(reason, detail=f"{reason.detail} Coded on the chart: {_codes_text(coded)}.")
+        reasons.append(reason)
+    reasons.extend(_mismatch_reason(fact, found) for fact, found in mismatches.items())
+
+    if facts.failed_adequate_trials is not None and facts.failed_adequate_trials < TRD_MIN_FAILED_TRIALS:
+        reasons.append(
+            Reason(
+                "not_treatment_resistant",
+                RELATIVE,
+                "Does not meet the treatment-resistance definition",
+                f"{facts.failed_adequate_trials} failed adequate antidepressant trial(s) in the current episode; "
+                f"the definition needs at least {TRD_MIN_FAILED_TRIALS}. The esketamine indication and most of "
+                "the evidence for ketamine in depression are in treatment-resistant depression: record the "
+                "earlier trials, or the reason for treating before two adequate trials have failed.",
+                (source("mgh_atrq"), source("spravato_pi"), source("sanacora2017")),
+                CLINIC,
+            )
+        )
 
     for cls, hits in drug_classes_in(facts.medications).items():
         title, detail, keys = INTERACTIONS[cls]
@@ -500,7 +615,7 @@ def screen(facts: ScreeningFacts) -> EligibilityResult:
             )
         )
 
-    order = {ABSOLUTE: 0, RELATIVE: 1, INTERACTION: 2}
+    order = {ABSOLUTE: 0, MISMATCH: 1, RELATIVE: 2, INTERACTION: 3}
     reasons.sort(key=lambda r: order[r.severity])
     if any(r.severity == ABSOLUTE for r in reasons):
         status = NOT_ELIGIBLE

@@ -79,6 +79,34 @@ SOURCES: dict[str, Source] = {
             "less than 50% improvement.",
         ),
         Source(
+            "wilkowska2020_review",
+            "Wilkowska A, Szalach L, Cubala WJ. Ketamine in Bipolar Disorder: A Review. Neuropsychiatr Dis Treat "
+            "2020;16:2707-2717 (most ketamine studies concern unipolar depression; PMID 33209026).",
+            "doi:10.2147/NDT.S282208",
+        ),
+        Source(
+            "wilkowska2020_switch",
+            "Wilkowska A, Wlodarczyk A, Galuszko-Wegielnik M, Wiglusz MS, Cubala WJ. Case report: switch to a manic "
+            "episode with mixed features after oral ketamine in treatment-resistant bipolar I depression; evidence "
+            "on the risk of affective switch with ketamine is still limited. Front Psychiatry 2020;11:516.",
+            "doi:10.3389/fpsyt.2020.00516",
+        ),
+        Source(
+            "icd10cm",
+            "ICD-10-CM Tabular List of Diseases and Injuries (International Classification of Diseases, Tenth "
+            "Revision, Clinical Modification), CDC National Center for Health Statistics / CMS.",
+        ),
+        Source(
+            "icd10cm_guidelines",
+            "ICD-10-CM Official Guidelines for Coding and Reporting, CDC NCHS / CMS, section I.C.9.e.1 (codes from "
+            "category I21 for an acute myocardial infarction of four weeks or less; older: I25.2).",
+        ),
+        Source(
+            "acog579",
+            "American College of Obstetricians and Gynecologists. Committee Opinion No. 579: Definition of Term "
+            "Pregnancy. Obstet Gynecol 2013;122(5):1139-1140 (post-term: 42 0/7 weeks and beyond).",
+        ),
+        Source(
             "clinic_policy",
             "Clinic-defined policy (no published threshold; set by the clinic's medical director).",
         ),
