@@ -120,6 +120,17 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 ELIGIBILITY_VALID_DAYS = int(os.environ.get("ELIGIBILITY_VALID_DAYS", "365"))
 CONSENT_VALID_DAYS = int(os.environ.get("CONSENT_VALID_DAYS", "365"))
 
+# The controlled-substance ledger's seal key (HMAC-SHA256, see core/inventory/chain.py). It must NOT be stored
+# in the database: whoever holds it can re-seal a rewritten ledger. Set LEDGER_KEY (at least 16 characters,
+# e.g. `python -c "import secrets; print(secrets.token_hex(32))"`) in production and keep it with the other
+# secrets; changing it makes every existing seal fail verification. Unset, a fixed development key is used
+# (development, DJANGO_DEBUG=1 and the tests); production should refuse to start without it (not enforced
+# yet: LEDGER_KEY_IS_DEVELOPMENT says which key is in force).
+LEDGER_KEY = os.environ.get("LEDGER_KEY", "")
+LEDGER_KEY_IS_DEVELOPMENT = not LEDGER_KEY
+if LEDGER_KEY_IS_DEVELOPMENT:
+    LEDGER_KEY = "insecure-development-ledger-key-change-me"
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("CLINIC_TIME_ZONE", "America/New_York")
 USE_I18N = True

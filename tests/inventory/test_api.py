@@ -29,7 +29,7 @@ def test_receive_draw_waste_and_reconcile_through_the_api(
     )
     assert r.status_code == 201 and r.json()["quantity_mcg"] == 168_000
     lot_id = r.json()["lot_id"]
-    session = make_session(make_patient(), route="intranasal")
+    session = make_session(make_patient(care_team=[staff["nurse"]]), route="intranasal")
     r = post(
         client,
         "draw",
@@ -55,7 +55,7 @@ def test_refusals_are_422_with_the_rule_and_unknowns_404(
     from ketamine_clinic.inventory.models import LedgerEntry
 
     client = client_as(staff["nurse"])
-    session = make_session(make_patient())
+    session = make_session(make_patient(care_team=[staff["nurse"]]))
     before = LedgerEntry.objects.count()
     r = post(
         client,
@@ -140,7 +140,7 @@ def test_lots_lists_in_date_stocked_lots_for_the_route(stocked, products, safe, 
 def test_overlong_text_is_422_not_a_database_error(
     stocked, safe, staff, make_patient, make_session, client_as
 ):
-    session = make_session(make_patient())
+    session = make_session(make_patient(care_team=[staff["nurse"]]))
     r = post(
         client_as(staff["nurse"]),
         "waste",

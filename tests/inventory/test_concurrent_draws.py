@@ -27,7 +27,7 @@ def test_simultaneous_draws_never_overdraw_one_lot(stocked, safe, staff, make_pa
     from ketamine_clinic.inventory.models import LedgerEntry
 
     # 2000 mg in the safe = 4 vials; 12 nurses each try to draw a 500 mg vial at once.
-    sessions = [make_session(make_patient()) for _ in range(THREADS)]
+    sessions = [make_session(make_patient(care_team=[staff["nurse"]])) for _ in range(THREADS)]
     barrier = threading.Barrier(THREADS)
     outcomes: list[str] = []
     lock = threading.Lock()

@@ -15,7 +15,7 @@ from ketamine_clinic.cli import main
 def dosed(stocked, staff, make_patient, make_session):
     from ketamine_clinic.inventory import services
 
-    session = make_session(make_patient(mrn="EXP001"))
+    session = make_session(make_patient(care_team=[staff["nurse"]], mrn="EXP001"))
     services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
     services.record_administration(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
     return session
@@ -72,10 +72,28 @@ def test_audit_export_only_for_the_director(dosed, capsys):
     "argv, message",
     [
         (["inventory-log", "--as", "t_director"], "needs --start and --end"),
-        (["inventory-log", "--as", "t_director", "--start", "2026-13-01", "--end", "2026-12-01"], "not a date"),
-        (["inventory-log", "--as", "t_director", "--start", "2026-12-02", "--end", "2026-12-01"], "not be after"),
-        (["inventory-log", "--as", "t_director", "--start", "2026-12-01", "--end", "2026-12-01", "--kind", "x"],
-         "unknown movement"),
+        (
+            ["inventory-log", "--as", "t_director", "--start", "2026-13-01", "--end", "2026-12-01"],
+            "not a date",
+        ),
+        (
+            ["inventory-log", "--as", "t_director", "--start", "2026-12-02", "--end", "2026-12-01"],
+            "not be after",
+        ),
+        (
+            [
+                "inventory-log",
+                "--as",
+                "t_director",
+                "--start",
+                "2026-12-01",
+                "--end",
+                "2026-12-01",
+                "--kind",
+                "x",
+            ],
+            "unknown movement",
+        ),
         (["inventory", "--as", "nobody"], "no active user"),
         (["inventory", "--as", "t_therapist"], "may not read the inventory records"),
         (["inventory", "--as", "t_director", "--as-of", "yesterday"], "not a date and time"),

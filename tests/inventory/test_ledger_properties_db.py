@@ -25,7 +25,7 @@ def world(stocked, safe, staff, make_patient, make_session):
     from ketamine_clinic.inventory.models import StorageLocation
 
     safe_b = StorageLocation.objects.create(name="Safe B")
-    sessions = [make_session(make_patient()) for _ in range(3)]
+    sessions = [make_session(make_patient(care_team=[staff["nurse"]])) for _ in range(3)]
     return {"lot": stocked, "locations": [safe, safe_b, safe], "sessions": sessions, "staff": staff}
 
 

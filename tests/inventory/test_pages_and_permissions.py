@@ -50,7 +50,7 @@ def test_a_correction_from_the_page_reverses_the_entry(
     from ketamine_clinic.inventory import services
     from ketamine_clinic.inventory.models import LedgerEntry
 
-    session = make_session(make_patient())
+    session = make_session(make_patient(care_team=[staff["nurse"]]))
     drawn = services.draw(
         actor=staff["nurse"], session=session, lot=stocked, location=safe, quantity_mcg=500_000
     )

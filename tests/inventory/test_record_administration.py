@@ -27,7 +27,9 @@ def test_confirmed_dose_draws_a_whole_vial_into_the_sessions_custody(
     assert balances[held_by(session.pk)] == 500_000
     assert AuditEvent.objects.filter(patient=patient, action="create", object_id=str(drawn.pk)).exists()
     # Confirming again (e.g. a corrected dose) draws nothing more while the session holds enough.
-    assert services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="70", user=staff["nurse"]) is None
+    assert (
+        services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="70", user=staff["nurse"]) is None
+    )
 
 
 def test_delivered_dose_is_administered_from_what_the_session_holds(
@@ -55,7 +57,7 @@ def test_more_than_the_session_holds_is_refused_and_nothing_is_drawn(
     from ketamine_clinic.inventory import services
     from ketamine_clinic.inventory.models import LedgerEntry
 
-    session = make_session(make_patient())
+    session = make_session(make_patient(care_team=[staff["nurse"]]))
     with pytest.raises(ValidationError, match="holds 0 mg"):
         services.record_administration(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
     services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
@@ -70,7 +72,7 @@ def test_more_than_the_session_holds_is_refused_and_nothing_is_drawn(
 def test_float_dose_from_a_dose_rule_is_recorded_to_the_microgram(stocked, staff, make_patient, make_session):
     from ketamine_clinic.inventory import services
 
-    session = make_session(make_patient())
+    session = make_session(make_patient(care_team=[staff["nurse"]]))
     services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg=0.5 * 71.3, user=staff["nurse"])
     entry = services.record_administration(
         session=session, lot_id=stocked.pk, dose_mg=0.5 * 71.3, user=staff["nurse"]
@@ -95,7 +97,7 @@ def test_insufficient_stock_raises_and_rolls_back_the_callers_transaction(
         supplier="S",
         invoice="I",
     )
-    patient = make_patient()
+    patient = make_patient(care_team=[staff["nurse"]])
     session = make_session(patient)
     with pytest.raises(ValidationError, match="Not enough of lot KX-101"):
         with transaction.atomic():
@@ -117,7 +119,7 @@ def test_expired_lot_is_refused(products, safe, staff, make_patient, make_sessio
         lot_number="OLD-1",
         expires_on=timezone.localdate() - dt.timedelta(days=1),
     )
-    session = make_session(make_patient())
+    session = make_session(make_patient(care_team=[staff["nurse"]]))
     for record in (services.draw_for_dose, services.record_administration):
         with pytest.raises(ValidationError, match="expired"):
             record(session=session, lot_id=old.pk, dose_mg="35", user=staff["nurse"])

@@ -13,13 +13,16 @@ def clinic(db):
 
     clinic = DemoClinic()
     seed_registry(clinic)
-    # Past sessions as the sessions seed would leave them (created here so this test stands alone).
+    # Past sessions as the sessions seed would leave them (created here so this test stands alone): ended,
+    # with the time they were discharged, so the ledger can tell the draw happened before the end.
     for i, patient in enumerate(clinic.patients[8:14]):
+        start = clinic.now - dt.timedelta(days=20 - 3 * i, hours=2)
         DosingSession.objects.create(
             patient=patient,
             route="intranasal" if i % 3 == 2 else "iv",
             state="discharged",
-            scheduled_for=clinic.now - dt.timedelta(days=20 - 3 * i, hours=2),
+            scheduled_for=start,
+            discharged_at=start + dt.timedelta(minutes=100),
         )
     return clinic
 

@@ -208,7 +208,9 @@ def test_drug_still_to_be_given_cannot_be_wasted_while_the_infusion_runs(
     from ketamine_clinic.sessions import services as sessions
 
     session = _dosing(ready_session, stocked, staff["nurse"])
-    page = client_as(staff["nurse"]).get(reverse("inventory:waste"), {"session": session.pk, "lot": stocked.pk})
+    page = client_as(staff["nurse"]).get(
+        reverse("inventory:waste"), {"session": session.pk, "lot": stocked.pk}
+    )
     assert 'value="465"' in page.content.decode()  # pre-filled with the spare part, not the whole vial
     with pytest.raises(ValidationError, match="35 mg is still to be given in this session: at most 465 mg"):
         _waste_remainder(session, stocked, staff)  # all 500 mg

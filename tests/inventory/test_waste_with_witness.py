@@ -42,7 +42,9 @@ def test_waste_page_records_both_people(stocked, safe, staff, make_patient, make
     entry = LedgerEntry.objects.get(kind="wasted")
     assert entry.recorded_by == staff["nurse"] and entry.witness == staff["prescriber"]
     assert entry.quantity_mcg == 465_000
-    assert services.reconciliation(timezone.localdate(entry.occurred_at), timezone.localdate(entry.occurred_at))[0].balanced
+    assert services.reconciliation(
+        timezone.localdate(entry.occurred_at), timezone.localdate(entry.occurred_at)
+    )[0].balanced
 
 
 def test_wrong_password_self_witness_and_overwaste_are_refused_and_save_nothing(

@@ -200,6 +200,7 @@ class DrawIn(Schema):
 def draw(request, payload: DrawIn):
     _write(request)
     lot = get_object_or_404(Lot.objects.select_related("product"), pk=payload.lot_id)
+    # Omitted means one whole vial/device; any quantity given (0 included) goes to the rules as given.
     quantity = (
         services.to_mcg(payload.quantity_mg)
         if payload.quantity_mg is not None

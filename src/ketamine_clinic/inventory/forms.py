@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from ketamine_clinic import access
 from ketamine_clinic.accounts.models import Role, User
 from ketamine_clinic.core.inventory import Kind
 
@@ -15,17 +16,24 @@ from .services import to_mcg
 INVENTORY_ROLES = [Role.DIRECTOR, Role.PRESCRIBER, Role.NURSE]
 
 
-def session_queryset():
+def session_queryset(user=None, *, open_only=False):
+    """Sessions of the last two weeks and the next two days; with ``user``, only those of patients the user
+    may write the clinical record of; ``open_only`` leaves out ended sessions (discharged, aborted, stopped
+    early). The services refuse the rest anyway; this keeps them out of the list."""
+    from ketamine_clinic.core.administration.states import TERMINAL_STATES
     from ketamine_clinic.sessions.models import DosingSession
 
     now = timezone.now()
-    return (
-        DosingSession.objects.filter(
-            scheduled_for__gte=now - dt.timedelta(days=14), scheduled_for__lte=now + dt.timedelta(days=2)
-        )
-        .select_related("patient")
-        .order_by("-scheduled_for")
+    sessions = DosingSession.objects.filter(
+        scheduled_for__gte=now - dt.timedelta(days=14), scheduled_for__lte=now + dt.timedelta(days=2)
     )
+    if user is not None:
+        if not access.can(user, "clinical", "write"):
+            sessions = sessions.none()
+        sessions = sessions.filter(patient__in=access.visible_patients(user))
+    if open_only:
+        sessions = sessions.exclude(state__in=[s.value for s in TERMINAL_STATES])
+    return sessions.select_related("patient").order_by("-scheduled_for")
 
 
 class SessionChoiceField(forms.ModelChoiceField):
@@ -91,9 +99,10 @@ class DrawForm(forms.Form):
         label="Quantity (mg)", required=False, help_text="Leave empty to draw one whole vial or device."
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["session"].queryset = session_queryset()
+        # Only open sessions of the user's own patients are offered (the ledger refuses the others anyway).
+        self.fields["session"].queryset = session_queryset(user, open_only=True)
         # Only in-date lots are offered for drawing (the ledger refuses expired ones anyway).
         self.fields["lot"].queryset = _lots().filter(expires_on__gte=timezone.localdate())
 

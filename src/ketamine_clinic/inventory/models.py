@@ -8,7 +8,7 @@ stored: they are derived from the ledger whenever they are needed (see ``service
 from django.conf import settings
 from django.db import models
 
-from ketamine_clinic.core.inventory import Entry, Kind, LotSpec, Movement, ProductSpec, format_mg
+from ketamine_clinic.core.inventory import Entry, Head, Kind, LotSpec, Movement, ProductSpec, format_mg
 
 
 class Product(models.Model):
@@ -93,12 +93,23 @@ class StorageLocation(models.Model):
 class LedgerHead(models.Model):
     """A single row locked (SELECT ... FOR UPDATE) by every append, so that entries are numbered, chained
     and checked against balances one at a time. On SQLite the IMMEDIATE transaction mode already
-    serialises writers; this row makes PostgreSQL do the same."""
+    serialises writers; this row makes PostgreSQL do the same.
+
+    It also records the newest entry (sequence, seal) and the number of entries, sealed with the ledger key
+    (core ``head_seal``) and rewritten at every append under the lock: deleting the newest entries then no
+    longer goes unnoticed by the verifier."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    sequence = models.PositiveBigIntegerField(default=0, help_text="Newest entry's sequence (0: none).")
+    hash = models.CharField(max_length=64, default="0" * 64, help_text="Newest entry's seal.")
+    count = models.PositiveBigIntegerField(default=0, help_text="Number of entries.")
+    seal = models.CharField(max_length=64, blank=True, help_text="HMAC of sequence, hash and count.")
 
     def __str__(self):
-        return "Ledger chain head (lock row)"
+        return f"Ledger chain head: entry {self.sequence} of {self.count}"
+
+    def as_core(self) -> Head:
+        return Head(sequence=self.sequence, hash=self.hash, count=self.count, seal=self.seal)
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -202,7 +213,14 @@ class Count(models.Model):
     witness = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     location = models.ForeignKey(StorageLocation, on_delete=models.PROTECT, related_name="counts")
     note = models.CharField(max_length=300, blank=True)
-    chain_hash = models.CharField(max_length=64, blank=True, help_text="Ledger head hash when counted.")
+    chain_hash = models.CharField(
+        max_length=64, blank=True, help_text="Newest ledger entry's seal when counted."
+    )
+    chain_sequence = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Newest ledger entry's sequence when counted (0: the ledger was empty).",
+    )
 
     class Meta:
         ordering = ["-performed_at"]

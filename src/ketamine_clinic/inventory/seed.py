@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ketamine_clinic import access
 from ketamine_clinic.core.inventory import STANDARD_PRODUCTS, Kind, Movement
 
 from . import services
@@ -99,6 +100,12 @@ def _dose_through_the_ledger(session, lots, nurse, witness, *, today):
             now=after,
             patient=session.patient,
         )
+
+
+def _on_team(session, staff, *, fallback):
+    """The session's own nurse when she may write the patient's record, else the first of ``staff`` who may."""
+    candidates = ([session.nurse] if session.nurse_id else []) + list(staff)
+    return next((u for u in candidates if access.can(u, "clinical", "write", session.patient)), fallback)
 
 
 def ensure_products() -> dict[str, Product]:
@@ -205,11 +212,15 @@ def seed(clinic) -> None:
 
         sessions = (
             dosed.filter(scheduled_for__gte=start + dt.timedelta(hours=1))
-            .select_related("patient")
+            .select_related("patient", "nurse")
             .order_by("scheduled_for")
         )
         for session in sessions:
-            _dose_through_the_ledger(session, lots, nurse, witness, today=timezone.localdate(now))
+            # Drug is drawn by someone on the patient's care team (the ledger refuses anyone else), and the
+            # remainder wasted in front of a different member of staff.
+            drawer = _on_team(session, nurses + prescribers, fallback=nurse)
+            wit = next((u for u in nurses + prescribers if u.pk != drawer.pk), witness)
+            _dose_through_the_ledger(session, lots, drawer, wit, today=timezone.localdate(now))
 
         # A count a week ago found one 100 mg/mL vial missing from Safe A: it had been moved to Safe B
         # without a transfer entry. The transfer was recorded and the discrepancy resolved with a note.

@@ -8,23 +8,33 @@ Every movement goes through :func:`append`, which, inside one transaction:
 2. derives the lot's balances from its ledger entries and asks the pure core whether the movement may be
    recorded (refusals become ``django.core.exceptions.ValidationError`` with the core's message, which rolls
    back the surrounding transaction, e.g. the session's dose record);
-3. numbers the entry, chains it to the previous one by SHA-256 and saves it, and writes an audit row.
+3. numbers the entry, seals it with the ledger key (HMAC-SHA256, chained to the previous entry's seal),
+   saves it, rewrites the sealed chain head (newest sequence, seal, number of entries) and writes an audit
+   row. The entry's ``recorded_at`` is read from the clock only once the chain lock is held, so sequence
+   order and recording order agree.
+
+The ledger key is ``settings.LEDGER_KEY`` (never stored in the database); :func:`verify_ledger` checks every
+seal and link, the head, and the stock counts' checkpoints with it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.core.administration.states import SessionState
 from ketamine_clinic.core.inventory import (
     GENESIS_HASH,
     ChainBreak,
+    Checkpoint,
     Entry,
     Kind,
     LedgerError,
@@ -33,7 +43,9 @@ from ketamine_clinic.core.inventory import (
     check,
     derive_balances,
     entry_hash,
+    first_entry_break,
     format_mg,
+    head_seal,
     held_by,
     mg_to_mcg,
     session_tallies,
@@ -54,6 +66,8 @@ def to_mcg(value, field: str = "quantity_mg") -> int:
         return mg_to_mcg(value)
     except (QuantityError, InvalidOperation) as exc:
         raise ValidationError({field: str(exc)}) from None
+    except (OverflowError, ValueError):  # an infinite or not-a-number float
+        raise ValidationError({field: "That is not an amount in mg the ledger can record."}) from None
 
 
 # ----------------------------------------------------------------------------------------------- balances
@@ -112,22 +126,80 @@ def held_for_session(lot_id, session_id) -> int:
 # ------------------------------------------------------------------------------------------------- append
 
 
-def _lock_chain():
-    LedgerHead.objects.get_or_create(pk=1)
-    return LedgerHead.objects.select_for_update().get(pk=1)
+def ledger_key() -> bytes:
+    """The key sealing the ledger (``settings.LEDGER_KEY``), as the bytes the pure core takes."""
+    return settings.LEDGER_KEY.encode("utf-8")
+
+
+def _lock_chain() -> LedgerHead:
+    """Lock the chain head row (every append and count goes one at a time) and return it.
+
+    A missing head row is created: sealed at the genesis values when the ledger is empty (a new or flushed
+    database); when there are entries, from the newest entry but UNSEALED, so the verifier keeps reporting
+    that the head was removed instead of a later append quietly sealing over the loss."""
+    head = LedgerHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        last = LedgerEntry.objects.order_by("-sequence").only("sequence", "hash").first()
+        if last is None:
+            defaults = {"sequence": 0, "hash": GENESIS_HASH, "count": 0}
+            defaults["seal"] = head_seal(0, GENESIS_HASH, 0, key=ledger_key())
+        else:
+            count = LedgerEntry.objects.count()
+            defaults = {"sequence": last.sequence, "hash": last.hash, "count": count, "seal": ""}
+        LedgerHead.objects.get_or_create(pk=1, defaults=defaults)
+        head = LedgerHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def _head_trusted(head: LedgerHead) -> bool:
+    expected = head_seal(head.sequence, head.hash, head.count, key=ledger_key())
+    return hmac.compare_digest(expected, head.seal or "")
+
+
+def _newest(head: LedgerHead, last: LedgerEntry | None) -> tuple[int, str]:
+    """(sequence, seal) the next entry chains to: the head's, unless the table holds a later entry. When the
+    newest entries were deleted the head is ahead of the table, and chaining to it keeps the gap visible."""
+    if last is not None and last.sequence > head.sequence:
+        return last.sequence, last.hash
+    return head.sequence, head.hash
 
 
 def _as_error(exc: LedgerError) -> ValidationError:
     return ValidationError(str(exc), code="ledger")
 
 
+# Clinic-defined: the most vials or devices one entry may move (the receive page's limit). A quantity beyond
+# that many containers of the lot's product is a typing slip, refused before it reaches the rules.
+MAX_CONTAINERS_PER_ENTRY = 10_000
+
+
+def _check_quantity(movement: Movement, lot: Lot) -> None:
+    q = movement.quantity_mcg
+    if isinstance(q, bool) or not isinstance(q, int):
+        raise ValidationError({"quantity_mg": "Enter the quantity in mg as a number."})
+    if movement.kind != Kind.COUNT_ADJUSTMENT and q <= 0:
+        raise ValidationError(
+            {"quantity_mg": f"Enter a quantity of more than 0 mg ({format_mg(q)} cannot be recorded)."}
+        )
+    unit = lot.product.unit_content_mcg
+    if abs(q) > MAX_CONTAINERS_PER_ENTRY * unit:
+        raise ValidationError(
+            {
+                "quantity_mg": f"That is more than {MAX_CONTAINERS_PER_ENTRY:,} {lot.product.unit_label}s of "
+                f"{format_mg(unit)}, more than one entry can move; check the number typed."
+            }
+        )
+
+
 def append(movement: Movement, *, actor, now: dt.datetime | None = None, patient=None) -> LedgerEntry:
     """Check ``movement`` against the rules and the derived balances, then chain and save it.
 
-    ``actor`` is the request (preferred: the audit row gets path and address) or the user. Raises
-    ValidationError with a clear message when the movement is refused; nothing is saved then.
+    ``actor`` is the request (preferred: the audit row gets path and address) or the user. ``now`` fixes the
+    clock the rules judge by (tests, the demo seed); without it the clock is read once the chain lock is held.
+    The entry's ``recorded_at`` is that clock, or the previous entry's ``recorded_at`` if that is later (clock
+    skew between servers, or a fixed clock behind it), so recording times never run backwards along the
+    chain. Raises ValidationError with a clear message when the movement is refused; nothing is saved then.
     """
-    now = now or timezone.now()
     for name in ("counterparty", "reference", "reason", "dose_ref"):
         limit = LedgerEntry._meta.get_field(name).max_length
         if len(getattr(movement, name) or "") > limit:
@@ -136,11 +208,13 @@ def append(movement: Movement, *, actor, now: dt.datetime | None = None, patient
         # Expiry is a calendar date at the clinic: judge the movement on the clinic's day, not UTC's.
         movement = replace(movement, occurred_at=timezone.localtime(movement.occurred_at))
     with transaction.atomic():
-        _lock_chain()
+        head = _lock_chain()
+        now = now or timezone.now()  # read under the lock: sequence order is recording order
         try:
             lot = Lot.objects.select_related("product").get(pk=movement.lot)
-        except (Lot.DoesNotExist, ValueError, TypeError):
+        except (Lot.DoesNotExist, ValueError, TypeError, OverflowError):
             raise ValidationError({"lot": "No such lot."}) from None
+        _check_quantity(movement, lot)
         corrected, already = None, False
         if movement.kind == Kind.CORRECTION and movement.corrects is not None:
             row = LedgerEntry.objects.filter(sequence=movement.corrects).first()
@@ -157,11 +231,16 @@ def append(movement: Movement, *, actor, now: dt.datetime | None = None, patient
             )
         except LedgerError as exc:
             raise _as_error(exc) from None
-        last = LedgerEntry.objects.order_by("-sequence").only("sequence", "hash").first()
-        sequence = last.sequence + 1 if last else 1
-        prev_hash = last.hash if last else GENESIS_HASH
+        last = LedgerEntry.objects.order_by("-sequence").only("sequence", "hash", "recorded_at").first()
+        previous, prev_hash = _newest(head, last)
+        sequence = previous + 1
+        recorded_at = max(now, last.recorded_at) if last is not None else now
+        key = ledger_key()
         digest = entry_hash(
-            Entry(sequence=sequence, movement=movement, recorded_at=now, prev_hash=prev_hash, hash="")
+            Entry(
+                sequence=sequence, movement=movement, recorded_at=recorded_at, prev_hash=prev_hash, hash=""
+            ),
+            key=key,
         )
         m = movement
         row = LedgerEntry.objects.create(
@@ -170,7 +249,7 @@ def append(movement: Movement, *, actor, now: dt.datetime | None = None, patient
             lot=lot,
             quantity_mcg=m.quantity_mcg,
             occurred_at=m.occurred_at,
-            recorded_at=now,
+            recorded_at=recorded_at,
             recorded_by_id=m.recorded_by,
             location_id=m.location,
             to_location_id=m.to_location,
@@ -184,6 +263,12 @@ def append(movement: Movement, *, actor, now: dt.datetime | None = None, patient
             prev_hash=prev_hash,
             hash=digest,
         )
+        # The head moves with every entry. A head whose seal does not hold (altered or re-created outside
+        # the application) is not re-sealed here: the verifier keeps reporting it until it is investigated.
+        trusted = _head_trusted(head)
+        head.sequence, head.hash, head.count = sequence, digest, head.count + 1
+        head.seal = head_seal(sequence, digest, head.count, key=key) if trusted else ""
+        head.save(update_fields=["sequence", "hash", "count", "seal"])
         if patient is None and row.session_id is not None:
             patient = row.session.patient
         audit.record(
@@ -237,8 +322,12 @@ def receive(
     now=None,
 ) -> LedgerEntry:
     """Receive whole vials/devices from a supplier against an invoice (21 CFR 1304.22(c))."""
-    if not isinstance(containers, int) or containers <= 0:
+    if isinstance(containers, bool) or not isinstance(containers, int) or containers <= 0:
         raise ValidationError({"containers": "Receive at least one whole vial or device."})
+    if containers > MAX_CONTAINERS_PER_ENTRY:
+        raise ValidationError(
+            {"containers": f"At most {MAX_CONTAINERS_PER_ENTRY:,} vials or devices in one receipt."}
+        )
     lot_number = (lot_number or "").strip()
     if not lot_number:
         raise ValidationError({"lot_number": "Enter the manufacturer's lot number."})
@@ -270,24 +359,72 @@ def receive(
         )
 
 
+def _check_session_takes_draw(session, user, occurred_at) -> None:
+    """Drug is drawn only by someone who may write ``session``'s patient's clinical record (on the care team,
+    or the medical director), and only for a session that had not ended when the draw happened.
+
+    The session is read fresh from the database (a plain query of the sessions model), not from the caller's
+    copy. A session has ended once it is discharged, aborted or stopped early; it ended at the latest of its
+    recorded state-change, discharge and end-of-dosing times. A draw recorded now (the pages and the API) is
+    therefore refused for every ended session; only a draw that happened before the end (the demo seed's
+    history, a caller passing ``occurred_at``) may still be recorded for it."""
+    from ketamine_clinic.sessions.models import DosingSession
+
+    row = DosingSession.objects.select_related("patient").filter(pk=getattr(session, "pk", session)).first()
+    if row is None:
+        raise ValidationError({"session": "There is no such dosing session."})
+    if not access.can(user, "clinical", "write", row.patient):
+        raise ValidationError(
+            {
+                "session": "You are not on this patient's care team, so you cannot draw drug for their "
+                "session. Ask a nurse or prescriber on the team, or the medical director."
+            }
+        )
+    try:
+        state = SessionState(row.state)
+    except ValueError:
+        raise ValidationError({"session": "This session's state is not one the clinic knows."}) from None
+    if state.is_terminal:
+        ends = [t for t in (row.state_changed_at, row.discharged_at, row.dosing_ended_at) if t is not None]
+        if not ends or occurred_at >= max(ends):
+            raise ValidationError(
+                {
+                    "session": f"This session is already {state.label.lower()}: no drug can be drawn for it. "
+                    "Choose the patient's current session."
+                }
+            )
+
+
 def draw(
     *, actor, session, lot: Lot, location: StorageLocation, quantity_mcg: int, occurred_at=None, now=None
 ):
-    """Take drug out of the safe for one dosing session (it is then held by the session)."""
-    return append(
-        Movement(
-            Kind.DRAWN,
-            lot.pk,
-            quantity_mcg,
-            _when(occurred_at, now),
-            _user_of(actor).pk,
-            location=location.pk,
-            session=session.pk,
-        ),
-        actor=actor,
-        now=now,
-        patient=session.patient,
-    )
+    """Take drug out of the safe for one dosing session (it is then held by the session).
+
+    Refused (ValidationError on ``session``) when the drawing user may not write the patient's clinical
+    record or the session has ended (:func:`_check_session_takes_draw`); ``quantity_mcg`` must be a real
+    quantity, more than zero (no default here: the page and API decide what an empty field means)."""
+    user = _user_of(actor)
+    if session is None:
+        raise ValidationError({"session": "Choose the dosing session the drug is drawn for."})
+    with transaction.atomic():
+        _lock_chain()
+        now = now or timezone.now()
+        occurred_at = _when(occurred_at, now)
+        _check_session_takes_draw(session, user, occurred_at)
+        return append(
+            Movement(
+                Kind.DRAWN,
+                lot.pk,
+                quantity_mcg,
+                occurred_at,
+                user.pk,
+                location=location.pk,
+                session=session.pk,
+            ),
+            actor=actor,
+            now=now,
+            patient=session.patient,
+        )
 
 
 def draw_for_dose(*, session, lot_id, dose_mg, user, now=None, occurred_at=None):
@@ -298,13 +435,15 @@ def draw_for_dose(*, session, lot_id, dose_mg, user, now=None, occurred_at=None)
     the lot; nothing is drawn when it already does (returns None then). What is drawn stays *held* by the
     session: :func:`record_administration` moves the delivered part to administered when dosing ends, and
     the remainder is wasted with a witness. Raises ValidationError (rolling back the caller's transaction) if
-    the lot is unknown or expired or there is not enough stock.
+    the lot is unknown or expired or there is not enough stock, or when ``user`` may not write the
+    patient's clinical record or the session has already ended (:func:`_check_session_takes_draw`).
     """
     dose_mcg = _dose_mcg(dose_mg)
-    now = now or timezone.now()
-    occurred_at = occurred_at or now
     with transaction.atomic():
         _lock_chain()
+        now = now or timezone.now()
+        occurred_at = occurred_at or now
+        _check_session_takes_draw(session, user, occurred_at)
         lot = _dosing_lot(lot_id, occurred_at)
         balances = lot_balances(lot.pk)
         shortfall = dose_mcg - balances.get(held_by(session.pk), 0)
@@ -346,7 +485,7 @@ def _dose_mcg(dose_mg) -> int:
 def _dosing_lot(lot_id, occurred_at) -> Lot:
     try:
         lot = Lot.objects.select_related("product").get(pk=lot_id)
-    except (Lot.DoesNotExist, ValueError, TypeError):
+    except (Lot.DoesNotExist, ValueError, TypeError, OverflowError):
         raise ValidationError({"lot": f"There is no stock lot {lot_id}."}) from None
     if lot.expires_on < timezone.localdate(occurred_at):
         raise ValidationError(
@@ -368,10 +507,10 @@ def record_administration(
     or the session holds less than ``dose_mg`` of it.
     """
     dose_mcg = _dose_mcg(dose_mg)
-    now = now or timezone.now()
-    occurred_at = occurred_at or now
     with transaction.atomic():
         _lock_chain()
+        now = now or timezone.now()
+        occurred_at = occurred_at or now
         lot = _dosing_lot(lot_id, occurred_at)
         held = lot_balances(lot.pk).get(held_by(session.pk), 0)
         if dose_mcg > held:
@@ -553,27 +692,38 @@ def perform_count(
     the ledger expects there (and any other lot found). Each difference opens a Discrepancy."""
     user = _user_of(actor)
     _check_witness(user, witness, witness_password)
-    now = now or timezone.now()
     with transaction.atomic():
-        _lock_chain()  # no movement slips in between reading the balances and saving the count
+        head = _lock_chain()  # no movement slips in between reading the balances and saving the count
+        now = now or timezone.now()
         expected = expected_in(location)
         missing = [lot_id for lot_id in expected if lot_id not in counted]
         if missing:
             lots = ", ".join(Lot.objects.get(pk=pk).lot_number for pk in missing)
             raise ValidationError({"counted": f"Enter a count for every lot held here (missing: {lots})."})
         for lot_id, value in counted.items():
-            if value is None or value < 0:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValidationError({"counted": "Counts are zero or more."})
-            if not Lot.objects.filter(pk=lot_id).exists():
+            lot = Lot.objects.select_related("product").filter(pk=lot_id).first()
+            if lot is None:
                 raise ValidationError({"counted": f"No such lot {lot_id}."})
-        last = LedgerEntry.objects.order_by("-sequence").first()
+            if value > MAX_CONTAINERS_PER_ENTRY * lot.product.unit_content_mcg:
+                raise ValidationError(
+                    {
+                        "counted": f"The count of lot {lot.lot_number} is more than {MAX_CONTAINERS_PER_ENTRY:,} "
+                        f"{lot.product.unit_label}s; check the number typed."
+                    }
+                )
+        # The count sheet records the newest entry (its sequence and seal): a checkpoint the verifier checks.
+        last = LedgerEntry.objects.order_by("-sequence").only("sequence", "hash").first()
+        newest_sequence, newest_hash = _newest(head, last)
         count = Count.objects.create(
             performed_at=now,
             counted_by=user,
             witness=witness,
             location=location,
             note=note.strip(),
-            chain_hash=last.hash if last else GENESIS_HASH,
+            chain_hash=newest_hash,
+            chain_sequence=newest_sequence,
         )
         for lot_id, value in sorted(counted.items()):
             line = CountLine.objects.create(
@@ -631,27 +781,53 @@ class Verification:
     ok: bool
     entries: int
     broken: ChainBreak | None = None
+    counts: int = 0
 
     @property
     def message(self) -> str:
         if self.ok:
-            return f"Ledger intact: {self.entries} entries, every hash and link verified."
+            checked = (
+                f", and {self.counts} stock count{'s' if self.counts != 1 else ''} agree"
+                if self.counts
+                else ""
+            )
+            return (
+                f"Ledger intact: {self.entries} entries, every seal and link verified, the newest entry matches "
+                f"the sealed ledger head{checked}."
+            )
         return f"Ledger TAMPERED at {self.broken}."
 
 
+def _count_checkpoints() -> list[Checkpoint]:
+    rows = Count.objects.filter(chain_sequence__isnull=False).select_related("location").order_by("pk")
+    return [
+        Checkpoint(
+            f"the count of {c.location.name} on {timezone.localtime(c.performed_at):%Y-%m-%d %H:%M} (count {c.pk})",
+            c.chain_sequence,
+            c.chain_hash,
+        )
+        for c in rows
+    ]
+
+
 def verify_ledger() -> Verification:
-    """Recompute every entry's hash from the stored rows and check every link (core ``verify_chain``)."""
+    """Check the whole ledger with the ledger key (core ``verify_chain``): every entry's seal and link,
+    sequence numbers contiguous from 1, the sealed head naming the newest entry and the number of entries,
+    and every stock count's recorded newest entry. The first problem is named by entry sequence number."""
+    key = ledger_key()
     entries = []
     for row in LedgerEntry.objects.order_by("sequence"):
         try:
             entries.append(row.as_core())
         except (ValueError, TypeError) as exc:  # e.g. a kind altered to a word the ledger does not know
-            broken = verify_chain(entries) or ChainBreak(
+            broken = first_entry_break(entries, key=key) or ChainBreak(
                 row.sequence, f"its stored fields are unreadable ({exc})"
             )
             return Verification(ok=False, entries=len(entries) + 1, broken=broken)
-    broken = verify_chain(entries)
-    return Verification(ok=broken is None, entries=len(entries), broken=broken)
+    head = LedgerHead.objects.filter(pk=1).first()
+    checkpoints = _count_checkpoints()
+    broken = verify_chain(entries, key=key, head=head.as_core() if head else None, checkpoints=checkpoints)
+    return Verification(ok=broken is None, entries=len(entries), broken=broken, counts=len(checkpoints))
 
 
 # -------------------------------------------------------------------------------------------- reports

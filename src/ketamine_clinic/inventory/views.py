@@ -146,14 +146,17 @@ def receive(request):
 @staff_view("inventory", "write")
 def draw(request):
     def save(d):
-        quantity = d["quantity_mg"] or d["lot"].product.unit_content_mcg  # empty: one whole vial/device
+        # Empty means one whole vial/device; anything typed (0 included) goes to the rules as typed.
+        quantity = d["quantity_mg"] if d["quantity_mg"] is not None else d["lot"].product.unit_content_mcg
         return services.draw(
             actor=request, session=d["session"], lot=d["lot"], location=d["location"], quantity_mcg=quantity
         )
 
     return _record_page(
         request,
-        DrawForm(request.POST or None, initial=_initial(request, "session", "lot", "location")),
+        DrawForm(
+            request.POST or None, initial=_initial(request, "session", "lot", "location"), user=request.user
+        ),
         save,
         lambda e: (
             f"Drew {e.quantity_display} of lot {e.lot.lot_number} for the session (entry #{e.sequence})."

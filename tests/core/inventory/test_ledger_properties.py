@@ -26,6 +26,7 @@ from ketamine_clinic.core.inventory import (
 
 VIAL, _, DEVICE = STANDARD_PRODUCTS
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+KEY = b"test-ledger-key-for-the-properties"
 LOTS = {
     "K1": LotSpec("K1", VIAL, date(2027, 6, 30)),
     "E1": LotSpec("E1", DEVICE, date(2027, 3, 31)),
@@ -101,7 +102,7 @@ def draws():
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(movements(), receipts(), draws()), max_size=40))
 def test_any_sequence_keeps_balances_derived_non_negative_and_refusals_harmless(sequence):
-    ledger = Ledger(lots=dict(LOTS))
+    ledger = Ledger(lots=dict(LOTS), key=KEY)
     accepted = refused = 0
     for movement in sequence:
         entries_before = list(ledger.entries)
@@ -122,7 +123,7 @@ def test_any_sequence_keeps_balances_derived_non_negative_and_refusals_harmless(
             kept = {bucket: v for bucket, v in ledger.lot_balances(lot).items() if v}
             summed = {bucket: v for (lt, bucket), v in derived.items() if lt == lot and v}
             assert kept == summed
-    assert verify_chain(ledger.entries) is None
+    assert verify_chain(ledger.entries, key=KEY, head=ledger.head()) is None
     for session, tally in session_tallies(ledger.entries).items():
         held = sum(ledger.balance(lot, held_by(session)) for lot in LOTS)
         assert tally.held_mcg == held >= 0
@@ -132,7 +133,7 @@ def test_any_sequence_keeps_balances_derived_non_negative_and_refusals_harmless(
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(receipts(), draws()), min_size=1, max_size=30))
 def test_expired_lot_is_never_drawn_or_administered(sequence):
-    ledger = Ledger(lots=dict(LOTS))
+    ledger = Ledger(lots=dict(LOTS), key=KEY)
     for movement in sequence:
         try:
             ledger.append(movement, now=NOW)
@@ -146,7 +147,7 @@ def test_expired_lot_is_never_drawn_or_administered(sequence):
 
 def test_the_generators_do_produce_accepted_draws():
     # Guards the properties above against passing vacuously: a receipt followed by a draw is accepted.
-    ledger = Ledger(lots=dict(LOTS))
+    ledger = Ledger(lots=dict(LOTS), key=KEY)
     ledger.append(
         Movement(
             Kind.RECEIVED, "K1", 500_000, NOW, "nurse", location="safe", counterparty="A", reference="I"

@@ -1,7 +1,20 @@
 """Pure rules of the controlled-substance ledger (no Django): movements, validation, derived balances,
 hash chaining and reconciliation. See :mod:`.ledger` for the rules and their regulatory sources."""
 
-from .chain import GENESIS_HASH, ChainBreak, canonical, entry_hash, verify_chain
+from .chain import (
+    GENESIS_HASH,
+    ChainBreak,
+    Checkpoint,
+    Head,
+    canonical,
+    entry_hash,
+    first_entry_break,
+    head_seal,
+    sealed_head,
+    unkeyed_chain_break,
+    unkeyed_entry_hash,
+    verify_chain,
+)
 from .ledger import (
     Entry,
     Kind,
@@ -24,6 +37,8 @@ __all__ = [
     "GENESIS_HASH",
     "STANDARD_PRODUCTS",
     "ChainBreak",
+    "Checkpoint",
+    "Head",
     "Entry",
     "Kind",
     "Ledger",
@@ -40,11 +55,16 @@ __all__ = [
     "derive_balances",
     "effects",
     "entry_hash",
+    "first_entry_break",
     "format_mg",
+    "head_seal",
     "held_by",
     "mcg_to_mg",
     "mg_to_mcg",
+    "sealed_head",
     "session_tallies",
     "stock",
+    "unkeyed_chain_break",
+    "unkeyed_entry_hash",
     "verify_chain",
 ]

@@ -340,11 +340,13 @@ def derive_balances(entries: Iterable[Entry]) -> dict[tuple[object, Bucket], int
 
 @dataclass
 class Ledger:
-    """An in-memory ledger: the rules plus the hash chain, for tests, the CLI and as the model the Django
-    service follows. ``lots`` maps lot id -> :class:`LotSpec`.
+    """An in-memory ledger: the rules plus the keyed hash chain, for tests, the CLI and as the model the Django
+    service follows. ``lots`` maps lot id -> :class:`LotSpec`; ``key`` is the ledger key (bytes) that seals
+    each entry (see :mod:`.chain`).
     """
 
     lots: dict[object, LotSpec]
+    key: bytes = field(repr=False, kw_only=True)
     entries: list[Entry] = field(default_factory=list)
     _balances: dict[object, dict[Bucket, int]] = field(default_factory=dict)
     _corrected: set[int] = field(default_factory=set)
@@ -377,9 +379,21 @@ class Ledger:
         sequence = len(self.entries) + 1
         prev = self.entries[-1].hash if self.entries else GENESIS_HASH
         unhashed = Entry(sequence=sequence, movement=movement, recorded_at=now, prev_hash=prev, hash="")
-        entry = replace(unhashed, hash=entry_hash(unhashed))
+        entry = replace(unhashed, hash=entry_hash(unhashed, key=self.key))
         self.entries.append(entry)
         self._balances[movement.lot] = apply(self._balances.get(movement.lot, {}), result)
         if movement.kind == Kind.CORRECTION:
             self._corrected.add(movement.corrects)
         return entry
+
+    def head(self):
+        """The sealed head naming the newest entry (what the database keeps in its head row)."""
+        from .chain import GENESIS_HASH, sealed_head
+
+        newest = self.entries[-1] if self.entries else None
+        return sealed_head(
+            newest.sequence if newest else 0,
+            newest.hash if newest else GENESIS_HASH,
+            len(self.entries),
+            key=self.key,
+        )

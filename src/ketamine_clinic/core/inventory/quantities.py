@@ -10,6 +10,10 @@ rather than rounding it away silently.
 from decimal import Decimal, InvalidOperation
 
 MCG_PER_MG = 1000
+# Clinic-defined parse guard: the largest entry the pages allow is a receipt of 10,000 vials of 500 mg = 5 kg
+# (inventory.services.MAX_CONTAINERS_PER_ENTRY). Anything past 10 kg (10,000,000 mg) is a slip of the
+# keyboard, refused here before it becomes an integer too large for the database.
+MAX_MG = 10_000_000
 
 
 class QuantityError(ValueError):
@@ -20,12 +24,19 @@ def mg_to_mcg(value) -> int:
     """Milligrams (str, int or Decimal; floats are refused to avoid binary rounding) -> integer micrograms."""
     if isinstance(value, bool) or isinstance(value, float):
         raise QuantityError("Give the amount in mg as text or a decimal number, not a floating-point value.")
+    text = str(value).strip()
+    if len(text) > 40:
+        raise QuantityError("That is not an amount in mg the ledger can record (too many digits).")
     try:
-        mg = Decimal(str(value).strip())
+        mg = Decimal(text)
     except (InvalidOperation, ValueError):
-        raise QuantityError(f"{value!r} is not an amount in mg.") from None
+        raise QuantityError(f"{text!r} is not an amount in mg.") from None
     if not mg.is_finite():
-        raise QuantityError(f"{value!r} is not an amount in mg.")
+        raise QuantityError(f"{text!r} is not an amount in mg.")
+    if abs(mg) > MAX_MG:
+        raise QuantityError(
+            "That amount is far more than any quantity the ledger records; check the number typed."
+        )
     mcg = mg * MCG_PER_MG
     if mcg != mcg.to_integral_value():
         raise QuantityError(f"{value} mg is finer than the 0.001 mg the ledger records; round it first.")
