@@ -62,13 +62,22 @@ def infusion_day(staff, make_patient):
     )
     # The plan's order as snapshotted on the session: 0.5 mg/kg over 40 min from 50 mg/mL stock.
     rule = DoseRule("mg_per_kg", 0.5, 0.25, 1.0, infusion_duration_min=40, concentration_mg_per_ml=50)
-    return DosingSession.objects.create(
+    session = DosingSession.objects.create(
         patient=patient,
         route="iv",
         scheduled_for=timezone.now(),
         chair=Chair.objects.create(name="Chair 3", room="Suite B"),
         dose_rule=dataclasses.asdict(rule),
     )
+    # This morning's PHQ-9 (self-report at home) and the C-SSRS screener: scored, none flagging risk.
+    from ketamine_clinic.outcomes import services as outcomes
+
+    for instrument, n in (("phq9", 9), ("cssrs_screener", 7)):
+        outcomes.record_administration(
+            patient=patient, instrument=instrument, answers=[0] * n, user=staff["nurse"],
+            taken_at=timezone.now() - dt.timedelta(hours=1),
+        )
+    return session
 
 
 def move(page, target, expected_label):
@@ -114,8 +123,6 @@ def test_nurse_runs_iv_session_and_prescriber_signs_note(page, live_server, logi
     form.locator("select[name=fasting_confirmed]").select_option("yes")
     form.locator("select[name=escort_confirmed]").select_option("yes")
     form.locator("input[name=escort_name]").fill("Sam Larkspur")
-    form.locator("input[name=measures_attested][value=phq9]").check()
-    form.locator("input[name=measures_attested][value=cssrs]").check()
     form.locator("button[type=submit]").click()
     expect(page.locator("#predose-findings")).to_contain_text("Weight 70 kg measured today")
     expect(page.locator("#predose-findings")).to_contain_text("Consent current")
@@ -129,6 +136,9 @@ def test_nurse_runs_iv_session_and_prescriber_signs_note(page, live_server, logi
     expect(page.locator("#dose-form input[name=dose_mg]")).to_have_value("35.0")
     lot = LedgerEntry.objects.get(kind="received").lot
     page.locator("#dose-form select[name=lot_id]").select_option(str(lot.pk))
+    # The two-person check: the prescriber checks the dose with the nurse and types her own password.
+    page.locator("#dose-form select[name=second_checker]").select_option(str(staff["prescriber"].pk))
+    page.locator("#dose-form input[name=second_checker_password]").fill("demo-password-1")
     page.locator("#dose-form button[type=submit]").click()
     expect(page.locator("#confirmed-dose")).to_contain_text("35.00 mg")
     drawn = LedgerEntry.objects.get(kind="drawn")  # a whole vial, into the session's custody
@@ -185,6 +195,20 @@ def test_nurse_runs_iv_session_and_prescriber_signs_note(page, live_server, logi
     page.goto(f"{live_server.url}/sessions/{session.pk}/")
     expect(page.locator("#delivered-dose")).to_be_visible()
     expect(page.locator("#held-remainder")).to_have_count(0)
+    # Too early: the infusion ended moments ago and the clinic observes 60 min after an IV infusion.
+    page.click("button[data-move=ready_for_discharge]")
+    expect(page.locator("#flowsheet-error")).to_contain_text("Observed at least 60 min")
+    expect(page.locator("#session-state")).to_have_text("Monitoring / observation")
+
+    # Let 65 minutes of observation pass (the test cannot wait): move the session's dosing times back and
+    # take one more set of vitals "now", as the nurse would before discharge.
+    shift = dt.timedelta(minutes=65)
+    s = DosingSession.objects.get(pk=session.pk)
+    DosingSession.objects.filter(pk=s.pk).update(
+        dosing_started_at=s.dosing_started_at - shift, dosing_ended_at=s.dosing_ended_at - shift
+    )
+    page.reload()
+    enter_vitals(page, 128, 80, 72, 98, 14)
     move(page, "ready_for_discharge", "Ready for discharge")
     checklist = page.locator("#discharge-form")
     for name in ("alert_and_oriented", "steady_gait", "nausea_controlled", "escort_present"):
@@ -192,21 +216,6 @@ def test_nurse_runs_iv_session_and_prescriber_signs_note(page, live_server, logi
     checklist.locator("input[name=escort_name]").fill("Sam Larkspur")
     checklist.locator("button[type=submit]").click()
     expect(page.locator("#discharge-criteria")).to_contain_text("Escort present")
-
-    # Too early: the infusion ended moments ago and the clinic observes 30 min after an IV infusion.
-    page.click("button[data-move=discharged]")
-    expect(page.locator("#flowsheet-error")).to_contain_text("Observed at least 30 min")
-    expect(page.locator("#session-state")).to_have_text("Ready for discharge")
-
-    # Let 35 minutes of observation pass (the test cannot wait): move the session's dosing times back and
-    # take one more set of vitals "now", as the nurse would before discharge.
-    shift = dt.timedelta(minutes=35)
-    s = DosingSession.objects.get(pk=session.pk)
-    DosingSession.objects.filter(pk=s.pk).update(
-        dosing_started_at=s.dosing_started_at - shift, dosing_ended_at=s.dosing_ended_at - shift
-    )
-    page.reload()
-    enter_vitals(page, 128, 80, 72, 98, 14)
     expect(page.locator("#discharge-criteria")).not_to_contain_text("not met")
     move(page, "discharged", "Discharged")
 

@@ -40,7 +40,8 @@ def _ready_session(staff, make_patient, route="iv", rule=None):
         chair=Chair.objects.create(name="Chair 9"),
         dose_rule=dataclasses.asdict(rule or session_helpers.IV_RULE),
     )
-    return session_helpers.ready_pre_dose(session, staff["nurse"])
+    # Checked in an hour ago, so the infusion can run its full 40 minutes before "now".
+    return session_helpers.ready_pre_dose(session, staff["nurse"], at=timezone.now() - dt.timedelta(minutes=60))
 
 
 @pytest.fixture
@@ -51,8 +52,9 @@ def ready_session(staff, make_patient):
 def _dosing(session, lot, user, dose_mg=35):
     from ketamine_clinic.sessions import services as sessions
 
-    sessions.record_dose(session, dose_mg=dose_mg, user=user, lot_id=lot.pk, expected_version=session.version)
-    sessions.transition(session, "dosing", user=user, version=session.version)
+    start = session.checked_in_at + dt.timedelta(minutes=10)
+    session_helpers.confirm_dose(session, user, dose_mg=dose_mg, lot_id=lot.pk, now=start - dt.timedelta(minutes=2))
+    sessions.transition(session, "dosing", user=user, version=session.version, now=start)
     return session
 
 
@@ -81,15 +83,8 @@ def _waste_remainder(session, lot, staff):
 def test_confirming_the_dose_draws_it_and_nothing_is_administered_yet(ready_session, stocked, staff):
     from ketamine_clinic.inventory import services as inventory
     from ketamine_clinic.inventory.models import LedgerEntry
-    from ketamine_clinic.sessions import services as sessions
 
-    sessions.record_dose(
-        ready_session,
-        dose_mg=35,
-        user=staff["nurse"],
-        lot_id=stocked.pk,
-        expected_version=ready_session.version,
-    )
+    session_helpers.confirm_dose(ready_session, staff["nurse"], dose_mg=35, lot_id=stocked.pk)
     ready_session.refresh_from_db()
     assert ready_session.dose_mg == 35 and ready_session.delivered_mg is None
     drawn = LedgerEntry.objects.get(kind="drawn")
@@ -260,13 +255,7 @@ def test_aborted_after_the_draw_records_nothing_given_and_the_drug_stays_held(re
     from ketamine_clinic.inventory.models import LedgerEntry
     from ketamine_clinic.sessions import services as sessions
 
-    sessions.record_dose(
-        ready_session,
-        dose_mg=35,
-        user=staff["nurse"],
-        lot_id=stocked.pk,
-        expected_version=ready_session.version,
-    )
+    session_helpers.confirm_dose(ready_session, staff["nurse"], dose_mg=35, lot_id=stocked.pk)
     with pytest.raises(ValidationError, match="recorded when dosing ends"):
         sessions.transition(
             ready_session,
@@ -334,17 +323,10 @@ def test_esketamine_devices_used_are_administered_and_unused_devices_stay_held(
 
 def test_stock_refusal_rolls_back_the_session_dose(ready_session, lot, safe, staff):
     from ketamine_clinic.inventory.models import LedgerEntry
-    from ketamine_clinic.sessions import services as sessions
 
     # The lot is known but nothing has been received: the ledger refuses, so the dose must not stand.
     with pytest.raises(ValidationError, match="Not enough"):
-        sessions.record_dose(
-            ready_session,
-            dose_mg=35,
-            user=staff["nurse"],
-            lot_id=lot.pk,
-            expected_version=ready_session.version,
-        )
+        session_helpers.confirm_dose(ready_session, staff["nurse"], dose_mg=35, lot_id=lot.pk)
     ready_session.refresh_from_db()
     assert ready_session.dose_mg is None
     assert not LedgerEntry.objects.exists()

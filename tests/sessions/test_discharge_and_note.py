@@ -12,8 +12,9 @@ from ketamine_clinic.sessions.models import SessionNote, SessionNoteAmendment
 
 
 def to_ready(session, nurse, helpers, now):
-    helpers.start_dosing(session, nurse)
-    ended = now - dt.timedelta(minutes=35)
+    """Dosing began 115 min before ``now`` and its 40-min infusion ended 65 min before: past the IV minimum (60)."""
+    helpers.start_dosing(session, nurse, at=now - dt.timedelta(minutes=125))
+    ended = now - dt.timedelta(minutes=65)
     services.transition(session, "monitoring", user=nurse, version=session.version, now=ended)
     services.record_reading(
         session,
@@ -50,37 +51,50 @@ def test_discharge_refused_until_checklist_then_allowed(staff, iv_session, helpe
 
 
 def test_observation_time_enforced_and_prescriber_override(staff, iv_session, helpers):
+    """Ready-for-discharge and discharge are refused before the route's minimum observation after dosing ends
+    (IV: 60 min, clinic-defined in the route table), unless a prescriber overrides with a reason (audited)."""
     from django.utils import timezone
+
+    from ketamine_clinic.core.protocols.routes import rules_for
 
     nurse, prescriber = staff["nurse"], staff["prescriber"]
     now = timezone.now()
-    to_ready(iv_session, nurse, helpers, now)
+    helpers.start_dosing(iv_session, nurse, at=now - dt.timedelta(minutes=70))  # dosing from now-60 min
+    ended = now - dt.timedelta(minutes=20)  # the 40-min infusion ran in full and ended 20 min ago
+    services.transition(iv_session, "monitoring", user=nurse, version=iv_session.version, now=ended)
+    services.record_reading(
+        iv_session, user=nurse, idempotency_key=helpers.key(),
+        values={"sbp": 130, "dbp": 82, "hr": 76, "spo2": 98, "rr": 14}, taken_at=now - dt.timedelta(minutes=2),
+    )
+    minimum = rules_for("iv").min_observation_min
+    with pytest.raises(ValidationError, match=f"Observed at least {minimum} min: 20 min since dosing ended"):
+        services.transition(iv_session, "ready_for_discharge", user=nurse, version=iv_session.version, now=now)
+    with pytest.raises(PermissionDenied):
+        services.transition(
+            iv_session, "ready_for_discharge", user=nurse, version=iv_session.version, now=now,
+            override_reason="family waiting",
+        )
+    services.transition(
+        iv_session, "ready_for_discharge", user=prescriber, version=iv_session.version, now=now,
+        override_reason="Transfer to the ward: observed there",
+    )
     services.save_discharge_checklist(
         iv_session,
         {"alert_and_oriented": True, "steady_gait": True, "nausea_controlled": True, "escort_present": True},
         user=nurse,
     )
-    too_early = now - dt.timedelta(minutes=10)  # only 25 min after the infusion ended
-    with pytest.raises(ValidationError, match="Observed at least 30 min"):
-        services.transition(iv_session, "discharged", user=nurse, version=iv_session.version, now=too_early)
-    with pytest.raises(PermissionDenied):
-        services.transition(
-            iv_session,
-            "discharged",
-            user=nurse,
-            version=iv_session.version,
-            now=too_early,
-            override_reason="family waiting",
-        )
+    with pytest.raises(ValidationError, match=f"Observed at least {minimum} min"):
+        services.transition(iv_session, "discharged", user=nurse, version=iv_session.version, now=now)
     services.transition(
         iv_session,
         "discharged",
         user=prescriber,
         version=iv_session.version,
-        now=too_early,
-        override_reason="Stable for 25 min, escort present; prescriber reviewed",
+        now=now,
+        override_reason="Stable for 20 min, escort present; prescriber reviewed",
     )
     assert AuditEvent.objects.filter(action="override", detail__to="discharged").exists()
+    assert AuditEvent.objects.filter(action="override", detail__to="ready_for_discharge").exists()
 
 
 def test_note_generated_signed_locked_and_amended(staff, client_as, iv_session, helpers):

@@ -99,17 +99,33 @@ def test_stopped_early_with_the_pump_volume_shows_confirmed_and_delivered(
     assert iv_session.delivered_mg == Decimal("14.00") and iv_session.dose_mg == Decimal("35.00")
     history = client.get(reverse("sessions:chart", args=[iv_session.patient_id])).content.decode()
     assert '14.00 mg <span class="muted">delivered of 35.00 mg confirmed</span>' in history
-    # No stock lot was recorded for this dose: nothing to hold or waste, and no ledger entry.
-    assert 'id="held-remainder"' not in body
+    # The whole vial was drawn; 14 mg is recorded as administered and the rest is held, to be wasted.
+    assert 'id="held-remainder"' in body and "<strong>486 mg</strong>" in body
     from ketamine_clinic.inventory.models import LedgerEntry
 
-    assert not LedgerEntry.objects.exists()
+    kinds = list(LedgerEntry.objects.filter(session=iv_session).values_list("kind", "quantity_mcg"))
+    assert kinds == [("drawn", 500_000), ("administered", 14_000)]
+
+
+def test_ending_an_infusion_long_before_its_planned_time_needs_the_delivered_amount(
+    staff, client_as, iv_session, helpers
+):
+    """A 40-min infusion ended one minute after it began is not 'delivered in full' without a figure."""
+    helpers.start_dosing(iv_session, staff["nurse"], at=timezone.now() - dt.timedelta(minutes=11))
+    r = _post(client_as(staff["nurse"]), iv_session, {"target": "monitoring"})
+    body = r.content.decode()
+    assert 'data-state="dosing"' in body and "planned for 40 min and has run 1 min" in body
+    fresh = DosingSession.objects.get(pk=iv_session.pk)
+    assert (fresh.state, fresh.delivered_mg) == ("dosing", None)
+    r = _post(client_as(staff["nurse"]), iv_session, {"target": "monitoring", "volume_infused_ml": "5"})
+    fresh.refresh_from_db()
+    assert fresh.state == "monitoring" and fresh.delivered_mg == Decimal("1.75")
 
 
 def test_normal_completion_records_the_whole_dose_or_the_amount_entered(
     staff, client_as, iv_session, helpers
 ):
-    helpers.start_dosing(iv_session, staff["nurse"])
+    helpers.start_dosing(iv_session, staff["nurse"], at=timezone.now() - dt.timedelta(minutes=50))
     r = _post(client_as(staff["nurse"]), iv_session, {"target": "monitoring"})
     assert 'data-state="monitoring"' in r.content.decode()
     iv_session.refresh_from_db()
@@ -125,7 +141,7 @@ def test_normal_completion_records_the_whole_dose_or_the_amount_entered(
 
 
 def test_api_takes_and_shows_the_delivered_dose(staff, client_as, iv_session, helpers):
-    helpers.start_dosing(iv_session, staff["nurse"])
+    helpers.start_dosing(iv_session, staff["nurse"], at=timezone.now() - dt.timedelta(minutes=50))
     client = client_as(staff["nurse"])
     url = f"/api/sessions/{iv_session.pk}/transitions"
 
@@ -149,16 +165,19 @@ def test_api_takes_and_shows_the_delivered_dose(staff, client_as, iv_session, he
     assert Decimal(detail["delivered_mg"]) == 30
     late = client.post(
         url,
-        json.dumps({"version": detail["version"], "target": "ready_for_discharge", "delivered_mg": "10"}),
+        json.dumps(
+            {"version": detail["version"], "target": "stopped_early", "reason": "Left", "delivered_mg": "10"}
+        ),
         content_type="application/json",
     )
     assert late.status_code == 422 and "it was recorded as 30 mg" in json.dumps(late.json())
+    assert DosingSession.objects.get(pk=iv_session.pk).state == "monitoring"
 
 
 def test_note_and_curve_use_the_delivered_dose_and_the_time_it_ran(staff, client_as, iv_session, helpers):
-    helpers.ready_pre_dose(iv_session, staff["nurse"])
-    services.record_dose(iv_session, dose_mg=35, user=staff["nurse"], expected_version=iv_session.version)
     start = timezone.now() - dt.timedelta(minutes=30)
+    helpers.ready_pre_dose(iv_session, staff["nurse"], at=start - dt.timedelta(minutes=10))
+    helpers.confirm_dose(iv_session, staff["nurse"], now=start - dt.timedelta(minutes=2))
     services.transition(iv_session, "dosing", user=staff["nurse"], version=iv_session.version, now=start)
     services.transition(
         iv_session,

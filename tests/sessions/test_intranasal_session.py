@@ -25,13 +25,14 @@ def nasal_session(patient, staff, helpers):
 
 def test_esketamine_flow(staff, client_as, nasal_session, helpers):
     nurse, prescriber = staff["nurse"], staff["prescriber"]
-    helpers.ready_pre_dose(nasal_session, nurse)
+    start = timezone.now() - dt.timedelta(minutes=130)
+    helpers.stock_lot("intranasal")
+    helpers.ready_pre_dose(nasal_session, nurse, at=start - dt.timedelta(minutes=12))
     page = client_as(nurse).get(reverse("sessions:flowsheet", args=[nasal_session.pk])).content.decode()
     assert "2 nasal devices of 28 mg" in page
     with pytest.raises(ValidationError, match="whole number"):
-        services.record_dose(nasal_session, dose_mg=60, user=prescriber, override_reason="x")
-    services.record_dose(nasal_session, dose_mg=56, user=nurse)
-    start = timezone.now() - dt.timedelta(minutes=130)
+        helpers.confirm_dose(nasal_session, prescriber, dose_mg=60, override_reason="x")
+    helpers.confirm_dose(nasal_session, nurse, dose_mg=56, now=start - dt.timedelta(minutes=2))
     services.transition(nasal_session, "dosing", user=nurse, version=nasal_session.version, now=start)
     ended = start + dt.timedelta(minutes=5)
     services.transition(nasal_session, "monitoring", user=nurse, version=nasal_session.version, now=ended)
@@ -51,21 +52,21 @@ def test_esketamine_flow(staff, client_as, nasal_session, helpers):
         values={"sbp": 128, "dbp": 80, "hr": 72, "spo2": 98, "rr": 14},
         taken_at=timezone.now() - dt.timedelta(minutes=2),
     )
+    # 100 minutes after the last device is too early (the label asks for at least 2 hours); now (125 min) is not.
+    with pytest.raises(ValidationError, match="Observed at least 120 min"):
+        services.transition(
+            nasal_session,
+            "ready_for_discharge",
+            user=nurse,
+            version=nasal_session.version,
+            now=ended + dt.timedelta(minutes=100),
+        )
     services.transition(nasal_session, "ready_for_discharge", user=nurse, version=nasal_session.version)
     services.save_discharge_checklist(
         nasal_session,
         {"alert_and_oriented": True, "steady_gait": True, "nausea_controlled": True, "escort_present": True},
         user=nurse,
     )
-    # 100 minutes after the last device is too early (the label asks for at least 2 hours); now (125 min) is not.
-    with pytest.raises(ValidationError, match="Observed at least 120 min"):
-        services.transition(
-            nasal_session,
-            "discharged",
-            user=nurse,
-            version=nasal_session.version,
-            now=ended + dt.timedelta(minutes=100),
-        )
     services.transition(nasal_session, "discharged", user=nurse, version=nasal_session.version)
     assert nasal_session.state == "discharged"
 

@@ -52,12 +52,77 @@ def test_dose_plan_double_check_shown(staff, client_as, iv_session, helpers):
 
 
 def test_dose_within_limits_confirmed_and_dosing_starts(staff, iv_session, helpers):
+    from ketamine_clinic.inventory import services as inventory
+
     nurse = staff["nurse"]
     helpers.ready_pre_dose(iv_session, nurse)
-    services.record_dose(iv_session, dose_mg=35, user=nurse, expected_version=iv_session.version)
+    lot = helpers.stock_lot("iv")
+    helpers.confirm_dose(iv_session, nurse, lot_id=lot.pk, second_checker=staff["prescriber"])
     assert float(iv_session.pump_rate_ml_per_h) == 150.0
+    # Both people of the two-person check are recorded, and the drug is in the session's custody.
+    assert iv_session.dose_confirmed_by == nurse and iv_session.dose_second_checker == staff["prescriber"]
+    assert inventory.held_for_session(lot.pk, iv_session.pk) == 500_000  # one whole 500 mg vial
     services.transition(iv_session, "dosing", user=nurse, version=iv_session.version)
     assert iv_session.state == "dosing" and iv_session.dosing_started_at is not None
+
+
+def test_dose_without_a_lot_is_refused_everywhere_and_nothing_is_saved(staff, client_as, iv_session, helpers):
+    nurse = staff["nurse"]
+    helpers.ready_pre_dose(iv_session, nurse)
+    helpers.stock_lot("iv")
+    version = iv_session.version
+    with pytest.raises(ValidationError, match="every controlled dose is drawn"):
+        helpers.confirm_dose(iv_session, nurse, lot_id=None)
+    page = client_as(nurse).post(
+        reverse("sessions:dose", args=[iv_session.pk]),
+        {
+            "version": version, "dose_mg": "35", "lot_id": "", "second_checker": staff["prescriber"].pk,
+            "second_checker_password": "demo-password-1",
+        },
+    )
+    assert page.status_code == 400 and "This field is required" in page.content.decode()
+    api = client_as(nurse).post(
+        f"/api/sessions/{iv_session.pk}/dose",
+        {"dose_mg": "35", "version": version, "second_checker_id": staff["prescriber"].pk,
+         "second_checker_password": "demo-password-1"},
+        content_type="application/json",
+    )
+    assert api.status_code == 422
+    iv_session.refresh_from_db()
+    assert iv_session.dose_mg is None and iv_session.version == version
+
+
+def test_two_person_check_needs_another_person_who_types_their_own_password(staff, iv_session, helpers):
+    nurse = staff["nurse"]
+    helpers.ready_pre_dose(iv_session, nurse)
+    version = iv_session.version
+    with pytest.raises(ValidationError, match="different staff member"):
+        helpers.confirm_dose(iv_session, nurse, second_checker=nurse)
+    with pytest.raises(ValidationError, match="password is not correct"):
+        helpers.confirm_dose(iv_session, nurse, second_checker=staff["prescriber"], second_checker_password="x")
+    with pytest.raises(ValidationError, match="may not be the second checker"):
+        helpers.confirm_dose(iv_session, nurse, second_checker=staff["front_desk"])
+    with pytest.raises(ValidationError, match="Choose the second checker"):
+        helpers.confirm_dose(iv_session, nurse, second_checker=None)
+    iv_session.refresh_from_db()
+    assert iv_session.dose_mg is None and iv_session.version == version
+
+
+def test_dosing_cannot_start_when_the_drawn_drug_is_gone(staff, iv_session, helpers):
+    """A confirmed dose whose drug no longer sits with the session (e.g. returned to the safe) cannot start."""
+    from ketamine_clinic.inventory import services as inventory
+    from ketamine_clinic.inventory.models import StorageLocation
+
+    nurse = staff["nurse"]
+    helpers.ready_pre_dose(iv_session, nurse)
+    lot = helpers.stock_lot("iv")
+    helpers.confirm_dose(iv_session, nurse, lot_id=lot.pk)
+    inventory.record_movement(
+        actor=nurse, kind="returned", lot=lot, quantity_mcg=500_000, session=iv_session,
+        location=StorageLocation.objects.get(name="Session test safe"), reason="Vial back to the safe",
+    )
+    with pytest.raises(ValidationError, match="has not been drawn"):
+        services.transition(iv_session, "dosing", user=nurse, version=iv_session.version)
 
 
 def test_dose_outside_limits_refused_then_prescriber_override_is_audited(
@@ -66,18 +131,25 @@ def test_dose_outside_limits_refused_then_prescriber_override_is_audited(
     helpers.ready_pre_dose(iv_session, staff["nurse"])
     nurse = client_as(staff["nurse"])
     url = reverse("sessions:dose", args=[iv_session.pk])
-    response = nurse.post(url, {"version": iv_session.version, "dose_mg": "90"})
+    lot = helpers.stock_lot("iv")
+
+    def post(client, checker, **fields):
+        return client.post(
+            url,
+            {
+                "version": iv_session.version, "lot_id": lot.pk, "second_checker": checker.pk,
+                "second_checker_password": "demo-password-1", **fields,
+            },
+        )
+
+    response = post(nurse, staff["prescriber"], dose_mg="90")
     assert response.status_code == 400 and "outside the plan" in response.content.decode()
-    response = nurse.post(
-        url, {"version": iv_session.version, "dose_mg": "90", "override_reason": "I think so"}
-    )
+    response = post(nurse, staff["prescriber"], dose_mg="90", override_reason="I think so")
     assert response.status_code == 403  # only a prescriber may override
     iv_session.refresh_from_db()
     assert iv_session.dose_mg is None
     prescriber = client_as(staff["prescriber"])
-    response = prescriber.post(
-        url, {"version": iv_session.version, "dose_mg": "90", "override_reason": "Titration agreed"}
-    )
+    response = post(prescriber, staff["nurse"], dose_mg="90", override_reason="Titration agreed")
     assert response.status_code == 302
     iv_session.refresh_from_db()
     assert float(iv_session.dose_mg) == 90 and iv_session.dose_override_reason == "Titration agreed"
@@ -88,7 +160,7 @@ def test_dose_outside_limits_refused_then_prescriber_override_is_audited(
 def test_dosing_refused_by_bp_hard_stop_until_prescriber_overrides(staff, iv_session, helpers):
     nurse, prescriber = staff["nurse"], staff["prescriber"]
     helpers.ready_pre_dose(iv_session, nurse, baseline=HIGH_BP)
-    services.record_dose(iv_session, dose_mg=35, user=nurse, expected_version=iv_session.version)
+    helpers.confirm_dose(iv_session, nurse)
     with pytest.raises(ValidationError, match="hard stop"):
         services.transition(iv_session, "dosing", user=nurse, version=iv_session.version)
     with pytest.raises(PermissionDenied):
@@ -116,10 +188,8 @@ def test_dosing_needs_a_confirmed_dose(staff, iv_session, helpers):
 def test_lot_without_stock_service_or_bad_lot_rolls_back(staff, iv_session, helpers):
     helpers.ready_pre_dose(iv_session, staff["nurse"])
     version = iv_session.version
-    with pytest.raises(ValidationError):
-        services.record_dose(
-            iv_session, dose_mg=35, user=staff["nurse"], lot_id=999999, expected_version=version
-        )
+    with pytest.raises(ValidationError, match="no stock lot"):
+        helpers.confirm_dose(iv_session, staff["nurse"], lot_id=999999)
     iv_session.refresh_from_db()
     assert iv_session.dose_mg is None and iv_session.version == version
 
@@ -129,7 +199,7 @@ def test_session_without_order_cannot_compute_dose(staff, iv_session, helpers):
     iv_session.save()
     helpers.ready_pre_dose(iv_session, staff["nurse"])
     with pytest.raises(ValidationError, match="No active plan"):
-        services.record_dose(iv_session, dose_mg=35, user=staff["nurse"])
+        helpers.confirm_dose(iv_session, staff["nurse"])
 
 
 def test_measures_from_outcomes_count_and_suicide_flag_blocks(staff, iv_session):
@@ -143,7 +213,8 @@ def test_measures_from_outcomes_count_and_suicide_flag_blocks(staff, iv_session)
         patient=patient, instrument="phq9", total=12, session=iv_session, taken_at=timezone.now()
     )
     levels = {f.code: f for f in services.pre_dose_result(iv_session).findings}
-    assert "phq9" not in levels["measures"].message and "cssrs" in levels["measures"].message
+    message = levels["measures"].message
+    assert "PHQ-9" not in message and "C-SSRS screener" in message and "cssrs" not in message
     Administration.objects.create(
         patient=patient,
         instrument="cssrs_screener",
@@ -154,6 +225,76 @@ def test_measures_from_outcomes_count_and_suicide_flag_blocks(staff, iv_session)
     result = services.pre_dose_result(iv_session)
     levels = {f.code: f.level for f in result.findings}
     assert levels["measures"] == "ok" and levels["suicide_risk"] == "stop"
+
+
+def test_no_attestation_box_and_old_measures_do_not_count(staff, client_as, iv_session, helpers):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    helpers.ready_pre_dose(iv_session, staff["nurse"], measures=False)
+    page = client_as(staff["nurse"]).get(reverse("sessions:flowsheet", args=[iv_session.pk])).content.decode()
+    assert "measures_attested" not in page
+    # Taken two days ago: outside the protocol's window, so not today's pre-dose measures.
+    iv_session.refresh_from_db()
+    from ketamine_clinic.outcomes import services as outcomes
+
+    for instrument, n in (("phq9", 9), ("cssrs_screener", 7)):
+        outcomes.record_administration(
+            patient=iv_session.patient, instrument=instrument, answers=[0] * n, user=staff["nurse"],
+            taken_at=timezone.now() - dt.timedelta(days=2),
+        )
+    assert {f.code: f.level for f in services.pre_dose_result(iv_session).findings}["measures"] == "missing"
+    helpers.take_pre_dose_measures(iv_session, staff["nurse"])
+    assert {f.code: f.level for f in services.pre_dose_result(iv_session).findings}["measures"] == "ok"
+
+
+def test_open_urgent_task_from_an_earlier_day_holds_dosing_until_the_prescriber_disposes(
+    staff, iv_session, helpers
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ketamine_clinic.outcomes import services as outcomes
+    from ketamine_clinic.outcomes.models import UrgentTask
+
+    nurse, prescriber = staff["nurse"], staff["prescriber"]
+    # Three days ago the patient answered PHQ-9 item 9 "nearly every day": an urgent task opened and is still open.
+    outcomes.record_administration(
+        patient=iv_session.patient, instrument="phq9", answers=[1, 1, 1, 1, 1, 1, 1, 1, 3], user=nurse,
+        taken_at=timezone.now() - dt.timedelta(days=3),
+    )
+    task = UrgentTask.objects.get(patient=iv_session.patient)
+    helpers.ready_pre_dose(iv_session, nurse)
+    helpers.confirm_dose(iv_session, nurse)
+    levels = {f.code: f.level for f in services.pre_dose_result(iv_session).findings}
+    assert levels["suicide_risk"] == "hold"
+    with pytest.raises(ValidationError, match="urgent suicide-risk task"):
+        services.transition(iv_session, "dosing", user=prescriber, version=iv_session.version,
+                            override_reason="Looks fine")
+    outcomes.acknowledge_task(task, user=prescriber, action="Called patient, safety plan reviewed, seen today")
+    services.transition(iv_session, "dosing", user=nurse, version=iv_session.version)
+    assert iv_session.state == "dosing"
+
+
+def test_intranasal_session_never_takes_the_iv_plan_order(staff, patient, helpers):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from ketamine_clinic.plans.models import TreatmentPlan
+    from ketamine_clinic.sessions.models import DosingSession
+
+    TreatmentPlan.objects.create(
+        patient=patient, protocol_key="iv_induction", route="iv", status="active", created_by=staff["prescriber"],
+        dose_kind="mg_per_kg", dose_amount=Decimal("0.5"), dose_min=Decimal("0.4"), dose_max=Decimal("0.75"),
+        infusion_duration_min=40, concentration_mg_per_ml=Decimal("50"),
+    )
+    session = DosingSession.objects.create(patient=patient, route="intranasal", scheduled_for=timezone.now())
+    assert services.dose_rule_for(session) is None
+    with pytest.raises(ValidationError, match="No active plan orders a"):
+        services.dose_plan_for(session)
 
 
 def test_order_comes_from_current_plan_and_is_snapshotted(staff, patient, helpers):
@@ -218,7 +359,7 @@ def test_dose_form_offers_in_date_lots_and_refuses_wrong_strength(staff, client_
     assert f'value="{good.pk}"' in page
     # The draw-up volume was computed for 50 mg/mL; a 100 mg/mL lot would double the dose drawn.
     with pytest.raises(ValidationError, match="100 mg/mL but the dose was calculated for 50"):
-        services.record_dose(iv_session, dose_mg=35, user=staff["nurse"], lot_id=strong.pk)
+        helpers.confirm_dose(iv_session, staff["nurse"], lot_id=strong.pk)
     iv_session.refresh_from_db()
     assert iv_session.dose_mg is None
 
@@ -228,7 +369,7 @@ def test_bp_caution_does_not_block_but_is_recorded_at_dosing(staff, iv_session, 
     helpers.ready_pre_dose(
         iv_session, nurse, baseline={"sbp": 152, "dbp": 92, "hr": 78, "spo2": 98, "rr": 14}
     )
-    services.record_dose(iv_session, dose_mg=35, user=nurse, expected_version=iv_session.version)
+    helpers.confirm_dose(iv_session, nurse)
     services.transition(iv_session, "dosing", user=nurse, version=iv_session.version)
     event = iv_session.events.last()
     assert event.to_state == "dosing" and "152/92" in event.reason

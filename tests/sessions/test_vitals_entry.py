@@ -102,7 +102,7 @@ def test_late_entry_time_is_kept_and_future_refused(staff, client_as, iv_session
 
     from django.utils import timezone
 
-    helpers.start_dosing(iv_session, staff["nurse"])
+    helpers.start_dosing(iv_session, staff["nurse"], at=timezone.now() - dt.timedelta(minutes=30))
     client = client_as(staff["nurse"])
     earlier = timezone.localtime() - dt.timedelta(minutes=7)
     if earlier.date() != timezone.localdate():

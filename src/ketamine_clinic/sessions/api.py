@@ -18,6 +18,7 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.accounts.models import User
 
 from . import services
 from .models import DosingSession
@@ -90,9 +91,11 @@ class TransitionIn(Schema):
 
 
 class DoseIn(Schema):
-    dose_mg: Decimal
+    dose_mg: Decimal = Field(..., gt=0, lt=10000)
     version: int
-    lot_id: int | None = None
+    lot_id: int = Field(..., ge=1, description="The stock lot the dose is drawn from (every dose is drawn).")
+    second_checker_id: int = Field(..., ge=1, description="The staff member who checks the dose with you.")
+    second_checker_password: str = Field(..., description="The second checker types their own password now.")
     override_reason: str = ""
 
 
@@ -195,6 +198,8 @@ def post_dose(request, session_id: int, payload: DoseIn):
             dose_mg=payload.dose_mg,
             user=request.user,
             lot_id=payload.lot_id,
+            second_checker=User.objects.filter(pk=payload.second_checker_id).first(),
+            second_checker_password=payload.second_checker_password,
             override_reason=payload.override_reason,
             expected_version=payload.version,
         )

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ketamine_clinic.core.administration.states import STATE_LABELS, SessionState
 from ketamine_clinic.core.administration.vitals import PLAUSIBLE_RANGES
+from ketamine_clinic.core.protocols.routes import rules_for
 from ketamine_clinic.patients.models import WEIGHT_MAX_KG, WEIGHT_MIN_KG
 from ketamine_clinic.plans.models import Route
 from ketamine_clinic.scheduling.models import Chair
@@ -95,9 +96,7 @@ class PreDoseForm(forms.Form):
         decimal_places=1,
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
     )
-    fasting_confirmed = forms.ChoiceField(
-        label="Fasting (no food 2 h, no liquids 30 min)", choices=YES_NO, required=False
-    )
+    fasting_confirmed = forms.ChoiceField(label="Fasting", choices=YES_NO, required=False)
     escort_confirmed = forms.ChoiceField(label="Escort / ride home confirmed", choices=YES_NO, required=False)
     escort_name = forms.CharField(label="Escort name", required=False, max_length=120)
     pregnancy_test = forms.ChoiceField(
@@ -110,13 +109,6 @@ class PreDoseForm(forms.Form):
             ("declined", "Declined"),
         ],
     )
-    measures_attested = forms.MultipleChoiceField(
-        label="Pre-dose measures done (if not entered in Outcomes)",
-        required=False,
-        choices=[("phq9", "PHQ-9"), ("cssrs", "C-SSRS screener")],
-        widget=forms.CheckboxSelectMultiple,
-    )
-
     @classmethod
     def for_session(cls, session, data=None):
         initial = {
@@ -126,9 +118,11 @@ class PreDoseForm(forms.Form):
             "escort_confirmed": _as_choice(session.escort_confirmed),
             "escort_name": session.escort_name,
             "pregnancy_test": session.pregnancy_test,
-            "measures_attested": session.measures_attested,
         }
-        return cls(data, initial=initial)
+        form = cls(data, initial=initial)
+        # The route's own fasting rule, from the route table (the gate checks the same one).
+        form.fields["fasting_confirmed"].label = f"Fasting ({rules_for(session.route).fasting.short})"
+        return form
 
     def session_values(self):
         d = self.cleaned_data
@@ -138,7 +132,6 @@ class PreDoseForm(forms.Form):
             "escort_confirmed": _tristate(d["escort_confirmed"]),
             "escort_name": d["escort_name"],
             "pregnancy_test": d["pregnancy_test"],
-            "measures_attested": list(d["measures_attested"]),
         }
 
 
@@ -147,18 +140,36 @@ class DoseForm(forms.Form):
     dose_mg = forms.DecimalField(
         label="Dose (mg)", min_value=Decimal("0.01"), max_value=Decimal("1000"), decimal_places=2
     )
-    lot_id = forms.IntegerField(label="Drug lot (controlled-substance stock)", required=False, min_value=1)
+    lot_id = forms.TypedChoiceField(
+        label="Drug lot (controlled-substance stock)", coerce=int, choices=[], empty_value=None
+    )
+    second_checker = forms.ModelChoiceField(
+        label="Second checker (checks the dose with you)", queryset=None, empty_label="Choose..."
+    )
+    second_checker_password = forms.CharField(
+        label="Second checker's password", strip=False, widget=forms.PasswordInput(render_value=False)
+    )
     override_reason = forms.CharField(
         label="Override reason (prescriber, only if outside the plan's limits)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, lots=None, **kwargs):
+    def __init__(self, *args, lots=(), user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if lots:
-            # In-date lots from the controlled-substance stock; "none" only where stock is not tracked.
-            self.fields["lot_id"].widget = forms.Select(choices=[("", "No lot recorded")] + list(lots))
+        # In-date lots of the session's drug from the controlled-substance stock: a dose is always drawn from one.
+        self.fields["lot_id"].choices = [("", "Choose the lot...")] + list(lots)
+        self.fields["second_checker"].queryset = second_checkers(exclude=user)
+
+
+def second_checkers(exclude=None):
+    """Staff who may check a dose at the chair (clinical write roles), the confirming user left out."""
+    from ketamine_clinic.accounts.models import Role, User
+
+    qs = User.objects.filter(is_active=True, role__in=[Role.NURSE, Role.PRESCRIBER, Role.DIRECTOR])
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.order_by("last_name", "first_name", "username")
 
 
 class TransitionForm(forms.Form):

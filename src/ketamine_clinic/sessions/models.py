@@ -68,8 +68,6 @@ class DosingSession(models.Model):
         blank=True,
         choices=[("negative", "Negative"), ("positive", "Positive"), ("declined", "Declined")],
     )
-    # Used only when the assessment/outcomes apps cannot answer (attested by the nurse, audited).
-    measures_attested = models.JSONField(default=list, blank=True)
     pre_dose_checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -83,6 +81,10 @@ class DosingSession(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     dose_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The two-person check: a second staff member checked the dose and confirmed with their own password.
+    dose_second_checker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     dose_override_reason = models.TextField(blank=True)
     lot_id = models.PositiveIntegerField(
         null=True, blank=True, help_text="Controlled-substance lot (inventory)."

@@ -108,7 +108,6 @@ def _session(
         fasting_confirmed=True,
         escort_confirmed=True,
         escort_name="Demo escort",
-        measures_attested=["phq9", "cssrs"],
         pregnancy_test="negative" if pregnancy_test_applicable(patient.sex, patient.age or 0) else "",
         pre_dose_checked_by=nurse,
         pre_dose_checked_at=when + dt.timedelta(minutes=5),

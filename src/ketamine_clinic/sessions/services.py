@@ -14,18 +14,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.accounts.services import confirm_second_person
 from ketamine_clinic.assessment import services as assessment_services
 from ketamine_clinic.core.administration import delivery as core_delivery
 from ketamine_clinic.core.administration import discharge as core_discharge
 from ketamine_clinic.core.administration import predose as core_predose
 from ketamine_clinic.core.administration.states import IllegalTransition, SessionState, plan_transition
+from ketamine_clinic.core.administration.timing import event_time_problem
 from ketamine_clinic.core.administration.vitals import (
     VITALS_SCHEDULES,
     ImplausibleVitals,
@@ -36,9 +40,10 @@ from ketamine_clinic.core.administration.vitals import (
 )
 from ketamine_clinic.core.pharmacology.dosing import DoseCalculationError, DosePlan, plan_dose
 from ketamine_clinic.core.protocols.dose_rule import DoseRule
+from ketamine_clinic.core.protocols.routes import dose_rule_problem
 from ketamine_clinic.inventory import services as inventory
 from ketamine_clinic.inventory.models import Lot
-from ketamine_clinic.outcomes.models import Administration
+from ketamine_clinic.outcomes.models import Administration, UrgentTask
 from ketamine_clinic.plans.services import current_plan
 
 from .models import (
@@ -92,14 +97,15 @@ def _require_prescriber(user, patient, what: str):
 
 
 def dose_rule_for(session: DosingSession, *, snapshot: bool = False) -> DoseRule | None:
-    """The order for this session: the stored snapshot, else the current plan's ``dose_rule()``.
+    """The order for this session: the stored snapshot, else the active plan *for the session's route*.
 
     Until the dose is confirmed the live plan is read (a prescriber's change shows at once); ``record_dose``
-    passes ``snapshot=True`` so the order the dose was prepared from is stored with the session for good.
+    passes ``snapshot=True`` so the order the dose was prepared from is stored with the session for good. A plan
+    for another route never supplies the order (an intranasal session must not get the IV mg/kg rule).
     """
     if session.dose_rule:
         return DoseRule(**session.dose_rule)
-    plan = current_plan(session.patient) or session.plan
+    plan = plan_for_route(session)
     if plan is None:
         return None
     rule = plan.dose_rule()
@@ -112,14 +118,32 @@ def dose_rule_for(session: DosingSession, *, snapshot: bool = False) -> DoseRule
     return rule
 
 
+def plan_for_route(session: DosingSession):
+    """The active plan that orders this session's route: its own plan if still active, else the patient's."""
+    plan = session.plan
+    if plan is not None and plan.status == plan.Status.ACTIVE and plan.route == session.route:
+        return plan
+    return (
+        session.patient.treatment_plans.filter(status="active", route=session.route).order_by("-created_at").first()
+    )
+
+
 def dose_plan_for(
     session: DosingSession, dose_mg_override: float | None = None, snapshot: bool = False
 ) -> DosePlan:
     rule = dose_rule_for(session, snapshot=snapshot)
     if rule is None:
         raise ValidationError(
-            {"dose_mg": ["No active plan with a dose rule: the prescriber must write the order."]}
+            {
+                "dose_mg": [
+                    f"No active plan orders a {session.get_route_display()} dose for this patient: the prescriber "
+                    "must write the order."
+                ]
+            }
         )
+    problem = dose_rule_problem(session.route, rule.kind)
+    if problem:
+        raise ValidationError({"dose_mg": [f"The order does not fit this session's route: {problem}"]})
     weight = float(session.weight_kg) if session.weight_kg is not None else None
     try:
         return plan_dose(rule, weight_kg=weight, route=session.route, dose_mg_override=dose_mg_override)
@@ -216,6 +240,11 @@ def record_reading(
 ):
     """Save one set of vitals at once (idempotent); alerts are computed and stored with it."""
     taken_at = taken_at or _now(now)
+    problem = event_time_problem(
+        taken_at, now=timezone.now(), after=session.checked_in_at, after_what="check-in"
+    )
+    if problem:
+        raise ValidationError({"taken_at": [problem]})
     vitals = VitalSigns(
         **{k: (float(values[k]) if values.get(k) not in (None, "") else None) for k in VITAL_FIELDS}
     )
@@ -239,6 +268,11 @@ def record_reading(
 
 def add_entry(model, session, *, user, idempotency_key: str, **fields):
     """Append a side effect, intervention, observation or dissociation score (idempotent)."""
+    for name, value in fields.items():
+        if isinstance(value, dt.datetime):
+            problem = event_time_problem(value, now=timezone.now(), after=session.checked_in_at, after_what="check-in")
+            if problem:
+                raise ValidationError({name: [problem]})
     return _entry(model, session, user=user, idempotency_key=idempotency_key, **fields)
 
 
@@ -272,31 +306,33 @@ def next_due(session: DosingSession):
 # --------------------------------------------------------------------------------------------------- gates
 
 
-def _measures_done(session: DosingSession, today: dt.date) -> tuple[set[str], bool]:
-    """Instrument keys done for this session (or today), and whether any flags suicide risk."""
-    done = {str(m).lower() for m in (session.measures_attested or [])}
-    risk = False
-    rows = Administration.objects.filter(patient=session.patient).filter(
-        models_q_session_or_day(session, today)
+def _measures_done(session: DosingSession, now: dt.datetime) -> tuple[set[str], bool]:
+    """Pre-dose measures actually taken and scored for this session or within the protocol's window before
+    ``now``, and whether one flags suicide risk without an urgent task (a task is judged by its own rule)."""
+    window = dt.timedelta(hours=core_predose.PreDoseRules().measures_window_hours)
+    rows = Administration.objects.filter(patient=session.patient, taken_at__lte=now).filter(
+        Q(session=session) | Q(taken_at__gte=now - window)
     )
-    for row in rows:
+    done, risk = set(), False
+    for row in rows.prefetch_related("urgent_tasks"):
         key = "".join(ch for ch in str(row.instrument).lower() if ch.isalnum())
         if key.startswith("phq9"):
             done.add("phq9")
         if key.startswith("cssrs"):
             done.add("cssrs")
-        # Clinic rule: any suicide-item flag on today's measures (C-SSRS screener positive, PHQ-9 item 9,
-        # QIDS item 12, MADRS item 10 - flag names from core.instruments) needs the prescriber before dosing.
+        # Clinic rule: a suicide-item flag (C-SSRS screener positive, PHQ-9 item 9, QIDS item 12, MADRS item 10 -
+        # flag names from core.instruments) needs the prescriber before dosing. One that escalated is held by its
+        # urgent task until the prescriber records a disposition there.
         flags = [str(f).lower() for f in (row.flags or [])]
-        if any(f in SUICIDE_FLAGS or "suicid" in f for f in flags):
+        if any(f in SUICIDE_FLAGS or "suicid" in f for f in flags) and not row.urgent_tasks.all():
             risk = True
     return done, risk
 
 
-def models_q_session_or_day(session, today):
-    from django.db.models import Q
-
-    return Q(session=session) | Q(taken_at__date=today)
+def open_suicide_tasks(patient) -> list[str]:
+    """Open urgent suicide-risk tasks of the patient, any day, described for the pre-dose checklist."""
+    tasks = UrgentTask.objects.filter(patient=patient, acknowledged_at__isnull=True).order_by("created_at")
+    return [f"{t.reason}, opened {timezone.localtime(t.created_at):%Y-%m-%d %H:%M}" for t in tasks]
 
 
 def pre_dose_checks(session: DosingSession, now=None) -> core_predose.PreDoseChecks:
@@ -304,7 +340,7 @@ def pre_dose_checks(session: DosingSession, now=None) -> core_predose.PreDoseChe
     today = timezone.localdate(now) if timezone.is_aware(now) else now.date()
     rule = dose_rule_for(session)
     patient = session.patient
-    done, risk = _measures_done(session, today)
+    done, risk = _measures_done(session, now)
     # The assessment record decides (consent for this route, eligibility decision), with its reason.
     consent_problem = assessment_services.consent_problem(patient, session.route, now)
     eligibility_problem = assessment_services.eligibility_problem(patient, now)
@@ -324,6 +360,8 @@ def pre_dose_checks(session: DosingSession, now=None) -> core_predose.PreDoseChe
         pregnancy_test=session.pregnancy_test or None,
         measures_done=frozenset(done),
         suicide_risk_flagged=risk,
+        open_suicide_tasks=tuple(open_suicide_tasks(patient)),
+        route=session.route,
         consent_current=consent_problem is None,
         eligibility_current=eligibility_problem is None,
         consent_problem=consent_problem or "",
@@ -361,6 +399,28 @@ def discharge_result(session: DosingSession, now=None) -> core_discharge.Dischar
 
 
 # --------------------------------------------------------------------------------------------------- transitions
+
+
+def _check_event_time(session: DosingSession, at: dt.datetime) -> None:
+    """A session's clinical events happen in order and not in the future (the seed passes past times)."""
+    problem = event_time_problem(at, now=timezone.now(), after=session.state_changed_at, after_what="the last step")
+    if problem:
+        raise ValidationError({"__all__": [problem]})
+
+
+def _check_dose_drawn(session: DosingSession) -> None:
+    """A controlled dose is given only from drug the session holds: drawn from a lot in the ledger."""
+    held = inventory.held_for_session(session.lot_id, session.pk) if session.lot_id else 0
+    if held < inventory.to_mcg(session.dose_mg, "dose_mg"):
+        raise ValidationError(
+            {
+                "__all__": [
+                    "The confirmed dose has not been drawn from the controlled-substance stock for this session: "
+                    "confirm the dose with its lot before starting."
+                ]
+            }
+        )
+
 
 
 def transition(
@@ -401,14 +461,19 @@ def transition(
             target_state = SessionState(target)
         except ValueError:
             pass
+        _check_event_time(fresh, now)
+        observation = None
         if target_state == SessionState.DOSING:
             if fresh.dose_mg is None:
                 raise ValidationError({"__all__": ["Confirm the dose before starting dosing."]})
+            _check_dose_drawn(fresh)
             pre_result = pre_dose_result(fresh, now)
             pre = pre_result.gate()
             cautions = [f.message for f in pre_result.cautions]
         if target_state == SessionState.DISCHARGED:
             dis = discharge_result(fresh, now).gate()
+        if target_state == SessionState.READY_FOR_DISCHARGE:
+            observation = discharge_result(fresh, now).observation_gate()
         try:
             move = plan_transition(
                 fresh.state,
@@ -416,6 +481,7 @@ def transition(
                 reason=reason,
                 pre_dose=pre,
                 discharge=dis,
+                observation=observation,
                 override_reason=override_reason,
             )
         except IllegalTransition as err:
@@ -424,7 +490,9 @@ def transition(
             _require_prescriber(user, fresh.patient, "override a clinical gate")
         delivery = None
         if move.source is SessionState.DOSING and fresh.dose_mg is not None:
-            delivery = _delivery(fresh, completed=move.target is SessionState.MONITORING, **delivery_input)
+            delivery = _delivery(
+                fresh, completed=move.target is SessionState.MONITORING, now=now, **delivery_input
+            )
         elif delivery_given:
             raise ValidationError(
                 {
@@ -515,14 +583,19 @@ def transition(
     return fresh
 
 
-def _delivery(session: DosingSession, *, completed: bool, **given) -> core_delivery.Delivery:
+def _delivery(session: DosingSession, *, completed: bool, now, **given) -> core_delivery.Delivery:
     """The delivered dose from the nurse's input (core rules); errors become field errors."""
+    rule = dose_rule_for(session)
+    planned = rule.infusion_duration_min if rule is not None and session.route == "iv" else None
+    elapsed = (now - session.dosing_started_at).total_seconds() / 60 if session.dosing_started_at else None
     try:
         return core_delivery.delivered_dose(
             route=session.route,
             confirmed_mg=session.dose_mg,
             completed=completed,
             bag_volume_ml=(session.dose_calculation or {}).get("bag_volume_ml"),
+            planned_min=planned,
+            elapsed_min=elapsed,
             **given,
         )
     except core_delivery.DeliveryError as err:
@@ -558,14 +631,7 @@ def _sync_appointment(session: DosingSession, target: SessionState):
 # --------------------------------------------------------------------------------------------------- pre-dose & dose
 
 
-PRE_DOSE_FIELDS = (
-    "weight_kg",
-    "fasting_confirmed",
-    "escort_confirmed",
-    "escort_name",
-    "pregnancy_test",
-    "measures_attested",
-)
+PRE_DOSE_FIELDS = ("weight_kg", "fasting_confirmed", "escort_confirmed", "escort_name", "pregnancy_test")
 
 
 def save_pre_dose(
@@ -609,13 +675,26 @@ def dose_calculation_of(plan: DosePlan) -> dict:
     }
 
 
-def record_dose(session, *, dose_mg, user, lot_id=None, override_reason="", expected_version=None, now=None):
-    """Confirm the dose for this session (the cross-app contract in common.md).
+def record_dose(
+    session,
+    *,
+    dose_mg,
+    user,
+    lot_id=None,
+    second_checker=None,
+    second_checker_password: str = "",
+    override_reason="",
+    expected_version=None,
+    now=None,
+):
+    """Confirm the dose for this session: the two-person check, and the draw from the controlled-substance stock.
 
-    The dose is checked against the plan's limits for today's weight; outside them it is refused unless a
-    prescriber gives ``override_reason`` (audited as "override"). With ``lot_id`` the drug is DRAWN into the
-    session's custody in the SAME transaction (whole vials/devices from the safe), so a stock error rolls
-    back the dose too. What was actually given is recorded when administration ends (:func:`transition`
+    Ketamine and esketamine are Schedule III: a dose exists only with a draw from a lot in stock, so ``lot_id``
+    is required, and the drug is DRAWN into the session's custody in the SAME transaction as the dose record (a
+    stock error rolls back the dose too). A second staff member (``second_checker``) checks the dose with the
+    nurse and confirms by typing their own password now; both are recorded. The dose is checked against the
+    plan's limits for today's weight; outside them it is refused unless a prescriber gives ``override_reason``
+    (audited as "override"). What was actually given is recorded when administration ends (:func:`transition`
     out of dosing), and only then does the ledger record it as administered.
     """
     now = _now(now)
@@ -624,14 +703,27 @@ def record_dose(session, *, dose_mg, user, lot_id=None, override_reason="", expe
         dose = float(dose_mg)
     except (TypeError, ValueError):
         raise ValidationError({"dose_mg": ["Enter the dose in mg as a number."]}) from None
-    if not dose > 0:
+    if not math.isfinite(dose) or not dose > 0:
         raise ValidationError({"dose_mg": ["The dose must be a positive number of mg."]})
+    if lot_id in (None, ""):
+        raise ValidationError(
+            {"lot_id": ["Choose the stock lot the dose is drawn from: every controlled dose is drawn from the ledger."]}
+        )
     with transaction.atomic():
         fresh = _locked(session, expected_version)
         if fresh.state != SessionState.PRE_DOSE_CHECKS:
             raise ValidationError(
                 {"__all__": ["The dose is confirmed during pre-dose checks, before dosing starts."]}
             )
+        access.require(user, "clinical", "write", fresh.patient)
+        confirm_second_person(
+            user,
+            second_checker,
+            second_checker_password,
+            area="clinical",
+            field="second_checker",
+            role_words="second checker",
+        )
         plan = dose_plan_for(fresh, dose_mg_override=dose, snapshot=True)
         overridden = not plan.within_limits
         if overridden:
@@ -652,6 +744,7 @@ def record_dose(session, *, dose_mg, user, lot_id=None, override_reason="", expe
         )
         fresh.dose_confirmed_by = user
         fresh.dose_confirmed_at = now
+        fresh.dose_second_checker = second_checker
         fresh.dose_override_reason = override_reason if overridden else ""
         fresh.lot_id = lot_id
         _bump(
@@ -662,17 +755,18 @@ def record_dose(session, *, dose_mg, user, lot_id=None, override_reason="", expe
                 "pump_rate_ml_per_h",
                 "dose_confirmed_by",
                 "dose_confirmed_at",
+                "dose_second_checker",
                 "dose_override_reason",
                 "lot_id",
             ],
         )
-        if lot_id is not None:
-            _check_lot_strength(lot_id, plan)
-            inventory.draw_for_dose(session=fresh, lot_id=lot_id, dose_mg=fresh.dose_mg, user=user, now=now)
+        _check_lot_strength(lot_id, plan)
+        inventory.draw_for_dose(session=fresh, lot_id=lot_id, dose_mg=fresh.dose_mg, user=user, now=now)
         detail = {
             "dose_mg": dose,
             "limits_mg": [round(plan.min_mg, 2), round(plan.max_mg, 2)],
             "lot_id": lot_id,
+            "second_checker": second_checker.pk,
         }
         if overridden:
             detail["override_reason"] = override_reason

@@ -287,6 +287,7 @@ def flowsheet_context(request, session, **overrides):
                 "dose_mg": round(dose_plan.dose_mg, 2) if dose_plan else None,
             },
             lots=services.lot_choices(session),
+            user=user,
         ),
         "entry_forms": {kind: form_cls(route=session.route) for kind, (form_cls, _, _) in ENTRY_FORMS.items()},
         "discharge_form": DischargeChecklistForm(instance=checklist),
@@ -462,7 +463,7 @@ def save_predose(request, session):
 
 @_write_view
 def confirm_dose(request, session):
-    form = DoseForm(request.POST, lots=services.lot_choices(session))
+    form = DoseForm(request.POST, lots=services.lot_choices(session), user=request.user)
     if not form.is_valid():
         return _respond(request, session, dose_form=form, error="Check the dose.")
     try:
@@ -471,6 +472,8 @@ def confirm_dose(request, session):
             dose_mg=form.cleaned_data["dose_mg"],
             user=request.user,
             lot_id=form.cleaned_data["lot_id"],
+            second_checker=form.cleaned_data["second_checker"],
+            second_checker_password=form.cleaned_data["second_checker_password"],
             override_reason=form.cleaned_data["override_reason"],
             expected_version=form.cleaned_data["version"],
         )

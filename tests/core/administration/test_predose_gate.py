@@ -113,7 +113,17 @@ def test_measures_consent_eligibility_and_risk_flag():
     lv = levels(result)
     assert lv["measures"] == "missing" and "C-SSRS screener" in result.missing[0].message
     assert "cssrs" not in result.missing[0].message  # the clinic's words, not an internal key
-    assert lv["consent"] == "stop" and lv["suicide_risk"] == "hold"
-    assert result.gate().not_overridable and not result.may_proceed
+    assert lv["consent"] == "stop" and lv["suicide_risk"] == "stop"
+
+
+def test_open_suicide_task_holds_the_dose_and_no_gate_override_passes_it():
+    from ketamine_clinic.core.administration.states import IllegalTransition, plan_transition
+
+    result = evaluate_pre_dose(complete(open_suicide_tasks=("PHQ-9 item 9 on 2026-03-01",)))
+    assert levels(result)["suicide_risk"] == "hold" and not result.may_proceed
+    assert "2026-03-01" in result.gate().not_overridable[0]
+    with pytest.raises(IllegalTransition, match="cannot be overridden"):
+        plan_transition("pre_dose_checks", "dosing", pre_dose=result.gate(), override_reason="Seen, safe to dose")
+    assert plan_transition("pre_dose_checks", "dosing", pre_dose=evaluate_pre_dose(complete()).gate())
     custom = PreDoseRules(required_measures=("phq9",))
     assert levels(evaluate_pre_dose(complete(measures_done=frozenset({"phq9"})), custom))["measures"] == "ok"

@@ -28,8 +28,20 @@ def test_whole_forward_path_is_accepted():
         S.DISCHARGED,
     ]
     for source, target in zip(path, path[1:], strict=False):
-        t = plan_transition(source, target, pre_dose=PASSED, discharge=DISCHARGE_OK)
+        t = plan_transition(source, target, pre_dose=PASSED, discharge=DISCHARGE_OK, observation=PASSED)
         assert (t.source, t.target, t.overridden) == (source, target, False)
+
+
+def test_ready_for_discharge_needs_the_minimum_observation_or_an_override():
+    from ketamine_clinic.core.administration.states import GateResult, IllegalTransition
+
+    with pytest.raises(IllegalTransition, match="minimum observation"):
+        plan_transition(S.MONITORING, S.READY_FOR_DISCHARGE)
+    short = GateResult("Minimum observation", ("Observed at least 120 min: 0 min since dosing ended",))
+    with pytest.raises(IllegalTransition, match="120 min"):
+        plan_transition(S.MONITORING, S.READY_FOR_DISCHARGE, observation=short)
+    moved = plan_transition(S.MONITORING, S.READY_FOR_DISCHARGE, observation=short, override_reason="Transfer")
+    assert moved.overridden and moved.gate_blocking == short.blocking
 
 
 @pytest.mark.parametrize(

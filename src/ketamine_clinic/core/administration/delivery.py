@@ -82,13 +82,16 @@ def delivered_dose(
     volume_infused_ml=None,
     bag_volume_ml=None,
     devices_used=None,
+    planned_min: float | None = None,
+    elapsed_min: float | None = None,
 ) -> Delivery:
     """Work out the delivered dose or raise :class:`DeliveryError` with a message for the nurse.
 
     ``completed`` is True when dosing ends normally (dosing -> monitoring): with no input the whole confirmed
     dose was delivered. When dosing is stopped early an input is required. Give at most one of
     ``delivered_mg``, ``volume_infused_ml`` (IV only; needs ``bag_volume_ml``) and ``devices_used``
-    (intranasal only).
+    (intranasal only). ``planned_min``/``elapsed_min`` (an infusion's planned and actual running time): an
+    infusion ended well before its planned duration is not taken as delivered in full without a figure.
     """
     confirmed = _mg(Decimal(str(confirmed_mg)))
     if confirmed <= 0:
@@ -157,6 +160,10 @@ def delivered_dose(
             f"pump volume infused {fmt_mg(ml)} of {fmt_mg(bag)} mL at {confirmed / bag:.4g} mg/mL",
         )
     if mg is None:
+        if completed and planned_min and elapsed_min is not None:
+            problem = early_end_problem(planned_min, elapsed_min)
+            if problem:
+                raise DeliveryError("volume_infused_ml" if route == "iv" else "delivered_mg", problem)
         if not completed:
             what = (
                 "the pump's volume infused (mL) or the dose delivered (mg)"
@@ -175,3 +182,20 @@ def delivered_dose(
             f"{fmt_mg(mg)} mg is more than the {fmt_mg(confirmed)} mg confirmed and drawn for this session.",
         )
     return Delivery(_mg(mg), "whole confirmed dose" if mg == confirmed else "entered by the nurse")
+
+
+# Clinic-defined: an infusion may finish a little early (pump calibration, a rounded rate) and still count as
+# delivered in full; earlier than this, the nurse must enter what was delivered (or stop early with a reason).
+EARLY_END_TOLERANCE_MIN = 2
+EARLY_END_TOLERANCE_FRACTION = 0.05
+
+
+def early_end_problem(planned_min: float, elapsed_min: float) -> str | None:
+    """Why ending an infusion after ``elapsed_min`` of ``planned_min`` cannot be taken as the whole dose."""
+    slack = max(EARLY_END_TOLERANCE_MIN, planned_min * EARLY_END_TOLERANCE_FRACTION)
+    if elapsed_min >= planned_min - slack:
+        return None
+    return (
+        f"The infusion was planned for {planned_min:g} min and has run {max(elapsed_min, 0):.0f} min: enter the "
+        "pump's volume infused (or the mg delivered), or use 'Stopped early' with a reason."
+    )

@@ -73,6 +73,13 @@ class DischargeResult:
     def gate(self) -> GateResult:
         return GateResult("Discharge criteria", tuple(f"{c.label}: {c.detail}" for c in self.unmet))
 
+    def observation_gate(self) -> GateResult:
+        """Only the route's minimum observation (for 'ready for discharge', before the checklist is done)."""
+        return GateResult(
+            "Minimum observation",
+            tuple(f"{c.label}: {c.detail}" for c in self.unmet if c.code == "observation"),
+        )
+
 
 def evaluate_discharge(inputs: DischargeInputs, rules: DischargeRules | None = None) -> DischargeResult:
     rules = rules or DischargeRules()

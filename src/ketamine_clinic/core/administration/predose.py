@@ -74,7 +74,7 @@ class PreDoseChecks:
     pregnancy_test_applicable: bool = False
     pregnancy_test: Literal["negative", "positive", "declined"] | None = None
     measures_done: frozenset[str] = frozenset()  # instruments with a scored administration in the window
-    suicide_risk_flagged: bool = False  # a measure in the window flags suicide risk with no disposition recorded
+    suicide_risk_flagged: bool = False  # a measure in the window flags suicide risk and opened no urgent task
     open_suicide_tasks: tuple[str, ...] = ()  # open urgent suicide-risk tasks (any day), described for the nurse
     route: str | None = None  # the route's fasting rule is checked; None: a generic prompt (pure-core callers)
     consent_current: bool | None = None
@@ -260,12 +260,13 @@ def evaluate_pre_dose(checks: PreDoseChecks, rules: PreDoseRules | None = None) 
             )
         )
     if checks.suicide_risk_flagged and not checks.open_suicide_tasks:
+        # A flag below the escalation threshold opens no task: the prescriber's written override is the disposition.
         out.append(
             Finding(
                 "suicide_risk",
-                "hold",
-                "Today's measures flag suicide risk: the prescriber must assess and record a disposition "
-                "before dosing.",
+                "stop",
+                "Today's measures flag suicide risk: the prescriber must assess before dosing and record the "
+                "disposition as the override reason.",
                 suicide_source,
             )
         )

@@ -125,12 +125,14 @@ def plan_transition(
     reason: str = "",
     pre_dose: GateResult | None = None,
     discharge: GateResult | None = None,
+    observation: GateResult | None = None,
     override_reason: str = "",
 ) -> Transition:
     """Check one move and return it, or raise :class:`IllegalTransition` with a clear message.
 
     - Entering *dosing* needs the pre-dose gate result; if it is not passed, a written ``override_reason``.
     - Entering *discharged* needs the discharge gate result; if it is not passed, a written ``override_reason``.
+    - Entering *ready for discharge* needs the minimum-observation gate; if it is not passed, an override.
     - Entering *aborted* / *stopped early* needs a written ``reason``.
     """
     source = parse_state(current)
@@ -166,6 +168,10 @@ def plan_transition(
         gate = discharge
         if gate is None:
             raise IllegalTransition("Complete the discharge checklist before discharging the patient.")
+    elif dest is SessionState.READY_FOR_DISCHARGE:
+        gate = observation
+        if gate is None:
+            raise IllegalTransition("The minimum observation time must be checked before 'Ready for discharge'.")
     if gate is not None and gate.not_overridable:
         listed = "; ".join(item.rstrip(".") for item in gate.not_overridable)
         raise IllegalTransition(f"{gate.name} not met: {listed}. This cannot be overridden at the chair.")
