@@ -7,7 +7,7 @@ PASSWORD = "demo-password-1"
 
 def test_home_reads_plainly_and_links_to_the_full_log(stocked, staff, client_as):
     html = client_as(staff["nurse"]).get(reverse("inventory:home")).content.decode()
-    assert "Ledger intact" in html and "1 entry, every hash and link verified." in html
+    assert "Ledger intact" in html and "1 entry, every seal and link verified, none missing." in html
     assert "Ledger intact: 1 entries" not in html
     assert f'href="{reverse("inventory:log")}"' in html.split("Latest entries", 1)[1]
     assert "<td>Received</td>" in html

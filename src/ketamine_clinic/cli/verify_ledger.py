@@ -1,7 +1,9 @@
-"""``ketamine-clinic verify-ledger``: recompute the controlled-substance ledger's hash chain from the database.
+"""``ketamine-clinic verify-ledger``: check the controlled-substance ledger's keyed seals from the database.
 
-Exit status 0 when every entry's hash and link hold; 1 (and the first broken entry named on stderr) when a
-row was altered, deleted or inserted outside the application.
+Every entry's seal (HMAC-SHA256 under ``LEDGER_KEY``) and link, sequence numbers contiguous from 1, the sealed
+head (newest entry and number of entries) and each stock count's recorded newest entry. Exit status 0 when all
+hold; 1, with the first bad entry's sequence number and what is wrong on stderr, when a row was altered,
+deleted (the newest included), inserted, or rewritten and re-hashed outside the application.
 """
 
 import sys
@@ -11,7 +13,8 @@ from . import CommandError, django_setup
 
 def register(subparsers):
     parser = subparsers.add_parser(
-        "verify-ledger", help="Verify the controlled-substance ledger's hash chain."
+        "verify-ledger",
+        help="Verify the controlled-substance ledger's keyed seals, its sealed head and the counts' checkpoints.",
     )
     parser.set_defaults(func=run)
 
@@ -26,6 +29,13 @@ def run(args) -> int:
         result = verify_ledger()
     except DatabaseError as exc:
         raise CommandError(f"cannot read the ledger ({exc}); is the database migrated?") from None
+    from django.conf import settings
+
+    if getattr(settings, "LEDGER_KEY_IS_DEVELOPMENT", False):
+        print(
+            "Note: the ledger is sealed with the development key; set LEDGER_KEY in production.",
+            file=sys.stderr,
+        )
     if result.ok:
         print(result.message)
         return 0

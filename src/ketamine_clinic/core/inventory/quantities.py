@@ -33,7 +33,8 @@ def mg_to_mcg(value) -> int:
         raise QuantityError(f"{text!r} is not an amount in mg.") from None
     if not mg.is_finite():
         raise QuantityError(f"{text!r} is not an amount in mg.")
-    if abs(mg) > MAX_MG:
+    # adjusted() (the exponent of the leading digit) needs no arithmetic, so 1e999999999 cannot overflow here.
+    if mg.adjusted() > len(str(MAX_MG)) - 1 or abs(mg) > MAX_MG:
         raise QuantityError(
             "That amount is far more than any quantity the ledger records; check the number typed."
         )
