@@ -51,7 +51,8 @@ def test_new_patient_from_intake_to_generated_schedule(page, live_server, login,
         if name != "hypertension_controlled":
             page.check(f"input[name={name}][value=false]")
     page.click("#intake-form button[type=submit]")
-    expect(page.locator("#screening-status")).to_have_text("Eligible")
+    # No previous treatments recorded yet: short of the treatment-resistance definition is a caution (issue 12).
+    expect(page.locator("#screening-status")).to_have_text("Eligible with cautions")
 
     # Planning is refused until the decision and consent exist, with a message saying so.
     page.goto(f"{live_server.url}/plans/patient/{patient.pk}/new/?route=iv")
@@ -63,6 +64,7 @@ def test_new_patient_from_intake_to_generated_schedule(page, live_server, login,
     page.click("#record-decision")
     page.check("input[name=decision][value=proceed]")
     page.fill("#id_rationale", "Treatment-resistant depression, no contraindication on screening.")
+    page.fill("#id_override_reason", "Two failed antidepressant trials per referral letter; to be recorded.")
     page.click("#decision-form button[type=submit]")
     expect(page.locator("#decision")).to_contain_text("Proceed to treatment planning")
 

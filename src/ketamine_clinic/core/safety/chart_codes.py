@@ -89,12 +89,15 @@ CODE_MAP: tuple[CodeMapping, ...] = (
     # ---- substance use ----------------------------------------------------------------------------------------
     # F10-F19 Mental and behavioural disorders due to psychoactive substance use (F10 alcohol, F11 opioids, F12
     # cannabis, F13 sedatives, F14 cocaine, F15 other stimulants, F16 hallucinogens, F18 inhalants, F19 other).
-    # Fifth characters .11 / .21 / .91 are "in remission" (abuse / dependence / use): a past disorder.
+    # Fourth character 1 = abuse, 2 = dependence (the use disorders); fifth character 1 = "in remission"
+    # (F10.11, F10.21): a past disorder. F1x.9- "use, unspecified" codes are not a use disorder (ICD-10-CM
+    # guideline I.C.5.b.3; DSM-5 codes substance-induced disorders without a use disorder there): not mapped.
     CodeMapping(
         "substance_use_disorder_history",
         "F10",
         "F19",
         "a substance use disorder in remission",
+        source_keys=("icd10cm", "icd10cm_guidelines"),
         exclude=("F17",),
         in_remission=True,
     ),
@@ -103,6 +106,7 @@ CODE_MAP: tuple[CodeMapping, ...] = (
         "F10",
         "F19",
         "a substance use disorder (not coded as in remission)",
+        source_keys=("icd10cm", "icd10cm_guidelines"),
         exclude=("F17",),
         in_remission=False,
     ),
@@ -196,13 +200,12 @@ CODE_MAP: tuple[CodeMapping, ...] = (
     CodeMapping("interstitial_cystitis", "N30.1", "N30.1", "interstitial cystitis"),
 )
 
-# Fifth characters of F10-F19 codes meaning "in remission" (abuse .11, dependence .21, use .91).
-_REMISSION_SUFFIXES = ("11", "21", "91")
-
-
-def _substance_in_remission(code: str) -> bool:
+def _substance_use_disorder(code: str) -> str | None:
+    """For an F10-F19 code: "remission" (F1x.11, F1x.21), "current" (other abuse/dependence codes), or None."""
     c = normalise(code)
-    return len(c) >= 5 and c[3:5] in _REMISSION_SUFFIXES
+    if len(c) < 4 or c[3] not in "12":
+        return None
+    return "remission" if c[4:5] == "1" else "current"
 
 
 @dataclass(frozen=True)
@@ -247,8 +250,10 @@ class ChartFinding:
 def _applies(mapping: CodeMapping, diagnosis: ChartDiagnosis, today: dt.date) -> bool:
     if not mapping.matches(diagnosis.code):
         return False
-    if mapping.in_remission is not None and mapping.in_remission != _substance_in_remission(diagnosis.code):
-        return False
+    if mapping.in_remission is not None:
+        kind = _substance_use_disorder(diagnosis.code)
+        if kind is None or (kind == "remission") != mapping.in_remission:
+            return False
     if mapping.current_for_days is not None and diagnosis.noted_on is not None:
         if (today - diagnosis.noted_on).days > mapping.current_for_days:
             return False

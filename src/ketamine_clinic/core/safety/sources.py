@@ -98,8 +98,9 @@ SOURCES: dict[str, Source] = {
         ),
         Source(
             "icd10cm_guidelines",
-            "ICD-10-CM Official Guidelines for Coding and Reporting, CDC NCHS / CMS, section I.C.9.e.1 (codes from "
-            "category I21 for an acute myocardial infarction of four weeks or less; older: I25.2).",
+            "ICD-10-CM Official Guidelines for Coding and Reporting, CDC NCHS / CMS: section I.C.9.e.1 (codes from "
+            "category I21 for an acute myocardial infarction of four weeks or less; older: I25.2); section "
+            "I.C.5.b (psychoactive substance abuse, dependence and use codes; 'in remission' codes).",
         ),
         Source(
             "acog579",
