@@ -207,6 +207,9 @@ def test_pages_show_the_contradiction_and_its_resolution(bipolar, staff, client_
     chart = prescriber.get(reverse("assessment:chart", args=[bipolar.pk])).content.decode()
     assert "resolved by" in chart and "Diagnosis revised after record review." in chart
     assert 'id="mismatch-problem"' not in chart
+    again = prescriber.post(url, {"reason": "Typed a second time"})
+    assert again.status_code == 400
+    assert "no unresolved contradiction with the chart" in again.content.decode()
     response = prescriber.post(
         reverse("assessment:decision", args=[bipolar.pk]),
         {"decision": "proceed", "rationale": "TRD", "override_reason": "reviewed"},

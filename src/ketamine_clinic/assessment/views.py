@@ -248,6 +248,10 @@ def resolve_mismatch(request, patient, fact):
             messages.success(request, "Contradiction with the chart resolved and recorded.")
             return redirect("assessment:decision", patient.pk)
     context = _decision_context(request, patient, screening, DecisionForm(), {fact: form})
+    open_facts = {screening.mismatch_fact(r) for r in screening.unresolved_mismatches()}
+    if fact not in open_facts:
+        # No form is shown for this item (none open): say why at the top of the cross-check.
+        context["resolve_error"] = " ".join(m for msgs in form.errors.values() for m in msgs)
     return render(request, "assessment/decision.html", context, status=400)
 
 
