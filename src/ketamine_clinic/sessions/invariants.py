@@ -1,0 +1,153 @@
+"""What must hold for every dosing session in the database, checked over the whole record.
+
+The services enforce each rule when the state changes; this module re-reads the stored record and reports any
+session that breaks one anyway (a row written around the services, an old record, a bug). It is what
+``ketamine-clinic verify`` and the state-machine test assert after every step. Rules are the core's: the route
+table (minimum observation), the pre-dose window, the clock skew and the ledger's session tallies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from ketamine_clinic.core.administration import predose as core_predose
+from ketamine_clinic.core.administration.states import DOSE_GIVEN_STATES, SessionState
+from ketamine_clinic.core.administration.timing import CLOCK_SKEW
+from ketamine_clinic.core.inventory.reconcile import session_tallies
+from ketamine_clinic.core.protocols.routes import ROUTE_RULES
+
+from .models import DosingSession, SessionEvent
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: which record, and what is wrong, in the clinic's words."""
+
+    area: str
+    record: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.area}] {self.record}: {self.message}"
+
+
+def _name(s: DosingSession) -> str:
+    when = timezone.localtime(s.scheduled_for)
+    return f"session {s.pk} ({s.patient.mrn}, {s.get_route_display()}, {when:%Y-%m-%d %H:%M})"
+
+
+def _mcg(mg) -> int:
+    return int(round(float(mg) * 1000))
+
+
+def _overridden(events, to_state: str) -> bool:
+    return any(e.to_state == to_state and e.override_reason for e in events)
+
+
+def session_violations(*, now: dt.datetime | None = None, sessions=None) -> list[Violation]:
+    """Every session rule broken in the database (or in ``sessions``), in session order."""
+    from ketamine_clinic.inventory.models import LedgerEntry
+    from ketamine_clinic.outcomes.models import Administration
+
+    now = now or timezone.now()
+    qs = sessions if sessions is not None else DosingSession.objects.all()
+    qs = qs.select_related("patient", "appointment__chair").prefetch_related(
+        Prefetch("events", queryset=SessionEvent.objects.order_by("at", "id"))
+    )
+    tallies = session_tallies(e.as_core() for e in LedgerEntry.objects.order_by("sequence"))
+    window = dt.timedelta(hours=core_predose.PreDoseRules().measures_window_hours)
+    out: list[Violation] = []
+    for s in qs.order_by("scheduled_for", "pk"):
+        name = _name(s)
+
+        def bad(message, area="sessions", name=name):
+            out.append(Violation(area, name, message))
+
+        events = list(s.events.all())
+        state = SessionState(s.state)
+        if s.appointment_id is None:
+            bad("has no appointment: its chair and nurse are invisible to the schedule.")
+        # Times: in order, and not in the future.
+        steps = [
+            ("checked in", s.checked_in_at),
+            ("dosing started", s.dosing_started_at),
+            ("dosing ended", s.dosing_ended_at),
+            ("discharged", s.discharged_at),
+        ]
+        known = [(label, t) for label, t in steps if t is not None]
+        for (a, ta), (b, tb) in zip(known, known[1:], strict=False):
+            if tb < ta:
+                bad(f"{b} ({timezone.localtime(tb):%H:%M}) is before {a} ({timezone.localtime(ta):%H:%M}).")
+        for label, t in known:
+            if t > now + CLOCK_SKEW:
+                bad(f"{label} at {timezone.localtime(t):%Y-%m-%d %H:%M} is in the future.")
+        for a, b in zip(events, events[1:], strict=False):
+            if b.at < a.at:
+                bad(f"the step to {b.to_state} is recorded before the step to {a.to_state}.")
+        # The dose: drawn from a lot, checked by two people, and accounted for in the ledger.
+        dosed = state in DOSE_GIVEN_STATES or (
+            state in (SessionState.DISCHARGED, SessionState.STOPPED_EARLY) and s.dosing_started_at is not None
+        )
+        if s.dose_mg is not None:
+            if s.lot_id is None:
+                bad("has a confirmed dose with no stock lot: the dose left no trace in the ledger.", "ledger")
+            if s.dose_second_checker_id is None or s.dose_second_checker_id == s.dose_confirmed_by_id:
+                bad("the dose's two-person check names only one person.")
+            tally = tallies.get(s.pk)
+            if s.lot_id is not None and (tally is None or tally.drawn_mcg == 0):
+                bad("has a confirmed dose but no draw from the controlled-substance stock.", "ledger")
+            if tally is not None:
+                if s.delivered_mg is not None and tally.administered_mcg != _mcg(s.delivered_mg):
+                    bad(
+                        f"delivered {s.delivered_mg} mg but the ledger records "
+                        f"{tally.administered_mcg / 1000:g} mg administered.",
+                        "ledger",
+                    )
+                if s.is_closed and tally.held_mcg:
+                    bad(
+                        f"ended with {tally.held_mcg / 1000:g} mg still held: drawn must equal administered + "
+                        "wasted + returned once the patient has left.",
+                        "ledger",
+                    )
+        elif dosed:
+            bad("reached dosing without a confirmed dose.")
+        # Pre-dose measures: scored PHQ-9 and C-SSRS for the session or within the window before dosing.
+        if s.dosing_started_at is not None and not _overridden(events, SessionState.DOSING.value):
+            start = s.dosing_started_at
+            taken = Administration.objects.filter(patient=s.patient, taken_at__lte=start + CLOCK_SKEW).filter(
+                taken_at__gte=start - window
+            ) | Administration.objects.filter(session=s)
+            keys = {k for k in taken.values_list("instrument", flat=True)}
+            missing = [
+                label
+                for key, label in (("phq9", "PHQ-9"), ("cssrs_screener", "C-SSRS screener"))
+                if key not in keys
+            ]
+            if missing:
+                bad(f"dosing began without scored pre-dose measures ({', '.join(missing)}) and no override.")
+        # The minimum observation after the end of dosing, before ready-for-discharge and discharge.
+        minimum = ROUTE_RULES[s.route].min_observation_min if s.route in ROUTE_RULES else None
+        if minimum and s.dosing_ended_at is not None:
+            ready = next((e.at for e in events if e.to_state == SessionState.READY_FOR_DISCHARGE.value), None)
+            for label, at, target in (
+                ("ready for discharge", ready, SessionState.READY_FOR_DISCHARGE.value),
+                ("discharged", s.discharged_at, SessionState.DISCHARGED.value),
+            ):
+                if at is None or _overridden(events, target):
+                    continue
+                observed = (at - s.dosing_ended_at).total_seconds() / 60
+                if observed < minimum - 0.5:
+                    bad(f"{label} {observed:.0f} min after dosing ended; the minimum is {minimum} min.")
+        # The chair suits the route (the appointment holds it; the session's own chair must be the same kind).
+        chair = s.appointment.chair if s.appointment_id and s.appointment.chair_id else None
+        if chair is not None:
+            from ketamine_clinic.core.protocols.schedule import chair_type_problem
+
+            problem = chair_type_problem(chair.chair_type, s.route, chair_name=chair.name)
+            if problem:
+                bad(problem, "schedule")
+    return out
