@@ -352,7 +352,10 @@ def test_overlap_violations_lists_double_booked_chairs_staff_and_patients(make_p
     }
     chair_row = next(v for v in found if v.resource == "chair")
     assert chair_row.name == "Chair 1" and chair_row.resource_id == chair.pk
-    assert "Chair Chair 1: appointment" in chair_row.message and "09:00-11:00" in chair_row.message
+    assert (
+        chair_row.message.startswith(f"Chair 1 is double-booked: appointment {first.pk} (")
+        and "09:00-11:00" in chair_row.message
+    )
     assert [v.resource for v in services.overlap_violations(resources=("staff",))] == ["staff"]
 
 

@@ -545,10 +545,12 @@ class OverlapViolation:
 
     @property
     def message(self) -> str:
+        """E.g. 'Chair 1 is double-booked: appointment 4 (2026-12-07 09:00-11:00) overlaps appointment 9 (...).'"""
+        who = f"Patient {self.name}" if self.resource == "patient" else self.name
         a = timezone.localtime(self.first_starts_at)
         b = timezone.localtime(self.second_starts_at)
         return (
-            f"{self.resource.capitalize()} {self.name}: appointment {self.first_id} ({a:%Y-%m-%d %H:%M}-"
+            f"{who} is double-booked: appointment {self.first_id} ({a:%Y-%m-%d %H:%M}-"
             f"{timezone.localtime(self.first_ends_at):%H:%M}) overlaps appointment {self.second_id} "
             f"({b:%Y-%m-%d %H:%M}-{timezone.localtime(self.second_ends_at):%H:%M})."
         )
