@@ -107,10 +107,17 @@ def session_violations(*, now: dt.datetime | None = None, sessions=None) -> list
                         f"{tally.administered_mcg / 1000:g} mg administered.",
                         "ledger",
                     )
-                if s.is_closed and tally.held_mcg:
+                closed_at = s.discharged_at or s.state_changed_at
+                # Clinic-defined: a remainder is wasted (witnessed) or returned by the end of the session's day.
+                if (
+                    s.is_closed
+                    and tally.held_mcg
+                    and closed_at is not None
+                    and timezone.localdate(closed_at) < timezone.localdate(now)
+                ):
                     bad(
-                        f"ended with {tally.held_mcg / 1000:g} mg still held: drawn must equal administered + "
-                        "wasted + returned once the patient has left.",
+                        f"ended with {tally.held_mcg / 1000:g} mg still held after its day: drawn must equal "
+                        "administered + wasted + returned once the patient has left.",
                         "ledger",
                     )
         elif dosed:
