@@ -49,12 +49,14 @@ def test_chart_tab_lists_history(staff, client_as, iv_session, helpers):
 
 
 def test_create_session_from_chart(staff, client_as, patient):
+    # The happy path (a booked chair and nurse) is in test_new_session_goes_through_booking.py; a patient with
+    # no eligibility or plan, and no chair, gets no session.
     client = client_as(staff["nurse"])
     r = client.post(
         reverse("sessions:create", args=[patient.pk]), {"route": "iv", "scheduled_for": "2026-03-02T09:00"}
     )
-    assert r.status_code == 302
-    assert DosingSession.objects.filter(patient=patient, route="iv").count() == 1
+    assert r.status_code == 400
+    assert DosingSession.objects.filter(patient=patient, route="iv").count() == 0
     r = client.post(
         reverse("sessions:create", args=[patient.pk]), {"route": "teleport", "scheduled_for": "x"}
     )

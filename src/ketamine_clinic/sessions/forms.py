@@ -257,10 +257,64 @@ class NoteAmendForm(forms.Form):
     reason = forms.CharField(label="Reason", max_length=300)
 
 
+def session_nurses():
+    """The nurses who may run a session (scheduling's staff rule for a dosing appointment: a nurse)."""
+    from ketamine_clinic.accounts.models import Role, User
+
+    return User.objects.filter(is_active=True, role=Role.NURSE).order_by("last_name", "first_name", "username")
+
+
+class _ChairChoice(forms.ModelChoiceField):
+    def label_from_instance(self, chair):
+        return f"{chair.name} ({chair.type_label.lower()})"
+
+
+class _StaffChoice(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.display_name()
+
+
 class NewSessionForm(forms.Form):
-    route = forms.ChoiceField(choices=Route.choices)
-    scheduled_for = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    chair = forms.ModelChoiceField(queryset=Chair.objects.filter(active=True), required=False)
+    """A session started from the patient's chart. It books the chair and nurse like any appointment
+    (scheduling.services.book_session_now applies every booking rule); chair and nurse are left optional
+    here so that a missing one is refused by that service in the clinic's words."""
+
+    route = forms.ChoiceField(
+        choices=Route.choices,
+        error_messages={"required": "Choose the route.", "invalid_choice": "Choose one of the listed routes."},
+    )
+    chair = _ChairChoice(
+        queryset=Chair.objects.filter(active=True),
+        required=False,
+        empty_label="Choose the chair",
+        error_messages={"invalid_choice": "That chair is not in service: choose one of the listed chairs."},
+    )
+    nurse = _StaffChoice(
+        queryset=session_nurses(),
+        required=False,
+        empty_label="Choose the nurse",
+        error_messages={"invalid_choice": "Choose one of the clinic's nurses."},
+    )
+    scheduled_for = forms.DateTimeField(
+        label="Start (empty = now)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": "Enter the start as a date and time, e.g. 2026-03-02 09:00."},
+    )
+
+    # Booking errors (scheduling.services) are keyed by the appointment's fields; these are the form's names.
+    SERVICE_FIELDS = {"starts_at": "scheduled_for", "staff": "nurse", "chair": "chair", "route": "route"}
+
+    def add_service_errors(self, err) -> None:
+        """Put a booking refusal (ValidationError) beside the field it concerns, else at the top of the form."""
+        if not hasattr(err, "error_dict"):
+            for message in err.messages:
+                self.add_error(None, message)
+            return
+        for key, messages in err.message_dict.items():
+            field = self.SERVICE_FIELDS.get(key)
+            for message in messages:
+                self.add_error(field, message)
 
 
 ENTRY_FORMS = {

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,6 +24,7 @@ from ketamine_clinic.inventory.models import Lot
 from ketamine_clinic.navigation import reverse_or_none
 from ketamine_clinic.outcomes.models import Administration
 from ketamine_clinic.patients.chart import chart_tabs
+from ketamine_clinic.scheduling import services as scheduling
 from ketamine_clinic.scheduling.models import Appointment
 
 from . import services
@@ -153,23 +155,27 @@ def board_panel(request):
     return render(request, "sessions/_board_table.html", {"rows": rows, "now": now, "panel": True})
 
 
-@access.patient_view("clinical")
-def chart(request, patient):
+def _chart_context(request, patient, form):
     sessions = patient.dosing_sessions.select_related("chair", "note").prefetch_related(
         "vitalsreadings", "interventions"
     )
-    form = NewSessionForm(initial={"route": _default_route(patient), "scheduled_for": timezone.localtime()})
-    return render(
-        request,
-        "sessions/chart.html",
-        {
-            "patient": patient,
-            "tabs": chart_tabs(request.user, patient, "sessions:chart"),
-            "sessions": sessions,
-            "form": form,
-            "can_write": access.can(request.user, "clinical", "write") and not request.user.is_patient,
-        },
-    )
+    return {
+        "patient": patient,
+        "tabs": chart_tabs(request.user, patient, "sessions:chart"),
+        "sessions": sessions,
+        "form": form,
+        "can_write": access.can(request.user, "clinical", "write") and not request.user.is_patient,
+    }
+
+
+@access.patient_view("clinical")
+def chart(request, patient):
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    initial = {"route": _default_route(patient), "scheduled_for": now}
+    if request.user.role == "nurse":
+        initial["nurse"] = request.user.pk
+    form = NewSessionForm(initial=initial)
+    return render(request, "sessions/chart.html", _chart_context(request, patient, form))
 
 
 def _default_route(patient):
@@ -177,35 +183,34 @@ def _default_route(patient):
     return plan.route if plan else "iv"
 
 
+@require_POST
 @access.patient_view("clinical", "write")
 def session_create(request, patient):
+    """Start a session from the chart. Every session has its appointment: the chair and nurse are booked with
+    every booking rule (scheduling.services.book_session_now), then the one session of that appointment is
+    created, both in one transaction. A refusal re-renders the form (400) with what was typed."""
+    if request.user.is_patient:
+        raise PermissionDenied("Patients cannot start sessions.")
     form = NewSessionForm(request.POST)
-    if not form.is_valid():
-        return render(
-            request,
-            "sessions/chart.html",
-            {
-                "patient": patient,
-                "tabs": chart_tabs(request.user, patient, "sessions:chart"),
-                "sessions": patient.dosing_sessions.all(),
-                "form": form,
-                "can_write": True,
-            },
-            status=400,
-        )
-    plan = patient.treatment_plans.filter(status="active", route=form.cleaned_data["route"]).first()
-    session = DosingSession.objects.create(
-        patient=patient,
-        route=form.cleaned_data["route"],
-        scheduled_for=form.cleaned_data["scheduled_for"],
-        chair=form.cleaned_data["chair"],
-        plan=plan,
-        nurse=request.user if request.user.role == "nurse" else None,
-        prescriber=patient.primary_prescriber() if hasattr(patient, "primary_prescriber") else None,
-    )
-    audit.record(request, "create", session)
-    messages.success(request, "Session created.")
-    return redirect("sessions:flowsheet", session.pk)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                appointment = scheduling.book_session_now(
+                    request.user,
+                    patient,
+                    route=data["route"],
+                    chair=data["chair"],
+                    staff=data["nurse"],
+                    starts_at=data["scheduled_for"],
+                )
+                session, _ = services.session_for_appointment(appointment, user=request.user)
+        except ValidationError as err:
+            form.add_service_errors(err)
+        else:
+            messages.success(request, f"Session created: {session.chair.name} is booked for it.")
+            return redirect("sessions:flowsheet", session.pk)
+    return render(request, "sessions/chart.html", _chart_context(request, patient, form), status=400)
 
 
 # --------------------------------------------------------------------------------------------------- flowsheet
