@@ -16,6 +16,7 @@ import datetime as dt
 from django.db import transaction
 
 from ketamine_clinic.accounts.models import Role
+from ketamine_clinic.core.protocols.route_texts import consent_expectations
 from ketamine_clinic.patients.models import Phase
 from ketamine_clinic.plans.models import Route
 
@@ -29,12 +30,16 @@ from .models import (
     PreVisitQuestionnaire,
 )
 
+# Each body's "what to expect at each visit" paragraph (fasting, minimum stay, maintenance intervals) is written
+# from the route table (core.protocols.route_texts), so the consent says the numbers the gates enforce.
 CONSENT_TEXT = {
     Route.IV: (
         "Consent to intravenous ketamine treatment",
         "Ketamine is an anaesthetic used off-label, at lower doses, to treat depression. You will receive an "
         "infusion into a vein over about 40 minutes, usually six times over two to three weeks, then booster "
-        "infusions if it helps.\n\nCommon effects during and shortly after the infusion: feeling detached or "
+        "infusions if it helps.\n\n"
+        f"{consent_expectations(Route.IV)}\n\n"
+        "Common effects during and shortly after the infusion: feeling detached or "
         "dreamlike (dissociation), dizziness, nausea, a rise in blood pressure and heart rate. These usually pass "
         "within an hour or two. Your blood pressure, pulse and oxygen level are checked before, during and after "
         "each infusion.\n\nRisks: ketamine can be misused; it can affect the bladder and liver with frequent or "
@@ -46,26 +51,28 @@ CONSENT_TEXT = {
         "Consent to esketamine nasal spray (SPRAVATO) treatment",
         "Esketamine nasal spray is approved, together with an oral antidepressant, for treatment-resistant "
         "depression. You use the spray yourself under supervision in the clinic, twice a week for four weeks, "
-        "then weekly, then every one or two weeks.\n\nYou will stay in the clinic for at least two hours after each "
-        "dose while we watch for sleepiness, dissociation and raised blood pressure. Do not drive until the next "
+        "then weekly, then in a maintenance phase.\n\n"
+        f"{consent_expectations(Route.INTRANASAL)} Do not drive until the next "
         "day after a restful sleep.\n\nRisks include sedation, dissociation, raised blood pressure, misuse, and "
         "bladder problems with long-term use. Tell us if you are or may become pregnant. You may stop at any time.",
     ),
     Route.IM: (
         "Consent to intramuscular ketamine treatment",
         "Ketamine given as an injection into a muscle, off-label, at doses the clinic sets. Effects, monitoring "
-        "and risks are those of intravenous ketamine; effects start within minutes and you stay for at least two "
-        "hours. You may stop at any time.",
+        "and risks are those of intravenous ketamine; effects start within minutes.\n\n"
+        f"{consent_expectations(Route.IM)}\n\nYou may stop at any time.",
     ),
     Route.ORAL: (
         "Consent to oral ketamine treatment",
         "Ketamine taken by mouth under supervision, off-label, at doses the clinic sets. Effects come on more "
-        "slowly; you stay for at least two hours. Risks as for other ketamine treatment. You may stop at any time.",
+        f"slowly.\n\n{consent_expectations(Route.ORAL)}\n\nRisks as for other ketamine treatment. You may stop "
+        "at any time.",
     ),
     Route.SUBLINGUAL: (
         "Consent to sublingual ketamine treatment",
-        "Ketamine held under the tongue under supervision, off-label, at doses the clinic sets. You stay for at "
-        "least two hours. Risks as for other ketamine treatment. You may stop at any time.",
+        "Ketamine held under the tongue under supervision, off-label, at doses the clinic sets.\n\n"
+        f"{consent_expectations(Route.SUBLINGUAL)}\n\nRisks as for other ketamine treatment. You may stop at "
+        "any time.",
     ),
 }
 

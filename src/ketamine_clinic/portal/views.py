@@ -50,6 +50,7 @@ def _upcoming(patient, now):
     return (
         Appointment.objects.filter(patient=patient, starts_at__gte=now)
         .exclude(status__in=[Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW])
+        .select_related("plan")
         .order_by("starts_at")
     )
 

@@ -90,6 +90,16 @@ class Appointment(models.Model):
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
 
+    @property
+    def reminder(self) -> str:
+        """What the patient is reminded of before this appointment: for a dosing visit, the plan's route's fasting
+        rule and minimum stay from the route table (core.protocols.route_texts), and the ride home."""
+        if self.kind != self.Kind.DOSING:
+            return ""
+        from ketamine_clinic.core.protocols.route_texts import reminder_text
+
+        return reminder_text(self.plan.route if self.plan_id else None)
+
 
 class AppointmentChange(models.Model):
     """History of a reschedule or cancellation: what it was, what it became, who and why."""

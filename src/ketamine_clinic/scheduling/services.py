@@ -637,10 +637,8 @@ def ical_for(patient, appointments) -> bytes:
         event.add("dtstart", a.starts_at)
         event.add("dtend", a.ends_at)
         event.add("summary", a.get_kind_display())
-        if a.kind == Appointment.Kind.DOSING:
-            event.add(
-                "description", "Arrange for someone to drive you home; do not drive until the next day."
-            )
+        if a.reminder:  # dosing: the route's fasting rule and minimum stay, from the route table
+            event.add("description", a.reminder)
         if a.chair_id:
             event.add("location", a.chair.room or a.chair.name)
         cal.add_component(event)

@@ -92,7 +92,7 @@ def book(request, patient):
 
 @access.patient_view("schedule")
 def ical(request, patient):
-    appointments = patient.appointments.filter(status=Appointment.Status.BOOKED).select_related("chair")
+    appointments = patient.appointments.filter(status=Appointment.Status.BOOKED).select_related("chair", "plan")
     body = services.ical_for(patient, appointments)
     audit.record(
         request, "export", patient, detail={"format": "icalendar", "appointments": len(appointments)}

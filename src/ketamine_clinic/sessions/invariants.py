@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from ketamine_clinic.core.administration import predose as core_predose
 from ketamine_clinic.core.administration.states import DOSE_GIVEN_STATES, SessionState
-from ketamine_clinic.core.administration.timing import CLOCK_SKEW
 from ketamine_clinic.core.inventory.reconcile import session_tallies
 from ketamine_clinic.core.protocols.routes import ROUTE_RULES
+from ketamine_clinic.core.safety.event_time import CLOCK_SKEW
 
 from .models import DosingSession, SessionEvent
 

@@ -29,7 +29,6 @@ from ketamine_clinic.core.administration import delivery as core_delivery
 from ketamine_clinic.core.administration import discharge as core_discharge
 from ketamine_clinic.core.administration import predose as core_predose
 from ketamine_clinic.core.administration.states import IllegalTransition, SessionState, plan_transition
-from ketamine_clinic.core.administration.timing import event_time_problem
 from ketamine_clinic.core.administration.vitals import (
     VITALS_SCHEDULES,
     ImplausibleVitals,
@@ -41,6 +40,7 @@ from ketamine_clinic.core.administration.vitals import (
 from ketamine_clinic.core.pharmacology.dosing import DoseCalculationError, DosePlan, plan_dose
 from ketamine_clinic.core.protocols.dose_rule import DoseRule
 from ketamine_clinic.core.protocols.routes import dose_rule_problem
+from ketamine_clinic.core.safety.event_time import event_time_problem
 from ketamine_clinic.inventory import services as inventory
 from ketamine_clinic.inventory.models import Lot
 from ketamine_clinic.outcomes.models import Administration, UrgentTask

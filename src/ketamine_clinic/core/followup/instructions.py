@@ -117,7 +117,8 @@ INSTRUCTIONS: dict[str, RouteInstructions] = {
         after=(
             Instruction(
                 f"You will be watched for {rules_for('intranasal').observation_text} after the dose, and your "
-                "blood pressure checked again about 40 minutes after it, until you are ready to leave.",
+                f"blood pressure checked again about {rules_for('intranasal').vitals.checkpoints_min[0]} minutes "
+                "after it, until you are ready to leave.",
                 SPRAVATO_PI,
             ),
             _NO_DRIVING_LABEL,

@@ -21,10 +21,11 @@ Rules (each number below is either cited or marked clinic-defined, and lives in 
   spirit of the esketamine label's "least frequent dosing to maintain response" (SPRAVATO prescribing
   information, section 2.2, Janssen).
 * Label intervals: where a route's label fixes the maintenance intervals, a stretch only ever proposes one of
-  them (``LABEL_MAINTENANCE_INTERVALS_DAYS``): esketamine nasal spray is given every week or every 2 weeks in
-  the maintenance phase (SPRAVATO PI section 2.2, weeks 9 and after), so a stable patient on weekly dosing is
-  offered every 14 days, never 10; at every 14 days there is nothing longer to offer. IV and the other racemic
-  routes have no labelled maintenance interval and keep the clinic's stretch factor.
+  them (``LABEL_MAINTENANCE_INTERVALS_DAYS``, read from the route table ``core.protocols.routes``): esketamine
+  nasal spray is given every week or every 2 weeks in the maintenance phase (SPRAVATO PI section 2.2, weeks 9
+  and after), so a stable patient on weekly dosing is offered every 14 days, never 10; at every 14 days there is
+  nothing longer to offer. IV and the other racemic routes have no labelled maintenance interval and keep the
+  clinic's stretch factor.
 
 The response definition itself comes from ``core.instruments.outcomes`` (issue 4); ``response_threshold`` and
 ``is_response`` below are thin wrappers over it. Baseline here is the last score at or before the first dose
@@ -44,6 +45,7 @@ import numpy as np
 # Response = >= 50 % reduction from baseline (Frank et al. 1991; Rush et al. 2006, PMID 16794566): the one
 # definition lives in core.instruments.outcomes (issue 4) and is reused here.
 from ketamine_clinic.core.instruments.outcomes import RESPONSE_FRACTION, response_mask  # noqa: E402
+from ketamine_clinic.core.protocols.routes import ROUTE_RULES  # noqa: E402
 
 
 def response_threshold(baseline: float, response_fraction: float = RESPONSE_FRACTION) -> float:
@@ -106,18 +108,16 @@ class MaintenanceRules:
             raise ValueError("Allowed maintenance intervals must be at least one day each.")
 
 
-# Maintenance intervals (days) a route's label allows. Esketamine nasal spray (SPRAVATO), maintenance phase
-# (weeks 9 and after): "every week or every 2 weeks", at the least frequent dosing that keeps the remission or
-# response - SPRAVATO (esketamine) nasal spray, US Prescribing Information, Janssen, section 2.2 (Recommended
-# Dosage for TRD). Racemic ketamine (IV, IM, oral, sublingual) has no labelled maintenance interval.
-SPRAVATO_MAINTENANCE_SOURCE = (
-    "SPRAVATO (esketamine) nasal spray, US Prescribing Information, Janssen, section 2.2: maintenance phase "
-    "(weeks 9 and after) every week or every 2 weeks"
-)
+# Maintenance intervals (days) a route's label allows, read from the route table (core.protocols.routes, the one
+# source the consent text also reads): esketamine nasal spray (SPRAVATO), maintenance phase
+# (weeks 9 and after), "every week or every 2 weeks" - SPRAVATO US Prescribing Information, Janssen, section 2.2.
+# Racemic ketamine (IV, IM, oral, sublingual) has no labelled maintenance interval.
 LABEL_MAINTENANCE_INTERVALS_DAYS: dict[str, tuple[int, ...]] = {
-    "intranasal": (7, 14),  # SPRAVATO_MAINTENANCE_SOURCE
+    route: rules.maintenance_intervals_days for route, rules in ROUTE_RULES.items() if rules.maintenance_intervals_days
 }
-LABEL_MAINTENANCE_SOURCES: dict[str, str] = {"intranasal": SPRAVATO_MAINTENANCE_SOURCE}
+LABEL_MAINTENANCE_SOURCES: dict[str, str] = {
+    route: ROUTE_RULES[route].maintenance_source for route in LABEL_MAINTENANCE_INTERVALS_DAYS
+}
 
 
 DEFAULT_RULES = MaintenanceRules()
