@@ -135,3 +135,7 @@ def test_sessions_and_verify_read_the_one_clock_rule():
 
     assert invariants.CLOCK_SKEW is event_time.CLOCK_SKEW is event_time.FUTURE_TOLERANCE
     assert sessions.event_time_problem is event_time.event_time_problem
+    from ketamine_clinic.outcomes import forms as outcome_forms
+    from ketamine_clinic.outcomes import services as outcomes
+
+    assert outcomes.is_in_future is outcome_forms.is_in_future is event_time.is_in_future

@@ -7,12 +7,11 @@ and every other answer kept.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.utils import timezone
 
 from ketamine_clinic.core.instruments import ScoringError, score
+from ketamine_clinic.core.safety.event_time import is_in_future
 
 
 class InstrumentForm(forms.Form):
@@ -68,7 +67,7 @@ class InstrumentForm(forms.Form):
 
     def clean_taken_at(self):
         value = self.cleaned_data.get("taken_at")
-        if value and value > timezone.now() + dt.timedelta(minutes=5):
+        if value and is_in_future(value, timezone.now()):  # the one clock rule (core.safety.event_time)
             raise forms.ValidationError("The time taken cannot be in the future.")
         return value
 

@@ -16,6 +16,7 @@ from ketamine_clinic import audit
 from ketamine_clinic.core.instruments import INSTRUMENTS, ScoringError, escalating_flags, score
 from ketamine_clinic.core.instruments.outcomes import outcome_status
 from ketamine_clinic.core.instruments.schedule import ScheduleConfig, SessionTime, due_measures
+from ketamine_clinic.core.safety.event_time import is_in_future
 
 from .models import Administration, UrgentTask
 
@@ -86,7 +87,7 @@ def record_administration(
     if session is not None and session.patient_id != patient.pk:
         raise ValidationError({"session": ["That session belongs to another patient."]})
     now = timezone.now()
-    if taken_at is not None and taken_at > now + dt.timedelta(minutes=5):
+    if taken_at is not None and is_in_future(taken_at, now):  # the one clock rule (core.safety.event_time)
         raise ValidationError({"taken_at": ["The time taken cannot be in the future."]})
     answers = list(answers)
     try:
