@@ -8,8 +8,8 @@ and loss of response in some maintenance patients):
   two days after the sixth (end of induction), before every booster, then a between-visits self-report (or,
   once discharged, a week and a month after the last dose); MADRS at baseline and end of induction; CADSS
   during early infusions; GAD-7 and, for patients with PTSD, PCL-5 at the later check points.
-Sessions come from the sessions app's seed when it has made any; otherwise a six-infusion induction is
-assumed on the timeline (dates only, no DosingSession rows are created here).
+Doses are the dosing visits the scheduling seed booked (the sessions seed, which runs after this one, gives each
+of them through the flowsheet's services); before each, the pre-dose PHQ-9 and C-SSRS screener its gate needs.
 Idempotent: if any demo patient already has an administration, nothing is added.
 """
 
@@ -91,13 +91,15 @@ def _fraction(profile: str, day: float, last_day: float, depth: float = 0.3) -> 
 
 
 def _session_days(patient, start: dt.datetime, now: dt.datetime) -> list[dt.datetime]:
-    from ketamine_clinic.sessions.models import DosingSession
+    """The patient's doses so far: the dosing visits booked from the plan (the sessions seed, which runs next,
+    gives each of them), else a six-infusion induction assumed on the timeline."""
+    from ketamine_clinic.scheduling.models import Appointment
 
     real = list(
-        DosingSession.objects.filter(patient=patient, scheduled_for__lte=now)
-        .exclude(state__in=NOT_DOSED)
-        .order_by("scheduled_for")
-        .values_list("scheduled_for", flat=True)
+        Appointment.objects.filter(patient=patient, kind=Appointment.Kind.DOSING, starts_at__lte=now)
+        .exclude(status__in=NOT_DOSED)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
     )
     if real:
         return real
@@ -111,6 +113,10 @@ def _session_days(patient, start: dt.datetime, now: dt.datetime) -> list[dt.date
     return [d for d in days if d < now]
 
 
+# The pre-dose measures are taken this long before each dose (at check-in), so the nurse's gate finds them.
+PRE_DOSE_LEAD = dt.timedelta(minutes=45)
+
+
 def _time_points(sessions, phase, now, rng) -> list[tuple[dt.datetime, str]]:
     """(when, kind) of the PHQ-9s after the first dose, following the doses actually given.
 
@@ -119,12 +125,9 @@ def _time_points(sessions, phase, now, rng) -> list[tuple[dt.datetime, str]]:
     care, a between-visits self-report a few days after the latest dose; for discharged patients a week
     and a month after the last dose.
     """
+    # Before every dose: the pre-dose PHQ-9 (with the C-SSRS screener) the flowsheet's gate requires.
+    pre = [(s - PRE_DOSE_LEAD, "pre_induction" if k < 6 else "pre_booster") for k, s in enumerate(sessions)]
     points = [(sessions[0] + dt.timedelta(days=1), "day1")]
-    for k, s in enumerate(sessions):
-        if k in (2, 4):
-            points.append((s - dt.timedelta(minutes=45), "pre_induction"))
-        elif k >= 6:
-            points.append((s - dt.timedelta(minutes=45), "pre_booster"))
     if len(sessions) >= 6:
         points.append((sessions[5] + dt.timedelta(days=2), "post_induction"))
     last = sessions[-1]
@@ -133,14 +136,10 @@ def _time_points(sessions, phase, now, rng) -> list[tuple[dt.datetime, str]]:
     elif now - last > dt.timedelta(days=2):
         gap = min(dt.timedelta(days=rng.randint(2, 5)), (now - last) / 2)
         points.append((last + gap, "interim"))
-    points = sorted({w: k for w, k in points if w < now}.items())
-    # One score per visit: drop a point within 12 h of an earlier one (e.g. day 1 and a pre-dose measure).
-    out = []
-    for when, kind in points:
-        if out and when - out[-1][0] < dt.timedelta(hours=12):
-            continue
-        out.append((when, kind))
-    return out
+    # One score per visit: a between-visits point within 12 h of a pre-dose measure gives way to it.
+    points = [(w, k) for w, k in points if all(abs(w - p) >= dt.timedelta(hours=12) for p, _ in pre)]
+    points += pre
+    return sorted({w: k for w, k in points if w < now}.items())
 
 
 def seed(clinic) -> None:
@@ -227,6 +226,8 @@ def seed(clinic) -> None:
             nine = item9 if total >= (14 if day <= 21 else 20) else 0
             self_rep = patient.user is not None and kind in ("interim", "follow_up")
             add(patient, phq9, _answers_for_total(phq9, total, rng, {9: nine}), when, self_reported=self_rep)
+            if kind.startswith("pre_"):
+                add(patient, cssrs, [nine, 0, None, None, None, 0, None], when)
             # Anxiety and PTSD measures at the end of induction and at the later check points (every other
             # pre-booster visit), so each condition's own instrument follows the course too.
             later = kind in ("post_induction", "interim", "closing", "follow_up") or (
@@ -246,23 +247,29 @@ def seed(clinic) -> None:
                     when + dt.timedelta(hours=1),
                 )
 
-    # Historical escalations were dealt with at the time; the most recent one stays open for the demo.
+    # Historical escalations were dealt with at the time - a pre-dose one at the chair, before the dose; the most
+    # recent one with no dose after it (a between-visits self-report) stays open for the demo.
+    from ketamine_clinic.scheduling.models import Appointment
+
     tasks = list(
         UrgentTask.objects.filter(patient__in=patients)
         .select_related("administration")
         .order_by("-administration__taken_at")
     )
-    for i, task in enumerate(tasks):
+    for task in tasks:
         taken = task.administration.taken_at
         UrgentTask.objects.filter(pk=task.pk).update(created_at=taken)
-        if i == 0 and not open_task_left and now - taken < dt.timedelta(days=14):
+        dosed_after = Appointment.objects.filter(
+            patient=task.patient, kind=Appointment.Kind.DOSING, starts_at__gt=taken, starts_at__lte=now
+        ).exclude(status__in=NOT_DOSED)
+        if not open_task_left and now - taken < dt.timedelta(days=14) and not dosed_after.exists():
             open_task_left = True
             continue
         assignee = task.assigned_to or prescriber
         services.acknowledge_task(
             task,
             user=assignee if assignee.role in ("prescriber", "director") else prescriber,
-            action="Called patient the same day; passive thoughts only, no intent or plan; "
+            action="Assessed by the prescriber the same day; passive thoughts only, no intent or plan; "
             "safety plan reviewed; continue treatment (synthetic demo entry).",
         )
-        UrgentTask.objects.filter(pk=task.pk).update(acknowledged_at=taken + dt.timedelta(hours=3))
+        UrgentTask.objects.filter(pk=task.pk).update(acknowledged_at=taken + dt.timedelta(minutes=20))

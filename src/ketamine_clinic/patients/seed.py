@@ -12,7 +12,10 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from ketamine_clinic.accounts.models import Role, User
@@ -21,7 +24,8 @@ from .models import CareTeamMember, Diagnosis, Patient, Phase
 
 DEMO_PASSWORD = "demo-password-1"
 # Apps seeded after the registry, in dependency order; each may provide seed.py with seed(clinic).
-APP_SEED_ORDER = ["assessment", "plans", "scheduling", "sessions", "outcomes", "inventory", "followup", "portal"]
+# Outcomes before sessions: each dose's pre-dose PHQ-9 and C-SSRS exist before the session walks the gate.
+APP_SEED_ORDER = ["assessment", "plans", "scheduling", "outcomes", "sessions", "inventory", "followup", "portal"]
 
 STAFF = [
     # username, first, last, role, credentials
@@ -78,6 +82,20 @@ def _user(username, first, last, role, credentials="") -> User:
     return user
 
 
+class DemoArgon2(Argon2PasswordHasher):
+    """Argon2 at low cost, preferred only while the demo is seeded: the seed re-authenticates staff hundreds of
+    times (every two-person check and witnessed waste), as the pages do, with the published demo password. The
+    parameters travel in the hash, so the clinic's own Argon2 verifies it, and Django re-hashes it at full cost
+    on the first real login (``must_update``)."""
+
+    time_cost = 1
+    memory_cost = 1024
+    parallelism = 1
+
+
+DEMO_HASHERS = ["ketamine_clinic.patients.seed.DemoArgon2"]
+
+
 def seed_registry(clinic: DemoClinic) -> None:
     rng = clinic.rng
     for username, first, last, role, cred in STAFF:
@@ -127,14 +145,15 @@ def seed_registry(clinic: DemoClinic) -> None:
 def seed(clinic: DemoClinic | None = None) -> DemoClinic:
     """Seed the whole demo clinic: the registry, then every app that has a seed module."""
     clinic = clinic or DemoClinic()
-    with transaction.atomic():
-        seed_registry(clinic)
-    for app in APP_SEED_ORDER:
-        module_name = f"ketamine_clinic.{app}.seed"
-        if importlib.util.find_spec(module_name) is None:
-            continue
+    with override_settings(PASSWORD_HASHERS=DEMO_HASHERS + list(settings.PASSWORD_HASHERS)):
         with transaction.atomic():
-            importlib.import_module(module_name).seed(clinic)
+            seed_registry(clinic)
+        for app in APP_SEED_ORDER:
+            module_name = f"ketamine_clinic.{app}.seed"
+            if importlib.util.find_spec(module_name) is None:
+                continue
+            with transaction.atomic():
+                importlib.import_module(module_name).seed(clinic)
     return clinic
 
 

@@ -1,4 +1,4 @@
-"""Demo plans: an active plan for each patient in induction or maintenance, a completed one for discharged.
+"""Demo plans: an active plan for each treated patient (a discharged patient's is completed after its course).
 
 Synthetic and idempotent (a patient with any plan is skipped). Plans go through the same service as the page,
 so the assessment seed's decision and consent must exist first.
@@ -83,7 +83,5 @@ def seed(clinic) -> None:
                 reason="No response after two infusions: titrated per protocol.",
                 dose_amount=plan.dose_max,
             )
-        if patient.phase == Phase.DISCHARGED:
-            services.set_status(
-                prescriber, plan, status="completed", reason="Course completed; remission sustained."
-            )
+        # A discharged patient's plan stays active while its course is given (scheduling books it, the sessions
+        # seed runs each dose); the sessions seed completes it after the last dose, as the prescriber would.

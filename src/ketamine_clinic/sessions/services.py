@@ -37,6 +37,8 @@ from ketamine_clinic.core.administration.vitals import (
     validate_vitals,
     vitals_alerts,
 )
+from ketamine_clinic.core.instruments import INSTRUMENTS
+from ketamine_clinic.core.instruments.library import escalating_flags
 from ketamine_clinic.core.pharmacology.dosing import DoseCalculationError, DosePlan, plan_dose
 from ketamine_clinic.core.protocols.dose_rule import DoseRule
 from ketamine_clinic.core.protocols.routes import dose_rule_problem
@@ -180,7 +182,11 @@ def session_for_appointment(appointment, *, user) -> tuple[DosingSession, bool]:
                 route=plan.route,
                 scheduled_for=appointment.starts_at,
                 chair=appointment.chair,
-                nurse=appointment.staff if getattr(appointment.staff, "role", "") == "nurse" else None,
+                # The booked nurse runs it if she may open the chart; else whoever checks the patient in.
+                nurse=appointment.staff
+                if getattr(appointment.staff, "role", "") == "nurse"
+                and access.can(appointment.staff, "clinical", "write", appointment.patient)
+                else None,
                 prescriber=appointment.patient.primary_prescriber(),
             )
     except IntegrityError:
@@ -306,33 +312,43 @@ def next_due(session: DosingSession):
 # --------------------------------------------------------------------------------------------------- gates
 
 
-def _measures_done(session: DosingSession, now: dt.datetime) -> tuple[set[str], bool]:
+def _measures_done(session: DosingSession, now: dt.datetime) -> tuple[set[str], bool, list[str]]:
     """Pre-dose measures actually taken and scored for this session or within the protocol's window before
-    ``now``, and whether one flags suicide risk without an urgent task (a task is judged by its own rule)."""
+    ``now``; whether one has a suicide item at its escalation level with no urgent task (the prescriber must see
+    the patient); and suicide items noted below that level (a caution for the prescriber)."""
     window = dt.timedelta(hours=core_predose.PreDoseRules().measures_window_hours)
     rows = Administration.objects.filter(patient=session.patient, taken_at__lte=now).filter(
         Q(session=session) | Q(taken_at__gte=now - window)
     )
-    done, risk = set(), False
+    done, risk, noted = set(), False, []
     for row in rows.prefetch_related("urgent_tasks"):
         key = "".join(ch for ch in str(row.instrument).lower() if ch.isalnum())
         if key.startswith("phq9"):
             done.add("phq9")
         if key.startswith("cssrs"):
             done.add("cssrs")
-        # Clinic rule: a suicide-item flag (C-SSRS screener positive, PHQ-9 item 9, QIDS item 12, MADRS item 10 -
-        # flag names from core.instruments) needs the prescriber before dosing. One that escalated is held by its
-        # urgent task until the prescriber records a disposition there.
+        # The core's escalation rule decides (C-SSRS screener positive, PHQ-9 item 9 >= 1, QIDS item 12 >= 2,
+        # MADRS item 10 >= 4): an escalating item is held by its urgent task until the prescriber records a
+        # disposition there (without a task, the prescriber's override is the disposition).
         flags = [str(f).lower() for f in (row.flags or [])]
-        if any(f in SUICIDE_FLAGS or "suicid" in f for f in flags) and not row.urgent_tasks.all():
+        suicide = [f for f in flags if f in SUICIDE_FLAGS or "suicid" in f]
+        if not suicide:
+            continue
+        definition = INSTRUMENTS.get(row.instrument)
+        escalating = escalating_flags(definition, row.flags, row.answers or []) if definition else suicide
+        if escalating and not row.urgent_tasks.all():
             risk = True
-    return done, risk
+        elif not escalating:
+            noted.append(f"{row.instrument_name} {timezone.localtime(row.taken_at):%Y-%m-%d %H:%M}")
+    return done, risk, noted
 
 
-def open_suicide_tasks(patient) -> list[str]:
-    """Open urgent suicide-risk tasks of the patient, any day, described for the pre-dose checklist."""
-    tasks = UrgentTask.objects.filter(patient=patient, acknowledged_at__isnull=True).order_by("created_at")
-    return [f"{t.reason}, opened {timezone.localtime(t.created_at):%Y-%m-%d %H:%M}" for t in tasks]
+def open_suicide_tasks(patient, now: dt.datetime | None = None) -> list[str]:
+    """Urgent suicide-risk tasks of the patient (any day) open at ``now``, described for the pre-dose checklist."""
+    tasks = UrgentTask.objects.filter(patient=patient, acknowledged_at__isnull=True)
+    if now is not None:
+        tasks = tasks.filter(created_at__lte=now)
+    return [f"{t.reason}, opened {timezone.localtime(t.created_at):%Y-%m-%d %H:%M}" for t in tasks.order_by("created_at")]
 
 
 def pre_dose_checks(session: DosingSession, now=None) -> core_predose.PreDoseChecks:
@@ -340,7 +356,7 @@ def pre_dose_checks(session: DosingSession, now=None) -> core_predose.PreDoseChe
     today = timezone.localdate(now) if timezone.is_aware(now) else now.date()
     rule = dose_rule_for(session)
     patient = session.patient
-    done, risk = _measures_done(session, now)
+    done, risk, noted = _measures_done(session, now)
     # The assessment record decides (consent for this route, eligibility decision), with its reason.
     consent_problem = assessment_services.consent_problem(patient, session.route, now)
     eligibility_problem = assessment_services.eligibility_problem(patient, now)
@@ -360,7 +376,8 @@ def pre_dose_checks(session: DosingSession, now=None) -> core_predose.PreDoseChe
         pregnancy_test=session.pregnancy_test or None,
         measures_done=frozenset(done),
         suicide_risk_flagged=risk,
-        open_suicide_tasks=tuple(open_suicide_tasks(patient)),
+        open_suicide_tasks=tuple(open_suicide_tasks(patient, now)),
+        suicide_items_noted=tuple(noted),
         route=session.route,
         consent_current=consent_problem is None,
         eligibility_current=eligibility_problem is None,

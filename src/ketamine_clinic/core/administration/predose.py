@@ -76,6 +76,7 @@ class PreDoseChecks:
     measures_done: frozenset[str] = frozenset()  # instruments with a scored administration in the window
     suicide_risk_flagged: bool = False  # a measure in the window flags suicide risk and opened no urgent task
     open_suicide_tasks: tuple[str, ...] = ()  # open urgent suicide-risk tasks (any day), described for the nurse
+    suicide_items_noted: tuple[str, ...] = ()  # suicide items answered below their escalation level
     route: str | None = None  # the route's fasting rule is checked; None: a generic prompt (pure-core callers)
     consent_current: bool | None = None
     eligibility_current: bool | None = None
@@ -256,6 +257,17 @@ def evaluate_pre_dose(checks: PreDoseChecks, rules: PreDoseRules | None = None) 
                 "suicide_risk",
                 "hold",
                 f"Open urgent suicide-risk task ({task}): the prescriber must record a disposition before dosing.",
+                suicide_source,
+            )
+        )
+    if checks.suicide_items_noted:
+        out.append(
+            Finding(
+                "suicide_items",
+                "caution",
+                "Suicide item answered below the escalation level ("
+                + "; ".join(checks.suicide_items_noted)
+                + "): the prescriber reviews it before dosing.",
                 suicide_source,
             )
         )
