@@ -3,7 +3,6 @@
 import datetime as dt
 import json
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
