@@ -1,4 +1,4 @@
-"""Shared fixtures: one user per role, patients with care teams, logged-in clients."""
+"""Shared fixtures: one user per role, patients with care teams, logged-in clients, and the clinic clock."""
 
 import datetime as dt
 import itertools
@@ -12,6 +12,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "demo-password-1"
 _mrn_counter = itertools.count(1)
+
+# The clinic clock every test starts at: a Tuesday (the clinic is open Monday to Friday) at 10:00 on the clinic's
+# wall clock (settings.TIME_ZONE, CLINIC_TIME_ZONE: America/New_York), whatever the host's hour and time zone.
+# CLINIC_TEST_NOW="2026-12-01T23:58" runs the suite at another clinic time (e.g. to probe midnight).
+CLINIC_TEST_NOW = os.environ.get("CLINIC_TEST_NOW", "2026-12-01T10:00")
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +37,49 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 def _fast_password_hashing(settings):
     # Argon2 is deliberately slow; tests create many users. Production keeps Argon2 first.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class ClinicClock:
+    """The process's clock (time-machine), read and set on the clinic's wall clock.
+
+    time-machine patches the whole process, so the live server thread of the browser tests, the services'
+    "not in the future" checks (timezone.now()) and the test read the same clock; it ticks from where it is set.
+    """
+
+    def __init__(self, traveller, zone):
+        self._traveller = traveller
+        self.zone = zone
+
+    def local(self, value):
+        """A clinic wall-clock time ("2026-12-01T09:30" or a naive datetime) as an aware datetime."""
+        value = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+        return value if value.tzinfo else value.replace(tzinfo=self.zone)
+
+    def now(self):
+        return dt.datetime.now(self.zone)
+
+    def today(self):
+        return self.now().date()
+
+    def move_to(self, value):
+        """Set the clock to a clinic wall-clock time; it goes on ticking from there. Returns the aware time."""
+        when = self.local(value)
+        self._traveller.move_to(when)
+        return when
+
+
+@pytest.fixture(autouse=True)
+def clinic_clock():
+    """Every test runs on the clinic clock, set to CLINIC_TEST_NOW in the clinic's time zone (ticking)."""
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+    from django.conf import settings
+
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = dt.datetime.fromisoformat(CLINIC_TEST_NOW).replace(tzinfo=zone)
+    with time_machine.travel(start, tick=True) as traveller:
+        yield ClinicClock(traveller, zone)
 
 
 @pytest.fixture

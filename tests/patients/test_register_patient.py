@@ -12,6 +12,19 @@ VALID = {"mrn": "abc123", "first_name": "Ada", "last_name": "Synthetic", "date_o
 
 
 @pytest.mark.django_db
+def test_date_of_birth_in_the_future_is_judged_on_the_clinics_date_late_in_the_evening(
+    staff, client_as, clinic_clock
+):
+    # 23:30 in New York is already the next day in UTC: "tomorrow" is the clinic's tomorrow, not UTC's.
+    clinic_clock.move_to("2026-12-01T23:30")
+    response = client_as(staff["prescriber"]).post("/patients/new/", dict(VALID, date_of_birth="2026-12-02"))
+    assert response.status_code == 200 and "Date of birth cannot be in the future." in response.content.decode()
+    assert not Patient.objects.exists()
+    client_as(staff["prescriber"]).post("/patients/new/", dict(VALID, date_of_birth="2026-12-01"))
+    assert Patient.objects.get(mrn="ABC123").date_of_birth == dt.date(2026, 12, 1)
+
+
+@pytest.mark.django_db
 def test_nurse_registers_a_patient_and_joins_the_care_team(staff, client_as):
     response = client_as(staff["nurse"]).post("/patients/new/", VALID)
     patient = Patient.objects.get(mrn="ABC123")
@@ -26,13 +39,17 @@ def test_nurse_registers_a_patient_and_joins_the_care_team(staff, client_as):
     [
         ("weight_kg", "12", "greater than or equal to 20"),
         ("weight_kg", "301", "less than or equal to 300"),
-        ("date_of_birth", (dt.date.today() + dt.timedelta(days=1)).isoformat(), "cannot be in the future"),
+        ("date_of_birth", "tomorrow", "cannot be in the future"),  # tomorrow on the clinic clock
         ("weight_measured_on", "", "Give the date the weight was measured"),
         ("sex", "robot", "Select a valid choice"),
         ("mrn", "", "This field is required"),
     ],
 )
-def test_form_rejects_bad_input_with_a_clear_message_and_keeps_the_entry(staff, client_as, field, value, message):
+def test_form_rejects_bad_input_with_a_clear_message_and_keeps_the_entry(
+    staff, client_as, clinic_clock, field, value, message
+):
+    if value == "tomorrow":
+        value = (clinic_clock.today() + dt.timedelta(days=1)).isoformat()
     data = dict(VALID, **{field: value})
     response = client_as(staff["prescriber"]).post("/patients/new/", data)
     body = response.content.decode()

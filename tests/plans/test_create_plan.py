@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ketamine_clinic.assessment.seed import approve, consent, ensure_consent_documents, record_intake
 from ketamine_clinic.audit.models import AuditEvent
@@ -13,7 +14,11 @@ from ketamine_clinic.plans.models import TreatmentPlan
 from ketamine_clinic.plans.services import current_plan
 
 pytestmark = pytest.mark.django_db
-START = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+
+
+def start_date():
+    """3 days after today on the clinic clock (tests/conftest.py ``clinic_clock``)."""
+    return (timezone.localdate() + dt.timedelta(days=3)).isoformat()
 
 
 @pytest.fixture
@@ -26,7 +31,7 @@ def create(client, patient, route="iv", **data):
     body = {
         "route": route,
         "protocol_key": "iv_racemic_standard",
-        "start_date": START,
+        "start_date": start_date(),
         "session_time": "09:00",
     }
     body.update(data)

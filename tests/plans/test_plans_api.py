@@ -4,11 +4,16 @@ import datetime as dt
 import json
 
 import pytest
+from django.utils import timezone
 
 from ketamine_clinic.assessment.seed import ensure_consent_documents, ready_for_planning
 
 pytestmark = pytest.mark.django_db
-START = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+
+
+def start_date():
+    """2 days after today on the clinic clock (tests/conftest.py ``clinic_clock``)."""
+    return (timezone.localdate() + dt.timedelta(days=2)).isoformat()
 
 
 def post(client, url, body):
@@ -29,7 +34,7 @@ def test_create_refused_then_allowed_then_changed(staff, make_patient, client_as
     ensure_consent_documents(staff["director"])
     patient = make_patient(care_team=[staff["prescriber"], staff["nurse"]])
     client = client_as(staff["prescriber"])
-    body = {"protocol_key": "esketamine_label", "start_date": START}
+    body = {"protocol_key": "esketamine_label", "start_date": start_date()}
     response = post(client, f"/api/plans/patient/{patient.pk}", body)
     assert response.status_code == 422
     assert any("No eligibility screening" in m for m in response.json()["detail"]["__all__"])
@@ -78,7 +83,7 @@ def test_esketamine_plan_must_start_at_the_label_day_one_dose(staff, make_patien
     response = post(
         client_as(staff["prescriber"]),
         f"/api/plans/patient/{patient.pk}",
-        {"protocol_key": "esketamine_label", "start_date": START, "dose_amount": "84"},
+        {"protocol_key": "esketamine_label", "start_date": start_date(), "dose_amount": "84"},
     )
     assert response.status_code == 422
     assert "first dose of this protocol is 56 mg" in response.json()["detail"]["dose_amount"][0]

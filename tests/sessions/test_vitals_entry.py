@@ -1,5 +1,6 @@
 """Entering vitals on the flowsheet: saved at once, alerts raised, retries never duplicate, bad values refused."""
 
+import pytest
 from django.urls import reverse
 
 from ketamine_clinic.audit.models import AuditEvent
@@ -97,22 +98,33 @@ def test_live_chart_fragment_is_svg(staff, client_as, iv_session, helpers):
     assert "<svg" in body and "<polyline" in body and 'r="5"' in body  # alert reading drawn larger
 
 
-def test_late_entry_time_is_kept_and_future_refused(staff, client_as, iv_session, helpers):
+def test_late_entry_time_is_kept_and_future_refused(staff, client_as, iv_session, helpers, clinic_clock):
     import datetime as dt
 
-    from django.utils import timezone
-
-    helpers.start_dosing(iv_session, staff["nurse"], at=timezone.now() - dt.timedelta(minutes=30))
+    clinic_clock.move_to("2026-12-01T10:00")
+    helpers.start_dosing(iv_session, staff["nurse"], at=clinic_clock.local("2026-12-01T09:30"))
     client = client_as(staff["nurse"])
-    earlier = timezone.localtime() - dt.timedelta(minutes=7)
-    if earlier.date() != timezone.localdate():
-        return  # a few minutes after midnight "7 minutes ago" is yesterday; the window rule is tested below
-    r = post_vitals(client, iv_session, "late-1", sbp=130, dbp=80, taken_time=earlier.strftime("%H:%M"))
+    r = post_vitals(client, iv_session, "late-1", sbp=130, dbp=80, taken_time="09:53")  # 7 minutes ago
     assert r.status_code == 200
-    saved = timezone.localtime(VitalsReading.objects.get(idempotency_key="late-1").taken_at)
-    assert (saved.hour, saved.minute) == (earlier.hour, earlier.minute)
-    future = timezone.localtime() + dt.timedelta(minutes=30)
-    if future.date() == timezone.localdate():
-        r = post_vitals(client, iv_session, "late-2", sbp=130, dbp=80, taken_time=future.strftime("%H:%M"))
-        assert "in the future" in r.content.decode()
-        assert not VitalsReading.objects.filter(idempotency_key="late-2").exists()
+    saved = VitalsReading.objects.get(idempotency_key="late-1").taken_at
+    assert saved == clinic_clock.local("2026-12-01T09:53")
+    r = post_vitals(client, iv_session, "late-2", sbp=130, dbp=80, taken_time="10:30")
+    assert "That time is in the future." in r.content.decode()
+    assert not VitalsReading.objects.filter(idempotency_key="late-2").exists()
+    r = post_vitals(client, iv_session, "late-3", sbp=130, dbp=80, taken_time="07:59")  # 2 h 1 min ago
+    assert "Readings more than 2 hours old are charted as an observation instead." in r.content.decode()
+    assert not VitalsReading.objects.filter(idempotency_key="late-3").exists()
+    assert clinic_clock.now() - saved < dt.timedelta(minutes=8)
+
+
+@pytest.mark.xfail(strict=True, reason="known limitation: the time taken is read on today's date, so a reading "
+                   "from before midnight entered just after it is refused as in the future")
+def test_a_reading_from_just_before_midnight_entered_just_after_it_is_kept(
+    staff, client_as, iv_session, helpers, clinic_clock
+):
+    clinic_clock.move_to("2026-12-01T23:50")
+    helpers.start_dosing(iv_session, staff["nurse"], at=clinic_clock.local("2026-12-01T23:30"))
+    clinic_clock.move_to("2026-12-02T00:03")
+    r = post_vitals(client_as(staff["nurse"]), iv_session, "night-1", sbp=130, dbp=80, taken_time="23:56")
+    assert r.status_code == 200 and "in the future" not in r.content.decode()
+    assert VitalsReading.objects.get(idempotency_key="night-1").taken_at == clinic_clock.local("2026-12-01T23:56")
