@@ -9,6 +9,7 @@
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -17,9 +18,20 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("KETAMINE_CLINIC_DATA_DIR", Path.cwd() / "var")).resolve()
 
 DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
-# A fixed development key only when debugging or testing; production must set its own.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-development-key-change-me-in-production")
-ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+# The local demo clinic and the test suite may run on development keys over plain HTTP on 127.0.0.1; anything else
+# is a clinic's server and must be configured (see below). The demo is the embedded database that
+# `ketamine-clinic demo` made (it leaves the file DEMO beside it), or KETAMINE_CLINIC_DEMO=1.
+DEMO_MARKER = DATA_DIR / "DEMO"
+DEMO = os.environ.get("KETAMINE_CLINIC_DEMO", "0") == "1" or (
+    not os.environ.get("DATABASE_URL") and DEMO_MARKER.exists()
+)
+TESTING = "pytest" in sys.modules
+DEVELOPMENT = DEBUG or DEMO or TESTING
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]
+if DEVELOPMENT:
+    SECRET_KEY = SECRET_KEY or "insecure-development-key-change-me-in-production"
+    ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "testserver"]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -44,11 +56,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ketamine_clinic.accounts.middleware.InactivityTimeoutMiddleware",
+    "ketamine_clinic.accounts.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -111,7 +125,7 @@ PATIENT_SESSION_TIMEOUT_MIN = int(os.environ.get("PATIENT_SESSION_TIMEOUT_MIN", 
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = os.environ.get("DJANGO_SECURE_COOKIES", "0") == "1"
+SESSION_COOKIE_SECURE = os.environ.get("DJANGO_SECURE_COOKIES", "0" if DEVELOPMENT else "1") == "1"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # Clinic policy: days a screening decision / a consent acknowledgement stays current (0 = no time limit); why a
@@ -128,8 +142,46 @@ CONSENT_VALID_DAYS = int(os.environ.get("CONSENT_VALID_DAYS", "365"))
 # yet: LEDGER_KEY_IS_DEVELOPMENT says which key is in force).
 LEDGER_KEY = os.environ.get("LEDGER_KEY", "")
 LEDGER_KEY_IS_DEVELOPMENT = not LEDGER_KEY
-if LEDGER_KEY_IS_DEVELOPMENT:
+if LEDGER_KEY_IS_DEVELOPMENT and DEVELOPMENT:
     LEDGER_KEY = "insecure-development-ledger-key-change-me"
+
+# Safe by default: a clinic's server (not debug, not the demo, not the tests) refuses to start without its own
+# secrets and host names, and says which are missing.
+_missing = [
+    name
+    for name, value in (
+        ("DJANGO_SECRET_KEY", SECRET_KEY),
+        ("LEDGER_KEY", LEDGER_KEY),
+        ("DJANGO_ALLOWED_HOSTS", ALLOWED_HOSTS),
+    )
+    if not value
+]
+if _missing:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "ketamine-clinic refuses to start without "
+        + ", ".join(_missing)
+        + " (set in the environment; see README 'Deploying'). For the local demo run `ketamine-clinic demo`."
+    )
+if not DEVELOPMENT and len(LEDGER_KEY) < 16:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("LEDGER_KEY must be at least 16 characters.")
+
+# HTTPS behind the clinic's reverse proxy (which terminates TLS and sets X-Forwarded-Proto). Off for the local demo
+# on http://127.0.0.1. HSTS for a year once the site is known to be HTTPS-only (Django's deployment checklist).
+_HTTPS = os.environ.get("DJANGO_HTTPS", "0" if DEVELOPMENT else "1") == "1"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _HTTPS else None
+SECURE_SSL_REDIRECT = _HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000")) if _HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS
+# The preload flag only allows submitting the domain to browsers' HTTPS-only list; DJANGO_HSTS_PRELOAD=0 drops it.
+SECURE_HSTS_PRELOAD = _HTTPS and os.environ.get("DJANGO_HSTS_PRELOAD", "1") == "1"
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer probes over plain HTTP inside the network
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("CLINIC_TIME_ZONE", "America/New_York")
@@ -138,6 +190,14 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# WhiteNoise serves the static files from the app server itself (no separate web server needed); with finders it
+# also serves them before `collectstatic` has run (the demo and the tests). `ketamine-clinic serve` collects them.
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise looks here too (collectstatic fills it)
+
+# The production server (`ketamine-clinic serve`): gunicorn workers and where it listens.
+SERVER_WORKERS = int(os.environ.get("SERVER_WORKERS", "3"))
+SERVER_BIND = os.environ.get("SERVER_BIND", "127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -23,3 +23,19 @@ class InactivityTimeoutMiddleware:
             )
             request.session.set_expiry(minutes * 60)
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every answer to a signed-in user (pages and API carry patient data), so no
+    browser, proxy or shared workstation keeps a copy of a chart after logout. Static files are served before."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = "no-store, private"
+            response["Pragma"] = "no-cache"
+        return response

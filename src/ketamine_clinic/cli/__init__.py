@@ -51,8 +51,13 @@ def django_setup() -> None:
 
     import django
 
+    from django.core.exceptions import ImproperlyConfigured
+
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketamine_clinic.settings")
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:  # e.g. a clinic's server without its secrets: say so, no traceback
+        raise CommandError(str(exc)) from None
 
 
 if __name__ == "__main__":

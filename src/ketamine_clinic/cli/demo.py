@@ -11,16 +11,24 @@ def register(subparsers):
 
 
 def run(args) -> int:
-    django_setup()
-    from django.core.management import call_command
+    import os
 
+    if os.environ.get("DATABASE_URL"):
+        raise CommandError("the demo runs on the embedded SQLite database: unset DATABASE_URL.")
     if ":" not in args.addrport:
         raise CommandError(f"--addrport must look like 127.0.0.1:8000, not {args.addrport!r}.")
+    # This data folder holds the demo clinic: development keys and plain HTTP on 127.0.0.1 are allowed for it.
+    os.environ["KETAMINE_CLINIC_DEMO"] = "1"
+    django_setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.DEMO_MARKER.write_text("The embedded demo clinic (synthetic data) made by `ketamine-clinic demo`.\n")
     call_command("migrate", interactive=False, verbosity=0)
     call_command("seed_demo")
     if args.no_serve:
         return 0
     print(f"Serving the demo clinic at http://{args.addrport}/  (Ctrl+C to stop)")
-    # --insecure serves the static files without DEBUG; this is a local demo, not a production server.
-    call_command("runserver", args.addrport, "--insecure", "--noreload")
-    return 0
+    from .serve import serve
+
+    return serve(bind=args.addrport, workers=2)

@@ -45,6 +45,7 @@ from ketamine_clinic.core.inventory import (
     entry_hash,
     first_entry_break,
     format_mg,
+    head_break,
     head_seal,
     held_by,
     mg_to_mcg,
@@ -828,6 +829,16 @@ def verify_ledger() -> Verification:
     checkpoints = _count_checkpoints()
     broken = verify_chain(entries, key=key, head=head.as_core() if head else None, checkpoints=checkpoints)
     return Verification(ok=broken is None, entries=len(entries), broken=broken, counts=len(checkpoints))
+
+
+def verify_ledger_head() -> Verification:
+    """The quick check behind /healthz: the sealed head, the newest entry's seal, and the entry count."""
+    key = ledger_key()
+    newest = LedgerEntry.objects.order_by("-sequence").first()
+    count = LedgerEntry.objects.count()
+    head = LedgerHead.objects.filter(pk=1).first()
+    broken = head_break(head.as_core() if head else None, newest.as_core() if newest else None, count, key=key)
+    return Verification(ok=broken is None, entries=count, broken=broken)
 
 
 # -------------------------------------------------------------------------------------------- reports

@@ -9,6 +9,7 @@ from .chain import (
     canonical,
     entry_hash,
     first_entry_break,
+    head_break,
     head_seal,
     sealed_head,
     unkeyed_chain_break,
@@ -66,5 +67,6 @@ __all__ = [
     "stock",
     "unkeyed_chain_break",
     "unkeyed_entry_hash",
+    "head_break",
     "verify_chain",
 ]

@@ -223,6 +223,20 @@ def _check_head(head: Head | None, *, newest: int, newest_hash: str, count: int,
     return None
 
 
+def head_break(head: Head | None, newest: Entry | None, count: int, *, key: bytes) -> ChainBreak | None:
+    """The quick check (for health probes): the head's seal, the newest entry's own seal, and that the head names
+    the newest entry and the number of entries. The whole chain is :func:`verify_chain`'s work."""
+    if newest is not None and not hmac.compare_digest(entry_hash(newest, key=key), newest.hash or ""):
+        return ChainBreak(newest.sequence, "its seal does not match its contents (the newest entry was altered)")
+    return _check_head(
+        head,
+        newest=newest.sequence if newest else 0,
+        newest_hash=newest.hash if newest else GENESIS_HASH,
+        count=count,
+        key=key,
+    )
+
+
 def unkeyed_chain_break(entries: Iterable[Entry]) -> ChainBreak | None:
     """The first break of a ledger chained the old way (plain SHA-256, no head): checked once before such a
     ledger is re-sealed with the key, so that tampering done before then is not sealed in."""
