@@ -50,7 +50,6 @@ def django_setup() -> None:
     import os
 
     import django
-
     from django.core.exceptions import ImproperlyConfigured
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketamine_clinic.settings")
