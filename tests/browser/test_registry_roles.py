@@ -1,6 +1,7 @@
 """Through the real login page: what a nurse and a patient may and may not see."""
 
 import pytest
+from playwright.sync_api import expect
 
 
 @pytest.fixture
@@ -8,6 +9,7 @@ def clinic(staff, make_patient):
     mine = make_patient(care_team=[staff["prescriber"], staff["nurse"]], with_login=True, last_name="Kestrel",
                         allergies="Penicillin (rash)")
     not_mine = make_patient(care_team=[staff["other_nurse"]], with_login=True, last_name="Juniper")
+    make_patient(care_team=[staff["prescriber"], staff["nurse"]], last_name="Larkspur")  # hers, not "kest"
     return mine, not_mine
 
 
@@ -17,13 +19,19 @@ def test_nurse_sees_her_patients_and_their_chart(page, live_server, login, clini
     login(page, live_server, "t_nurse")
     page.goto(f"{live_server.url}/patients/")
     rows = page.locator("#patient-rows")
-    assert "Kestrel" in rows.inner_text()
+    assert "Kestrel" in rows.inner_text() and "Larkspur" in rows.inner_text()
     assert "Juniper" not in rows.inner_text()
 
-    # Live search (HTMX) narrows the list without a page load.
-    page.fill("#id_q", "kest")
-    page.wait_for_timeout(600)
-    assert mine.mrn in rows.inner_text()
+    # Live search (HTMX) narrows the list without a page load: typing sends one HTMX request for the rows,
+    # the rows are swapped in place (Larkspur leaves, Kestrel stays) and the search is pushed to the URL.
+    page.evaluate("window.__no_page_load = true")
+    with page.expect_response(lambda r: "/patients/?" in r.url and "q=kest" in r.url) as searched:
+        page.fill("#id_q", "kest")
+    assert searched.value.status == 200 and searched.value.request.headers.get("hx-request") == "true"
+    expect(rows).not_to_contain_text("Larkspur")
+    expect(rows).to_contain_text(mine.mrn)
+    expect(page).to_have_url(f"{live_server.url}/patients/?q=kest&phase=")
+    assert page.evaluate("window.__no_page_load") is True
 
     page.click("text=Kestrel")
     page.wait_for_url(f"**/patients/{mine.pk}/")
