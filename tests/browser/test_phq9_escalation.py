@@ -5,23 +5,15 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 
-def _open_dashboard_until(page, live_server, locator, attempts=3):
-    """Open the staff dashboard and wait for ``locator`` in its HTMX panels.
-
-    The dashboard loads its panels in parallel; on the in-memory SQLite test database the live server's
-    threads share one connection, so a panel request can fail with "database table is locked" (not an app
-    error - PostgreSQL does not do this). Reload a couple of times rather than fail on that artefact.
-    """
-    for attempt in range(attempts):
+def _open_dashboard(page, live_server):
+    """Open the staff dashboard and wait for its urgent-tasks panel, which HTMX loads after the page: the
+    panel's own response must be a 200 (no retry: the test database is a file in WAL mode, see conftest)."""
+    with page.expect_response(lambda r: "/outcomes/urgent-tasks/panel/" in r.url) as panel:
         page.goto(f"{live_server.url}/")
-        try:
-            locator.wait_for(timeout=5_000)
-            return
-        except Exception:
-            if attempt == attempts - 1:
-                raise
+    assert panel.value.status == 200
 
 
 @pytest.fixture
@@ -67,7 +59,8 @@ def test_patient_item9_reaches_prescriber_and_chart(page, live_server, login, st
     # 2. The prescriber's dashboard shows the urgent task (HTMX panel).
     login(page, live_server, "t_prescriber")
     task = page.locator(".urgent-task", has_text="Larkspur")
-    _open_dashboard_until(page, live_server, task)
+    _open_dashboard(page, live_server)
+    expect(task).to_be_visible()
     assert "PHQ-9 item 9" in task.inner_text() and "item 9 = 2" in task.inner_text()
 
     # 3. The chart shows the new point after the baseline, and the open task banner.
@@ -87,7 +80,9 @@ def test_patient_item9_reaches_prescriber_and_chart(page, live_server, login, st
     )
     page.click("main button[type=submit]")
     page.wait_for_url(f"**/outcomes/patient/{patient.pk}/")
-    _open_dashboard_until(page, live_server, page.locator("text=No open urgent tasks for you"))
+    _open_dashboard(page, live_server)
+    expect(page.locator("text=No open urgent tasks for you")).to_be_visible()
+    expect(page.locator(".urgent-task", has_text="Larkspur")).to_have_count(0)
 
 
 @pytest.mark.django_db(transaction=True)
