@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-sqlite test-postgres lint chromium benchmark clean
+.PHONY: demo test test-sqlite test-postgres lint chromium benchmark mutation clean
 
 $(BIN)/ketamine-clinic: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,16 @@ chromium:
 
 benchmark: $(BIN)/ketamine-clinic
 	$(BIN)/python benchmarks/pharmacology.py
+
+## Mutation testing of the safety rules (docs/mutation.md), on demand only: not part of `make test` or CI.
+## One module at a time: make mutation MUTANTS='ketamine_clinic.core.protocols*'
+MUTANTS ?=
+MUTATION_CHILDREN ?= 2
+MUTATION_TIMEOUT ?= 3600
+mutation: $(BIN)/ketamine-clinic
+	$(BIN)/pip install --quiet -e '.[test,mutation]'
+	env -u DATABASE_URL timeout $(MUTATION_TIMEOUT) $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
+	$(BIN)/mutmut results
 
 clean:
 	rm -rf $(VENV) var
