@@ -18,11 +18,13 @@ def clinic(staff):
     return staff
 
 
-def test_new_patient_from_intake_to_generated_schedule(page, live_server, login, clinic):
-    from ketamine_clinic.assessment.models import SCREENING_FIELDS
+def test_new_patient_from_intake_to_generated_schedule(page, live_server, login, clinic, clinic_clock):
+    from ketamine_clinic.assessment.models import SCREENING_FIELDS, IntakeAssessment
     from ketamine_clinic.patients.models import Patient
     from ketamine_clinic.scheduling.models import Appointment
 
+    # The clinic's Tuesday morning; the form's times are New York wall-clock times.
+    clinic_clock.move_to("2026-12-01T10:00")
     login(page, live_server, "t_prescriber")
 
     # Register the patient (the prescriber joins the care team).
@@ -46,13 +48,15 @@ def test_new_patient_from_intake_to_generated_schedule(page, live_server, login,
     page.fill("#id_heart_rate_bpm", "72")
     page.fill("#id_spo2_percent", "98")
     page.fill("#id_weight_kg", "64")
-    page.fill("#id_vitals_taken_at", dt.datetime.now().strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#id_vitals_taken_at", "2026-12-01T09:45")
     for name in SCREENING_FIELDS:
         if name != "hypertension_controlled":
             page.check(f"input[name={name}][value=false]")
     page.click("#intake-form button[type=submit]")
     # No previous treatments recorded yet: short of the treatment-resistance definition is a caution (issue 12).
     expect(page.locator("#screening-status")).to_have_text("Eligible with cautions")
+    intake = IntakeAssessment.objects.get(patient=patient)
+    assert intake.vitals_taken_at == clinic_clock.local("2026-12-01T09:45")  # read as clinic time, not UTC
 
     # Planning is refused until the decision and consent exist, with a message saying so.
     page.goto(f"{live_server.url}/plans/patient/{patient.pk}/new/?route=iv")
@@ -84,8 +88,9 @@ def test_new_patient_from_intake_to_generated_schedule(page, live_server, login,
     # Plan from the IV template, starting next Monday.
     page.click("nav.tabs >> text=Plan")
     page.click("#new-plan-iv")
-    today = dt.date.today()
+    today = clinic_clock.today()
     monday = today + dt.timedelta(days=7 - today.weekday())
+    assert monday == dt.date(2026, 12, 7)
     page.select_option("#id_protocol_key", "iv_racemic_standard")
     page.fill("#id_start_date", monday.isoformat())
     page.fill("#id_session_time", "09:00")
