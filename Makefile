@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 # PostgreSQL for the second pass of `make test` (CI starts it; override for your own server).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
+# Each pass runs under a host time zone far from the clinic's (America/New_York): the tests run on the clinic
+# clock (tests/conftest.py, clinic_clock), so the host's zone and hour must not matter. UTC+14 and UTC-10.
+SQLITE_TEST_TZ ?= Pacific/Kiritimati
+POSTGRES_TEST_TZ ?= America/Adak
 
 .PHONY: demo test test-sqlite test-postgres lint chromium benchmark mutation clean
 
@@ -23,12 +27,12 @@ test: $(BIN)/ketamine-clinic chromium
 	$(MAKE) --no-print-directory test-sqlite test-postgres
 
 test-sqlite: $(BIN)/ketamine-clinic
-	@echo "== test suite on SQLite =="
-	env -u DATABASE_URL $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+	@echo "== test suite on SQLite (host TZ=$(SQLITE_TEST_TZ)) =="
+	env -u DATABASE_URL TZ=$(SQLITE_TEST_TZ) $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 test-postgres: $(BIN)/ketamine-clinic
-	@echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL)) =="
-	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+	@echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL), host TZ=$(POSTGRES_TEST_TZ)) =="
+	DATABASE_URL=$(TEST_DATABASE_URL) TZ=$(POSTGRES_TEST_TZ) $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(BIN)/ketamine-clinic
 	$(BIN)/ruff check src tests benchmarks
