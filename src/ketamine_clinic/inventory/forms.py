@@ -125,9 +125,10 @@ class WasteForm(forms.Form):
     reason = forms.CharField(max_length=300, initial="Unused remainder of vial")
     witness, witness_password = witness_fields()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["session"].queryset = session_queryset()
+        # Only sessions of the user's own patients are offered: the list names them (as the draw form's does).
+        self.fields["session"].queryset = session_queryset(user)
         self.fields["lot"].queryset = _lots()
 
 
@@ -157,9 +158,10 @@ class MovementForm(forms.Form):
     )
     witness_password = forms.CharField(required=False, widget=forms.PasswordInput, strip=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["session"].queryset = session_queryset()
+        # Only sessions of the user's own patients are offered: the list names them (as the draw form's does).
+        self.fields["session"].queryset = session_queryset(user)
         self.fields["lot"].queryset = _lots()
 
 

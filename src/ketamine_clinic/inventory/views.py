@@ -192,7 +192,7 @@ def waste(request):
 
     return _record_page(
         request,
-        WasteForm(request.POST or None, initial=initial),
+        WasteForm(request.POST or None, initial=initial, user=request.user),
         save,
         lambda e: (
             f"Wasted {e.quantity_display}, witnessed by {e.witness.display_name()} (entry #{e.sequence})."
@@ -225,7 +225,9 @@ def movement(request):
     return _record_page(
         request,
         MovementForm(
-            request.POST or None, initial=_initial(request, "kind", "lot", "corrects", "session", "location")
+            request.POST or None,
+            initial=_initial(request, "kind", "lot", "corrects", "session", "location"),
+            user=request.user,
         ),
         save,
         lambda e: f"Recorded {e.get_kind_display()} of {e.quantity_display} (entry #{e.sequence}).",
