@@ -366,3 +366,25 @@ def test_pages_refuse_zero_negative_and_huge_quantities(stocked, safe, staff, ow
         assert r.status_code == 200, (name, r.status_code)  # the form again, with the message
         assert 'class="errorlist' in r.content.decode() or "errorlist" in r.content.decode(), name
     assert _count() == before
+
+
+def test_waste_and_movements_refuse_a_session_outside_the_users_care_team(staff, make_patient, stocked, safe):
+    """The same care-team rule as the draw, for the remainder's waste and for returns (service, so API and pages)."""
+    import pytest
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from ketamine_clinic.inventory import services
+    from ketamine_clinic.sessions.models import DosingSession
+
+    patient = make_patient(care_team=[staff["prescriber"], staff["nurse"]])
+    session = DosingSession.objects.create(patient=patient, route="iv", scheduled_for=timezone.now())
+    services.draw(actor=staff["nurse"], session=session, lot=stocked, location=safe, quantity_mcg=500_000)
+    outsider = staff["other_nurse"]
+    with pytest.raises(ValidationError, match="not on this patient's care team"):
+        services.waste(actor=outsider, witness=staff["nurse"], witness_password="demo-password-1", lot=stocked,
+                       quantity_mcg=100_000, reason="Remainder", session=session)
+    with pytest.raises(ValidationError, match="not on this patient's care team"):
+        services.record_movement(actor=outsider, kind="returned", lot=stocked, quantity_mcg=100_000,
+                                 session=session, location=safe, reason="Back to the safe")
+    assert services.held_for_session(stocked.pk, session.pk) == 500_000

