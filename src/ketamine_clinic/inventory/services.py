@@ -773,7 +773,7 @@ def resolve_discrepancy(*, actor, discrepancy: Discrepancy, note: str, adjust: b
         )
         if not d.is_open:
             raise ValidationError("This discrepancy is already resolved.")
-        if False:
+        if adjust:
             d.adjustment = append(
                 Movement(
                     Kind.COUNT_ADJUSTMENT,
