@@ -107,9 +107,14 @@ def test_simultaneous_state_changes_one_wins_other_gets_409(staff, iv_session):
 
 
 def test_readings_and_state_change_together_both_kept(staff, iv_session, helpers):
+    import datetime as dt
+
+    from django.utils import timezone
+
     from ketamine_clinic.sessions.models import DosingSession, VitalsReading
 
-    helpers.start_dosing(iv_session, staff["nurse"])
+    # The 40-min infusion began 50 minutes ago, so ending it now needs no delivered figure.
+    helpers.start_dosing(iv_session, staff["nurse"], at=timezone.now() - dt.timedelta(minutes=60))
     version = DosingSession.objects.get(pk=iv_session.pk).version
     nurse, prescriber = client_for(staff["nurse"]), client_for(staff["prescriber"])
 

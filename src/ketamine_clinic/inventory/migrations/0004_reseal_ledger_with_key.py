@@ -80,6 +80,8 @@ def _rewrite(schema_editor, changes):
             row = cursor.fetchone()
             cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}")
         elif connection.vendor == "postgresql":
+            # ALTER TABLE is refused while deferred foreign-key checks are pending in this transaction: run them.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER {TRIGGER}")
         for sequence, prev, digest in changes:
             cursor.execute(
