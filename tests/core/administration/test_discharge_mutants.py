@@ -174,3 +174,21 @@ def test_rules_are_configurable_and_an_unknown_route_is_refused():
     assert result.criteria[1].label == "Vitals within 10% of baseline, no alerts"
     with pytest.raises(ValueError, match=r"^No minimum observation time configured for route 'rectal'\.$"):
         evaluate_discharge(DischargeInputs("rectal", NOW, None, None, None, None))
+
+
+def test_partial_inputs_and_custom_rules():
+    from dataclasses import replace
+
+    base = SITUATIONS["all_met_at_the_minimum"]
+    for missing in ("baseline", "latest", "latest_at"):
+        vitals = evaluate_discharge(replace(base, **{missing: None})).criteria[1]
+        assert (vitals.met, vitals.detail) == (False, "Baseline and a recent reading are both needed.")
+    # a reading 20 min 10 s old is too old (minutes are 60 seconds)
+    assert not evaluate_discharge(replace(base, latest_at=NOW - dt.timedelta(minutes=20, seconds=10))).met
+    # a route the clinic adds in its own rules has a clinic-defined observation source
+    own = evaluate_discharge(replace(base, route="rectal"), DischargeRules(min_observation_min={"rectal": 30}))
+    assert own.criteria[0].source == "clinic-defined"
+    # the configured alert thresholds are the ones applied
+    low_spo2 = replace(base, latest=VitalSigns(120, 80, 70, 88, 14))
+    assert not evaluate_discharge(low_spo2).met
+    assert evaluate_discharge(low_spo2, DischargeRules(thresholds=())).met

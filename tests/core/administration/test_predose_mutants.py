@@ -265,3 +265,22 @@ def test_bp_boundaries(sbp, dbp, level):
 def test_pregnancy_test_applies_to_women_12_to_55_inclusive(sex, age, applies):
     assert pregnancy_test_applicable(sex, age) is applies
     assert pregnancy_test_applicable(sex, age, PreDoseRules(pregnancy_test_ages=(10, 60))) is (sex != "M")
+
+
+def test_generic_prompts_and_partial_entries():
+    ok = PreDoseChecks(D, False, fasting_confirmed=True, consent_current=False)
+    found = {f.code: f for f in evaluate_pre_dose(ok).findings}
+    assert found["fasting"].message == "Fasting confirmed."
+    assert found["consent"].message == "Consent is not current for this route."
+    no = PreDoseChecks(D, False, fasting_confirmed=False)
+    assert {f.code: f for f in evaluate_pre_dose(no).findings}["fasting"].message == "Patient has not fasted."
+    # a weight without the day it was measured (or the reverse) is not today's weight
+    assert evaluate_pre_dose(PreDoseChecks(D, True, weight_kg=80)).findings[0].level == "missing"
+    assert evaluate_pre_dose(PreDoseChecks(D, True, weight_measured_on=D)).findings[0].level == "missing"
+    # an instrument the clinic adds to the required measures is named by its key
+    rules = PreDoseRules(required_measures=("phq9", "gad7"))
+    measures = {f.code: f for f in evaluate_pre_dose(PreDoseChecks(D, False), rules).findings}["measures"]
+    assert measures.message.startswith("Pre-dose measures not taken: PHQ-9, gad7 (")
+    # without a route, the generic BP limits apply
+    plain = PreDoseChecks(D, False, baseline=VitalSigns(150, 80, 70, 98, 14))
+    assert evaluate_pre_dose(plain).findings[2].level == "caution"

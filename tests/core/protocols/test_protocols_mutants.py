@@ -357,3 +357,24 @@ def test_a_series_dose_outside_its_window_names_the_dose():
     calendar = ClinicCalendar(open_weekdays=frozenset({0}))  # one dose a week: six take six weeks
     with pytest.raises(ScheduleError, match=r": dose 4 of 6 would fall on 2026-12-21, outside the 21-day window"):
         generate(IV_RACEMIC, MONDAY, calendar=calendar)
+
+
+def test_each_booster_phase_starts_one_interval_after_the_last_dose_of_the_phase_before():
+    doses = [s for s in generate(IV_RACEMIC, MONDAY) if s.kind == DOSING]
+    by_phase = {}
+    for s in doses:
+        by_phase.setdefault(s.phase_key, []).append(s.starts_at.date())
+    assert by_phase["booster_weekly"][0] == IV_RACEMIC_NEXT_OPEN(by_phase["induction"][-1] + timedelta(days=7))
+    assert by_phase["booster_fortnightly"][0] == IV_RACEMIC_NEXT_OPEN(
+        by_phase["booster_weekly"][-1] + timedelta(days=14)
+    )
+
+
+def IV_RACEMIC_NEXT_OPEN(day):  # noqa: N802 - reads as the rule
+    return ClinicCalendar().next_open_day(day)
+
+
+def test_no_open_day_is_named():
+    calendar = ClinicCalendar(closed_dates=frozenset(MONDAY + timedelta(days=i) for i in range(60)))
+    with pytest.raises(ScheduleError, match=exactly("The clinic calendar has no open day within 60 days of 2026-11-30.")):
+        calendar.next_open_day(MONDAY)
