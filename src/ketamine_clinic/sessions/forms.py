@@ -76,6 +76,8 @@ class VitalsForm(KeyedForm):
             return now
         local_now = timezone.localtime(now)
         at = local_now.replace(hour=chosen.hour, minute=chosen.minute, second=0, microsecond=0)
+        if at > local_now + dt.timedelta(minutes=1) and local_now - (at - dt.timedelta(days=1)) <= self.LATE_ENTRY_WINDOW:
+            at -= dt.timedelta(days=1)  # a time just before midnight charted just after it: yesterday's reading
         if at > local_now + dt.timedelta(minutes=1):
             self.add_error("taken_time", "That time is in the future.")
         elif local_now - at > self.LATE_ENTRY_WINDOW:
