@@ -360,8 +360,9 @@ def receive(
         )
 
 
-def _check_on_care_team(session, user, what: str) -> None:
-    """Drug of a session is handled only by someone who may write its patient's clinical record."""
+def _check_on_care_team(session, user, what: str):
+    """Drug of a session is handled only by someone who may write its patient's clinical record (on the care
+    team, or the medical director). Returns the session row, read fresh from the database."""
     from ketamine_clinic.sessions.models import DosingSession
 
     row = DosingSession.objects.select_related("patient").filter(pk=getattr(session, "pk", session)).first()
@@ -374,6 +375,7 @@ def _check_on_care_team(session, user, what: str) -> None:
                 "Ask a nurse or prescriber on the team, or the medical director."
             }
         )
+    return row
 
 
 def _check_session_takes_draw(session, user, occurred_at) -> None:
@@ -385,18 +387,7 @@ def _check_session_takes_draw(session, user, occurred_at) -> None:
     recorded state-change, discharge and end-of-dosing times. A draw recorded now (the pages and the API) is
     therefore refused for every ended session; only a draw that happened before the end (the demo seed's
     history, a caller passing ``occurred_at``) may still be recorded for it."""
-    from ketamine_clinic.sessions.models import DosingSession
-
-    row = DosingSession.objects.select_related("patient").filter(pk=getattr(session, "pk", session)).first()
-    if row is None:
-        raise ValidationError({"session": "There is no such dosing session."})
-    if not access.can(user, "clinical", "write", row.patient):
-        raise ValidationError(
-            {
-                "session": "You are not on this patient's care team, so you cannot draw drug for their "
-                "session. Ask a nurse or prescriber on the team, or the medical director."
-            }
-        )
+    row = _check_on_care_team(session, user, "draw drug")
     try:
         state = SessionState(row.state)
     except ValueError:
