@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.accounts.services import confirm_second_person
 from ketamine_clinic.core.administration.states import SessionState
 from ketamine_clinic.core.inventory import (
     GENESIS_HASH,
@@ -292,14 +293,10 @@ def _user_of(actor):
 
 def _check_witness(user, witness, password: str) -> None:
     """A second, different staff member confirms by typing their own password now (both are recorded)."""
-    if witness is None:
-        raise ValidationError({"witness": "Choose the staff member who witnessed this."})
-    if witness.pk == user.pk:
-        raise ValidationError({"witness": "The witness must be a different staff member from you."})
-    if not witness.is_active or not access.can(witness, "inventory", "write"):
-        raise ValidationError({"witness": f"{witness.display_name()} may not witness controlled substances."})
-    if not password or not witness.check_password(password):
-        raise ValidationError({"witness_password": "The witness's password is not correct."})
+    confirm_second_person(
+        user, witness, password, area="inventory", field="witness", role_words="witness",
+        may="witness controlled substances",
+    )
 
 
 def _when(occurred_at, now):
