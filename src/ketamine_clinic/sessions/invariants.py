@@ -16,11 +16,12 @@ from django.utils import timezone
 
 from ketamine_clinic.core.administration import predose as core_predose
 from ketamine_clinic.core.administration.states import DOSE_GIVEN_STATES, SessionState
-from ketamine_clinic.core.inventory.reconcile import session_tallies
+from ketamine_clinic.core.inventory import format_mg, mg_to_mcg, session_tallies
 from ketamine_clinic.core.protocols.routes import ROUTE_RULES
-from ketamine_clinic.core.safety.event_time import CLOCK_SKEW
+from ketamine_clinic.core.safety.event_time import is_in_future
 
 from .models import DosingSession, SessionEvent
+from .services import pre_dose_measures
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,6 @@ def _name(s: DosingSession) -> str:
     return f"session {s.pk} ({s.patient.mrn}, {s.get_route_display()}, {when:%Y-%m-%d %H:%M})"
 
 
-def _mcg(mg) -> int:
-    return int(round(float(mg) * 1000))
-
-
 def _overridden(events, to_state: str) -> bool:
     return any(e.to_state == to_state and e.override_reason for e in events)
 
@@ -51,7 +48,6 @@ def _overridden(events, to_state: str) -> bool:
 def session_violations(*, now: dt.datetime | None = None, sessions=None) -> list[Violation]:
     """Every session rule broken in the database (or in ``sessions``), in session order."""
     from ketamine_clinic.inventory.models import LedgerEntry
-    from ketamine_clinic.outcomes.models import Administration
 
     now = now or timezone.now()
     qs = sessions if sessions is not None else DosingSession.objects.all()
@@ -59,7 +55,7 @@ def session_violations(*, now: dt.datetime | None = None, sessions=None) -> list
         Prefetch("events", queryset=SessionEvent.objects.order_by("at", "id"))
     )
     tallies = session_tallies(e.as_core() for e in LedgerEntry.objects.order_by("sequence"))
-    window = dt.timedelta(hours=core_predose.PreDoseRules().measures_window_hours)
+    rules = core_predose.PreDoseRules()
     out: list[Violation] = []
     for s in qs.order_by("scheduled_for", "pk"):
         name = _name(s)
@@ -83,7 +79,7 @@ def session_violations(*, now: dt.datetime | None = None, sessions=None) -> list
             if tb < ta:
                 bad(f"{b} ({timezone.localtime(tb):%H:%M}) is before {a} ({timezone.localtime(ta):%H:%M}).")
         for label, t in known:
-            if t > now + CLOCK_SKEW:
+            if is_in_future(t, now):
                 bad(f"{label} at {timezone.localtime(t):%Y-%m-%d %H:%M} is in the future.")
         for a, b in zip(events, events[1:], strict=False):
             if b.at < a.at:
@@ -101,10 +97,10 @@ def session_violations(*, now: dt.datetime | None = None, sessions=None) -> list
             if s.lot_id is not None and (tally is None or tally.drawn_mcg == 0):
                 bad("has a confirmed dose but no draw from the controlled-substance stock.", "ledger")
             if tally is not None:
-                if s.delivered_mg is not None and tally.administered_mcg != _mcg(s.delivered_mg):
+                if s.delivered_mg is not None and tally.administered_mcg != mg_to_mcg(s.delivered_mg):
                     bad(
                         f"delivered {s.delivered_mg} mg but the ledger records "
-                        f"{tally.administered_mcg / 1000:g} mg administered.",
+                        f"{format_mg(tally.administered_mcg)} administered.",
                         "ledger",
                     )
                 closed_at = s.discharged_at or s.state_changed_at
@@ -116,24 +112,17 @@ def session_violations(*, now: dt.datetime | None = None, sessions=None) -> list
                     and timezone.localdate(closed_at) < timezone.localdate(now)
                 ):
                     bad(
-                        f"ended with {tally.held_mcg / 1000:g} mg still held after its day: drawn must equal "
+                        f"ended with {format_mg(tally.held_mcg)} still held after its day: drawn must equal "
                         "administered + wasted + returned once the patient has left.",
                         "ledger",
                     )
         elif dosed:
             bad("reached dosing without a confirmed dose.")
-        # Pre-dose measures: scored PHQ-9 and C-SSRS for the session or within the window before dosing.
+        # Pre-dose measures: scored PHQ-9 and C-SSRS for the session or within the window before dosing (the gate's
+        # own reading of the record).
         if s.dosing_started_at is not None and not _overridden(events, SessionState.DOSING.value):
-            start = s.dosing_started_at
-            taken = Administration.objects.filter(patient=s.patient, taken_at__lte=start + CLOCK_SKEW).filter(
-                taken_at__gte=start - window
-            ) | Administration.objects.filter(session=s)
-            keys = {k for k in taken.values_list("instrument", flat=True)}
-            missing = [
-                label
-                for key, label in (("phq9", "PHQ-9"), ("cssrs_screener", "C-SSRS screener"))
-                if key not in keys
-            ]
+            done, _, _ = pre_dose_measures(s, s.dosing_started_at)
+            missing = [core_predose.MEASURE_LABELS.get(m, m) for m in rules.required_measures if m not in done]
             if missing:
                 bad(f"dosing began without scored pre-dose measures ({', '.join(missing)}) and no override.")
         # The minimum observation after the end of dosing, before ready-for-discharge and discharge.

@@ -25,12 +25,12 @@ from ketamine_clinic.core.administration.vitals import VitalSigns
 from ketamine_clinic.core.pharmacology.dosing import plan_dose
 from ketamine_clinic.core.protocols.routes import rules_for
 from ketamine_clinic.patients.models import Phase
+from ketamine_clinic.patients.seed import DEMO_PASSWORD
 
 from . import services
 from .models import Intervention, Observation, SideEffect
 
 MARKER = "demo-seed"
-DEMO_PASSWORD = "demo-password-1"
 # The one past IV session stopped early: the patient asked to stop this many minutes into the infusion and left
 # (with the escort, against advice) after a short observation.
 STOPPED_AFTER_MIN = 20

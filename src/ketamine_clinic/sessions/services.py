@@ -246,11 +246,7 @@ def record_reading(
 ):
     """Save one set of vitals at once (idempotent); alerts are computed and stored with it."""
     taken_at = taken_at or _now(now)
-    problem = event_time_problem(
-        taken_at, now=timezone.now(), after=session.checked_in_at, after_what="check-in"
-    )
-    if problem:
-        raise ValidationError({"taken_at": [problem]})
+    _refuse_bad_time("taken_at", taken_at, after=session.checked_in_at, after_what="check-in")
     vitals = VitalSigns(
         **{k: (float(values[k]) if values.get(k) not in (None, "") else None) for k in VITAL_FIELDS}
     )
@@ -276,9 +272,7 @@ def add_entry(model, session, *, user, idempotency_key: str, **fields):
     """Append a side effect, intervention, observation or dissociation score (idempotent)."""
     for name, value in fields.items():
         if isinstance(value, dt.datetime):
-            problem = event_time_problem(value, now=timezone.now(), after=session.checked_in_at, after_what="check-in")
-            if problem:
-                raise ValidationError({name: [problem]})
+            _refuse_bad_time(name, value, after=session.checked_in_at, after_what="check-in")
     return _entry(model, session, user=user, idempotency_key=idempotency_key, **fields)
 
 
@@ -312,7 +306,7 @@ def next_due(session: DosingSession):
 # --------------------------------------------------------------------------------------------------- gates
 
 
-def _measures_done(session: DosingSession, now: dt.datetime) -> tuple[set[str], bool, list[str]]:
+def pre_dose_measures(session: DosingSession, now: dt.datetime) -> tuple[set[str], bool, list[str]]:
     """Pre-dose measures actually taken and scored for this session or within the protocol's window before
     ``now``; whether one has a suicide item at its escalation level with no urgent task (the prescriber must see
     the patient); and suicide items noted below that level (a caution for the prescriber)."""
@@ -356,7 +350,7 @@ def pre_dose_checks(session: DosingSession, now=None) -> core_predose.PreDoseChe
     today = timezone.localdate(now) if timezone.is_aware(now) else now.date()
     rule = dose_rule_for(session)
     patient = session.patient
-    done, risk, noted = _measures_done(session, now)
+    done, risk, noted = pre_dose_measures(session, now)
     # The assessment record decides (consent for this route, eligibility decision), with its reason.
     consent_problem = assessment_services.consent_problem(patient, session.route, now)
     eligibility_problem = assessment_services.eligibility_problem(patient, now)
@@ -418,11 +412,11 @@ def discharge_result(session: DosingSession, now=None) -> core_discharge.Dischar
 # --------------------------------------------------------------------------------------------------- transitions
 
 
-def _check_event_time(session: DosingSession, at: dt.datetime) -> None:
+def _refuse_bad_time(field: str, at: dt.datetime, *, after, after_what: str) -> None:
     """A session's clinical events happen in order and not in the future (the seed passes past times)."""
-    problem = event_time_problem(at, now=timezone.now(), after=session.state_changed_at, after_what="the last step")
+    problem = event_time_problem(at, now=timezone.now(), after=after, after_what=after_what)
     if problem:
-        raise ValidationError({"__all__": [problem]})
+        raise ValidationError({field: [problem]})
 
 
 def _check_dose_drawn(session: DosingSession) -> None:
@@ -437,7 +431,6 @@ def _check_dose_drawn(session: DosingSession) -> None:
                 ]
             }
         )
-
 
 
 def transition(
@@ -478,7 +471,7 @@ def transition(
             target_state = SessionState(target)
         except ValueError:
             pass
-        _check_event_time(fresh, now)
+        _refuse_bad_time("__all__", now, after=fresh.state_changed_at, after_what="the last step")
         observation = None
         if target_state == SessionState.DOSING:
             if fresh.dose_mg is None:
