@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "ketamine_clinic.accounts",
     "ketamine_clinic.audit",
     "ketamine_clinic.patients",
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ketamine_clinic.accounts.middleware.InactivityTimeoutMiddleware",
     "ketamine_clinic.accounts.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -179,6 +181,25 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS
 # The preload flag only allows submitting the domain to browsers' HTTPS-only list; DJANGO_HSTS_PRELOAD=0 drops it.
 SECURE_HSTS_PRELOAD = _HTTPS and os.environ.get("DJANGO_HSTS_PRELOAD", "1") == "1"
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer probes over plain HTTP inside the network
+# Content-Security-Policy (django-csp): scripts only from the app's own static files, so an injected <script> or
+# onclick= in a chart note cannot run; no plugins, no framing, forms post only here. Inline *styles* stay allowed:
+# templates use style attributes and matplotlib's SVG charts carry a <style> element (styles cannot run code).
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

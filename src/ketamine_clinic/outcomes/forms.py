@@ -58,10 +58,6 @@ class InstrumentForm(forms.Form):
     def item_pairs(self):
         return [(self[f"item_{it.number}"], it) for it in self.instrument.items]
 
-    @property
-    def has_branching(self) -> bool:
-        return any(it.asked_if for it in self.instrument.items)
-
     def answers(self) -> list[int | None]:
         return [self.cleaned_data.get(f"item_{it.number}") for it in self.instrument.items]
 

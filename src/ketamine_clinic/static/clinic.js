@@ -1,0 +1,47 @@
+/* The clinic's few behaviours in the browser, in one file so that the Content-Security-Policy can forbid inline
+   scripts (script-src 'self'). Every page works without it; these only make the forms kinder. */
+(function () {
+  "use strict";
+
+  /* Branching questionnaires (e.g. the C-SSRS screener): hide questions that are not asked and clear their
+     answers. Without JavaScript every question shows and the server's engine still enforces the branching. */
+  function updateBranching(form) {
+    form.querySelectorAll("fieldset[data-asked-if]").forEach(function (fs) {
+      const [name, value] = fs.dataset.askedIf.split("=");
+      const parent = form.querySelector("input[name=" + name + "]");
+      if (!parent) return;
+      const chosen = form.querySelector("input[name=" + name + "]:checked");
+      const parentShown = !parent.closest("fieldset").hidden;
+      const asked = parentShown && chosen && chosen.value === value;
+      fs.hidden = !asked;
+      if (!asked) fs.querySelectorAll("input").forEach(function (i) { i.checked = false; });
+    });
+  }
+
+  function branchingForms(root) {
+    const forms = new Set();
+    root.querySelectorAll("fieldset[data-asked-if]").forEach(function (fs) {
+      const form = fs.closest("form");
+      if (form) forms.add(form);
+    });
+    return forms;
+  }
+
+  function setUp(root) {
+    branchingForms(root).forEach(updateBranching);
+  }
+
+  document.addEventListener("change", function (event) {
+    const form = event.target.closest && event.target.closest("form");
+    if (form && form.querySelector("fieldset[data-asked-if]")) updateBranching(form);
+  });
+
+  /* <button data-print> prints the page (the progress report's "Print / save as PDF"). */
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest && event.target.closest("[data-print]");
+    if (button) { event.preventDefault(); window.print(); }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { setUp(document); });
+  document.addEventListener("htmx:load", function (event) { setUp(event.target); });
+})();
