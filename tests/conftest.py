@@ -132,13 +132,13 @@ def make_patient(db):
 
 @pytest.fixture
 def client_as(db):
-    """client_as(user) -> a django.test.Client logged in as that user."""
+    """client_as(user) -> a django.test.Client logged in as that user, with the second factor given where the
+    user's role requires it (tests/second_factor.py)."""
     from django.test import Client
+    from second_factor import sign_in
 
     def make(user):
-        client = Client()
-        client.force_login(user)
-        return client
+        return sign_in(Client(), user)
 
     return make
 

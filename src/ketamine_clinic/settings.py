@@ -8,6 +8,7 @@
   this much inactivity.
 """
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -40,7 +41,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",  # login throttling and lockout
+    "django_otp",  # two-factor sign-in: TOTP apps and one-time recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
+    "ninja",  # /api/docs: Swagger UI from the app's own static files (without it, ninja links a CDN)
     "ketamine_clinic.accounts",
     "ketamine_clinic.audit",
     "ketamine_clinic.patients",
@@ -62,12 +68,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor given this session
+    "ketamine_clinic.accounts.middleware.TwoFactorMiddleware",
     "ketamine_clinic.accounts.middleware.InactivityTimeoutMiddleware",
     "ketamine_clinic.accounts.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into the locked-out login page
 ]
 
 ROOT_URLCONF = "ketamine_clinic.urls"
@@ -120,6 +129,48 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Password guessing (django-axes): every password check (the login page, and a second checker's or witness's password
+# in accounts.services.confirm_second_person, for pages and API alike) counts failures per username. The 5th wrong
+# password locks the account for AXES_COOLOFF_MIN minutes (each refused try restarts them); while locked even the
+# right password is refused. By username, not address: one clinic's workstations often reach the server from one
+# address (NAT, the reverse proxy), so an address lock would shut the whole clinic out for one person's typos, and a
+# guesser cannot get round a username lock by changing address. A username that is no account is counted the same,
+# so the answers never tell which usernames exist. The medical director unlocks (accounts.services.unlock).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesBackend",  # first: refuses a locked-out username before the password is looked at
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_MIN = int(os.environ.get("AXES_COOLOFF_MIN", "15"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=AXES_COOLOFF_MIN)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 warns that a lock without the address can be dodged by changing User-Agent or cookies; that is true of
+# locks on a (username, User-Agent) pair, not of this one, which counts every failure on the username whatever sent it
+# (tests/accounts/test_lockout.py changes the User-Agent and is still refused).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_USERNAME_CALLABLE = "ketamine_clinic.accounts.services.lockout_username"  # cut to 150 characters
+AXES_LOCKOUT_CALLABLE = "ketamine_clinic.accounts.views.locked_out"  # the login page with the clinic's message
+AXES_DISABLE_ACCESS_LOG = True  # the audit log already records every login and logout
+AXES_VERBOSE = False  # the audit log records failures; axes' own log lines would repeat them
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)  # X-Forwarded-For is trivially forged (see audit._client_ip)
+
+# Two-factor sign-in (django-otp: an authenticator app's 6-digit code, or a one-time recovery code). Required for the
+# roles in MFA_REQUIRED_ROLES (comma-separated role names): prescribers and the medical director by default, since
+# prescribing controlled substances needs two factors (DEA EPCS, 21 CFR 1311). Every other user may turn it on. The
+# local demo does not require it unless MFA_REQUIRED_ROLES is set, so the printed demo passwords work; a clinic's
+# server and the test suite do.
+MFA_CLINIC_ROLES = frozenset({"prescriber", "director"})
+_mfa_roles = os.environ.get("MFA_REQUIRED_ROLES")
+if _mfa_roles is None:
+    _mfa_roles = "" if DEMO and not TESTING else ",".join(sorted(MFA_CLINIC_ROLES))
+MFA_REQUIRED_ROLES = frozenset(r.strip() for r in _mfa_roles.split(",") if r.strip())
+_unknown_roles = MFA_REQUIRED_ROLES - {"director", "prescriber", "nurse", "therapist", "front_desk", "patient"}
+if _unknown_roles:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"MFA_REQUIRED_ROLES names unknown roles: {', '.join(sorted(_unknown_roles))}.")
+OTP_TOTP_ISSUER = os.environ.get("MFA_ISSUER", "ketamine-clinic")  # the name the authenticator app shows
 
 # Inactivity timeouts (minutes). The middleware sets each session's expiry from the user's role.
 STAFF_SESSION_TIMEOUT_MIN = int(os.environ.get("STAFF_SESSION_TIMEOUT_MIN", "15"))

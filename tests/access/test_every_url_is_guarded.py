@@ -15,6 +15,7 @@ import url_walk as walk
 from django.conf import settings
 from django.shortcuts import resolve_url
 from django.test import Client
+from second_factor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def world():
 def _client(user=None):
     client = Client()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)  # with the second factor where the role requires it
     return client
 
 

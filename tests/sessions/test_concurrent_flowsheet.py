@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from second_factor import sign_in
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis"))
 
@@ -46,9 +47,7 @@ def run_together(workers):
 
 
 def client_for(user):
-    c = Client()
-    c.force_login(user)
-    return c
+    return sign_in(Client(), user)  # with the second factor where the role requires it
 
 
 def test_two_nurses_post_readings_at_once_nothing_lost_nothing_duplicated(staff, iv_session, helpers):

@@ -20,10 +20,13 @@ class AccountsConfig(AppConfig):
                 audit.record(user, "logout")
 
         def login_failed(sender, credentials, request=None, **kwargs):
-            # Only the username is kept, never the password attempted.
-            actor = request if request is not None else None
-            if actor is not None:
-                audit.record(actor, "login_failed", detail={"username": credentials.get("username", "")})
+            # Only the username is kept, never the password attempted (audit.record shortens what an attacker typed).
+            # A second person's password typed at a dose, waste or count says which second person it was.
+            if request is not None:
+                detail = {"username": credentials.get("username", "")}
+                if getattr(request, "second_person_check", ""):
+                    detail["second_person"] = request.second_person_check
+                audit.record(request, "login_failed", detail=detail)
 
         user_logged_in.connect(logged_in, dispatch_uid="audit_login", weak=False)
         user_logged_out.connect(logged_out, dispatch_uid="audit_logout", weak=False)

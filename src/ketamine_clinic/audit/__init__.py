@@ -1,6 +1,12 @@
 """The one audit path. ``record()`` is what every read and write of patient data calls."""
 
 
+def acting_user(actor):
+    """The logged-in user behind ``actor`` (a request or a user), or None."""
+    user = getattr(actor, "user", actor)
+    return user if getattr(user, "is_authenticated", False) else None
+
+
 def record(actor, action, obj=None, *, patient=None, detail=None):
     """Append one audit row.
 
@@ -29,8 +35,25 @@ def record(actor, action, obj=None, *, patient=None, detail=None):
         method=(request.method or "") if request is not None else "",
         path=request.get_full_path()[:300] if request is not None else "",
         ip_address=_client_ip(request) if request is not None else None,
-        detail=detail or {},
+        detail=shorten(detail or {}),
     )
+
+
+# Strings in an audit detail may be what someone typed (a username at the login page): one 100 KB "username" must
+# not become a 100 KB audit row per try. No real value the clinic records is this long (usernames are at most 150).
+DETAIL_MAX_CHARS = 150
+_CUT = "…[cut]"
+
+
+def shorten(value):
+    """``value`` with every string in it at most DETAIL_MAX_CHARS characters, a cut one ending in "…[cut]"."""
+    if isinstance(value, str):
+        return value if len(value) <= DETAIL_MAX_CHARS else value[: DETAIL_MAX_CHARS - len(_CUT)] + _CUT
+    if isinstance(value, dict):
+        return {shorten(str(k)): shorten(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [shorten(v) for v in value]
+    return value
 
 
 def _client_ip(request):
