@@ -52,8 +52,11 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     "registry": {
         Role.DIRECTOR: RW, Role.PRESCRIBER: RW, Role.NURSE: RW, Role.THERAPIST: R, Role.FRONT_DESK: RW,
     },
-    # Who is on which care team (and so who may open which chart): the medical director decides.
-    "registry_admin": {Role.DIRECTOR: RW},
+    # Who is on which care team (and so who may open which chart): the front desk, who registers the patient and
+    # books the first visit, and the medical director (patients/services.py).
+    "care_team": {Role.DIRECTOR: RW, Role.FRONT_DESK: RW},
+    # Staff accounts: add, change role, deactivate, reset password or two-factor, unlock (accounts/staff.py).
+    "staff_admin": {Role.DIRECTOR: RW},
 }
 # Roles that see every patient rather than only their care team's.
 SEES_ALL_PATIENTS = frozenset({Role.DIRECTOR, Role.FRONT_DESK})

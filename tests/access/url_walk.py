@@ -43,6 +43,8 @@ ROUTES = {
     "api/patients/": "-",
     "api/patients/<patient_id>": "patient",
     "api/patients/<patient_id>/diagnoses": "patient",
+    "api/patients/<patient_id>/care-team": "patient",
+    "api/patients/<patient_id>/care-team/<user_id>": "patient, staff member (off A's team)",
     "api/audit/events": "-",
     "api/assessment/patient/<patient_id>": "patient",
     "api/assessment/patient/<patient_id>/intakes": "patient",
@@ -205,6 +207,8 @@ PATIENT_BEARING = {
 CLINIC_WIDE = {
     "location_id": "location", ("inventory", "pk"): "discrepancy", "discrepancy_id": "discrepancy",
     "document_id": "document",
+    # A clinician on B's team only: removing them from A's team answers "not on the team", changes nothing.
+    "user_id": "staff_member", "staff_id": "staff_member",
 }
 WORDS = {"fact": "fact", "route": "route", "kind": "kind", "instrument": "instrument"}
 
@@ -319,6 +323,7 @@ class World:
     location: object = None
     discrepancy: object = None
     document: object = None
+    staff_member: object = None
     fact: str = "bipolar"
     route: str = "iv"
     kind: str = "side_effect"
@@ -412,6 +417,7 @@ def build_world():
         location=StorageLocation.objects.first(),
         discrepancy=Discrepancy.objects.first(),
         document=ConsentDocument.objects.first(),
+        staff_member=therapist2,
     )
     missing = [f.name for f in dataclasses.fields(World) if getattr(world, f.name) is None]
     assert missing == [], f"the demo chain no longer gives patient A: {missing}"

@@ -10,14 +10,6 @@ from .models import (
     PreVisitQuestionnaire,
 )
 
-
-def apply_errors(form, exc) -> None:
-    """Show a service's ValidationError on ``form``: under the field it names, else at the top."""
-    for field, msgs in exc.message_dict.items():
-        for msg in msgs:
-            form.add_error(field if field in form.fields else None, msg)
-
-
 YES_NO_UNKNOWN = [("", "Not asked"), ("true", "Yes"), ("false", "No")]
 
 

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.audit import acting_user
 from ketamine_clinic.core.safety import chart_codes as core_chart
 from ketamine_clinic.core.safety import eligibility as core_eligibility
 from ketamine_clinic.core.safety import event_time
@@ -40,12 +41,6 @@ from .models import (
     IntakeAssessment,
     PreviousTreatment,
 )
-
-
-def acting_user(actor):
-    """The logged-in user behind ``actor`` (a request or a user), or None."""
-    user = getattr(actor, "user", actor)
-    return user if getattr(user, "is_authenticated", False) else None
 
 
 def latest_intake(patient) -> IntakeAssessment | None:

@@ -13,6 +13,7 @@ from ketamine_clinic.core.protocols.templates import default_measurement_schedul
 from ketamine_clinic.outcomes.models import Administration
 from ketamine_clinic.patients.chart import chart_tabs
 from ketamine_clinic.plans.models import Route
+from ketamine_clinic.validation import apply_errors
 
 from . import services
 from .forms import (
@@ -23,7 +24,6 @@ from .forms import (
     MismatchResolutionForm,
     PreviousTreatmentForm,
     PreVisitForm,
-    apply_errors,
 )
 from .models import PATIENT_ANSWERABLE, ConsentDocument, PreviousTreatment
 

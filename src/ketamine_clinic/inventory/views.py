@@ -19,6 +19,7 @@ from django.utils import timezone
 from ketamine_clinic import audit
 from ketamine_clinic.access import staff_view
 from ketamine_clinic.core.inventory import format_mg, mcg_to_mg
+from ketamine_clinic.validation import apply_errors
 
 from . import exports, services
 from .forms import (
@@ -34,15 +35,6 @@ from .forms import (
 )
 from .models import Count, Discrepancy, LedgerEntry, Lot, StorageLocation
 from .templatetags.inventory_pages import difference
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
 
 PAGE_SIZE = 50  # rows per page of the lists that grow with the clinic's history (log, counts, discrepancies)
 
@@ -76,7 +68,7 @@ def _record_page(
         try:
             obj = save(form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, saved(obj))
             return redirect(redirect_to)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from ketamine_clinic import access, audit
 from ketamine_clinic.core.instruments import INSTRUMENTS
 from ketamine_clinic.patients.chart import chart_tabs
+from ketamine_clinic.validation import apply_errors
 
 from . import services
 from .charts import trajectory_svg
@@ -31,12 +32,6 @@ def _sessions(patient):
     from ketamine_clinic.sessions.models import DosingSession
 
     return list(DosingSession.objects.filter(patient=patient).order_by("-scheduled_for")[:30])
-
-
-def _apply_errors(form, exc: ValidationError):
-    for field, msgs in exc.message_dict.items():
-        for m in msgs:
-            form.add_error(field if field in form.fields else None, m)
 
 
 @access.patient_view("measures", "write")
@@ -65,7 +60,7 @@ def administer(request, patient, instrument):
                 taken_at=form.cleaned_data.get("taken_at"),
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             shown = admin.total if admin.total is not None else admin.severity
             messages.success(request, f"{inst.short_name} saved: {shown} ({admin.severity or 'no bands'}).")
@@ -128,7 +123,7 @@ def self_report(request, instrument):
                 self_reported=True,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             return redirect("outcomes:self_report_done", admin.pk)
     status = 400 if request.method == "POST" else 200
@@ -258,7 +253,7 @@ def acknowledge(request, task_id):
                 task, user=request.user, action=form.cleaned_data["action_taken"], request=request
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"Urgent task for {patient.full_name} acknowledged.")
             return redirect(request.POST.get("next") or reverse("outcomes:chart", args=[patient.pk]))

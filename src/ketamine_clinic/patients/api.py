@@ -5,13 +5,16 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
+from django.http import Http404
 from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.accounts.models import User
 from ketamine_clinic.validation import raise_if_invalid
 
+from . import services
 from .forms import DiagnosisForm
 from .models import Patient
 from .views import _patient_form, search_patients
@@ -71,6 +74,8 @@ class PatientIn(Schema):
     allergies: str = ""
     current_medications: str = ""
     phase: str = "screening"
+    # Staff user ids to put on the care team (front desk and director only; clinicians who register join).
+    care_team: list[int] = []
 
 
 class PatientPatch(Schema):
@@ -117,7 +122,7 @@ def _out(user, patient) -> dict:
     return data
 
 
-def _save_through_form(request, data: dict, instance=None) -> Patient:
+def _valid_form(request, data: dict, instance=None):
     form = _patient_form(request.user, data=data, instance=instance)
     forbidden = set(data) - set(form.fields)
     if forbidden and instance is None:
@@ -125,7 +130,33 @@ def _save_through_form(request, data: dict, instance=None) -> Patient:
     if forbidden:
         raise ValidationError({k: "Your role may not set this field." for k in sorted(forbidden)})
     raise_if_invalid(form)
-    return form.save()
+    return form
+
+
+def _care_team_members(user_ids: list[int]) -> list:
+    """The staff users named by id, or a 422 naming the ids that are no staff member who can join a care team."""
+    members = {u.pk: u for u in services.care_team_candidates().filter(pk__in=user_ids)}
+    unknown = [i for i in user_ids if i not in members]
+    if unknown:
+        raise ValidationError({"care_team": f"No active prescriber, nurse or therapist has id {unknown[0]}."})
+    return [members[i] for i in dict.fromkeys(user_ids)]
+
+
+class CareTeamMemberOut(Schema):
+    user_id: int
+    name: str
+    role: str
+    is_primary: bool
+
+
+class CareTeamIn(Schema):
+    user_id: int
+    is_primary: bool = False
+
+
+def _care_team_out(patient) -> list[dict]:
+    return [{"user_id": m.user_id, "name": m.user.display_name(), "role": m.user.role, "is_primary": m.is_primary}
+            for m in patient.careteammember_set.select_related("user").order_by("user__role", "user__last_name")]
 
 
 @router.get("/", response=list[PatientSummaryOut], summary="Search the patients visible to you")
@@ -139,10 +170,10 @@ def list_patients(request, filters: Query[PatientFilter]):
 @router.post("/", response={201: PatientOut}, summary="Register a patient")
 def create_patient(request, payload: PatientIn):
     access.require(request.user, "registry", "write")
-    patient = _save_through_form(request, payload.dict())
-    if request.user.role in ("prescriber", "nurse", "therapist"):
-        patient.careteammember_set.create(user=request.user, is_primary=True)
-    audit.record(request, "create", patient)
+    data = payload.dict()
+    team = _care_team_members(data.pop("care_team"))
+    form = _valid_form(request, data)
+    patient = services.register_patient(request, form.save, care_team=team)
     return Status(201, _out(request.user, patient))
 
 
@@ -164,7 +195,7 @@ def update_patient(request, patient_id: int, payload: PatientPatch):
     current.update(changes)
     current = {k: ("" if v is None and k not in ("weight_kg", "height_cm", "weight_measured_on",
                                                      "height_measured_on") else v) for k, v in current.items()}
-    patient = _save_through_form(request, current, instance=patient)
+    patient = _valid_form(request, current, instance=patient).save()
     audit.record(request, "update", patient, detail={"fields": sorted(changes)})
     return _out(request.user, patient)
 
@@ -182,3 +213,28 @@ def add_diagnosis(request, patient_id: int, payload: DiagnosisIn):
     diagnosis.save()
     audit.record(request, "create", diagnosis)
     return Status(201, diagnosis)
+
+
+@router.get("/{patient_id}/care-team", response=list[CareTeamMemberOut], summary="The patient's care team")
+def get_care_team(request, patient_id: int):
+    patient = access.open_patient(request, patient_id, "demographics", "read")
+    return _care_team_out(patient)
+
+
+@router.post("/{patient_id}/care-team", response={201: list[CareTeamMemberOut], 200: list[CareTeamMemberOut]},
+             summary="Put a staff member on the care team (front desk, director)")
+def add_care_team_member(request, patient_id: int, payload: CareTeamIn):
+    patient = access.open_patient(request, patient_id, "care_team", "write")
+    (member,) = _care_team_members([payload.user_id])
+    added = services.add_to_care_team(request, patient, member, is_primary=payload.is_primary)
+    return Status(201 if added else 200, _care_team_out(patient))
+
+
+@router.delete("/{patient_id}/care-team/{user_id}", response=list[CareTeamMemberOut],
+               summary="Take a staff member off the care team (front desk, director)")
+def remove_care_team_member(request, patient_id: int, user_id: int):
+    patient = access.open_patient(request, patient_id, "care_team", "write")
+    member = User.objects.filter(pk=user_id).first()
+    if member is None or not services.remove_from_care_team(request, patient, member):
+        raise Http404("That staff member is not on this patient's care team.")
+    return _care_team_out(patient)

@@ -1,9 +1,10 @@
 from django import forms
 from django.utils import timezone
 
-from ketamine_clinic.accounts.models import STAFF_ROLES, User
+from ketamine_clinic.accounts.models import User
 
 from .models import Diagnosis, Patient
+from .services import CARE_TEAM_ROLES, care_team_candidates
 
 
 class DateInput(forms.DateInput):
@@ -61,10 +62,27 @@ class PatientSearchForm(forms.Form):
 
 
 class CareTeamForm(forms.Form):
-    user = forms.ModelChoiceField(
-        queryset=User.objects.filter(role__in=[r.value for r in STAFF_ROLES], is_active=True)
-        .exclude(role="front_desk").order_by("role", "last_name"),
-        label="Staff member",
-    )
+    user = forms.ModelChoiceField(queryset=User.objects.none(), label="Staff member")
     is_primary = forms.BooleanField(required=False, label="Primary for their role")
     remove = forms.BooleanField(required=False, label="Remove instead of add")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = care_team_candidates()
+
+
+class RegistrationCareTeamForm(forms.Form):
+    """The care team chosen at registration: one clinician of each role, each optional (added later on the chart)."""
+
+    prefix = "team"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for role in CARE_TEAM_ROLES:
+            self.fields[role.value] = forms.ModelChoiceField(
+                queryset=care_team_candidates(role.value), required=False, label=role.label,
+                empty_label="(choose later)",
+            )
+
+    def members(self):
+        return [self.cleaned_data.get(role.value) for role in CARE_TEAM_ROLES]

@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from ketamine_clinic.accounts.models import Role, User
 
-from .models import CareTeamMember, Diagnosis, Patient, Phase
+from . import services
+from .models import Diagnosis, Patient, Phase
 
 DEMO_PASSWORD = "demo-password-1"
 # Apps seeded after the registry, in dependency order; each may provide seed.py with seed(clinic).
@@ -130,11 +131,10 @@ def seed_registry(clinic: DemoClinic) -> None:
             if created:
                 Diagnosis.objects.create(patient=patient, icd10_code=code, description=description,
                                          is_primary=True, noted_on=today - dt.timedelta(days=rng.randint(90, 900)))
-                prescriber = clinic.staff[Role.PRESCRIBER][number % 2]
-                nurse = clinic.staff[Role.NURSE][number % 2]
-                CareTeamMember.objects.create(patient=patient, user=prescriber, is_primary=True)
-                CareTeamMember.objects.create(patient=patient, user=nurse, is_primary=True)
-                CareTeamMember.objects.create(patient=patient, user=clinic.first(Role.THERAPIST), is_primary=True)
+                # The front desk puts the team on, as at the desk (patients.services: audited, active clinicians only).
+                for member in (clinic.staff[Role.PRESCRIBER][number % 2], clinic.staff[Role.NURSE][number % 2],
+                               clinic.first(Role.THERAPIST)):
+                    services.add_to_care_team(clinic.first(Role.FRONT_DESK), patient, member, is_primary=True)
                 if phase in (Phase.INDUCTION, Phase.MAINTENANCE) and logins_given < PATIENT_LOGINS:
                     logins_given += 1
                     patient.user = _user(f"patient{logins_given}", first, last, Role.PATIENT)

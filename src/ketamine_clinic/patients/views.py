@@ -2,18 +2,19 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect, render
 
 from ketamine_clinic import access, audit
 from ketamine_clinic.navigation import reverse_or_none
+from ketamine_clinic.validation import apply_errors
 
+from . import services
 from .chart import chart_tabs
 from .dashboard import panel_urls
-from .forms import CareTeamForm, DiagnosisForm, PatientForm, PatientSearchForm
+from .forms import CareTeamForm, DiagnosisForm, PatientForm, PatientSearchForm, RegistrationCareTeamForm
 
 # Fields only clinical staff see and change; the front desk works with the rest.
 CLINICAL_FIELDS = ("weight_kg", "weight_measured_on", "height_cm", "height_measured_on", "allergies",
@@ -66,16 +67,18 @@ def patient_list(request):
 @access.staff_view("registry", "write")
 def patient_create(request):
     form = _patient_form(request.user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            patient = form.save()
-            if request.user.role in ("prescriber", "nurse", "therapist"):
-                # Whoever registers a patient joins the care team, or they could not open the chart they made.
-                patient.careteammember_set.create(user=request.user, is_primary=True)
-            audit.record(request, "create", patient)
-        messages.success(request, f"Registered {patient.full_name} ({patient.mrn}).")
-        return redirect("patients:chart", patient.pk)
-    return render(request, "patients/form.html", {"form": form, "creating": True})
+    may_assign = access.can(request.user, "care_team", "write")
+    team_form = RegistrationCareTeamForm(request.POST or None) if may_assign else None
+    if request.method == "POST" and form.is_valid() and (team_form is None or team_form.is_valid()):
+        try:
+            patient = services.register_patient(request, form.save,
+                                                care_team=team_form.members() if team_form else ())
+        except ValidationError as exc:
+            apply_errors(team_form or form, exc)
+        else:
+            messages.success(request, f"Registered {patient.full_name} ({patient.mrn}).")
+            return redirect("patients:chart", patient.pk)
+    return render(request, "patients/form.html", {"form": form, "team_form": team_form, "creating": True})
 
 
 @access.patient_view("demographics")
@@ -89,7 +92,7 @@ def chart(request, patient):
         "can_add_diagnosis": access.can(user, "prescribing", "write"),
         "care_team": patient.careteammember_set.select_related("user").order_by("user__role"),
         "diagnosis_form": DiagnosisForm(),
-        "care_team_form": CareTeamForm() if access.can(user, "registry_admin", "write") else None,
+        "care_team_form": CareTeamForm() if access.can(user, "care_team", "write") else None,
     }
     return render(request, "patients/chart.html", context)
 
@@ -128,26 +131,26 @@ def diagnosis_add(request, patient):
     return render(request, "patients/chart.html", context, status=400)
 
 
-@access.patient_view("registry_admin", "write")
+@access.patient_view("care_team", "write")
 def care_team_change(request, patient):
-    """The medical director adds or removes a staff member from the care team (what grants chart access)."""
+    """Add or remove a staff member from the care team (what grants chart access): front desk or director."""
     form = CareTeamForm(request.POST)
-    if form.is_valid():
-        member_user = form.cleaned_data["user"]
-        if form.cleaned_data["remove"]:
-            deleted, _ = patient.careteammember_set.filter(user=member_user).delete()
-            if deleted:
-                audit.record(request, "delete", patient, detail={"care_team_removed": member_user.username})
-                messages.success(request, f"Removed {member_user.display_name()} from the care team.")
-        else:
-            member, created = patient.careteammember_set.get_or_create(
-                user=member_user, defaults={"is_primary": form.cleaned_data["is_primary"]}
-            )
-            if created:
-                audit.record(request, "update", patient, detail={"care_team_added": member_user.username})
-                messages.success(request, f"Added {member_user.display_name()} to the care team.")
-    else:
+    if not form.is_valid():
         messages.error(request, "Choose a staff member: " + "; ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("patients:chart", patient.pk)
+    member = form.cleaned_data["user"]
+    try:
+        if form.cleaned_data["remove"]:
+            if services.remove_from_care_team(request, patient, member):
+                messages.success(request, f"Removed {member.display_name()} from the care team.")
+            else:
+                messages.info(request, f"{member.display_name()} was not on the care team.")
+        elif services.add_to_care_team(request, patient, member, is_primary=form.cleaned_data["is_primary"]):
+            messages.success(request, f"Added {member.display_name()} to the care team.")
+        else:
+            messages.info(request, f"{member.display_name()} is already on the care team.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     return redirect("patients:chart", patient.pk)
 
 

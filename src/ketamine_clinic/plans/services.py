@@ -12,7 +12,7 @@ from django.db import transaction
 
 from ketamine_clinic import audit
 from ketamine_clinic.assessment import services as assessment
-from ketamine_clinic.assessment.services import acting_user as _user
+from ketamine_clinic.audit import acting_user as _user
 from ketamine_clinic.core.protocols.templates import ProtocolTemplate, get_template
 
 from .models import Route, TreatmentPlan, TreatmentPlanVersion

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from ketamine_clinic import audit
-from ketamine_clinic.assessment.services import acting_user
+from ketamine_clinic.audit import acting_user
 from ketamine_clinic.core.protocols.titration import DoseGiven, TitrationSuggestion, suggest_titration
 from ketamine_clinic.followup.services import OUTCOME_MEASURES, trajectory
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketamine_clinic import audit
-from ketamine_clinic.assessment.services import acting_user as _user
+from ketamine_clinic.audit import acting_user as _user
 from ketamine_clinic.core.protocols import schedule as core_schedule
 
 from .models import Appointment, AppointmentChange, Chair
