@@ -178,18 +178,26 @@ def _clean_code(code) -> str:
     return "".join(str(code or "").split())[:16]  # people type "123 456"; nothing longer is a code
 
 
-def verify_second_factor(request, code: str) -> bool:
-    """Check a code from the app (or a recovery code, used up by this) and mark the session verified. Audited either
-    way; django-otp slows repeated wrong codes down (each failure doubles the wait before the next is checked)."""
+def verify_second_factor(request, code: str) -> str:
+    """Check a code from the app (or a recovery code, used up by this) and mark the session verified; returns "" or
+    what was wrong, in the clinic's words. Audited either way. django-otp slows guessing down: after a wrong code the
+    next is not even checked for a while (1 s, then 2, 4, ...: each failure doubles the wait)."""
     import django_otp
+    from django_otp import devices_for_user
 
+    if any(not device.verify_is_allowed()[0] for device in devices_for_user(request.user)):
+        audit.record(request, "mfa_failed", detail={"why": "too soon after a wrong code"})
+        return TOO_FAST
     device = django_otp.match_token(request.user, _clean_code(code))
     if device is None:
         audit.record(request, "mfa_failed")
-        return False
+        return WRONG_CODE
     django_otp.login(request, device)
     audit.record(request, "mfa_verified", detail={"with": "recovery code" if _is_recovery(device) else "app"})
-    return True
+    return ""
+
+
+TOO_FAST = "Too many wrong codes in a row: wait a little (a few seconds, longer after each wrong code) and try again."
 
 
 def _is_recovery(device) -> bool:

@@ -46,9 +46,9 @@ def verify(request):
         return redirect(_next_url(request))
     error = ""
     if request.method == "POST":
-        if services.verify_second_factor(request, request.POST.get("code", "")):
+        error = services.verify_second_factor(request, request.POST.get("code", ""))
+        if not error:
             return redirect(_next_url(request))
-        error = services.WRONG_CODE
     next_url = request.POST.get("next") or request.GET.get("next", "")
     return render(request, "accounts/verify.html", {"error": error, "next": next_url})
 
