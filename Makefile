@@ -51,9 +51,11 @@ benchmark: $(BIN)/ketamine-clinic
 MUTANTS ?=
 MUTATION_CHILDREN ?= 2
 MUTATION_TIMEOUT ?= 3600
+## Hypothesis examples per property test for each mutant (tests/core/conftest.py); empty = each test's own count.
+MUTATION_MAX_EXAMPLES ?= 20
 mutation: $(BIN)/ketamine-clinic
 	$(BIN)/pip install --quiet -e '.[test,mutation]'
-	env -u DATABASE_URL timeout $(MUTATION_TIMEOUT) $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
+	env -u DATABASE_URL KETAMINE_MUTATION_MAX_EXAMPLES=$(MUTATION_MAX_EXAMPLES) timeout $(MUTATION_TIMEOUT) $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
 	$(BIN)/mutmut results
 
 clean:
