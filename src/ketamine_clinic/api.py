@@ -9,6 +9,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
+from .accounts.api import router as staff_router
 from .assessment.api import router as assessment_router
 from .audit.api import router as audit_router
 from .followup.api import router as followup_router
@@ -47,6 +48,7 @@ def _invalid(request, exc):
 
 api.add_router("/patients/", patients_router)
 api.add_router("/audit/", audit_router)
+api.add_router("/staff/", staff_router)
 api.add_router("/assessment/", assessment_router)
 api.add_router("/plans/", plans_router)
 api.add_router("/schedule/", scheduling_router)

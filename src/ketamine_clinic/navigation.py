@@ -17,6 +17,7 @@ NAV = [
     ("Follow-up", "followup:worklists", "clinical"),
     ("Clinic outcomes", "followup:dashboard", "clinic_reports"),
     ("Audit log", "audit:log", "audit"),
+    ("Staff", "staff:list", "staff_admin"),
     ("My care", "portal:home", "self_report"),
 ]
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", include("ketamine_clinic.accounts.urls")),
+    path("staff/", include("ketamine_clinic.accounts.staff_urls")),
     path("api/", api.urls),
     path("audit/", include("ketamine_clinic.audit.urls")),
     path("patients/", include("ketamine_clinic.patients.urls")),
