@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
+import ketamine_clinic  # the package under test: the drills' processes run this same copy
+
+SRC = str(Path(ketamine_clinic.__file__).resolve().parents[1])
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 # A clinic's server: its own secret and ledger key, not the development ones.
 CLINIC_ENV = {

@@ -54,5 +54,10 @@ def serve(*, bind: str, workers: int) -> int:
         def load(self):
             return application
 
+    from django.db import connections
+
+    # The workers are forked from this process: a database connection left open here (migrate, the demo's seed)
+    # would be one socket shared by every worker, mixing their queries' answers. Each worker opens its own.
+    connections.close_all()
     Server().run()
     return 0
