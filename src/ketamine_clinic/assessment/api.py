@@ -10,6 +10,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.api_types import RecordId
 from ketamine_clinic.validation import raise_if_invalid
 
 from . import services
@@ -139,7 +140,7 @@ class ResolutionIn(Schema):
 
 
 class ConsentIn(Schema):
-    document_id: int
+    document_id: RecordId
     typed_name: str
 
 
@@ -242,7 +243,7 @@ def _summary(patient) -> dict:
 @router.get(
     "/patient/{patient_id}", response=SummaryOut, summary="Screening, decision, consent and TRD summary"
 )
-def summary(request, patient_id: int):
+def summary(request, patient_id: RecordId):
     patient = access.open_patient(request, patient_id, "clinical", "read")
     return _summary(patient)
 
@@ -250,7 +251,7 @@ def summary(request, patient_id: int):
 @router.post(
     "/patient/{patient_id}/intakes", response={201: ScreeningOut}, summary="Record an intake; runs the screen"
 )
-def create_intake(request, patient_id: int, payload: IntakeIn):
+def create_intake(request, patient_id: RecordId, payload: IntakeIn):
     patient = access.open_patient(request, patient_id, "clinical", "write")
     data = payload.dict()
     answers = data.pop("answers") or {}
@@ -277,7 +278,7 @@ def create_intake(request, patient_id: int, payload: IntakeIn):
 @router.post(
     "/patient/{patient_id}/treatments", response={201: ResistanceOut}, summary="Add a previous treatment"
 )
-def add_treatment(request, patient_id: int, payload: TreatmentIn):
+def add_treatment(request, patient_id: RecordId, payload: TreatmentIn):
     patient = access.open_patient(request, patient_id, "clinical", "write")
     data = payload.dict()
     data["dose_adequate"] = _yes_no(data["dose_adequate"])
@@ -292,7 +293,7 @@ def add_treatment(request, patient_id: int, payload: TreatmentIn):
 @router.post(
     "/patient/{patient_id}/decision", response={201: DecisionOut}, summary="Prescriber's eligibility decision"
 )
-def decide(request, patient_id: int, payload: DecisionIn):
+def decide(request, patient_id: RecordId, payload: DecisionIn):
     patient = access.open_patient(request, patient_id, "prescribing", "write")
     screening = services.latest_screening(patient)
     if screening is None:
@@ -316,7 +317,7 @@ def decide(request, patient_id: int, payload: DecisionIn):
     response={201: MismatchOut},
     summary="A prescriber resolves an answer the chart's coded diagnoses contradict",
 )
-def resolve_mismatch(request, patient_id: int, fact: str, payload: ResolutionIn):
+def resolve_mismatch(request, patient_id: RecordId, fact: str, payload: ResolutionIn):
     patient = access.open_patient(request, patient_id, "prescribing", "write")
     screening = services.latest_screening(patient)
     if screening is None:
@@ -331,7 +332,7 @@ def resolve_mismatch(request, patient_id: int, fact: str, payload: ResolutionIn)
     response={201: ConsentStatusOut},
     summary="Acknowledge a consent version",
 )
-def consent(request, patient_id: int, payload: ConsentIn):
+def consent(request, patient_id: RecordId, payload: ConsentIn):
     area = "self_report" if request.user.is_patient else "clinical"
     patient = access.open_patient(request, patient_id, area, "write")
     document = ConsentDocument.objects.filter(pk=payload.document_id).first()
@@ -344,7 +345,7 @@ def consent(request, patient_id: int, payload: ConsentIn):
 @router.post(
     "/patient/{patient_id}/previsit", response={201: PreVisitOut}, summary="Patient's pre-visit questionnaire"
 )
-def previsit(request, patient_id: int, payload: PreVisitIn):
+def previsit(request, patient_id: RecordId, payload: PreVisitIn):
     patient = access.open_patient(request, patient_id, "self_report", "write")
     data = payload.dict()
     answers = data.pop("answers") or {}
@@ -369,7 +370,7 @@ def consent_documents(request):
 
 
 @router.get("/consent-documents/{document_id}", response=ConsentDocumentOut, summary="One consent document")
-def consent_document(request, document_id: int):
+def consent_document(request, document_id: RecordId):
     # Any logged-in user (patients included) may read a consent text; it holds no patient data.
     return get_object_or_404(ConsentDocument, pk=document_id)
 

@@ -6,8 +6,10 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.api_types import RecordId
 from ketamine_clinic.portal.api import JournalEntryOut
 from ketamine_clinic.portal.models import JournalEntry
 from ketamine_clinic.validation import raise_if_invalid
@@ -62,7 +64,7 @@ class NoteOut(Schema):
 
 
 class NoteIn(Schema):
-    session_id: int | None = None
+    session_id: RecordId | None = None
     held_on: dt.date | None = None
     themes: str = ""
     body: str
@@ -78,10 +80,10 @@ def open_suggestions(request):
 
 
 @router.post("/patients/{patient_id}/suggestions/refresh", response={200: SuggestionOut, 204: None})
-def refresh(request, patient_id: int):
+def refresh(request, patient_id: RecordId):
     patient = access.open_patient(request, patient_id, "clinical", "write")
     suggestion = services.refresh_suggestion(patient, actor=request)
-    return (200, suggestion) if suggestion else (204, None)
+    return Status(200, suggestion) if suggestion else Status(204, None)
 
 
 def _suggestion(request, suggestion_id):
@@ -93,7 +95,7 @@ def _suggestion(request, suggestion_id):
 @router.post(
     "/suggestions/{suggestion_id}/accept", response=SuggestionOut, summary="Accept (books the booster)"
 )
-def accept(request, suggestion_id: int, payload: AcceptIn):
+def accept(request, suggestion_id: RecordId, payload: AcceptIn):
     suggestion = _suggestion(request, suggestion_id)
     if not 15 <= payload.duration_min <= 480:
         raise ValidationError({"duration_min": "Duration must be 15-480 minutes."})
@@ -108,13 +110,13 @@ def accept(request, suggestion_id: int, payload: AcceptIn):
 
 
 @router.post("/suggestions/{suggestion_id}/decline", response=SuggestionOut, summary="Decline with a reason")
-def decline(request, suggestion_id: int, payload: DeclineIn):
+def decline(request, suggestion_id: RecordId, payload: DeclineIn):
     suggestion = _suggestion(request, suggestion_id)
     return services.decline(request, suggestion, user=request.user, reason=payload.reason)
 
 
 @router.get("/patients/{patient_id}/notes", response=list[NoteOut], summary="Integration session notes")
-def list_notes(request, patient_id: int):
+def list_notes(request, patient_id: RecordId):
     patient = access.open_patient(request, patient_id, "therapy_notes", "read")
     return list(
         IntegrationNote.objects.visible_to(request.user).filter(patient=patient).select_related("author")
@@ -122,7 +124,7 @@ def list_notes(request, patient_id: int):
 
 
 @router.post("/patients/{patient_id}/notes", response={201: NoteOut}, summary="Write an integration note")
-def create_note(request, patient_id: int, payload: NoteIn):
+def create_note(request, patient_id: RecordId, payload: NoteIn):
     patient = access.open_patient(request, patient_id, "therapy_notes", "write")
     data = payload.dict()
     data["session"] = data.pop("session_id")
@@ -133,7 +135,7 @@ def create_note(request, patient_id: int, payload: NoteIn):
     raise_if_invalid(form)
     note = form.save()
     audit.record(request, "create", note)
-    return 201, note
+    return Status(201, note)
 
 
 @router.get(
@@ -141,7 +143,7 @@ def create_note(request, patient_id: int, payload: NoteIn):
     response=list[JournalEntryOut],
     summary="Journal entries shared with staff",
 )
-def shared_journal(request, patient_id: int):
+def shared_journal(request, patient_id: RecordId):
     patient = access.open_patient(request, patient_id, "self_report", "read")
     return list(JournalEntry.objects.visible_to(request.user).filter(patient=patient))
 

@@ -15,6 +15,7 @@ from ninja.responses import Status
 
 from ketamine_clinic import access, audit
 from ketamine_clinic.accounts.models import User
+from ketamine_clinic.api_types import RecordId
 from ketamine_clinic.core.inventory import format_mg
 
 from . import services
@@ -149,7 +150,7 @@ class ReceiveIn(Schema):
     product_key: str
     lot_number: str
     expires_on: dt.date
-    location_id: int
+    location_id: RecordId
     containers: int
     supplier: str
     invoice: str
@@ -190,9 +191,9 @@ def receive(request, payload: ReceiveIn):
 
 
 class DrawIn(Schema):
-    session_id: int
-    lot_id: int
-    location_id: int
+    session_id: RecordId
+    lot_id: RecordId
+    location_id: RecordId
     quantity_mg: Decimal | None = None
 
 
@@ -217,13 +218,13 @@ def draw(request, payload: DrawIn):
 
 
 class WasteIn(Schema):
-    lot_id: int
+    lot_id: RecordId
     quantity_mg: Decimal
     reason: str
     witness_username: str
     witness_password: str
-    session_id: int | None = None
-    location_id: int | None = None
+    session_id: RecordId | None = None
+    location_id: RecordId | None = None
 
 
 @router.post("/waste", response={201: EntryOut})
@@ -245,17 +246,17 @@ def waste(request, payload: WasteIn):
 
 class MovementIn(Schema):
     kind: str
-    lot_id: int
+    lot_id: RecordId
     quantity_mg: Decimal
-    location_id: int | None = None
-    to_location_id: int | None = None
-    session_id: int | None = None
+    location_id: RecordId | None = None
+    to_location_id: RecordId | None = None
+    session_id: RecordId | None = None
     witness_username: str = ""
     witness_password: str = ""
     counterparty: str = ""
     reference: str = ""
     reason: str = ""
-    corrects: int | None = None
+    corrects: RecordId | None = None
 
 
 @router.post("/movements", response={201: EntryOut})
@@ -296,8 +297,8 @@ def entries(request, start: dt.date, end: dt.date, kind: str = ""):
 
 
 class CountIn(Schema):
-    location_id: int
-    counted_mg: dict[int, Decimal]
+    location_id: RecordId
+    counted_mg: dict[RecordId, Decimal]
     witness_username: str
     witness_password: str
     note: str = ""
@@ -369,7 +370,7 @@ class ResolveIn(Schema):
 
 
 @router.post("/discrepancies/{discrepancy_id}/resolve", response=DiscrepancyOut)
-def resolve(request, discrepancy_id: int, payload: ResolveIn):
+def resolve(request, discrepancy_id: RecordId, payload: ResolveIn):
     _write(request)
     d = get_object_or_404(Discrepancy, pk=discrepancy_id)
     d = services.resolve_discrepancy(actor=request, discrepancy=d, note=payload.note, adjust=payload.adjust)

@@ -12,6 +12,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.api_types import RecordId
 from ketamine_clinic.core.instruments import INSTRUMENTS
 
 from . import services
@@ -40,7 +41,7 @@ class AdministrationIn(Schema):
     instrument: str
     answers: list[int | None]
     taken_at: dt.datetime | None = None
-    session_id: int | None = None
+    session_id: RecordId | None = None
 
 
 class ItemOut(Schema):
@@ -163,7 +164,7 @@ def list_instruments(request):
     response=list[AdministrationOut],
     summary="A patient's administrations, newest first",
 )
-def list_administrations(request, patient_id: int, instrument: str = ""):
+def list_administrations(request, patient_id: RecordId, instrument: str = ""):
     patient = access.open_patient(request, patient_id, _area(request), "read")
     qs = Administration.objects.filter(patient=patient)
     if instrument:
@@ -180,7 +181,7 @@ def list_administrations(request, patient_id: int, instrument: str = ""):
     response={201: AdministrationOut},
     summary="Record an administration (scored by the core engine; 422 on invalid answers)",
 )
-def create_administration(request, patient_id: int, payload: AdministrationIn):
+def create_administration(request, patient_id: RecordId, payload: AdministrationIn):
     patient = access.open_patient(request, patient_id, _area(request), "write")
     session = None
     if payload.session_id is not None:
@@ -209,7 +210,7 @@ def create_administration(request, patient_id: int, payload: AdministrationIn):
     response=list[SeriesOut],
     summary="Score series per instrument with response/remission/relapse status",
 )
-def scores(request, patient_id: int, instrument: str = ""):
+def scores(request, patient_id: RecordId, instrument: str = ""):
     patient = access.open_patient(request, patient_id, _area(request), "read")
     keys = [instrument] if instrument else list(INSTRUMENTS)
     out = []
@@ -231,7 +232,7 @@ def scores(request, patient_id: int, instrument: str = ""):
 
 
 @router.get("/patients/{patient_id}/due", response=list[DueOut], summary="Measures due or overdue now")
-def due(request, patient_id: int):
+def due(request, patient_id: RecordId):
     patient = access.open_patient(request, patient_id, _area(request), "read")
     return [d.__dict__ for d in services.patient_due(patient)]
 
@@ -249,7 +250,7 @@ def urgent_tasks(request):
     response=TaskOut,
     summary="Acknowledge an urgent task with the action taken (required)",
 )
-def acknowledge(request, task_id: int, payload: AcknowledgeIn):
+def acknowledge(request, task_id: RecordId, payload: AcknowledgeIn):
     task = get_object_or_404(UrgentTask, pk=task_id)
     access.open_patient(request, task.patient_id, "prescribing", "write")
     return services.acknowledge_task(task, user=request.user, action=payload.action_taken, request=request)

@@ -12,6 +12,7 @@ from ninja.responses import Status
 
 from ketamine_clinic import access, audit
 from ketamine_clinic.accounts.models import User
+from ketamine_clinic.api_types import RecordId
 from ketamine_clinic.validation import raise_if_invalid
 
 from . import services
@@ -75,7 +76,7 @@ class PatientIn(Schema):
     current_medications: str = ""
     phase: str = "screening"
     # Staff user ids to put on the care team (front desk and director only; clinicians who register join).
-    care_team: list[int] = []
+    care_team: list[RecordId] = []
 
 
 class PatientPatch(Schema):
@@ -150,7 +151,7 @@ class CareTeamMemberOut(Schema):
 
 
 class CareTeamIn(Schema):
-    user_id: int
+    user_id: RecordId
     is_primary: bool = False
 
 
@@ -178,13 +179,13 @@ def create_patient(request, payload: PatientIn):
 
 
 @router.get("/{patient_id}", response=PatientOut, summary="One patient's record")
-def get_patient(request, patient_id: int):
+def get_patient(request, patient_id: RecordId):
     patient = access.open_patient(request, patient_id, "demographics", "read")
     return _out(request.user, patient)
 
 
 @router.patch("/{patient_id}", response=PatientOut, summary="Change fields of a patient's record")
-def update_patient(request, patient_id: int, payload: PatientPatch):
+def update_patient(request, patient_id: RecordId, payload: PatientPatch):
     patient = access.open_patient(request, patient_id, "demographics", "write")
     changes = payload.dict(exclude_unset=True)
     form_fields = _patient_form(request.user).fields
@@ -201,7 +202,7 @@ def update_patient(request, patient_id: int, payload: PatientPatch):
 
 
 @router.post("/{patient_id}/diagnoses", response={201: DiagnosisOut}, summary="Add a diagnosis (ICD-10-CM)")
-def add_diagnosis(request, patient_id: int, payload: DiagnosisIn):
+def add_diagnosis(request, patient_id: RecordId, payload: DiagnosisIn):
     patient = access.open_patient(request, patient_id, "prescribing", "write")
     data = payload.dict()
     if data["noted_on"] is None:
@@ -216,14 +217,14 @@ def add_diagnosis(request, patient_id: int, payload: DiagnosisIn):
 
 
 @router.get("/{patient_id}/care-team", response=list[CareTeamMemberOut], summary="The patient's care team")
-def get_care_team(request, patient_id: int):
+def get_care_team(request, patient_id: RecordId):
     patient = access.open_patient(request, patient_id, "demographics", "read")
     return _care_team_out(patient)
 
 
 @router.post("/{patient_id}/care-team", response={201: list[CareTeamMemberOut], 200: list[CareTeamMemberOut]},
              summary="Put a staff member on the care team (front desk, director)")
-def add_care_team_member(request, patient_id: int, payload: CareTeamIn):
+def add_care_team_member(request, patient_id: RecordId, payload: CareTeamIn):
     patient = access.open_patient(request, patient_id, "care_team", "write")
     (member,) = _care_team_members([payload.user_id])
     added = services.add_to_care_team(request, patient, member, is_primary=payload.is_primary)
@@ -232,7 +233,7 @@ def add_care_team_member(request, patient_id: int, payload: CareTeamIn):
 
 @router.delete("/{patient_id}/care-team/{user_id}", response=list[CareTeamMemberOut],
                summary="Take a staff member off the care team (front desk, director)")
-def remove_care_team_member(request, patient_id: int, user_id: int):
+def remove_care_team_member(request, patient_id: RecordId, user_id: RecordId):
     patient = access.open_patient(request, patient_id, "care_team", "write")
     member = User.objects.filter(pk=user_id).first()
     if member is None or not services.remove_from_care_team(request, patient, member):

@@ -2,12 +2,14 @@
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from ketamine_clinic import access
+from ketamine_clinic.api_types import Amount, ClinicTime, Count, RecordId
 
 from . import services, titration
 from .models import TreatmentPlan
@@ -56,7 +58,7 @@ class PlanOut(Schema):
     integration_every_n_doses: int | None
     measurement_schedule: dict
     start_date: dt.date | None
-    session_time: dt.time | None
+    session_time: ClinicTime | None
     notes: str
 
 
@@ -68,31 +70,34 @@ class VersionOut(Schema):
 
 
 class PlanIn(Schema):
-    protocol_key: str
+    protocol_key: str = Field(..., max_length=60)
     start_date: dt.date
-    session_time: dt.time = dt.time(9, 0)
-    dose_amount: Decimal | None = None
+    session_time: ClinicTime = dt.time(9, 0)
+    dose_amount: Amount | None = Field(None, description="Omitted or null: the protocol's first dose.")
     phase_changes: dict = {}
-    notes: str = ""
+    notes: str = Field("", max_length=20_000)
 
 
+# A change names only the fields it changes. A field that cannot be empty on a plan (the dose, the session time,
+# the schedules) may be left out but not sent as null; the optional ones (concentration, infusion duration,
+# integration cadence, start date) take null to clear them.
 class PlanChangeIn(Schema):
-    reason: str
-    dose_amount: Decimal | None = None
-    concentration_mg_per_ml: Decimal | None = None
-    infusion_duration_min: int | None = None
-    titration_rule: str | None = None
-    phase_changes: dict | None = None
-    integration_every_n_doses: int | None = None
-    measurement_schedule: dict | None = None
+    reason: str = Field(..., max_length=2_000)
+    dose_amount: Amount = None
+    concentration_mg_per_ml: Amount | None = None
+    infusion_duration_min: Count | None = None
+    titration_rule: str = Field(None, max_length=2_000)
+    phase_changes: dict = None
+    integration_every_n_doses: Annotated[int, Field(ge=1, le=100)] | None = None
+    measurement_schedule: dict = None
     start_date: dt.date | None = None
-    session_time: dt.time | None = None
-    notes: str | None = None
+    session_time: ClinicTime = None
+    notes: str = Field(None, max_length=20_000)
 
 
 class StatusIn(Schema):
-    status: str
-    reason: str
+    status: str = Field(..., max_length=20)
+    reason: str = Field(..., max_length=2_000)
 
 
 class TitrationSuggestionOut(Schema):
@@ -131,8 +136,8 @@ class TitrationOut(Schema):
 
 
 class TitrationDecisionIn(Schema):
-    reason: str | None = None
-    from_amount: Decimal | None = None
+    reason: str | None = Field(None, max_length=2_000)
+    from_amount: Amount | None = None
 
 
 def _plan_out(plan: TreatmentPlan) -> dict:
@@ -177,13 +182,13 @@ def templates(request):
 
 
 @router.get("/patient/{patient_id}", response=list[PlanOut], summary="A patient's plans, newest first")
-def patient_plans(request, patient_id: int):
+def patient_plans(request, patient_id: RecordId):
     patient = access.open_patient(request, patient_id, "clinical", "read")
     return [_plan_out(p) for p in patient.treatment_plans.all()]
 
 
 @router.post("/patient/{patient_id}", response={201: PlanOut}, summary="Create a plan from a template")
-def create(request, patient_id: int, payload: PlanIn):
+def create(request, patient_id: RecordId, payload: PlanIn):
     patient = access.open_patient(request, patient_id, "prescribing", "write")
     plan = services.create_plan(request, patient, **payload.dict())
     return Status(201, _plan_out(plan))
@@ -196,13 +201,13 @@ def _load(request, plan_id, area, action):
 
 
 @router.get("/{plan_id}/versions", response=list[VersionOut], summary="Every version of a plan")
-def versions(request, plan_id: int):
+def versions(request, plan_id: RecordId):
     plan = _load(request, plan_id, "clinical", "read")
     return list(plan.versions.all())
 
 
 @router.post("/{plan_id}/changes", response={201: PlanOut}, summary="Change a plan (keeps the old version)")
-def change(request, plan_id: int, payload: PlanChangeIn):
+def change(request, plan_id: RecordId, payload: PlanChangeIn):
     plan = _load(request, plan_id, "prescribing", "write")
     changes = payload.dict(exclude_unset=True)
     reason = changes.pop("reason")
@@ -211,7 +216,7 @@ def change(request, plan_id: int, payload: PlanChangeIn):
 
 
 @router.post("/{plan_id}/status", response={201: PlanOut}, summary="Complete or stop a plan")
-def set_status(request, plan_id: int, payload: StatusIn):
+def set_status(request, plan_id: RecordId, payload: StatusIn):
     plan = _load(request, plan_id, "prescribing", "write")
     plan = services.set_status(request, plan, status=payload.status, reason=payload.reason)
     return Status(201, _plan_out(plan))
@@ -236,7 +241,7 @@ def _decision_out(d) -> dict:
     response=TitrationOut,
     summary="The plan's titration suggestion (prescribers) and past decisions; the prescriber decides",
 )
-def titration_suggestion(request, plan_id: int):
+def titration_suggestion(request, plan_id: RecordId):
     plan = _load(request, plan_id, "prescribing", "write")
     suggestion = titration.evaluate(plan)
     return {
@@ -253,7 +258,7 @@ def titration_suggestion(request, plan_id: int):
     summary="Accept the titration suggestion: a new plan version at the suggested dose (reason defaults to the "
     "suggestion's)",
 )
-def titration_accept(request, plan_id: int, payload: TitrationDecisionIn):
+def titration_accept(request, plan_id: RecordId, payload: TitrationDecisionIn):
     plan = _load(request, plan_id, "prescribing", "write")
     reason = payload.reason
     if reason is None:
@@ -268,7 +273,7 @@ def titration_accept(request, plan_id: int, payload: TitrationDecisionIn):
     response={201: TitrationDecisionOut},
     summary="Decline the titration suggestion with a reason; not suggested again at this dose",
 )
-def titration_decline(request, plan_id: int, payload: TitrationDecisionIn):
+def titration_decline(request, plan_id: RecordId, payload: TitrationDecisionIn):
     plan = _load(request, plan_id, "prescribing", "write")
     decision = titration.decline(request, plan, reason=payload.reason or "", from_amount=payload.from_amount)
     return Status(201, _decision_out(decision))

@@ -65,7 +65,18 @@ def _snapshot(actor, plan: TreatmentPlan, reason: str) -> TreatmentPlanVersion:
     )
 
 
+def _check_values(plan: TreatmentPlan) -> None:
+    """Every value fits its field (no null where one is needed, no negative count, no more digits than the column
+    keeps) before anything is written: a refusal naming the field, never a database error after a partial write."""
+    if plan.session_time is not None and plan.session_time.tzinfo is not None:
+        # A time of day with an offset cannot be put on the clinic's clock without a date; PostgreSQL would drop
+        # the offset silently. The clinic's wall-clock time is asked for.
+        raise ValidationError({"session_time": "Give the session time on the clinic's wall clock, without an offset."})
+    plan.full_clean(exclude=["patient", "created_by"], validate_unique=False, validate_constraints=False)
+
+
 def _check_dose(plan: TreatmentPlan) -> None:
+    _check_values(plan)
     try:
         plan.dose_rule()
     except ValueError as exc:

@@ -5,8 +5,10 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.api_types import RecordId
 from ketamine_clinic.validation import raise_if_invalid
 
 from .forms import JournalEntryForm, MessageForm
@@ -30,7 +32,7 @@ class JournalEntryOut(Schema):
 class JournalEntryIn(Schema):
     body: str
     timing: str = "other"
-    session_id: int | None = None
+    session_id: RecordId | None = None
     mood: int | None = None
     tags: list[str] = []
     shared: bool = False
@@ -102,11 +104,11 @@ def create_journal(request, payload: JournalEntryIn):
     raise_if_invalid(form)
     entry = form.save()
     audit.record(request, "create", entry, detail={"shared": entry.shared})
-    return 201, entry
+    return Status(201, entry)
 
 
 @router.patch("/journal/{entry_id}", response=JournalEntryOut, summary="Edit, share or un-share my entry")
-def update_journal(request, entry_id: int, payload: JournalEntryPatch):
+def update_journal(request, entry_id: RecordId, payload: JournalEntryPatch):
     patient = _own_patient(request, "write")
     entry = get_object_or_404(
         JournalEntry.objects.visible_to(request.user).filter(patient=patient), pk=entry_id
@@ -135,4 +137,4 @@ def send_message(request, payload: MessageIn):
     message.patient, message.sender, message.from_patient = patient, request.user, True
     message.save()
     audit.record(request, "create", message)
-    return 201, message
+    return Status(201, message)

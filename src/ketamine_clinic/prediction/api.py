@@ -7,6 +7,7 @@ for the patient's recorded weight (422 for bad input, 403/404 through ``ketamine
 from ninja import Router, Schema
 
 from ketamine_clinic import access
+from ketamine_clinic.api_types import RecordId
 from ketamine_clinic.core.pharmacology import models
 
 from . import curves
@@ -72,7 +73,7 @@ class ModelOut(Schema):
 
 
 @router.get("/patient/{patient_id}", response=CurveOut)
-def patient_curve(request, patient_id: int):
+def patient_curve(request, patient_id: RecordId):
     """Predicted curve for a patient. Query: route, dose_mg, duration_min, start (ISO), model, horizon_min,
     step_min, threshold_ng_per_ml (discharge-readiness hint), population, seed."""
     patient = access.open_patient(request, patient_id, "clinical", access.READ)

@@ -8,6 +8,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.api_types import RecordId
 from ketamine_clinic.plans.models import TreatmentPlan
 
 from . import services
@@ -50,16 +51,16 @@ class BookIn(Schema):
     kind: str
     starts_at: dt.datetime
     duration_min: int = 60
-    chair_id: int | None = None
-    staff_id: int | None = None
+    chair_id: RecordId | None = None
+    staff_id: RecordId | None = None
     note: str = ""
 
 
 class RescheduleIn(Schema):
     starts_at: dt.datetime
     reason: str
-    chair_id: int | None = None
-    staff_id: int | None = None
+    chair_id: RecordId | None = None
+    staff_id: RecordId | None = None
 
 
 class CancelIn(Schema):
@@ -120,13 +121,13 @@ def day(request, date: dt.date | None = None):
 
 
 @router.get("/patient/{patient_id}", response=list[AppointmentOut], summary="A patient's appointments")
-def patient_appointments(request, patient_id: int):
+def patient_appointments(request, patient_id: RecordId):
     patient = access.open_patient(request, patient_id, "schedule", "read")
     return list(patient.appointments.order_by("starts_at"))
 
 
 @router.post("/patient/{patient_id}", response={201: AppointmentOut}, summary="Book an appointment")
-def book(request, patient_id: int, payload: BookIn):
+def book(request, patient_id: RecordId, payload: BookIn):
     patient = access.open_patient(request, patient_id, "schedule", "write")
     staff = _staff(payload.staff_id)
     appointment = services.book(
@@ -143,7 +144,7 @@ def book(request, patient_id: int, payload: BookIn):
 
 
 @router.post("/plan/{plan_id}/generate", response={201: GeneratedOut}, summary="Book a plan's appointments")
-def generate(request, plan_id: int, payload: GenerateIn):
+def generate(request, plan_id: RecordId, payload: GenerateIn):
     plan = get_object_or_404(TreatmentPlan, pk=plan_id)
     access.open_patient(request, plan.patient_id, "schedule", "write")
     created, warnings = services.generate_from_plan(request, plan, replace_existing=payload.replace_existing)
@@ -159,7 +160,7 @@ def _load(request, appointment_id):
 @router.post(
     "/appointments/{appointment_id}/reschedule", response=AppointmentOut, summary="Move an appointment"
 )
-def reschedule(request, appointment_id: int, payload: RescheduleIn):
+def reschedule(request, appointment_id: RecordId, payload: RescheduleIn):
     appointment = _load(request, appointment_id)
     chair = _chair(payload.chair_id) if payload.chair_id is not None else "unchanged"
     staff = _staff(payload.staff_id) if payload.staff_id is not None else "unchanged"
@@ -176,6 +177,6 @@ def reschedule(request, appointment_id: int, payload: RescheduleIn):
 @router.post(
     "/appointments/{appointment_id}/cancel", response=AppointmentOut, summary="Cancel an appointment"
 )
-def cancel(request, appointment_id: int, payload: CancelIn):
+def cancel(request, appointment_id: RecordId, payload: CancelIn):
     appointment = _load(request, appointment_id)
     return services.cancel(request, appointment, reason=payload.reason)

@@ -19,6 +19,7 @@ from ninja.responses import Status
 
 from ketamine_clinic import access, audit
 from ketamine_clinic.accounts.models import User
+from ketamine_clinic.api_types import Error, RecordId
 
 from . import services
 from .models import DosingSession
@@ -93,14 +94,10 @@ class TransitionIn(Schema):
 class DoseIn(Schema):
     dose_mg: Decimal = Field(..., gt=0, lt=10000)
     version: int
-    lot_id: int = Field(..., ge=1, description="The stock lot the dose is drawn from (every dose is drawn).")
-    second_checker_id: int = Field(..., ge=1, description="The staff member who checks the dose with you.")
+    lot_id: RecordId = Field(..., ge=1, description="The stock lot the dose is drawn from (every dose is drawn).")
+    second_checker_id: RecordId = Field(..., ge=1, description="The staff member who checks the dose with you.")
     second_checker_password: str = Field(..., description="The second checker types their own password now.")
     override_reason: str = ""
-
-
-class Conflict(Schema):
-    detail: str
 
 
 def _out(session: DosingSession) -> dict:
@@ -123,7 +120,7 @@ def _out(session: DosingSession) -> dict:
     }
 
 
-def _session(request, session_id: int, action: str) -> DosingSession:
+def _session(request, session_id: RecordId, action: str) -> DosingSession:
     session = get_object_or_404(DosingSession.objects.select_related("chair"), pk=session_id)
     access.open_patient(request, session.patient_id, "clinical", action)
     if action == "write" and request.user.is_patient:
@@ -148,13 +145,13 @@ def today(request):
 
 
 @router.get("/{session_id}", response=SessionDetailOut)
-def detail(request, session_id: int):
+def detail(request, session_id: RecordId):
     session = _session(request, session_id, "read")
     return {**_out(session), "readings": services.readings(session)}
 
 
 @router.post("/{session_id}/readings", response={200: ReadingOut, 201: ReadingOut})
-def post_reading(request, session_id: int, payload: ReadingIn):
+def post_reading(request, session_id: RecordId, payload: ReadingIn):
     """Save one reading. Re-posting the same ``idempotency_key`` returns the saved reading (200), never a copy."""
     session = _session(request, session_id, "write")
     values = payload.dict(include={"sbp", "dbp", "hr", "spo2", "rr"})
@@ -169,8 +166,8 @@ def post_reading(request, session_id: int, payload: ReadingIn):
     return Status(201 if created else 200, reading)
 
 
-@router.post("/{session_id}/transitions", response={200: SessionOut, 409: Conflict})
-def post_transition(request, session_id: int, payload: TransitionIn):
+@router.post("/{session_id}/transitions", response={200: SessionOut, 409: Error})
+def post_transition(request, session_id: RecordId, payload: TransitionIn):
     session = _session(request, session_id, "write")
     try:
         moved = services.transition(
@@ -189,8 +186,8 @@ def post_transition(request, session_id: int, payload: TransitionIn):
     return Status(200, _out(moved))
 
 
-@router.post("/{session_id}/dose", response={200: SessionOut, 409: Conflict})
-def post_dose(request, session_id: int, payload: DoseIn):
+@router.post("/{session_id}/dose", response={200: SessionOut, 409: Error})
+def post_dose(request, session_id: RecordId, payload: DoseIn):
     session = _session(request, session_id, "write")
     try:
         done = services.record_dose(
