@@ -91,6 +91,15 @@ def test_restore_refuses_what_is_not_a_backup_of_this_clinic(sqlite_clinic, tmp_
     dump.write_bytes(b"PGDMP" + b"\x01" * 100)
     _refused(cli(env, "restore", str(dump), "--yes"),
              "is a PostgreSQL backup (pg_dump), but this clinic runs on the embedded SQLite database")
+    newer = tmp_path / "from-a-newer-release.sqlite3"
+    source, copy = sqlite3.connect(_data_dir(env) / "clinic.sqlite3"), sqlite3.connect(newer)
+    source.backup(copy)
+    source.close()
+    copy.execute("INSERT INTO django_migrations (app, name, applied) VALUES ('inventory', '9999_later', '2027-01-01')")
+    copy.commit()
+    copy.close()
+    _refused(cli(env, "restore", str(newer), "--yes"),
+             "was made by a newer ketamine-clinic (migrations this version does not have: inventory.9999_later)")
     _refused(cli(env, "restore", str(tmp_path / "missing.sqlite3"), "--yes"), "there is no backup file")
     _refused(cli(env, "backup", "-o", str(tmp_path / "no-such-folder" / "b.sqlite3")), "does not exist")
     assert snapshot(env) == before

@@ -94,9 +94,17 @@ class Nurse:
         request = urllib.request.Request(f"{base}{path}", data=data, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - local test servers
-                return response.status, json.loads(response.read() or b"null")
+                return response.status, _body(response.read())
         except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
+            return error.code, _body(error.read())
+
+
+def _body(raw: bytes):
+    """The JSON answer, or the text of one that is not JSON (a server error page), for the failure message."""
+    try:
+        return json.loads(raw or b"null")
+    except ValueError:
+        return raw.decode(errors="replace")[:300]
 
 
 def _at_once(calls):

@@ -64,6 +64,14 @@ def run(args) -> int:
         raise CommandError(f"{path} is {KIND_NAMES[kind]}, but this clinic runs on {where}: {hint}")
     if kind == "sqlite":
         check_sqlite_backup(path)
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            newer = _unknown_migrations(set(db.execute("SELECT app, name FROM django_migrations")))
+        finally:
+            db.close()
+        if newer:
+            raise CommandError(f"{path} was made by a newer ketamine-clinic (migrations this version does not "
+                               f"have: {newer}); restore it with that version.")
     else:
         check_pg_backup(path)
     if not args.yes:
@@ -125,14 +133,10 @@ def _migrate_and_verify() -> int:
 
     executor = MigrationExecutor(connection)
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    unknown = executor.loader.applied_migrations.keys() - executor.loader.graph.nodes.keys()
-    if unknown:
-        print(
-            "Warning: the backup was made by a newer ketamine-clinic (migrations this version does not have: "
-            + ", ".join(f"{app}.{name}" for app, name in sorted(unknown))
-            + "); run it with that version.",
-            file=sys.stderr,
-        )
+    newer = _unknown_migrations(set(executor.loader.applied_migrations))
+    if newer:  # PostgreSQL: only known once restored
+        print(f"Warning: the backup was made by a newer ketamine-clinic (migrations this version does not have: "
+              f"{newer}); run the clinic with that version.", file=sys.stderr)
     if pending:
         call_command("migrate", interactive=False, verbosity=0)
         print(f"Applied {len(pending)} migration(s) the backup predates.")
@@ -145,3 +149,11 @@ def _migrate_and_verify() -> int:
         return 0
     print(result.message, file=sys.stderr)
     return 1
+
+
+def _unknown_migrations(applied: set) -> str:
+    """The applied migrations this version of the code does not have, as text ("" when none)."""
+    from django.db.migrations.loader import MigrationLoader
+
+    known = MigrationLoader(None, ignore_no_migrations=True).graph.nodes
+    return ", ".join(f"{app}.{name}" for app, name in sorted(set(applied) - set(known)))
