@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
+from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import AfterValidator, WithJsonSchema
 
@@ -55,3 +56,16 @@ Count = Annotated[int, Field(ge=0, le=10_000)]
 
 # An amount in mg or mL as a decimal: no more digits than the database keeps (12 digits, 3 after the point).
 Amount = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=3, allow_inf_nan=False)]
+
+
+def _on_clinic_clock(value: dt.datetime) -> dt.datetime:
+    # An instant with an offset is unambiguous; without one it is read on the clinic's wall clock, as the pages do.
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+# A moment: with an offset (any zone), or without one on the clinic's wall clock (settings.TIME_ZONE).
+ClinicDateTime = Annotated[
+    dt.datetime,
+    AfterValidator(_on_clinic_clock),
+    Field(description="ISO 8601; without an offset it is read on the clinic's wall clock (its time zone)."),
+]

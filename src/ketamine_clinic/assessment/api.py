@@ -10,7 +10,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from ketamine_clinic import access, audit
-from ketamine_clinic.api_types import RecordId
+from ketamine_clinic.api_types import ClinicDateTime, RecordId
 from ketamine_clinic.validation import raise_if_invalid
 
 from . import services
@@ -114,7 +114,7 @@ class IntakeIn(Schema):
     heart_rate_bpm: int | None = None
     spo2_percent: int | None = None
     weight_kg: Decimal | None = None
-    vitals_taken_at: dt.datetime | None = None
+    vitals_taken_at: ClinicDateTime | None = None
     answers: dict[str, bool | None] = {}
 
 

@@ -9,7 +9,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from ketamine_clinic import access, audit
-from ketamine_clinic.api_types import RecordId
+from ketamine_clinic.api_types import ClinicDateTime, RecordId
 from ketamine_clinic.portal.api import JournalEntryOut
 from ketamine_clinic.portal.models import JournalEntry
 from ketamine_clinic.validation import raise_if_invalid
@@ -40,7 +40,7 @@ class SuggestionOut(Schema):
 
 
 class AcceptIn(Schema):
-    starts_at: dt.datetime | None = None
+    starts_at: ClinicDateTime | None = None
     duration_min: int = 120
     note: str = ""
 

@@ -15,7 +15,7 @@ from ninja.responses import Status
 
 from ketamine_clinic import access, audit
 from ketamine_clinic.accounts.models import User
-from ketamine_clinic.api_types import RecordId
+from ketamine_clinic.api_types import ClinicDateTime, RecordId
 from ketamine_clinic.core.inventory import format_mg
 
 from . import services
@@ -112,7 +112,7 @@ def _stock(rows) -> list[dict]:
 
 
 @router.get("/stock", response=list[StockOut])
-def stock(request, as_of: dt.datetime | None = None):
+def stock(request, as_of: ClinicDateTime | None = None):
     """Derived stock per lot and safe, now or as of a moment (biennial inventory)."""
     _read(request)
     return _stock(services.stock_rows(as_of=as_of))
@@ -380,7 +380,8 @@ def resolve(request, discrepancy_id: RecordId, payload: ResolveIn):
 
 class ReconciliationOut(Schema):
     session_id: int
-    patient_id: int
+    # Null where the patient is not on the caller's care team (the row still counts; access.PatientNames).
+    patient_id: int | None
     drawn_mcg: int
     administered_mcg: int
     wasted_mcg: int
@@ -399,10 +400,11 @@ def reconciliation(request, start: dt.date, end: dt.date):
     audit.record(
         request, "list", detail={"api": "inventory reconciliation", "start": str(start), "end": str(end)}
     )
+    names = access.PatientNames(request.user)
     return [
         {
             "session_id": r.session.pk,
-            "patient_id": r.session.patient_id,
+            "patient_id": r.session.patient_id if names.shows(r.session.patient_id) else None,
             "drawn_mcg": r.drawn_mcg,
             "administered_mcg": r.administered_mcg,
             "wasted_mcg": r.wasted_mcg,

@@ -12,7 +12,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from ketamine_clinic import access, audit
-from ketamine_clinic.api_types import RecordId
+from ketamine_clinic.api_types import ClinicDateTime, RecordId
 from ketamine_clinic.core.instruments import INSTRUMENTS
 
 from . import services
@@ -40,7 +40,7 @@ class AdministrationOut(Schema):
 class AdministrationIn(Schema):
     instrument: str
     answers: list[int | None]
-    taken_at: dt.datetime | None = None
+    taken_at: ClinicDateTime | None = None
     session_id: RecordId | None = None
 
 

@@ -8,7 +8,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from ketamine_clinic import access, audit
-from ketamine_clinic.api_types import RecordId
+from ketamine_clinic.api_types import ClinicDateTime, RecordId
 from ketamine_clinic.plans.models import TreatmentPlan
 
 from . import services
@@ -21,7 +21,7 @@ class AppointmentOut(Schema):
     id: int
     patient_id: int
     kind: str
-    starts_at: dt.datetime
+    starts_at: ClinicDateTime
     duration_min: int
     chair_id: int | None
     staff_id: int | None
@@ -49,7 +49,7 @@ class GeneratedOut(Schema):
 
 class BookIn(Schema):
     kind: str
-    starts_at: dt.datetime
+    starts_at: ClinicDateTime
     duration_min: int = 60
     chair_id: RecordId | None = None
     staff_id: RecordId | None = None
@@ -57,7 +57,7 @@ class BookIn(Schema):
 
 
 class RescheduleIn(Schema):
-    starts_at: dt.datetime
+    starts_at: ClinicDateTime
     reason: str
     chair_id: RecordId | None = None
     staff_id: RecordId | None = None
@@ -98,7 +98,8 @@ def _staff(staff_id):
 def _future(value: dt.datetime, field: str = "starts_at") -> dt.datetime:
     from django.core.exceptions import ValidationError
 
-    value = timezone.make_future(value) if timezone.is_naive(value) else value
+    # Without an offset, a time is on the clinic's wall clock (settings.TIME_ZONE).
+    value = timezone.make_aware(value) if timezone.is_naive(value) else value
     if value <= timezone.now():
         raise ValidationError({field: "Choose a time in the future."})
     return value

@@ -19,7 +19,7 @@ from ninja.responses import Status
 
 from ketamine_clinic import access, audit
 from ketamine_clinic.accounts.models import User
-from ketamine_clinic.api_types import Error, RecordId
+from ketamine_clinic.api_types import ClinicDateTime, Error, RecordId
 
 from . import services
 from .models import DosingSession
@@ -76,7 +76,7 @@ class ReadingIn(Schema):
     spo2: int | None = None
     rr: int | None = None
     is_baseline: bool = False
-    taken_at: dt.datetime | None = None
+    taken_at: ClinicDateTime | None = None
 
 
 class TransitionIn(Schema):
