@@ -93,6 +93,35 @@ def is_visible(user, patient) -> bool:
     return patient.careteammember_set.filter(user=user).exists()
 
 
+# What a clinic-wide record that must keep every row shows instead of a patient the user may not open.
+HIDDEN_PATIENT = "Patient not on your care team"
+
+
+class PatientNames:
+    """How a clinic-wide record that must list every row (the controlled-substance log and reconciliation, their
+    CSV and API: the ledger only adds up whole) names patients to one user: by name and MRN where the user may
+    open the chart, as HIDDEN_PATIENT elsewhere. The medical director (who answers for the DEA registration's
+    records, 21 CFR 1304.22(c): the dispensing record names the patient) and the roles that see every patient get
+    every name. Built once per page: one query for the user's patients."""
+
+    def __init__(self, user):
+        self._every = _role(user) in SEES_ALL_PATIENTS
+        self._ids = frozenset() if self._every else frozenset(visible_patients(user).values_list("pk", flat=True))
+
+    def shows(self, patient) -> bool:
+        if patient is None:
+            return False
+        return self._every or getattr(patient, "pk", patient) in self._ids
+
+    def name(self, patient) -> str:
+        if patient is None:
+            return ""
+        return f"{patient.last_name}, {patient.first_name}" if self.shows(patient) else HIDDEN_PATIENT
+
+    def mrn(self, patient) -> str:
+        return patient.mrn if self.shows(patient) else ""
+
+
 def can(user, area: str, action: str = READ, patient=None) -> bool:
     """May ``user`` do ``action`` in ``area`` (of ``patient``'s record, for patient areas)?"""
     if area not in PERMISSIONS:

@@ -20,12 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 PUBLIC = {"login/", "logout/", "api/docs", "api/openapi.json", "healthz"}
 # Answers 404 to everyone, logged in or not (ninja's root: there is nothing at /api/ itself).
 NOT_FOUND_FOR_EVERYONE = {"api/"}
-MISSING_ID = 987654
-# The controlled-substance records name the patient of every dose (21 CFR 1304.22(c): the dispensing record
-# gives the name of the person it was dispensed to), and the staff who keep the ledger reconcile every dose,
-# whoever's patient: for them, these pages name patients outside their care teams.
-LEDGER_NAMES_EVERY_PATIENT = {"inventory/log/", "inventory/reconciliation/"}
-LEDGER_ROLES = {"director", "prescriber", "nurse"}  # an id no object has: the "does it exist?" probe
+MISSING_ID = 987654  # an id no object has: the "does it exist?" probe
 
 # The route table the walk derived from the URL conf: route -> what its path parameters are filled with.
 # A route that is not here fails the walk: add it, with the object its parameters name, when you add a page.

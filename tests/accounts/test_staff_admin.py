@@ -12,6 +12,7 @@ from ketamine_clinic.accounts.models import User
 from ketamine_clinic.audit.models import AuditEvent
 from ketamine_clinic.cli import main as cli
 
+
 def _signs_in(username, password) -> bool:
     """Through the real login page (django-axes counts it): a redirect away from the login page."""
     response = Client().post("/login/", {"username": username, "password": password})
@@ -128,8 +129,9 @@ def test_the_clinic_keeps_a_director(staff, client_as):
 
 @pytest.mark.django_db
 def test_reset_two_factor_and_unlock_from_the_staff_page(staff, client_as, settings):
-    from ketamine_clinic.accounts import services
     from second_factor import authenticator_of
+
+    from ketamine_clinic.accounts import services
 
     prescriber = staff["prescriber"]
     authenticator_of(prescriber)

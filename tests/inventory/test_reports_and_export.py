@@ -7,7 +7,7 @@ from django.utils import timezone
 def _session_with_waste(stocked, staff, make_patient, make_session):
     from ketamine_clinic.inventory import services
 
-    patient = make_patient(care_team=[staff["nurse"]], last_name="Ledgerly")
+    patient = make_patient(care_team=[staff["nurse"], staff["prescriber"]], last_name="Ledgerly")
     session = make_session(patient)
     services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="37.5", user=staff["nurse"])
     services.record_administration(session=session, lot_id=stocked.pk, dose_mg="37.5", user=staff["nurse"])

@@ -62,7 +62,7 @@ def _date_range(args) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def _rows(args):
+def _rows(args, user):
     """(header, rows, audit detail) for the export asked for."""
     from django.utils import timezone
 
@@ -77,7 +77,7 @@ def _rows(args):
             if args.kind not in known:
                 raise CommandError(f"unknown movement {args.kind!r}; known: {', '.join(known)}.")
             kinds = [args.kind]
-        rows = exports.log_rows(start, end, kinds=kinds)
+        rows = exports.log_rows(user, start, end, kinds=kinds)
         detail = {"export": "inventory log", "start": str(start), "end": str(end), "kind": args.kind or ""}
         return exports.LOG_HEADER, rows, detail
     if args.what == "inventory":
@@ -115,7 +115,7 @@ def run(args) -> int:
     area = AREAS[args.what]
     if not access.can(user, area, "read"):
         raise CommandError(f"{user.username} ({user.get_role_display()}) may not read the {area} records.")
-    header, rows, detail = _rows(args)
+    header, rows, detail = _rows(args, user)
     detail.update(rows=len(rows), via="command line")
     stream = sys.stdout
     if args.output:

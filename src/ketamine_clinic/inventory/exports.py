@@ -12,6 +12,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from ketamine_clinic import access
 from ketamine_clinic.core.inventory import format_mg
 
 from . import services
@@ -56,7 +57,8 @@ def _mg(mcg: int) -> str:
     return str(format_mg(mcg)).removesuffix(" mg")
 
 
-def log_row(e) -> list:
+def log_row(e, names) -> list:
+    """One ledger entry as a CSV row; ``names`` (access.PatientNames) decides whether its patient is named."""
     patient = e.session.patient if e.session_id else None
     return [
         e.sequence,
@@ -68,8 +70,8 @@ def log_row(e) -> list:
         e.location or "",
         e.to_location or "",
         e.session_id or "",
-        patient.mrn if patient else "",
-        f"{patient.last_name}, {patient.first_name}" if patient else "",
+        names.mrn(patient) if patient else "",
+        names.name(patient),
         e.recorded_by.display_name(),
         e.witness.display_name() if e.witness_id else "",
         e.counterparty,
@@ -80,9 +82,11 @@ def log_row(e) -> list:
     ]
 
 
-def log_rows(start: dt.date, end: dt.date, *, kinds=None) -> list[list]:
-    """Every ledger entry between ``start`` and ``end`` (clinic days, inclusive), oldest first."""
-    return [log_row(e) for e in services.administration_log(start, end, kinds=kinds)]
+def log_rows(user, start: dt.date, end: dt.date, *, kinds=None) -> list[list]:
+    """Every ledger entry between ``start`` and ``end`` (clinic days, inclusive), oldest first, its patients named
+    as ``user`` may see them (access.PatientNames)."""
+    names = access.PatientNames(user)
+    return [log_row(e, names) for e in services.administration_log(start, end, kinds=kinds)]
 
 
 def through_the_minute(as_of: dt.datetime) -> dt.datetime:

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from ketamine_clinic import audit
+from ketamine_clinic import access, audit
 from ketamine_clinic.access import staff_view
 from ketamine_clinic.core.inventory import format_mg, mcg_to_mg
 from ketamine_clinic.validation import apply_errors
@@ -103,6 +103,7 @@ def home(request):
             "held": [(lot, session, format_mg(mcg)) for lot, session, mcg in held],
             "open_discrepancies": Discrepancy.objects.filter(resolved_at__isnull=True).count(),
             "verification": verification,
+            "names": access.PatientNames(request.user),
             "recent": LedgerEntry.objects.select_related("lot__product", "recorded_by", "witness").order_by(
                 "-sequence"
             )[:15],
@@ -386,6 +387,7 @@ def reconciliation(request):
             "total": len(rows),
             "open_rows": sum(1 for r in rows if not (r.balanced and r.dose_matches is not False)),
             "all_balanced": all(r.balanced and r.dose_matches is not False for r in rows),
+            "names": access.PatientNames(request.user),
         },
     )
 
@@ -410,7 +412,7 @@ def log(request):
         else LedgerEntry.objects.none()
     )
     if request.GET.get("format") == "csv" and start:
-        rows = [exports.log_row(e) for e in entries]
+        rows = exports.log_rows(request.user, start, end, kinds=[kind] if kind else None)
         return _csv_response(
             request,
             f"controlled-substance-log-{start}-{end}.csv",
@@ -446,6 +448,7 @@ def log(request):
         {
             "form": form,
             "entries": [(e, corrected.get(e.sequence)) for e in page],
+            "names": access.PatientNames(request.user),
             "page_obj": page,
             "csv_url": f"?{query.urlencode()}&format=csv" if start and page.paginator.count else "",
         },

@@ -18,6 +18,18 @@ def difference(mcg):
     return f"{format_mg(abs(mcg))} {'short' if mcg < 0 else 'over'}"
 
 
+@register.filter
+def named_for(patient, names):
+    """The patient as this page's user may see them: "Last, First" or "Patient not on your care team"
+    (``names`` is the view's access.PatientNames)."""
+    return names.name(patient)
+
+
+@register.filter
+def mrn_for(patient, names):
+    return names.mrn(patient)
+
+
 @register.simple_tag(takes_context=True)
 def page_url(context, number):
     """The current list's query string (filters kept) with ``page`` set to ``number``."""
