@@ -85,7 +85,12 @@ def test_the_migration_types_existing_chairs_by_name(db):
         Chair.objects.create(name=name, room=room, chair_type="infusion")
     Chair.objects.filter(name="Recliner 2").update(chair_type="recliner")
     Chair.objects.create(name="Bay 3", room="Esketamine room")
-    migration.set_types_by_name(apps, None)
+    # The data step reads only which database is being migrated from its schema editor.
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    migration.set_types_by_name(apps, SimpleNamespace(connection=connection))
     assert dict(Chair.objects.values_list("name", "chair_type")) == {
         "Chair 1": "infusion",
         "Spray chair A": "recliner",

@@ -98,7 +98,8 @@ def _migrate(apps, schema_editor, *, forward: bool):
     LedgerHead = apps.get_model("inventory", "LedgerHead")
     Count = apps.get_model("inventory", "Count")
     key = settings.LEDGER_KEY.encode("utf-8")
-    rows = list(LedgerEntry.objects.order_by("sequence"))
+    db = schema_editor.connection.alias  # the database being migrated (`migrate --database`), not the default
+    rows = list(LedgerEntry.objects.using(db).order_by("sequence"))
     entries = []
     for row in rows:
         try:
@@ -122,11 +123,11 @@ def _migrate(apps, schema_editor, *, forward: bool):
 
     renamed = {e.hash: (e.sequence, digest) for e, _prev, digest in plan}
     renamed[GENESIS_HASH] = (0, GENESIS_HASH)
-    for count in Count.objects.exclude(chain_hash=""):
+    for count in Count.objects.using(db).exclude(chain_hash=""):
         if count.chain_hash in renamed:
             sequence, digest = renamed[count.chain_hash]
             count.chain_hash, count.chain_sequence = digest, sequence if forward else None
-            count.save(update_fields=["chain_hash", "chain_sequence"])
+            count.save(using=db, update_fields=["chain_hash", "chain_sequence"])
         elif forward:
             print(
                 f"\n  WARNING: count {count.pk} recorded a ledger hash that no entry has; it cannot be checked."
@@ -137,10 +138,10 @@ def _migrate(apps, schema_editor, *, forward: bool):
         sequence, digest = (plan[-1][0].sequence, plan[-1][2]) if plan else (0, GENESIS_HASH)
         if newest is not None and newest.sequence != sequence:  # an unsealed tail: record what is there
             sequence, digest = newest.sequence, newest.hash
-        head, _ = LedgerHead.objects.get_or_create(pk=1)
+        head, _ = LedgerHead.objects.using(db).get_or_create(pk=1)
         head.sequence, head.hash, head.count = sequence, digest, len(rows)
         head.seal = head_seal(sequence, digest, len(rows), key=key)
-        head.save()
+        head.save(using=db)
 
 
 class Migration(migrations.Migration):

@@ -9,12 +9,13 @@ RECLINER_WORDS = ("spray", "esketamine", "intranasal", "nasal", "recliner", "ora
 
 def set_types_by_name(apps, schema_editor):
     Chair = apps.get_model("scheduling", "Chair")
-    for chair in Chair.objects.all():
+    db = schema_editor.connection.alias  # the database being migrated, not the default
+    for chair in Chair.objects.using(db).all():
         text = f"{chair.name} {chair.room}".lower()
         chair_type = "recliner" if any(word in text for word in RECLINER_WORDS) else "infusion"
         if chair.chair_type != chair_type:
             chair.chair_type = chair_type
-            chair.save(update_fields=["chair_type"])
+            chair.save(using=db, update_fields=["chair_type"])
 
 
 class Migration(migrations.Migration):
