@@ -69,9 +69,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor given this session
-    "ketamine_clinic.accounts.middleware.TwoFactorMiddleware",
     "ketamine_clinic.accounts.middleware.InactivityTimeoutMiddleware",
     "ketamine_clinic.accounts.middleware.NoStoreMiddleware",
+    # After the two above, so a session waiting for its code still times out and its answers are not cached.
+    "ketamine_clinic.accounts.middleware.TwoFactorMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -184,6 +185,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Clinic policy: days a screening decision / a consent acknowledgement stays current (0 = no time limit); why a
 # year is explained in assessment/services.py. CLINIC_CALENDAR (open weekdays, hours, closed dates) may be set
 # here as a dict; without it the clinic is open Monday to Friday (see scheduling/services.py clinic_calendar).
+# Phone numbers of this country may be typed without the country code (ISO 3166 code; patients/forms.py).
+CLINIC_PHONE_REGION = os.environ.get("CLINIC_PHONE_REGION", "US")
 ELIGIBILITY_VALID_DAYS = int(os.environ.get("ELIGIBILITY_VALID_DAYS", "365"))
 CONSENT_VALID_DAYS = int(os.environ.get("CONSENT_VALID_DAYS", "365"))
 

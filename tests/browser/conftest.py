@@ -63,6 +63,6 @@ def _login(page, live_server, username, password="demo-password-1"):
     assert "/login/" not in page.url, f"login as {username} failed"
     if "/account/verify/" in page.url:
         page.fill("#id_code", current_code(authenticator_of(user)))
-        page.click("button[type=submit]")
+        page.click("#verify-code")  # not the first submit button: that is the top bar's "Log out"
         page.wait_for_load_state("networkidle")
         assert "/account/" not in page.url, f"second step of the login as {username} failed"
