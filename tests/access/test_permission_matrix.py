@@ -50,7 +50,7 @@ def _outcome(response):
 def _edit_payload(patient):
     return {
         "mrn": patient.mrn, "first_name": patient.first_name, "last_name": patient.last_name,
-        "date_of_birth": patient.date_of_birth.isoformat(), "sex": patient.sex, "phone": "555-0199",
+        "date_of_birth": patient.date_of_birth.isoformat(), "sex": patient.sex, "phone": "(202) 555-0199",
         "weight_kg": "71.0", "weight_measured_on": "2026-01-02", "phase": patient.phase,
     }
 
@@ -75,7 +75,7 @@ def test_api_matrix(world, client_as, role):
     own_read, own_write, other_read, other_write = DEMOGRAPHICS[role]
     assert _outcome(client.get(f"/api/patients/{own.pk}")) == own_read
     assert _outcome(client.get(f"/api/patients/{other.pk}")) == other_read
-    patch = json.dumps({"phone": "555-0100"})
+    patch = json.dumps({"phone": "(202) 555-0100"})
     assert _outcome(client.patch(f"/api/patients/{own.pk}", patch, content_type="application/json")) == own_write
     assert _outcome(client.patch(f"/api/patients/{other.pk}", patch, content_type="application/json")) == other_write
 

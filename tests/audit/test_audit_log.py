@@ -28,7 +28,7 @@ def test_api_read_and_write_are_audited(team, client_as):
     staff, patient = team
     client = client_as(staff["prescriber"])
     client.get(f"/api/patients/{patient.pk}")
-    client.patch(f"/api/patients/{patient.pk}", json.dumps({"phone": "555-0142"}), content_type="application/json")
+    client.patch(f"/api/patients/{patient.pk}", json.dumps({"phone": "(202) 555-0142"}), content_type="application/json")
     actions = list(AuditEvent.objects.filter(patient=patient).order_by("id").values_list("action", flat=True))
     assert actions == ["view", "update"]
     update = AuditEvent.objects.get(patient=patient, action="update")

@@ -74,7 +74,7 @@ def test_the_api_lists_adds_and_removes_members(staff, make_patient, client_as):
 
 def _registration(**extra):
     return {"mrn": "NEW001", "first_name": "Ada", "last_name": "Registered", "date_of_birth": "1980-02-03",
-            "sex": "female", "phone": "555-0100", "phase": "screening", **extra}
+            "sex": "female", "phone": "(202) 555-0100", "phase": "screening", **extra}
 
 
 @pytest.mark.django_db

@@ -10,9 +10,9 @@ def role(request):
     prescribers and the director that a clinic's server will require two-factor sign-in of them."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"user_role": "", "Role": Role, "nav_links": [], "two_factor_notice": False}
+        return {"user_role": "", "Role": Role, "nav_links": [], "two_factor_notice": False, "is_demo": settings.DEMO}
     return {"user_role": user.role, "Role": Role, "nav_links": nav_links(user),
-            "two_factor_notice": _two_factor_notice(request, user)}
+            "two_factor_notice": _two_factor_notice(request, user), "is_demo": settings.DEMO}
 
 
 def _two_factor_notice(request, user) -> bool:

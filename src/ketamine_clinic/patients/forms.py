@@ -1,4 +1,6 @@
+import phonenumbers
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from ketamine_clinic.accounts.models import User
@@ -31,6 +33,18 @@ class PatientForm(forms.ModelForm):
     def clean_mrn(self):
         return self.cleaned_data["mrn"].strip().upper()
 
+    def clean_phone(self):
+        return self._phone("phone")
+
+    def clean_emergency_contact_phone(self):
+        return self._phone("emergency_contact_phone")
+
+    def _phone(self, name):
+        value = self.cleaned_data.get(name, "")
+        if self.instance.pk and value == getattr(self.instance, name):
+            return value  # a number saved before numbers were checked is kept until someone changes it
+        return clinic_phone_number(value)
+
     def clean(self):
         data = super().clean()
         if data.get("height_cm") is not None and not data.get("height_measured_on"):
@@ -38,6 +52,28 @@ class PatientForm(forms.ModelForm):
         if data.get("weight_kg") is not None and not data.get("weight_measured_on"):
             data["weight_measured_on"] = None  # model.clean() reports it with the field named
         return data
+
+
+def clinic_phone_number(text: str) -> str:
+    """A phone number as the clinic dials it, or a ValidationError saying what is wrong. Numbers of the clinic's
+    country (settings.CLINIC_PHONE_REGION) may leave out the country code and are stored in national format,
+    "(202) 555-0143"; others need "+" and the country code and are stored internationally, "+44 20 7946 0958"."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    region = settings.CLINIC_PHONE_REGION
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise forms.ValidationError("This is not a phone number: give the digits, e.g. (202) 555-0143.") from None
+    if not phonenumbers.is_valid_number(number):
+        raise forms.ValidationError(
+            "This phone number is not complete or does not exist: give the area code (e.g. (202) 555-0143), "
+            "or + and the country code for a number abroad."
+        )
+    home = phonenumbers.region_code_for_number(number) == region
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if home else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, style)
 
 
 class DiagnosisForm(forms.ModelForm):

@@ -117,10 +117,10 @@ def seed_registry(clinic: DemoClinic) -> None:
                 defaults=dict(
                     first_name=first, last_name=last, date_of_birth=today - dt.timedelta(days=age_days),
                     sex=rng.choice(["female", "male", "female", "male", "other"]),
-                    phone=f"555-01{number:02d}", email=f"{first.lower()}.{mrn.lower()}@example.invalid",
+                    phone=f"(202) 555-01{number:02d}", email=f"{first.lower()}.{mrn.lower()}@example.invalid",
                     address=f"{rng.randint(1, 999)} Demo Street, Sampletown",
                     emergency_contact_name=f"{rng.choice(FIRST_NAMES)} {last}",
-                    emergency_contact_phone=f"555-02{number:02d}",
+                    emergency_contact_phone=f"(202) 555-02{number:02d}",
                     weight_kg=weight, weight_measured_on=today - dt.timedelta(days=rng.randint(0, 20)),
                     height_cm=Decimal(rng.randint(152, 195)), height_measured_on=today - dt.timedelta(days=60),
                     allergies=rng.choice(["NKDA", "NKDA", "Penicillin (rash)", "Sulfa drugs (hives)"]),

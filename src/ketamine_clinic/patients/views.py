@@ -1,5 +1,7 @@
 """Registry pages: the staff dashboard, the searchable patient list, the chart hub, create and edit."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,13 +41,36 @@ def dashboard(request):
     return render(request, "patients/dashboard.html", context)
 
 
+# Birth dates as the front desk types them: ISO, US month/day/year, with slashes, dashes or dots.
+BIRTH_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y")
+
+
+def _as_birth_date(text: str):
+    for fmt in BIRTH_DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
 def search_patients(user, q: str = "", phase: str = ""):
+    """The visible patients matching ``q``: part of a name, "First Last" or "Last, First", an MRN, an email, or a birth
+    date (2026-05-17 or 05/17/2026)."""
     patients = access.visible_patients(user)
+    q = " ".join((q or "").split())
     if q:
-        q = q.strip()
-        patients = patients.filter(
-            Q(last_name__icontains=q) | Q(first_name__icontains=q) | Q(mrn__iexact=q) | Q(email__iexact=q)
-        )
+        match = Q(last_name__icontains=q) | Q(first_name__icontains=q) | Q(mrn__iexact=q) | Q(email__iexact=q)
+        born = _as_birth_date(q)
+        if born is not None:
+            match |= Q(date_of_birth=born)
+        words = [w for w in q.replace(",", " ").split() if w]
+        if len(words) >= 2:
+            first, last = words[0], " ".join(words[1:])
+            if "," in q:  # "Last, First"
+                last, first = q.split(",", 1)[0].strip(), q.split(",", 1)[1].strip()
+            match |= Q(first_name__icontains=first, last_name__icontains=last)
+        patients = patients.filter(match)
     if phase:
         patients = patients.filter(phase=phase)
     return patients.order_by("last_name", "first_name")
