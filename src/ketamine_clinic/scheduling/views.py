@@ -68,8 +68,10 @@ def chart(request, patient):
 
 @access.patient_view("schedule", "write")
 def book(request, patient):
-    form = BookForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":  # a bookmarked or shared booking link: the chart, with its booking form
+        return redirect(f"{reverse('scheduling:chart', args=[patient.pk])}#book-form")
+    form = BookForm(request.POST)
+    if form.is_valid():
         data = form.cleaned_data
         try:
             appointment = services.book(
