@@ -39,6 +39,24 @@ def record(actor, action, obj=None, *, patient=None, detail=None):
     )
 
 
+def record_panel(request, panel: str, detail: dict):
+    """The read of a dashboard panel that refreshes itself (every 30-60 s): recorded when it shows this user
+    something different from the last time it was recorded for them (``detail`` names what it shows), so the log
+    keeps every change of what each person was shown without a row per minute of an open screen. The first
+    showing is always recorded. Returns the new row, or None for an unchanged refresh."""
+    from .models import AuditEvent
+
+    detail = shorten({"panel": panel, **detail})
+    user = acting_user(request)
+    last = (
+        AuditEvent.objects.filter(user=user, action=AuditEvent.Action.LIST, detail__panel=panel)
+        .order_by("-id").values_list("detail", flat=True).first()
+    )
+    if last == detail:
+        return None
+    return record(request, "list", detail=detail)
+
+
 # Strings in an audit detail may be what someone typed (a username at the login page): one 100 KB "username" must
 # not become a 100 KB audit row per try. No real value the clinic records is this long (usernames are at most 150).
 DETAIL_MAX_CHARS = 150

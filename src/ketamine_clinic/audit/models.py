@@ -65,6 +65,19 @@ class AuditEvent(models.Model):
             return self.role
 
     @property
+    def detail_text(self) -> str:
+        """The detail as a line a person reads ("fields: phone, email; q: smith"), at most 240 characters."""
+        parts = []
+        for key, value in (self.detail or {}).items():
+            if isinstance(value, (list, tuple)):
+                value = ", ".join(str(v) for v in value) if value else "none"
+            elif isinstance(value, dict):
+                value = ", ".join(f"{k}={v}" for k, v in value.items())
+            parts.append(f"{str(key).replace('_', ' ')}: {value}")
+        text = "; ".join(parts)
+        return text if len(text) <= 240 else text[:239] + "…"
+
+    @property
     def object_label(self) -> str:
         """What was touched in the clinic's words ("booster suggestion #1"), not the model label."""
         if not self.object_type:

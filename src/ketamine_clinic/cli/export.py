@@ -107,7 +107,7 @@ def run(args) -> int:
     django_setup()
     from ketamine_clinic import access, audit
     from ketamine_clinic.accounts.models import User
-    from ketamine_clinic.inventory.exports import write_csv
+    from ketamine_clinic.csv_export import write_csv
 
     user = User.objects.filter(username=args.username, is_active=True).first()
     if user is None:

@@ -7,7 +7,6 @@ time zone.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 from django.utils import timezone
@@ -116,9 +115,3 @@ def inventory_row(r: services.StockRow) -> list:
 def inventory_rows(as_of: dt.datetime) -> list[list]:
     """Stock on hand per lot and location at ``as_of`` (derived from the ledger)."""
     return [inventory_row(r) for r in services.stock_rows(as_of=as_of)]
-
-
-def write_csv(stream, header: list[str], rows: list[list]) -> None:
-    writer = csv.writer(stream)
-    writer.writerow(header)
-    writer.writerows(rows)

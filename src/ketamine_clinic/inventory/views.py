@@ -19,6 +19,7 @@ from django.utils import timezone
 from ketamine_clinic import access, audit
 from ketamine_clinic.access import staff_view
 from ketamine_clinic.core.inventory import format_mg, mcg_to_mg
+from ketamine_clinic.csv_export import write_csv
 from ketamine_clinic.validation import apply_errors
 
 from . import exports, services
@@ -396,7 +397,7 @@ def _csv_response(request, filename, header, rows, detail):
     audit.record(request, "export", detail=detail)
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    exports.write_csv(response, header, rows)
+    write_csv(response, header, rows)
     return response
 
 

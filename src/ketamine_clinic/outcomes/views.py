@@ -229,8 +229,7 @@ def due(request):
 def urgent_tasks_panel(request):
     """Dashboard fragment: open suicide-risk tasks for this user (prescriber: theirs; director: all)."""
     tasks = list(services.open_tasks_for(request.user))
-    if tasks:
-        audit.record(request, "list", detail={"page": "urgent tasks", "tasks": [t.pk for t in tasks]})
+    audit.record_panel(request, "urgent tasks", {"tasks": [t.pk for t in tasks]})
     return render(request, "outcomes/_urgent_tasks_panel.html", {"tasks": tasks, "form": AcknowledgeForm()})
 
 

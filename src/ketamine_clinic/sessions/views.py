@@ -149,9 +149,7 @@ def board_panel(request):
         return render(request, "sessions/_board_table.html", {"rows": [], "panel": True, "hidden": True})
     now = timezone.now()
     rows = _today_sessions(request.user, now)
-    audit.record(
-        request, "list", detail={"board": "sessions-panel", "shown": [r["session"].pk for r in rows]}
-    )
+    audit.record_panel(request, "sessions board", {"shown": [r["session"].pk for r in rows]})
     return render(request, "sessions/_board_table.html", {"rows": rows, "now": now, "panel": True})
 
 
