@@ -127,6 +127,8 @@ def test_figures_match_hand_computation(clinic, django_assert_max_num_queries):
     assert by_condition["Anxiety"]["remission_rate"] == 100.0
     # Ever responded: P1 (day 12), P2 (day 5), P4 (day 12), P5 (day 3): mean 8.0 days from the first dose.
     assert f["responders_ever"] == 4
+    # ... of P1-P5, who each have a baseline and a later score: its own denominator, shown beside it.
+    assert (f["followed_since_first_dose"], f["ever_response_rate"]) == (5, 80.0)
     assert f["mean_days_to_response"] == pytest.approx(8.0, abs=0.05)
     # Durability: only P1 lost response (day 12 -> day 40 = 28 days); 3 still responding.
     assert (f["relapsed"], f["sustained"]) == (1, 3)

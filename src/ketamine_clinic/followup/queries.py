@@ -14,6 +14,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -320,10 +321,20 @@ def dashboard_figures(now: dt.datetime | None = None) -> dict:
         remitters=Sum("remitted"),
     )
     duration = DurationField()
-    timing = cohort.filter(baseline__gt=0, first_response_at__isnull=False).aggregate(
-        responders=Count("pk"),
+    # "Since the first dose": every patient with a baseline and a later score on their instrument, so that the
+    # responders have their own denominator (the after-induction figures above count only those past dose 6).
+    from ketamine_clinic.outcomes.models import Administration
+
+    later_score = Administration.objects.filter(
+        patient=OuterRef("pk"), instrument=OuterRef("outcome_instrument"), total__isnull=False,
+        taken_at__gt=OuterRef("first_dose_at"),
+    )
+    responded = Q(first_response_at__isnull=False)
+    timing = cohort.filter(Exists(later_score), baseline__gt=0).aggregate(
+        followed=Count("pk"),
+        responders=Count("pk", filter=responded),
         mean_time_to_response=Avg(
-            ExpressionWrapper(F("first_response_at") - F("first_dose_at"), output_field=duration)
+            ExpressionWrapper(F("first_response_at") - F("first_dose_at"), output_field=duration), filter=responded
         ),
         relapsed=Count("pk", filter=Q(relapse_at__isnull=False)),
         mean_durability=Avg(
@@ -350,6 +361,8 @@ def dashboard_figures(now: dt.datetime | None = None) -> dict:
         "by_condition": grouped("condition"),
         "by_route": grouped("route"),
         "responders_ever": timing["responders"],
+        "followed_since_first_dose": timing["followed"],
+        "ever_response_rate": _rate(timing["responders"], timing["followed"]),
         "mean_days_to_response": days(timing["mean_time_to_response"]),
         "relapsed": timing["relapsed"],
         "sustained": timing["responders"] - timing["relapsed"],
