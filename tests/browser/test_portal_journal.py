@@ -45,10 +45,10 @@ def test_patient_phq9_and_journal_sharing_reach_therapist(page, live_server, log
     page.click("main button[type=submit]")
     page.wait_for_url("**/portal/journal/")
     entry = page.locator("article.journal-entry", has_text="SHARED: felt calm")
-    entry.locator("button", has_text="Share with therapist").click()
+    entry.locator("button", has_text="Share with my therapist and prescriber").click()
     page.wait_for_url("**/portal/journal/")
     assert (
-        "Shared with therapist"
+        "Shared with your care team"
         in page.locator("article.journal-entry", has_text="SHARED: felt calm").inner_text()
     )
     assert "Private" in page.locator("article.journal-entry", has_text="PRIVATE: worried").inner_text()
