@@ -42,6 +42,20 @@
     if (button) { event.preventDefault(); window.print(); }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { setUp(document); });
+  /* A form sent back with errors: bring the first problem into view and give it the keyboard focus, so a patient
+     at the top of a long questionnaire sees that question 9 needs an answer (and a screen reader says so). The
+     error summary (data-error-summary) comes first; otherwise the first field with an error. */
+  function focusFirstError(root) {
+    const summary = root.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); summary.scrollIntoView({ block: "center" }); return; }
+    const error = root.querySelector("main form .form-errors, main form .errorlist");
+    if (!error) return;
+    const holder = error.closest("fieldset, div, p") || error;
+    const field = holder.querySelector("input:not([type=hidden]), select, textarea");
+    (field || error).scrollIntoView({ block: "center" });
+    if (field) field.focus();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { setUp(document); focusFirstError(document); });
   document.addEventListener("htmx:load", function (event) { setUp(event.target); });
 })();
