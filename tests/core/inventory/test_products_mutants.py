@@ -40,6 +40,8 @@ def test_product_form_and_content_are_checked():
     with pytest.raises(ValueError, match=r"^A container must hold a positive amount of drug\.$"):
         ProductSpec("k", "n", "ketamine", "vial", 0, False)
     assert ProductSpec("k", "n", "ketamine", "vial", 1, False).unit_content_mcg == 1
+    # A device product built after import (STANDARD_PRODUCTS is built before a mutant is switched on).
+    assert ProductSpec("e", "n", "esketamine", "device", 28_000, True).unit_label == "device"
 
 
 def test_containers_split_a_balance_into_full_containers_and_the_rest():
