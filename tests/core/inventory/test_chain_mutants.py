@@ -8,7 +8,7 @@ Written against surviving and untested mutants (docs/mutation.md): before, ``hea
 import hashlib
 import hmac
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 import pytest
 
@@ -69,6 +69,20 @@ def test_the_exact_bytes_sealed_for_an_entry():
     text = canonical(3, corrected, datetime(2026, 11, 20, 15, 0, tzinfo=UTC), "b" * 64).decode("utf-8")
     assert '"corrects":5,' in text and '"to_location":"safe B"' in text and '"session":null' in text
     assert '"counterparty":"Ph\u00e9"' in text and '"dose_ref":"d-1"' in text  # not escaped: UTF-8 as it is
+    received = Movement(Kind.RECEIVED, "K1", 500_000, datetime(2026, 11, 20, 15, 0, tzinfo=UTC), "nurse",
+                        location="safe", counterparty="Supplier", reference="INV-1")
+    text = canonical(1, received, datetime(2026, 11, 20, 15, 0, tzinfo=UTC), GENESIS_HASH).decode("utf-8")
+    assert '"location":"safe"' in text and '"reference":"INV-1"' in text and '"reason":""' in text
+
+
+class NoOffset(tzinfo):
+    """A time zone object that does not know its offset (utcoffset() is None): not a usable ledger time."""
+
+    def utcoffset(self, dt):
+        return None
+
+    def dst(self, dt):
+        return None
 
 
 def test_the_seal_is_hmac_sha256_with_the_entry_label(ledger, now):
@@ -91,6 +105,10 @@ def test_times_without_a_zone_and_bad_keys_are_refused_in_words():
     naive = Movement(Kind.RECEIVED, "K1", 1, datetime(2026, 11, 20, 15, 0), "nurse")
     with pytest.raises(ValueError) as err:
         canonical(1, naive, datetime(2026, 11, 20, 15, 0, tzinfo=UTC), GENESIS_HASH)
+    assert str(err.value) == "Ledger times must carry a time zone."
+    unknown_offset = replace(naive, occurred_at=datetime(2026, 11, 20, 15, 0, tzinfo=NoOffset()))
+    with pytest.raises(ValueError) as err:
+        canonical(1, unknown_offset, datetime(2026, 11, 20, 15, 0, tzinfo=UTC), GENESIS_HASH)
     assert str(err.value) == "Ledger times must carry a time zone."
     with pytest.raises(TypeError) as err:
         head_seal(0, GENESIS_HASH, 0, key="a text key of enough length")

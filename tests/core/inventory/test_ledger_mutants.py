@@ -6,7 +6,7 @@ so their sentences (what the pharmacist or nurse reads) could change unseen.
 """
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import pytest
 
@@ -18,6 +18,16 @@ VIAL, _, DEVICE = STANDARD_PRODUCTS
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 KEY = b"test-ledger-key-for-the-pure-core"
 K1 = LotSpec("K1", VIAL, date(2027, 6, 30), "K1-2406")
+
+
+class NoOffset(tzinfo):
+    """A time zone object that does not know its offset (utcoffset() is None)."""
+
+    def utcoffset(self, dt):
+        return None
+
+    def dst(self, dt):
+        return None
 
 
 def receipt(q=1_000_000, lot="K1", at=NOW):
@@ -49,6 +59,8 @@ def refusal(movement, ledger=None):
         (replace(draw(), quantity_mcg=1.5), "The quantity must be a whole number of micrograms."),
         (replace(draw(), quantity_mcg=True), "The quantity must be a whole number of micrograms."),
         (replace(draw(), occurred_at=datetime(2026, 11, 20, 10, 0)), "The time of the movement must carry a time zone."),
+        (replace(draw(), occurred_at=datetime(2026, 11, 20, 10, 0, tzinfo=NoOffset())),
+         "The time of the movement must carry a time zone."),
         (replace(draw(), occurred_at=NOW + timedelta(seconds=1)),
          "A movement cannot be recorded as happening in the future."),
         (replace(draw(), recorded_by="  "), "Every movement names the person who records it."),
