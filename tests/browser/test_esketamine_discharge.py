@@ -107,9 +107,9 @@ def test_esketamine_discharge_waits_for_two_hours(page, live_server, login, staf
     expect(page.locator("#session-state")).to_have_text("Monitoring / observation")
     enter_vitals(page, 128, 80, 72, 98, 14)
     ready_button = page.locator("button[data-move=ready_for_discharge]")
-    expect(ready_button).to_have_text("Ready for discharge")
-    ready_button.click()
-    expect(page.locator("#flowsheet-error")).to_contain_text("Observed at least 120 min")
+    expect(ready_button).to_have_text("Mark ready for discharge")
+    expect(ready_button).to_be_disabled()  # the nurse cannot pass the minimum observation: the reason is beside it
+    expect(page.locator("#why-ready_for_discharge")).to_contain_text("Not yet: Observed at least 120 min")
     expect(page.locator("#session-state")).to_have_text("Monitoring / observation")
     expect(page.locator("button[data-move=discharged]")).to_have_count(0)
     early.refresh_from_db()

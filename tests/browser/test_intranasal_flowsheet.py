@@ -114,9 +114,11 @@ def test_nurse_runs_an_intranasal_session_by_devices(page, live_server, login, s
     assert (drawn.session_id, drawn.quantity_mcg, drawn.lot_id) == (session.pk, 56_000, lot.pk)  # two devices
 
     # Dosing waits for the pregnancy result; a negative test recorded on the form lets it start.
-    expect(page.locator("#state-actions")).to_contain_text("Blocked: Record the pregnancy test result.")
-    page.click("button[data-move=dosing]")
-    expect(page.locator("#flowsheet-error")).to_contain_text("Record the pregnancy test result.")
+    # The nurse cannot pass the gate: the action is disabled, with the reason beside it (and named as an action).
+    start = page.locator("button[data-move=dosing]")
+    expect(start).to_have_text("Start dosing")
+    expect(start).to_be_disabled()
+    expect(page.locator("#why-dosing")).to_have_text("Not yet: Record the pregnancy test result.")
     expect(page.locator("#session-state")).to_have_text("Pre-dose checks")
     form = page.locator("#predose-form")
     form.locator("select[name=pregnancy_test]").select_option("negative")

@@ -196,8 +196,8 @@ def test_nurse_runs_iv_session_and_prescriber_signs_note(page, live_server, logi
     expect(page.locator("#delivered-dose")).to_be_visible()
     expect(page.locator("#held-remainder")).to_have_count(0)
     # Too early: the infusion ended moments ago and the clinic observes 60 min after an IV infusion.
-    page.click("button[data-move=ready_for_discharge]")
-    expect(page.locator("#flowsheet-error")).to_contain_text("Observed at least 60 min")
+    expect(page.locator("button[data-move=ready_for_discharge]")).to_be_disabled()
+    expect(page.locator("#why-ready_for_discharge")).to_contain_text("Not yet: Observed at least 60 min")
     expect(page.locator("#session-state")).to_have_text("Monitoring / observation")
 
     # Let 65 minutes of observation pass (the test cannot wait): move the session's dosing times back and

@@ -16,7 +16,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ketamine_clinic import access, audit
-from ketamine_clinic.core.administration.states import DOSE_GIVEN_STATES, SessionState, allowed_next
+from ketamine_clinic.core.administration.states import (
+    DOSE_GIVEN_STATES,
+    SessionState,
+    action_label,
+    allowed_next,
+)
 from ketamine_clinic.core.administration.vitals import DEFAULT_THRESHOLDS, is_overdue
 from ketamine_clinic.core.inventory import format_mg
 from ketamine_clinic.inventory import services as inventory
@@ -235,15 +240,23 @@ def flowsheet_context(request, session, **overrides):
     moves = []
     for target in allowed_next(state):
         needs_reason = target in (SessionState.ABORTED, SessionState.STOPPED_EARLY)
-        blocking = ()
+        gate = None
         if target is SessionState.DOSING:
-            blocking = pre.gate().blocking
+            gate = pre.gate()
         elif target is SessionState.DISCHARGED and discharge is not None:
-            blocking = discharge.gate().blocking
+            gate = discharge.gate()
+        elif target is SessionState.READY_FOR_DISCHARGE and discharge is not None:
+            gate = discharge.observation_gate()
+        blocking = gate.blocking if gate else ()
+        # A blocked move is offered only to whom may pass it: a prescriber's written override, and never past a
+        # hold (an open suicide-risk task). Otherwise the button is disabled, with the reason beside it.
+        overridable = bool(blocking) and can_prescribe and not gate.not_overridable
         ends_dosing = state is SessionState.DOSING and session.dose_mg is not None
-        moves.append(
-            {"target": target, "needs_reason": needs_reason, "blocking": blocking, "delivery": ends_dosing}
-        )
+        moves.append({
+            "target": target, "action": action_label(target, state), "needs_reason": needs_reason,
+            "blocking": blocking, "overridable": overridable, "disabled": bool(blocking) and not overridable,
+            "delivery": ends_dosing,
+        })
     curve_url = _curve_url(session, dose_plan, now)
     measure_urls = []
     for key, label in (("phq9", "PHQ-9"), ("cssrs_screener", "C-SSRS"), ("cadss", "CADSS")):

@@ -49,6 +49,27 @@ STATE_LABELS = {
     SessionState.STOPPED_EARLY: "Stopped early",
 }
 
+# What the button that moves a session into each state says: the action, not the state it leads to ("Check in",
+# not "Checked in"). The way back from "ready for discharge" (a late alert) has its own words (action_label).
+ACTION_LABELS = {
+    SessionState.CHECKED_IN: "Check in",
+    SessionState.PRE_DOSE_CHECKS: "Start pre-dose checks",
+    SessionState.DOSING: "Start dosing",
+    SessionState.MONITORING: "End dosing, start observation",
+    SessionState.READY_FOR_DISCHARGE: "Mark ready for discharge",
+    SessionState.DISCHARGED: "Discharge",
+    SessionState.ABORTED: "Abort: no drug given",
+    SessionState.STOPPED_EARLY: "Stop early",
+}
+
+
+def action_label(target: SessionState, source: SessionState | None = None) -> str:
+    """The words on the button that moves a session from ``source`` to ``target``."""
+    if source is SessionState.READY_FOR_DISCHARGE and target is SessionState.MONITORING:
+        return "Back to observation"
+    return ACTION_LABELS.get(target, target.label)
+
+
 TERMINAL_STATES = frozenset({SessionState.DISCHARGED, SessionState.ABORTED, SessionState.STOPPED_EARLY})
 
 # States in which drug may already have been given: leaving early from here is "stopped early", not "aborted".
