@@ -123,3 +123,22 @@ def test_esketamine_plan_uses_the_esketamine_model(staff, make_patient, client_a
     body = client_as(staff["nurse"]).get(f"/api/prediction/patient/{patient.id}").json()
     assert body["model"] == "esketamine" and body["dose_mg"] == 56 and body["dose_from_plan"] is True
     assert [d["start_min"] for d in body["doses"]] == [0, 5]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("horizon", [120, 240, 360])
+def test_no_time_label_hangs_over_the_edge_of_the_chart(staff, make_patient, client_as, horizon):
+    from ketamine_clinic.prediction.curves import TICK_LABEL_HALF_WIDTH
+
+    patient = make_patient(care_team=[staff["nurse"]], weight_kg=Decimal("70.0"))
+    html = client_as(staff["nurse"]).get(url(patient, route="iv", dose_mg=35, duration_min=40,
+                                             horizon_min=horizon)).content.decode()
+    width = float(re.search(r'viewBox="0 0 (\d+) \d+"', html).group(1))
+    labels = re.findall(r'<text x="([\d.]+)" y="[\d.]+" font-size="10" text-anchor="(middle|end)">\d\d:\d\d</text>',
+                        html)
+    assert len(labels) >= 3
+    for x, anchor in labels:
+        right = float(x) + (TICK_LABEL_HALF_WIDTH if anchor == "middle" else 0)
+        left = float(x) - (TICK_LABEL_HALF_WIDTH if anchor == "middle" else 2 * TICK_LABEL_HALF_WIDTH)
+        assert 0 <= left and right <= width, (x, anchor)
+    assert labels[-1][1] == "end"  # the last tick sits on the right edge

@@ -171,6 +171,9 @@ def predict(inputs: dict) -> dict:
     return out
 
 
+TICK_LABEL_HALF_WIDTH = 15  # px: half of an "HH:MM" label at font-size 10
+
+
 def svg_geometry(result: dict, width: int = 640, height: int = 260) -> dict:
     """Coordinates for the inline SVG (numbers only; the template draws them)."""
     left, right, top, bottom = 52, 12, 12, 34
@@ -234,7 +237,10 @@ def svg_geometry(result: dict, width: int = 640, height: int = 260) -> dict:
             if timezone.is_aware(start)
             else start + dt.timedelta(minutes=k)
         )
-        geo["xticks"].append({"x": x(k), "label": clock.strftime("%H:%M"), "minutes": f"{k:g}"})
+        # A label centred on the right edge would overhang the picture by half its width ("HH:MM" at 10 px is
+        # about 28 px): the last labels end at their tick instead, so none is clipped.
+        anchor = "end" if x(k) + TICK_LABEL_HALF_WIDTH > width else "middle"
+        geo["xticks"].append({"x": x(k), "label": clock.strftime("%H:%M"), "minutes": f"{k:g}", "anchor": anchor})
         k += step
     if 0.0 <= result["now_min"] <= tmax:
         geo["now_x"] = x(result["now_min"])
