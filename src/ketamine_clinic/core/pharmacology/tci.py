@@ -1,0 +1,455 @@
+"""Target-controlled infusion (TCI): the piecewise-constant pump rates that bring the predicted plasma or
+effect-site concentration to a target as fast as the pump allows and then hold it (pure core, NumPy only).
+
+The pump is updated every ``update_s`` seconds and runs at a constant rate in between. Over one interval of
+length h the model's state moves by the engine's closed-form transition (``solver``: the same system matrix
+and the same modal solution, z(t + h) = exp(lam h) z(t) + u (exp(lam h) - 1) / lam * W e_c), so any
+concentration at a later time is *linear in the rate u of the interval*: c = c_free + u c_unit. That makes
+each update an exact one-line solve instead of a search or an integration:
+
+- **Plasma targeting** (Jacobs JR 1990, IEEE Trans Biomed Eng 37(1):107-109, the algorithm STANPUMP and most
+  TCI pumps use; the idea, a rate and the concentration at the end of the interval being linearly related,
+  is also set out in Jacobs' US patent 5,010,473, 1991): u = (target - c_free(h)) / c_unit(h), clipped to
+  [0, maximum rate]. The pump runs at its maximum until the target is within one interval's reach, then
+  follows the exponentially falling rate that holds it; after a lower target it stays off until the
+  concentration has fallen to it.
+- **Effect-site targeting**, the peak-effect approach of Shafer SL & Gregg KM (1992), "Algorithms to
+  rapidly achieve and maintain stable drug concentrations at the site of drug effect with a
+  computer-controlled infusion pump", J Pharmacokinet Biopharm 20(2):147-169: each interval's rate is the
+  largest for which the effect-site concentration, assuming the pump is then switched off, peaks *at* the
+  target and never above it. Plasma overshoots (that is what drives the effect site up quickly); the effect
+  site does not. With c(tau) = f(tau) + u g(tau) over the future times tau, the condition
+  max_tau c(tau) <= target is u <= min over tau of (target - f) / g: one vectorised minimum over a grid of
+  future times, then refined to the exact continuous peak by Newton's method on dc/dtau = 0 and on the rate
+  (the "find the time of peak, recompute the dose, repeat" iteration of Shafer & Gregg, which converges from
+  above, so the effect site never ends above the target by more than the numerical tolerance).
+
+Nothing here is integrated numerically; tests/core/pharmacology/test_tci.py re-simulates every plan with an
+independent ODE solution.
+
+A prediction from a published population model, to support, never replace, clinical judgement.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from operator import mul
+
+import numpy as np
+
+from . import solver
+from .models import ModelError, ParameterSet
+from .schedule import Infusion
+
+#: Default maximum pump rate, mg/h (a setting-like constant: callers pass their own pump's limit).
+#: 1200 mL/h is the maximum flow of the syringe pumps used for TCI (the limit the R ``tci`` package takes
+#: as its default, "the maximum infusion rate of 1200 ml/h permitted by existing TCI pumps"); at the
+#: 1 mg/mL ketamine dilution this assumes for the syringe, that is 1200 mg/h. Far above any antidepressant
+#: infusion rate: the limit only shapes the first seconds of a plan, and the plan says when it binds.
+DEFAULT_MAX_RATE_MG_PER_H = 1200.0
+
+#: A target counts as reached when the targeted concentration is within this fraction of it (from below
+#: for a rise, from above for a fall). Plasma targeting lands on the target to rounding error; the
+#: effect site peaks on it between two updates (and dips by a fraction of a percent just after, while the
+#: plasma falls back from its overshoot), so the band covers that.
+REACHED_FRACTION = 5e-3
+
+#: Effect-site targeting loads by the peak-effect rule while the effect site is more than this fraction
+#: below the target, and holds by the plasma rule (capped by the peak rule) once it is within it.
+LOADING_FRACTION = 0.01
+
+#: The effect-site peak search allows the predicted peak to exceed the target by this fraction (rounding:
+#: without it a concentration sitting on the target to 1e-16 would switch the pump off for an interval).
+_EFFECT_SLACK = 1e-10
+
+#: Future times searched for the effect-site peak after an interval: the interval itself and then up to
+#: this many effect-site equilibration time constants (1 / ke0) after it (the peak after a pump stop comes
+#: when plasma falls to the effect-site level, well within one or two time constants for these models).
+_PEAK_HORIZON_KE0 = 12.0
+_PEAK_GRID = 240
+
+_MAX_STEPS = 200_000
+SITES = ("plasma", "effect")
+
+
+class TCIError(ValueError):
+    """A target-controlled infusion that cannot be planned (bad input, or a target the pump cannot reach)."""
+
+
+@dataclass(frozen=True)
+class TCIPlan:
+    """A TCI plan: the pump's rate steps and what they are predicted to give.
+
+    ``times_min`` is the start of each rate step (the pump holds ``rates_mg_per_h[k]`` from ``times_min[k]``
+    until the next step, and stops at ``duration_min``). ``concentration_ng_per_ml`` and
+    ``effect_site_ng_per_ml`` are the predicted plasma and effect-site levels on ``grid_min`` (by default
+    the step starts, i.e. the level at each pump update); the effect site is None for a set without one.
+    ``reached_min[i]`` is when the i-th target is first reached (a multiple of the update interval).
+    """
+
+    model_key: str
+    weight_kg: float
+    site: str
+    targets: tuple[tuple[float, float], ...]  # (from minute, ng/mL), the first from 0
+    update_min: float
+    duration_min: float
+    max_rate_mg_per_h: float
+    times_min: np.ndarray
+    rates_mg_per_h: np.ndarray
+    total_mg: float
+    grid_min: np.ndarray
+    concentration_ng_per_ml: np.ndarray
+    effect_site_ng_per_ml: np.ndarray | None
+    reached_min: tuple[float, ...]
+
+    def events(self) -> tuple[Infusion, ...]:
+        """The plan as a dosing schedule (one infusion per non-zero step) for ``solver.solve``."""
+        ends = np.append(self.times_min[1:], self.duration_min)
+        return tuple(
+            Infusion(float(t0), float(t1 - t0), float(r * (t1 - t0) / 60.0))
+            for t0, t1, r in zip(self.times_min, ends, self.rates_mg_per_h, strict=True)
+            if r > 0
+        )
+
+
+def _targets(target_ng_per_ml, duration_min: float) -> tuple[tuple[float, float], ...]:
+    if isinstance(target_ng_per_ml, (int, float, np.floating, np.integer)):
+        steps = [(0.0, float(target_ng_per_ml))]
+    else:
+        steps = [(float(t), float(c)) for t, c in target_ng_per_ml]
+        if not steps:
+            raise TCIError("give a target concentration")
+    for _, c in steps:
+        if not (math.isfinite(c) and c > 0):
+            raise TCIError("target concentration must be a positive number of ng/mL")
+    if steps[0][0] != 0.0:
+        raise TCIError("the first target must start at minute 0")
+    times = [t for t, _ in steps]
+    if (
+        any(not math.isfinite(t) for t in times)
+        or any(b <= a for a, b in zip(times, times[1:], strict=False))
+        or (times[-1] >= duration_min)
+    ):
+        raise TCIError(
+            "each change of target must come after the one before it and before the end of the infusion"
+        )
+    return tuple(steps)
+
+
+class _Transition:
+    """The engine's closed-form one-interval transition in modal coordinates, for one patient.
+
+    State z = V^-1 x (x: amounts in the model's compartments, the engine's layout). Over an interval of length
+    h at a constant rate u (mg/min) into the central compartment: z' = decay(h) * z + u * gain(h). Plasma and
+    effect-site concentrations are the rows ``plasma`` / ``effect`` (ng/mL per modal unit)."""
+
+    def __init__(self, model: ParameterSet, weight_kg: float):
+        pats = solver.individualise(model, weight_kg)
+        lay = solver.layout_for(model, (Infusion(0.0, 1.0, 1.0),))
+        K = solver.system_matrix(pats, lay)
+        # A dummy one-segment schedule: only the eigendecomposition of the engine's modal solution is used.
+        zero = np.zeros((1, 1, lay.size))
+        modal = solver._Modal(K, solver.Inputs(np.array([0.0]), zero, zero))
+        if not bool(modal.ok[0]):
+            # Never the case for the IV sets shipped (distinct eigenvalues); refuse rather than lose accuracy.
+            raise TCIError(
+                f"model '{model.key}' cannot be used for TCI at this weight (ill-conditioned system)"
+            )
+        self.lam = modal.lam[0]
+        V, W = modal.V[0], modal.W[0]
+        self.w = W[:, lay.central]  # modal image of 1 mg/min into the central compartment
+        scale = 1000.0 / float(pats.v1_l[0])  # mg/L -> ng/mL
+        self.plasma = scale * V[lay.central]
+        self.effect = None if lay.effect is None else scale * V[lay.effect]
+        self.ke0 = model.ke0_per_min
+
+    def decay(self, h: float) -> np.ndarray:
+        return np.exp(self.lam * h)
+
+    def gain(self, h: float) -> np.ndarray:
+        return np.expm1(self.lam * h) / self.lam * self.w
+
+
+def plan(
+    model: ParameterSet,
+    weight_kg: float,
+    target_ng_per_ml: float | Sequence[tuple[float, float]],
+    duration_min: float,
+    *,
+    site: str = "plasma",
+    update_s: float = 10.0,
+    max_rate_mg_per_h: float = DEFAULT_MAX_RATE_MG_PER_H,
+    grid_min=None,
+) -> TCIPlan:
+    """Plan a TCI for one patient. ``target_ng_per_ml`` is one target, or a list of (minute, ng/mL) steps
+    starting at minute 0 (a change applies from the first pump update at or after its minute).
+    ``grid_min``: times (min) at which to report the predicted levels (default: the step starts).
+    Raises TCIError with the reason, in the clinic's words."""
+    if not (isinstance(duration_min, (int, float)) and math.isfinite(duration_min) and duration_min > 0):
+        raise TCIError("duration must be a positive number of minutes")
+    if not (isinstance(update_s, (int, float)) and math.isfinite(update_s) and update_s > 0):
+        raise TCIError("pump update interval must be a positive number of seconds")
+    if not (math.isfinite(max_rate_mg_per_h) and max_rate_mg_per_h > 0):
+        raise TCIError("maximum pump rate must be a positive number of mg/h")
+    if site not in SITES:
+        raise TCIError("site must be 'plasma' or 'effect'")
+    if not (math.isfinite(weight_kg) and weight_kg > 0):
+        raise TCIError("weight must be a positive number of kg")
+    targets = _targets(target_ng_per_ml, duration_min)
+    if site == "effect" and not model.has_effect_site:
+        raise TCIError(
+            f"model '{model.key}' has no effect site (its source publishes no ke0 and none is assumed): "
+            "target plasma instead"
+        )
+    h = update_s / 60.0
+    steps = math.ceil(duration_min / h - 1e-9)
+    if steps > _MAX_STEPS:
+        raise TCIError("too many pump updates: lengthen the update interval or shorten the duration")
+    try:
+        tr = _Transition(model, float(weight_kg))
+    except ModelError as exc:
+        raise TCIError(str(exc)) from None
+    starts = np.arange(steps) * h
+    lengths = np.full(steps, h)
+    lengths[-1] = duration_min - starts[-1]  # the last step stops at the end of the infusion
+    # Each step's target: a change applies from the first update at or after its minute.
+    first_step = [math.ceil(t / h - 1e-9) for t, _ in targets]
+    target_of_step = np.empty(steps)
+    for i, (k0, (_, c)) in enumerate(zip(first_step, targets, strict=True)):
+        k1 = first_step[i + 1] if i + 1 < len(targets) else steps
+        target_of_step[k0:k1] = c
+    umax = max_rate_mg_per_h / 60.0  # mg/min
+    if site == "plasma":
+        rates, states = _plan_plasma(tr, lengths, target_of_step, umax)
+    else:
+        rates, states = _plan_effect(tr, lengths, target_of_step, umax)
+    cp_ends = states @ tr.plasma  # at the end of each step
+    ce_ends = None if tr.effect is None else states @ tr.effect
+    reached = _reached(
+        targets,
+        first_step,
+        starts + lengths,
+        cp_ends if site == "plasma" else ce_ends,
+        site,
+        umax,
+        duration_min,
+    )
+    rates_h = rates * 60.0
+    total = float(np.dot(rates, lengths))
+    if grid_min is None:
+        grid = starts
+        cp = np.concatenate([[0.0], cp_ends[:-1]])
+        ce = None if ce_ends is None else np.concatenate([[0.0], ce_ends[:-1]])
+    else:
+        grid = np.asarray(grid_min, dtype=float)
+        events = [
+            Infusion(float(t), float(L), float(r * L))
+            for t, L, r in zip(starts, lengths, rates, strict=True)
+            if r > 0
+        ]
+        outputs = ("plasma", "effect") if tr.effect is not None else ("plasma",)
+        if events:
+            y = solver.solve(solver.individualise(model, float(weight_kg)), events).evaluate(grid, outputs)[0]
+        else:  # pragma: no cover - a positive target always needs some drug
+            y = np.zeros((len(outputs), grid.size))
+        cp, ce = y[0], (y[1] if tr.effect is not None else None)
+    return TCIPlan(
+        model_key=model.key,
+        weight_kg=float(weight_kg),
+        site=site,
+        targets=targets,
+        update_min=h,
+        duration_min=float(duration_min),
+        max_rate_mg_per_h=float(max_rate_mg_per_h),
+        times_min=starts,
+        rates_mg_per_h=rates_h,
+        total_mg=total,
+        grid_min=grid,
+        concentration_ng_per_ml=cp,
+        effect_site_ng_per_ml=ce,
+        reached_min=reached,
+    )
+
+
+def _plan_plasma(tr: _Transition, lengths: np.ndarray, target: np.ndarray, umax: float):
+    """Jacobs' rule at each update: the rate that puts plasma on the target at the end of the interval."""
+    steps = lengths.shape[0]
+    row = tr.plasma
+    per_length = {}
+    for L in {float(lengths[0]), float(lengths[-1])}:
+        d, g = tr.decay(L), tr.gain(L)
+        per_length[L] = ((d * row).tolist(), d.tolist(), g.tolist(), 1.0 / float(row @ g))
+    # Plain floats: the state has at most a handful of modes, and per-element NumPy calls would cost more
+    # than the arithmetic itself.
+    rd, d, g, inv_unit = per_length[float(lengths[0])]
+    targets = target.tolist()
+    rates = [0.0] * steps
+    states = [None] * steps
+    z = [0.0] * len(d)
+    for k in range(steps):
+        if k == steps - 1:
+            rd, d, g, inv_unit = per_length[float(lengths[-1])]
+        u = (targets[k] - sum(map(mul, rd, z))) * inv_unit  # plasma at the interval's end = target
+        u = 0.0 if u < 0.0 else (umax if u > umax else u)
+        z = [a * x + b * u for a, x, b in zip(d, z, g, strict=True)]
+        rates[k] = u
+        states[k] = z
+    return np.array(rates), np.array(states)
+
+
+def _plan_effect(tr: _Transition, lengths: np.ndarray, target: np.ndarray, umax: float):
+    """Shafer & Gregg's peak-effect rule while the effect site is on its way to the target; once it is there,
+    Jacobs' plasma rule with the same target (at the effect-site peak plasma and effect site are equal, so
+    holding plasma there holds the effect site), never above the peak-effect rate (see the module docstring).
+    The pure peak rule alone alternates pump-on / pump-off steps in maintenance: each step's pulse fills the
+    allowed peak, so the next step may add nothing."""
+    steps = lengths.shape[0]
+    n = tr.lam.shape[0]
+    rates = np.empty(steps)
+    states = np.empty((steps, n))
+    cache = {}
+    z = np.zeros(n)
+    for k in range(steps):
+        L = float(lengths[k])
+        if L not in cache:
+            cache[L] = _PeakSearch(tr, L)
+        ps = cache[L]
+        T = float(target[k])
+        limit = T * (1.0 + _EFFECT_SLACK)
+        ce_now = float(tr.effect @ z)
+        if ce_now >= T * (1.0 - LOADING_FRACTION):
+            u = (T - float(ps.plasma_free @ z)) / ps.plasma_unit
+            u = 0.0 if u < 0.0 else (umax if u > umax else u)
+            # The effect site is a running average of plasma (ke0-weighted) and of where it starts, so if plasma
+            # never goes above the target from here on (pump off after this interval), neither does the effect
+            # site: no peak search needed. Otherwise cap the rate by the peak rule.
+            if ce_now > limit or float(np.max(ps.P @ z + u * ps.PG)) > limit:
+                u = min(u, ps.rate(z, T, umax))
+        else:
+            u = ps.rate(z, T, umax)
+        z = ps.decay * z + ps.gain * u
+        rates[k] = u
+        states[k] = z
+    return rates, states
+
+
+class _PeakSearch:
+    """Future concentrations after one interval of length h at rate u with the pump off afterwards, on a grid of
+    future times tau (effect site: F z + u G; plasma: P z + u PG), and the effect site exactly at any tau."""
+
+    def __init__(self, tr: _Transition, h: float):
+        lam, w = tr.lam, tr.w
+        self.h = h
+        self.decay, self.gain = tr.decay(h), tr.gain(h)
+        horizon = h + _PEAK_HORIZON_KE0 / tr.ke0
+        within = np.geomspace(h / 1000.0, h, 40)
+        after = h + np.geomspace(h / 200.0, horizon - h, _PEAK_GRID - within.size)
+        tau = np.concatenate([within, after])
+        self.tau = tau
+        e = np.exp(lam[None, :] * tau[:, None])  # (J, n): from the current state with the pump off
+        during = np.expm1(lam[None, :] * np.minimum(tau, h)[:, None]) / lam * w
+        after_part = np.exp(lam[None, :] * np.maximum(tau - h, 0.0)[:, None]) * self.gain[None, :]
+        unit = np.where(tau[:, None] <= h, during, after_part)  # (J, n): 1 mg/min during the interval only
+        self.F, self.G = e * tr.effect, unit @ tr.effect
+        self.P, self.PG = e * tr.plasma, unit @ tr.plasma
+        self.positive = np.nonzero(self.G > 0)[0]
+        self.plasma_free = self.decay * tr.plasma  # plasma at the end of the interval: free . z + u unit
+        self.plasma_unit = float(self.gain @ tr.plasma)
+        # Plain floats for the refinement (a handful of modes).
+        self._lam = lam.tolist()
+        self._ce = tr.effect.tolist()
+        self._wl = (w / lam).tolist()
+        self._decay = self.decay.tolist()
+        self._gain = self.gain.tolist()
+
+    def _at(self, z, u: float, tau: float):
+        """(free part, unit part, first and second tau-derivative of the total) of Ce at tau."""
+        free = unit = d1 = d2 = 0.0
+        exp = math.exp
+        if tau <= self.h:
+            for lam, ce, wl, x in zip(self._lam, self._ce, self._wl, z, strict=True):
+                e = exp(lam * tau)
+                free += ce * e * x
+                unit += ce * math.expm1(lam * tau) * wl
+                s = ce * e * (x + u * wl) * lam
+                d1 += s
+                d2 += s * lam
+        else:
+            t = tau - self.h
+            for lam, ce, dk, gk, x in zip(self._lam, self._ce, self._decay, self._gain, z, strict=True):
+                e = ce * exp(lam * t)
+                free += e * dk * x
+                unit += e * gk
+                s = e * (dk * x + u * gk) * lam
+                d1 += s
+                d2 += s * lam
+        return free, unit, d1, d2
+
+    def rate(self, z: np.ndarray, target: float, umax: float) -> float:
+        """The largest rate in [0, umax] whose effect-site peak (pump off after the interval) is the target."""
+        limit = target * (1.0 + _EFFECT_SLACK)
+        pos = self.positive
+        ratios = (limit - self.F[pos] @ z) / self.G[pos]
+        j = int(np.argmin(ratios))
+        u = float(ratios[j])
+        if u >= umax:
+            return umax
+        if u <= 0.0:
+            return 0.0
+        # Refine to the continuous peak: Newton on dCe/dtau = 0 near the grid's binding time, then the rate that
+        # puts that peak on the target; repeat. The rate iteration is Newton's on a convex function from
+        # above, so it decreases monotonically onto the exact rate.
+        idx = int(pos[j])
+        lo = 0.0 if idx == 0 else float(self.tau[idx - 1])
+        hi = float(self.tau[min(idx + 1, self.tau.size - 1)])
+        tau = float(self.tau[idx])
+        zl = z.tolist()
+        for _ in range(10):
+            for _ in range(8):
+                _, _, d1, d2 = self._at(zl, u, tau)
+                if d2 >= 0.0:
+                    break  # not near a smooth maximum (the peak is at the grid's edge): keep this time
+                step = d1 / d2
+                tau = min(max(tau - step, lo), hi)
+                if abs(step) < 1e-13 * max(tau, 1.0):
+                    break
+            free, unit, _, _ = self._at(zl, u, tau)
+            new = (limit - free) / unit
+            if new >= u or u - new <= 1e-14 * u:
+                u = min(u, new)
+                break
+            u = new
+        return min(max(u, 0.0), umax)
+
+
+def _reached(targets, first_step, ends, c_ends, site, umax, duration_min):
+    """When each target is first reached (end of a step), or TCIError if it is not before the next change."""
+    out = []
+    steps = ends.shape[0]
+    for i, (k0, (_, c)) in enumerate(zip(first_step, targets, strict=True)):
+        k1 = first_step[i + 1] if i + 1 < len(targets) else steps
+        before = 0.0 if k0 == 0 else float(c_ends[k0 - 1])
+        rising = before < c
+        seg = c_ends[k0:k1]
+        ok = seg >= c * (1.0 - REACHED_FRACTION) if rising else seg <= c * (1.0 + REACHED_FRACTION)
+        hit = np.nonzero(ok)[0]
+        if hit.size == 0:
+            until = (
+                f"the change at minute {targets[i + 1][0]:g}"
+                if i + 1 < len(targets)
+                else (f"the end at minute {duration_min:g}")
+            )
+            where = "effect-site" if site == "effect" else "plasma"
+            if rising:
+                raise TCIError(
+                    f"the {where} target of {c:g} ng/mL cannot be reached before {until} with the pump's "
+                    f"maximum of {umax * 60.0:g} mg/h: raise the maximum rate, allow longer or lower the target"
+                )
+            raise TCIError(
+                f"the {where} concentration cannot fall to {c:g} ng/mL before {until}, even with the pump "
+                "off: allow longer before the change"
+            )
+        out.append(float(ends[k0 + int(hit[0])]))
+    return tuple(out)
