@@ -31,6 +31,7 @@ from ketamine_clinic.core.protocols.templates import (
     AssessmentPoint,
     IntegrationSchedule,
     Phase,
+    get_template,
 )
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -170,3 +171,12 @@ def test_the_search_for_an_open_day_covers_sixty_days():
     with pytest.raises(ScheduleError) as err:
         closed_for(60).next_open_day(first)
     assert str(err.value) == "The clinic calendar has no open day within 60 days of 2026-12-01."
+
+
+def test_an_unknown_template_lists_the_known_ones():
+    with pytest.raises(KeyError) as err:
+        get_template("nope")
+    assert err.value.args == (
+        "Unknown protocol template 'nope'; known: esketamine_label, im_racemic_clinic, iv_racemic_standard, "
+        "oral_racemic_clinic, sublingual_racemic_clinic.",
+    )
