@@ -20,6 +20,7 @@ from .accounts.api import router as staff_router
 from .assessment.api import router as assessment_router
 from .audit.api import router as audit_router
 from .followup.api import router as followup_router
+from .interop.api import router as fhir_router
 from .inventory.api import router as inventory_router
 from .outcomes.api import router as outcomes_router
 from .patients.api import router as patients_router
@@ -129,3 +130,4 @@ api.add_router("/inventory/", inventory_router)
 api.add_router("/followup/", followup_router)
 api.add_router("/portal/", portal_router)
 api.add_router("/prediction/", prediction_router)
+api.add_router("/fhir/", fhir_router)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "ketamine_clinic.followup",
     "ketamine_clinic.portal",
     "ketamine_clinic.prediction",
+    "ketamine_clinic.interop",  # FHIR export (issue 16)
 ]
 
 MIDDLEWARE = [

@@ -25,4 +25,5 @@ urlpatterns = [
     path("followup/", include("ketamine_clinic.followup.urls")),
     path("portal/", include("ketamine_clinic.portal.urls")),
     path("prediction/", include("ketamine_clinic.prediction.urls")),
+    path("interop/", include("ketamine_clinic.interop.urls")),
 ]

@@ -101,6 +101,7 @@ ROUTES = {
     "api/portal/messages": "- (the logged-in patient's own)",
     "api/prediction/patient/<patient_id>": "patient",
     "api/prediction/models": "-",
+    "api/fhir/patient/<patient_id>/bundle": "patient (FHIR export, issue 16)",
     "audit/": "-",
     "staff/": "-",
     "staff/new/": "-",
@@ -197,6 +198,7 @@ ROUTES = {
     "portal/journal/<int:entry_id>/": "journal entry",
     "portal/journal/<int:entry_id>/share/": "journal entry",
     "prediction/patient/<int:patient_id>/curve/": "patient",
+    "interop/patient/<int:patient_id>/fhir-bundle": "patient (FHIR export download, chart page)",
 }
 
 # Path parameter -> the World attribute that fills it. Patient-bearing ones are probed with MISSING_ID too.

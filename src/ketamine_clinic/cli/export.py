@@ -3,6 +3,7 @@
     export inventory-log --as director --start 2026-11-01 --end 2026-11-30 [--kind wasted] [-o log.csv]
     export inventory     --as director [--as-of 2026-11-30T18:00] [-o inventory.csv]
     export audit         --as director --start 2026-11-01 --end 2026-11-30 [--patient MRN] [--user NAME]
+    export fhir          --as prescriber --patient MRN [-o bundle.json]   (one patient's record, FHIR R4 JSON)
 
 The same rows as the pages' CSV buttons. ``--as`` names the staff member responsible for the export: their
 role must be allowed that area (the controlled-substance records, or the audit log), exactly as on the
@@ -17,7 +18,7 @@ import sys
 
 from . import CommandError, django_setup
 
-AREAS = {"inventory-log": "inventory", "inventory": "inventory", "audit": "audit"}
+AREAS = {"inventory-log": "inventory", "inventory": "inventory", "audit": "audit", "fhir": "clinical"}
 
 
 def _date(text: str) -> dt.date:
@@ -47,7 +48,7 @@ def register(subparsers) -> None:
     p.add_argument("--end", help="last clinic day, YYYY-MM-DD (inventory-log, audit)")
     p.add_argument("--as-of", help="inventory at this moment, YYYY-MM-DDTHH:MM clinic time (default: now)")
     p.add_argument("--kind", help="inventory-log: only this movement (received, drawn, administered, wasted ...)")
-    p.add_argument("--patient", help="audit: only this patient's MRN")
+    p.add_argument("--patient", help="audit: only this patient's MRN; fhir: the patient to export")
     p.add_argument("--user", help="audit: only this username's actions")
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
     p.set_defaults(func=run)
@@ -103,6 +104,38 @@ def _rows(args, user):
     return exports.HEADER, rows, detail
 
 
+def _fhir(args, user) -> int:
+    """One patient's record as a FHIR Bundle (ketamine_clinic.interop): the same checks and audit as the pages."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from ketamine_clinic.interop import services
+    from ketamine_clinic.patients.models import Patient
+
+    if not args.patient:
+        raise CommandError("fhir needs --patient MRN.")
+    patient = Patient.objects.filter(mrn=args.patient).first()
+    # An MRN the user may not open gets the same answer as an unknown one (nothing about the patient leaks).
+    try:
+        if patient is None:
+            raise Http404
+        body = services.export_patient(user, patient, via="command line")
+    except Http404:
+        raise CommandError(f"there is no patient {args.patient!r} among {user.username}'s patients.") from None
+    except PermissionDenied:
+        raise CommandError(f"{user.username} ({user.get_role_display()}) may not read clinical records.") from None
+    if not args.output:
+        sys.stdout.write(body + "\n")
+        return 0
+    try:
+        with open(args.output, "w", encoding="utf-8") as stream:
+            stream.write(body + "\n")
+    except OSError as exc:
+        raise CommandError(f"cannot write {args.output}: {exc.strerror}.") from None
+    print(f"FHIR bundle of {patient.mrn} written to {args.output}", file=sys.stderr)
+    return 0
+
+
 def run(args) -> int:
     django_setup()
     from ketamine_clinic import access, audit
@@ -113,6 +146,8 @@ def run(args) -> int:
     if user is None:
         raise CommandError(f"there is no active user {args.username!r}.")
     area = AREAS[args.what]
+    if args.what == "fhir":
+        return _fhir(args, user)
     if not access.can(user, area, "read"):
         raise CommandError(f"{user.username} ({user.get_role_display()}) may not read the {area} records.")
     header, rows, detail = _rows(args, user)

@@ -1,0 +1,129 @@
+"""The FHIR export (issue 16 item 2): every demo patient's Bundle validates against the FHIR models, its codes
+are the code table's, and it is guarded and audited like any read of the record."""
+
+import json
+
+import pytest
+from fhir.resources.R4B import get_fhir_model_class
+from fhir.resources.R4B.bundle import Bundle
+
+from ketamine_clinic.core.interop import codes
+from ketamine_clinic.interop import services
+
+STANDARD = {codes.LOINC, codes.RXNORM, codes.SNOMED}
+
+
+@pytest.fixture
+def clinic(demo_chain):
+    # The first 8 demo patients are in screening; 2 more are on induction (sessions, doses, signed notes).
+    return demo_chain(patients=10, through="portal")
+
+
+def _resources(bundle_json: str) -> list[dict]:
+    return [entry["resource"] for entry in json.loads(bundle_json)["entry"]]
+
+
+def _codings(node):
+    """Every Coding anywhere in a resource (as JSON)."""
+    if isinstance(node, dict):
+        if "system" in node and "code" in node and "value" not in node:
+            yield node
+        for value in node.values():
+            yield from _codings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _codings(value)
+
+
+def test_every_demo_patient_bundle_validates(clinic):
+    seen_types = set()
+    for patient in clinic.patients:
+        text = services.patient_bundle(patient).model_dump_json()
+        # Parsed back whole and resource by resource with the library's own models: a wrong element, type
+        # or cardinality is refused here.
+        bundle = Bundle.model_validate_json(text)
+        assert bundle.type == "collection"
+        for resource in _resources(text):
+            get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+            seen_types.add(resource["resourceType"])
+        ids = [(r["resourceType"], r["id"]) for r in _resources(text)]
+        assert len(ids) == len(set(ids)), "each resource once"
+        # Every reference inside the Bundle points at a resource in it.
+        present = {f"{t}/{i}" for t, i in ids}
+        for ref in _references(json.loads(text)):
+            assert ref in present, ref
+    assert not seen_types & services.R4B_ONLY
+    assert {"Patient", "Condition", "AllergyIntolerance", "MedicationStatement", "Consent", "CarePlan",
+            "Appointment", "Encounter", "MedicationAdministration", "Observation", "QuestionnaireResponse",
+            "Procedure", "DocumentReference", "Practitioner", "Medication"} <= seen_types
+
+
+def _references(node):
+    if isinstance(node, dict):
+        if isinstance(node.get("reference"), str):
+            yield node["reference"]
+        for value in node.values():
+            yield from _references(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _references(value)
+
+
+def test_codes_in_the_bundle_are_the_code_tables(clinic):
+    table = {(c.system, c.code): c.display for c in codes.all_codes()}
+    for patient in clinic.patients:
+        resources = _resources(services.patient_bundle(patient).model_dump_json())
+        for coding in _codings(resources):
+            if coding["system"] in STANDARD:
+                assert table.get((coding["system"], coding["code"])) == coding["display"], coding
+            elif coding["system"] == codes.ICD10CM:
+                assert patient.diagnoses.filter(icd10_code=coding["code"]).exists()
+        conditions = [r for r in resources if r["resourceType"] == "Condition"]
+        assert sorted(c["code"]["coding"][0]["code"] for c in conditions) == sorted(
+            patient.diagnoses.values_list("icd10_code", flat=True))
+
+
+def test_values_are_the_charted_ones(clinic):
+    from ketamine_clinic.outcomes.models import Administration
+    from ketamine_clinic.sessions.models import DosingSession, VitalsReading
+
+    reading = VitalsReading.objects.filter(sbp__isnull=False, hr__isnull=False).first()
+    resources = {r["id"]: r for r in _resources(services.patient_bundle(reading.session.patient).model_dump_json())}
+    bp = resources[f"vitals-{reading.pk}-bp"]
+    assert bp["code"]["coding"][0]["code"] == "85354-9"
+    assert [(c["code"]["coding"][0]["code"], c["valueQuantity"]["value"]) for c in bp["component"]] == [
+        ("8480-6", reading.sbp), ("8462-4", reading.dbp)]
+    assert bp["component"][0]["valueQuantity"]["code"] == "mm[Hg]"
+    assert resources[f"vitals-{reading.pk}-hr"]["valueQuantity"]["value"] == reading.hr
+    assert bp["meta"]["profile"] == [services.US_CORE + "us-core-blood-pressure"]
+
+    session = DosingSession.objects.filter(delivered_mg__isnull=False, lot_id__isnull=False).first()
+    resources = {r["id"]: r for r in _resources(services.patient_bundle(session.patient).model_dump_json())}
+    given = resources[f"medicationadministration-{session.pk}"]
+    assert float(given["dosage"]["dose"]["value"]) == float(session.delivered_mg)
+    assert given["context"]["reference"] == f"Encounter/encounter-{session.pk}"
+    medication = resources[given["medicationReference"]["reference"].split("/")[1]]
+    from ketamine_clinic.inventory.models import Lot
+
+    assert medication["batch"]["lotNumber"] == Lot.objects.get(pk=session.lot_id).lot_number
+
+    phq9 = Administration.objects.filter(instrument="phq9", total__isnull=False).first()
+    resources = {r["id"]: r for r in _resources(services.patient_bundle(phq9.patient).model_dump_json())}
+    score = resources[f"score-{phq9.pk}"]
+    assert score["code"]["coding"][0]["code"] == "44261-6"
+    assert score["valueQuantity"]["value"] == phq9.total
+    assert score["derivedFrom"] == [{"reference": f"QuestionnaireResponse/questionnaireresponse-{phq9.pk}"}]
+    answers = resources[f"questionnaireresponse-{phq9.pk}"]["item"]
+    assert [i.get("answer", [{}])[0].get("valueInteger") for i in answers] == phq9.answers
+
+
+def test_signed_note_is_the_document(clinic):
+    import base64
+
+    from ketamine_clinic.sessions.models import SessionNote
+
+    note = SessionNote.objects.filter(signed_at__isnull=False).first()
+    resources = {r["id"]: r for r in _resources(services.patient_bundle(note.session.patient).model_dump_json())}
+    doc = resources[f"documentreference-{note.pk}"]
+    assert base64.b64decode(doc["content"][0]["attachment"]["data"]).decode().startswith(note.body)
+    assert doc["docStatus"] == "final"
