@@ -10,7 +10,12 @@ from . import services
 router = Router(tags=["fhir"])
 
 
-@router.get("/patient/{patient_id}/bundle", response={200: dict},
+# Answered as application/fhir+json (FHIR's own media type), so the schema says so instead of ninja's JSON.
+FHIR_JSON = {"responses": {"200": {"description": "A FHIR R4 Bundle (type collection) of the patient's record.",
+                                   "content": {"application/fhir+json": {"schema": {"type": "object"}}}}}}
+
+
+@router.get("/patient/{patient_id}/bundle", openapi_extra=FHIR_JSON,
             summary="The patient's record as a FHIR R4 Bundle (collection), audited as an export")
 def patient_bundle(request, patient_id: int):
     patient = access.open_patient(request, patient_id, "clinical")
