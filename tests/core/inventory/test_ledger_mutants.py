@@ -157,6 +157,7 @@ def test_balances_live_in_stock_and_session_buckets_down_to_one_microgram():
     assert stock("safe") == ("stock", "safe") and held_by(3) == ("session", 3)
     assert ledger.lot_balances("K1") == {("stock", "safe"): 999_999, ("session", 3): 1}
     assert ledger.balance("K1", held_by(3)) == 1 and ledger.balance("K1", held_by(4)) == 0
+    assert ledger.balance("E1", stock("safe")) == 0 and ledger.balance("ZZ", stock("safe")) == 0  # no entries yet
 
 
 def test_waste_from_the_safe_lowers_the_safe():
