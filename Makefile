@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 SQLITE_TEST_TZ ?= Pacific/Kiritimati
 POSTGRES_TEST_TZ ?= America/Adak
 
-.PHONY: demo test test-sqlite test-postgres lint chromium benchmark mutation clean
+.PHONY: demo test test-sqlite test-postgres lint chromium benchmark mutation screenshots clean
 
 $(BIN)/ketamine-clinic: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ mutation: $(BIN)/ketamine-clinic
 	$(BIN)/pip install --quiet -e '.[test,mutation]'
 	env -u DATABASE_URL KETAMINE_MUTATION_MAX_EXAMPLES=$(MUTATION_MAX_EXAMPLES) timeout $(MUTATION_TIMEOUT) $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
 	$(BIN)/mutmut results
+
+## The README's pictures of the flowsheet at tablet and desktop sizes (docs/screenshots/), from the browser test.
+screenshots: $(BIN)/ketamine-clinic chromium
+	env -u DATABASE_URL SCREENSHOTS=docs/screenshots $(BIN)/pytest -p no:cacheprovider -q tests/browser/test_flowsheet_tablet.py -k first_screen
 
 clean:
 	rm -rf $(VENV) var

@@ -2,6 +2,7 @@
 then sees the shared entry and not the private one."""
 
 import pytest
+from playwright.sync_api import expect
 
 
 @pytest.mark.django_db(transaction=True)
@@ -52,6 +53,9 @@ def test_patient_phq9_and_journal_sharing_reach_therapist(page, live_server, log
         in page.locator("article.journal-entry", has_text="SHARED: felt calm").inner_text()
     )
     assert "Private" in page.locator("article.journal-entry", has_text="PRIVATE: worried").inner_text()
+    # On the phone the top bar's links and "Log out" are folded into the menu.
+    expect(page.locator("text=Log out")).to_be_hidden()
+    page.click(".nav-toggle")
     page.click("text=Log out")
     page.wait_for_load_state("networkidle")
 

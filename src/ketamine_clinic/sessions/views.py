@@ -279,6 +279,7 @@ def flowsheet_context(request, session, **overrides):
         "thresholds": DEFAULT_THRESHOLDS,
         "due": due,
         "overdue": is_overdue(due, now),
+        "since_dose": _since_dose(session, now),
         "discharge": discharge,
         "checklist": checklist,
         "note": note,
@@ -380,6 +381,15 @@ def _curve_url(session, dose_plan, now):
             or 40
         )
     return f"{base}?{urlencode(params)}"
+
+
+def _since_dose(session, now) -> str:
+    """The time the nurse counts from, in words: how long dosing has run, or how long since it ended."""
+    if session.dosing_ended_at:
+        return f"{max(0, int((now - session.dosing_ended_at).total_seconds() // 60))} min since dosing ended"
+    if session.dosing_started_at:
+        return f"Dosing for {max(0, int((now - session.dosing_started_at).total_seconds() // 60))} min"
+    return ""
 
 
 def _respond(request, session, status_if_plain=400, **overrides):

@@ -56,6 +56,32 @@
     if (field) field.focus();
   }
 
-  document.addEventListener("DOMContentLoaded", function () { setUp(document); focusFirstError(document); });
+  /* On a narrow screen (a tablet at the chair, a phone) the top bar's links fold into a "Menu" button, so the page
+     starts near the top of the screen. Without JavaScript the links simply stay visible. */
+  function setUpMenu() {
+    const toggle = document.querySelector(".nav-toggle");
+    if (!toggle) return;
+    const bar = toggle.closest(".topbar");
+    bar.classList.add("foldable");
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      const open = bar.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  /* The flowsheet saves one section at a time and leaves the others as typed. Each save moves the session's record
+     version on (the optimistic lock against two people changing it at once); the strip, refreshed with every save,
+     carries the version the server now has, and the sections left in place take it, so saving another section
+     next is not mistaken for someone else's change. */
+  document.addEventListener("htmx:afterSettle", function () {
+    const strip = document.getElementById("flowsheet-strip");
+    if (!strip || !strip.dataset.version) return;
+    document.querySelectorAll(".flowsheet input[name=version]").forEach(function (input) {
+      input.value = strip.dataset.version;
+    });
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { setUp(document); setUpMenu(); focusFirstError(document); });
   document.addEventListener("htmx:load", function (event) { setUp(event.target); });
 })();
