@@ -1,6 +1,7 @@
 """The FHIR export (issue 16 item 2): every demo patient's Bundle validates against the FHIR models, its codes
 are the code table's, and it is guarded and audited like any read of the record."""
 
+import base64
 import json
 
 import pytest
@@ -35,9 +36,14 @@ def _codings(node):
             yield from _codings(value)
 
 
-def test_every_demo_patient_bundle_validates(clinic):
+def test_every_demo_patient_bundle_validates_with_the_code_tables_codes(demo_chain):
+    # The first 22 demo patients, through the portal: 8 in screening, 12 on induction, 2 in maintenance (the
+    # whole clinic takes minutes to seed; the resources are the same kinds).
+    some = demo_chain(patients=22, through="portal")
+    assert {p.phase for p in some.patients} == {"screening", "induction", "maintenance"}
+    table = {(c.system, c.code): c.display for c in codes.all_codes()}
     seen_types = set()
-    for patient in clinic.patients:
+    for patient in some.patients:
         text = services.patient_bundle(patient).model_dump_json()
         # Parsed back whole and resource by resource with the library's own models: a wrong element, type
         # or cardinality is refused here.
@@ -52,6 +58,7 @@ def test_every_demo_patient_bundle_validates(clinic):
         present = {f"{t}/{i}" for t, i in ids}
         for ref in _references(json.loads(text)):
             assert ref in present, ref
+        _codes_match(patient, _resources(text), table)
     assert not seen_types & services.R4B_ONLY
     assert {"Patient", "Condition", "AllergyIntolerance", "MedicationStatement", "Consent", "CarePlan",
             "Appointment", "Encounter", "MedicationAdministration", "Observation", "QuestionnaireResponse",
@@ -69,23 +76,22 @@ def _references(node):
             yield from _references(value)
 
 
-def test_codes_in_the_bundle_are_the_code_tables(clinic):
-    table = {(c.system, c.code): c.display for c in codes.all_codes()}
-    for patient in clinic.patients:
-        resources = _resources(services.patient_bundle(patient).model_dump_json())
-        for coding in _codings(resources):
-            if coding["system"] in STANDARD:
-                assert table.get((coding["system"], coding["code"])) == coding["display"], coding
-            elif coding["system"] == codes.ICD10CM:
-                assert patient.diagnoses.filter(icd10_code=coding["code"]).exists()
-        conditions = [r for r in resources if r["resourceType"] == "Condition"]
-        assert sorted(c["code"]["coding"][0]["code"] for c in conditions) == sorted(
-            patient.diagnoses.values_list("icd10_code", flat=True))
+def _codes_match(patient, resources, table):
+    """Standard codes are the code table's (with its display); ICD-10-CM codes are the chart's diagnoses."""
+    for coding in _codings(resources):
+        if coding["system"] in STANDARD:
+            assert table.get((coding["system"], coding["code"])) == coding["display"], coding
+        elif coding["system"] == codes.ICD10CM:
+            assert patient.diagnoses.filter(icd10_code=coding["code"]).exists()
+    conditions = [r for r in resources if r["resourceType"] == "Condition"]
+    assert sorted(c["code"]["coding"][0]["code"] for c in conditions) == sorted(
+        patient.diagnoses.values_list("icd10_code", flat=True))
 
 
 def test_values_are_the_charted_ones(clinic):
+    """Vitals, the delivered dose with its lot, a PHQ-9 with its answers, the signed note, intake vitals, plan."""
     from ketamine_clinic.outcomes.models import Administration
-    from ketamine_clinic.sessions.models import DosingSession, VitalsReading
+    from ketamine_clinic.sessions.models import DosingSession, SessionNote, VitalsReading
 
     reading = VitalsReading.objects.filter(sbp__isnull=False, hr__isnull=False).first()
     resources = {r["id"]: r for r in _resources(services.patient_bundle(reading.session.patient).model_dump_json())}
@@ -116,14 +122,22 @@ def test_values_are_the_charted_ones(clinic):
     answers = resources[f"questionnaireresponse-{phq9.pk}"]["item"]
     assert [i.get("answer", [{}])[0].get("valueInteger") for i in answers] == phq9.answers
 
-
-def test_signed_note_is_the_document(clinic):
-    import base64
-
-    from ketamine_clinic.sessions.models import SessionNote
-
+    # The signed session note is the DocumentReference, its text as signed (amendments follow it).
     note = SessionNote.objects.filter(signed_at__isnull=False).first()
     resources = {r["id"]: r for r in _resources(services.patient_bundle(note.session.patient).model_dump_json())}
     doc = resources[f"documentreference-{note.pk}"]
     assert base64.b64decode(doc["content"][0]["attachment"]["data"]).decode().startswith(note.body)
     assert doc["docStatus"] == "final"
+
+    # The intake's baseline vitals, and the treatment plan with every version (who, when, why).
+    from ketamine_clinic.assessment.models import IntakeAssessment
+    from ketamine_clinic.plans.models import TreatmentPlan
+
+    intake = IntakeAssessment.objects.filter(vitals_taken_at__isnull=False, systolic_bp_mmhg__isnull=False).first()
+    resources = {r["id"]: r for r in _resources(services.patient_bundle(intake.patient).model_dump_json())}
+    assert resources[f"intake-{intake.pk}-bp"]["component"][0]["valueQuantity"]["value"] == intake.systolic_bp_mmhg
+    plan = TreatmentPlan.objects.filter(versions__number__gte=1).first()
+    resources = {r["id"]: r for r in _resources(services.patient_bundle(plan.patient).model_dump_json())}
+    care_plan = resources[f"careplan-{plan.pk}"]
+    assert [n["text"].split(":")[0] for n in care_plan["note"]] == [
+        f"Version {v.number}" for v in plan.versions.order_by("number")]

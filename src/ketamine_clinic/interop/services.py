@@ -299,7 +299,6 @@ class _Builder:
                 appointment=[Reference(reference=f"Appointment/appointment-{s.appointment_id}")]
                 if s.appointment_id else None,
                 period=Period(start=_when(s.checked_in_at or s.scheduled_for), end=_when(s.discharged_at)),
-                basedOn=None,
             ))
             self._administration(s, enc_ref, lots, Lot)
             self._vitals(s, enc_ref)
@@ -354,23 +353,36 @@ class _Builder:
         ))
 
     def _vitals(self, s, enc_ref):
-        v = codes.VITALS
         for r in s.vitalsreadings.all():
-            if r.sbp is not None and r.dbp is not None:
-                self._observation(
-                    f"vitals-{r.pk}-bp", _concept(v["bp_panel"]), r.taken_at, enc_ref, "us-core-blood-pressure",
-                    component=[ObservationComponent(code=_concept(v[k]), valueQuantity=_quantity(getattr(r, k), "mm[Hg]"))
-                               for k in ("sbp", "dbp")],
-                )
-            if r.hr is not None:
-                self._observation(f"vitals-{r.pk}-hr", _concept(v["hr"]), r.taken_at, enc_ref, "us-core-heart-rate",
-                                  valueQuantity=_quantity(r.hr, "/min"))
-            if r.rr is not None:
-                self._observation(f"vitals-{r.pk}-rr", _concept(v["rr"]), r.taken_at, enc_ref,
-                                  "us-core-respiratory-rate", valueQuantity=_quantity(r.rr, "/min"))
-            if r.spo2 is not None:
-                self._observation(f"vitals-{r.pk}-spo2", _concept(v["spo2"], v["spo2_arterial"]), r.taken_at,
-                                  enc_ref, "us-core-pulse-oximetry", valueQuantity=_quantity(r.spo2, "%"))
+            self._vital_set(f"vitals-{r.pk}", r.taken_at, enc_ref, sbp=r.sbp, dbp=r.dbp, hr=r.hr, rr=r.rr, spo2=r.spo2)
+
+    def _vital_set(self, prefix, when, enc_ref, *, sbp=None, dbp=None, hr=None, rr=None, spo2=None, weight=None):
+        """One set of readings taken together: a blood-pressure panel and one Observation per other sign."""
+        v = codes.VITALS
+        if sbp is not None and dbp is not None:
+            self._observation(
+                f"{prefix}-bp", _concept(v["bp_panel"]), when, enc_ref, "us-core-blood-pressure",
+                component=[ObservationComponent(code=_concept(v[k]), valueQuantity=_quantity(value, "mm[Hg]"))
+                           for k, value in (("sbp", sbp), ("dbp", dbp))],
+            )
+        for key, value, profile, table_codes in (
+            ("hr", hr, "us-core-heart-rate", (v["hr"],)),
+            ("rr", rr, "us-core-respiratory-rate", (v["rr"],)),
+            # US Core pulse oximetry: both codes (59408-5 and 2708-6)
+            ("spo2", spo2, "us-core-pulse-oximetry", (v["spo2"], v["spo2_arterial"])),
+            ("weight", weight, "us-core-body-weight", (v["weight"],)),
+        ):
+            if value is not None:
+                self._observation(f"{prefix}-{key}", _concept(*table_codes), when, enc_ref, profile,
+                                  valueQuantity=_quantity(value, table_codes[0].unit))
+
+    def intakes(self):
+        """The intake's baseline vitals (the screen reads them), at the time they were taken."""
+        for i in self.patient.intakes.all():
+            if i.vitals_taken_at is None:
+                continue
+            self._vital_set(f"intake-{i.pk}", i.vitals_taken_at, None, sbp=i.systolic_bp_mmhg,
+                            dbp=i.diastolic_bp_mmhg, hr=i.heart_rate_bpm, spo2=i.spo2_percent, weight=i.weight_kg)
 
     def _session_entries(self, s, enc_ref):
         for d in s.dissociationscores.all():
@@ -426,7 +438,7 @@ class _Builder:
                 code = codes.instrument_item(a.instrument, name, n)
                 text = inst.item(n).text if inst and n <= inst.n_items else code.display
                 items.append(QuestionnaireResponseItem(
-                    linkId=str(n), text=text, definition=None,
+                    linkId=str(n), text=text,
                     answer=[QuestionnaireResponseItemAnswer(valueInteger=answer)] if answer is not None else None,
                 ))
             qr = self.add(QuestionnaireResponse(
@@ -453,6 +465,7 @@ class _Builder:
         self.conditions()
         self.allergies()
         self.previous_treatments()
+        self.intakes()
         self.consents()
         self.care_plans()
         self.appointments()
