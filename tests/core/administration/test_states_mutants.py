@@ -11,6 +11,7 @@ from ketamine_clinic.core.administration.states import (
     IllegalTransition,
     SessionState,
     Transition,
+    action_label,
     allowed_next,
     parse_state,
     plan_transition,
@@ -180,3 +181,23 @@ def test_ungated_moves_need_no_gate():
     for source, target in [(S.SCHEDULED, S.CHECKED_IN), (S.CHECKED_IN, S.PRE_DOSE_CHECKS),
                            (S.DOSING, S.MONITORING), (S.READY_FOR_DISCHARGE, S.MONITORING)]:
         assert plan_transition(source, target) == Transition(source, target)
+
+
+@pytest.mark.parametrize(
+    "target,source,words",
+    [
+        (S.CHECKED_IN, S.SCHEDULED, "Check in"),
+        (S.PRE_DOSE_CHECKS, S.CHECKED_IN, "Start pre-dose checks"),
+        (S.DOSING, S.PRE_DOSE_CHECKS, "Start dosing"),
+        (S.MONITORING, S.DOSING, "End dosing, start observation"),
+        (S.MONITORING, None, "End dosing, start observation"),
+        (S.MONITORING, S.READY_FOR_DISCHARGE, "Back to observation"),
+        (S.READY_FOR_DISCHARGE, S.MONITORING, "Mark ready for discharge"),
+        (S.DISCHARGED, S.READY_FOR_DISCHARGE, "Discharge"),
+        (S.ABORTED, S.CHECKED_IN, "Abort: no drug given"),
+        (S.STOPPED_EARLY, S.DOSING, "Stop early"),
+        (S.SCHEDULED, None, "Scheduled"),  # no move leads there: the state's own label
+    ],
+)
+def test_each_moves_button_is_named_as_an_action(target, source, words):
+    assert action_label(target, source) == words
