@@ -60,7 +60,7 @@ class Fuzz:
 
     def __init__(self, session_id):
         self.cookies = {"sessionid": session_id, "csrftoken": CSRF}
-        self.failures, self.sent, self.statuses = {}, 0, {}
+        self.failures, self.sent, self.statuses, self.failing_requests = {}, 0, {}, 0
 
     def run(self, operation, strategy, count):
         @settings(max_examples=count, derandomize=True, database=None, deadline=None,
@@ -73,6 +73,7 @@ class Fuzz:
             try:
                 case.validate_response(response, checks=CHECKS)
             except FailureGroup as group:  # collected, so one run reports every failing operation
+                self.failing_requests += 1
                 for failure in group.exceptions:
                     key = (operation.label, failure.title, response.status_code)
                     self.failures.setdefault(key, f"{failure.message[:1500]}\n{case.as_curl_command()[:1500]}")
@@ -97,6 +98,7 @@ def test_no_api_answer_is_a_server_error_or_off_schema(client_as, wsgi_app):
     elapsed = time.monotonic() - started
     server_errors = sum(1 for _, title, _ in fuzz.failures if title == "Server error")
     print(f"schemathesis: {fuzz.sent} requests in {elapsed:.0f} s, statuses {sorted(fuzz.statuses.items())}, "
-          f"{len(fuzz.failures)} distinct failures ({server_errors} operations with server errors)")
+          f"{fuzz.failing_requests} failing requests, {len(fuzz.failures)} distinct failures (operation, check, "
+          f"status), {server_errors} of them server errors")
     assert fuzz.sent > 1000
     assert not fuzz.failures, "\n\n".join(f"{k}\n{v}" for k, v in fuzz.failures.items())

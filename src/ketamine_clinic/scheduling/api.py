@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from ketamine_clinic import access, audit
@@ -58,13 +58,13 @@ class BookIn(Schema):
 
 class RescheduleIn(Schema):
     starts_at: ClinicDateTime
-    reason: str
+    reason: str = Field(..., max_length=300)
     chair_id: RecordId | None = None
     staff_id: RecordId | None = None
 
 
 class CancelIn(Schema):
-    reason: str
+    reason: str = Field(..., max_length=300)
 
 
 class GenerateIn(Schema):

@@ -268,6 +268,7 @@ def reschedule(
 ) -> Appointment:
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for rescheduling."})
+    _check_reason_length(reason)
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != Appointment.Status.BOOKED:
         raise ValidationError(
@@ -312,9 +313,17 @@ def reschedule(
 
 
 @transaction.atomic
+def _check_reason_length(reason: str) -> None:
+    # The change record keeps the reason in a column of this length; PostgreSQL refuses a longer one mid-write.
+    limit = AppointmentChange._meta.get_field("reason").max_length
+    if len(reason.strip()) > limit:
+        raise ValidationError({"reason": f"Keep the reason to {limit} characters (this one has {len(reason.strip())})."})
+
+
 def cancel(actor, appointment: Appointment, *, reason: str) -> Appointment:
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for cancelling."})
+    _check_reason_length(reason)
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != Appointment.Status.BOOKED:
         raise ValidationError(
