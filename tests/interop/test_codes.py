@@ -79,7 +79,8 @@ def test_verified_and_local_instrument_codes():
     assert codes.instrument_item("cssrs_screener", "C-SSRS", 7).code == "93269-9"
     local = codes.instrument_total("cadss", "CADSS")
     assert (local.system, local.code) == (codes.LOCAL_INSTRUMENTS, "cadss-total")
-    assert codes.instrument_item("phq9", "PHQ-9", 9).is_local  # not verified: see the module's docstring
+    assert codes.instrument_item("phq9", "PHQ-9", 9).code == "44260-8"
+    assert codes.instrument_item("gad7", "GAD-7", 1).is_local  # not verified: see the module's docstring
 
 
 def test_drugs():

@@ -121,6 +121,10 @@ def test_values_are_the_charted_ones(clinic):
     assert score["derivedFrom"] == [{"reference": f"QuestionnaireResponse/questionnaireresponse-{phq9.pk}"}]
     answers = resources[f"questionnaireresponse-{phq9.pk}"]["item"]
     assert [i.get("answer", [{}])[0].get("valueInteger") for i in answers] == phq9.answers
+    # Each answered item is an Observation with its LOINC code, a member of the total.
+    members = [resources[m["reference"].split("/")[1]] for m in score["hasMember"]]
+    assert [m["valueInteger"] for m in members] == [x for x in phq9.answers if x is not None]
+    assert members[0]["code"]["coding"][0]["code"] == "44250-9"
 
     # The signed session note is the DocumentReference, its text as signed (amendments follow it).
     note = SessionNote.objects.filter(signed_at__isnull=False).first()

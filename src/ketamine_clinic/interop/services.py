@@ -428,12 +428,18 @@ class _Builder:
         ))
 
     def instruments(self):
+        """Each administration: the answers as a QuestionnaireResponse, one Observation per answered item (its
+        code from the table) and the scored result, whose members are the items (as US Core's PHQ-9 example)."""
         for a in self.patient.administrations.select_related("administered_by", "session"):
             inst = INSTRUMENTS.get(a.instrument)
             name = inst.short_name if inst else a.instrument
             enc_ref = Reference(reference=f"Encounter/encounter-{a.session_id}") if a.session_id else None
             author = self.patient_ref if a.self_reported else self.practitioner(a.administered_by)
-            items = []
+            qr_ref = Reference(reference=f"QuestionnaireResponse/questionnaireresponse-{a.pk}")
+            common = dict(status="final", category=[_fixed(CATEGORY, "survey", "Survey")], subject=self.patient_ref,
+                          encounter=enc_ref, effectiveDateTime=_when(a.taken_at),
+                          performer=[author] if author else None, derivedFrom=[qr_ref])
+            items, members = [], []
             for n, answer in enumerate(a.answers, start=1):
                 code = codes.instrument_item(a.instrument, name, n)
                 text = inst.item(n).text if inst and n <= inst.n_items else code.display
@@ -441,7 +447,12 @@ class _Builder:
                     linkId=str(n), text=text,
                     answer=[QuestionnaireResponseItemAnswer(valueInteger=answer)] if answer is not None else None,
                 ))
-            qr = self.add(QuestionnaireResponse(
+                if answer is not None:
+                    members.append(self.ref(self.add(Observation(
+                        id=f"score-{a.pk}-item-{n}", meta=_meta("us-core-observation-screening-assessment"),
+                        code=_concept(code), valueInteger=answer, **common,
+                    ))))
+            self.add(QuestionnaireResponse(
                 id=f"questionnaireresponse-{a.pk}", meta=_meta("us-core-questionnaireresponse"),
                 questionnaire=f"{BASE_URL}/Questionnaire/{a.instrument}", status="completed",
                 subject=self.patient_ref, encounter=enc_ref, authored=_when(a.taken_at), author=author,
@@ -453,11 +464,9 @@ class _Builder:
             if not value:
                 continue
             self.add(Observation(
-                id=f"score-{a.pk}", meta=_meta("us-core-observation-screening-assessment"), status="final",
-                category=[_fixed(CATEGORY, "survey", "Survey")], code=_concept(total), subject=self.patient_ref,
-                encounter=enc_ref, effectiveDateTime=_when(a.taken_at), performer=[author] if author else None,
+                id=f"score-{a.pk}", meta=_meta("us-core-observation-screening-assessment"), code=_concept(total),
                 interpretation=[_text(a.severity)] if a.severity and a.total is not None else None,
-                derivedFrom=[self.ref(qr)], **value,
+                hasMember=members or None, **common, **value,
             ))
 
     def bundle(self) -> Bundle:

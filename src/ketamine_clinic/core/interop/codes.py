@@ -6,8 +6,7 @@ is NOT guessed: the concept gets a code in one of the clinic's local code system
 whose URIs are stated below, and the display text says what it is. Replace a local code by the standard
 one only after checking it at the source (loinc.org, NLM RxNav) and citing it here.
 
-What could not be verified when this table was written (so is local for now): PHQ-9 item 9, the GAD-7
-items, every PCL-5, MADRS, QIDS-SR16, CADSS, Pain NRS, AUDIT-C and DAST-10 code, the RxNorm ingredients
+What could not be verified when this table was written (so is local for now): the GAD-7 items, every PCL-5, MADRS, QIDS-SR16, CADSS, Pain NRS, AUDIT-C and DAST-10 code, the RxNorm ingredients
 (ketamine, esketamine and the antidepressants), and SNOMED CT for the demo's diagnoses (ICD-10-CM, which
 the chart already keeps, is sent alone).
 """
@@ -89,7 +88,7 @@ INSTRUMENT_TOTALS: dict[str, Code] = {
 
 # Item codes with a verified LOINC code, by instrument and 1-based item number.
 INSTRUMENT_ITEMS: dict[str, dict[int, Code]] = {
-    # PHQ-9 items 1-8 as in the US Behavioral Health Profiles example; item 9's code was cut off there: local.
+    # PHQ-9 items 1-8 as in the US Behavioral Health Profiles example; item 9 from US Core's own example.
     "phq9": {
         n: Code(LOINC, code, display, _US_BH_PHQ9)
         for n, (code, display) in enumerate(
@@ -105,7 +104,9 @@ INSTRUMENT_ITEMS: dict[str, dict[int, Code]] = {
             ],
             start=1,
         )
-    },
+    }
+    | {9: Code(LOINC, "44260-8", "Thoughts that you would be better off dead, or of hurting yourself in some way",
+               "https://hl7.org/fhir/us/core/STU7/Observation-PHQ9-item-example-44260-8.html")},
     # The C-SSRS screen version's seven questions, in the clinic's order (core.instruments.library).
     "cssrs_screener": {
         n: Code(LOINC, code, display, _US_BH_CSSRS)
