@@ -9,6 +9,10 @@ Workloads (Domino racemic ketamine, the only adult ketamine model all four can e
       six-infusion induction (0.5 mg/kg over 40 min on days 0, 2, 4, 7, 9, 11) with 1-min output until 24 h
       after the last infusion (17,281 points per patient), plasma + effect site.
 
+  (c) TCI: the pump rates for a 150 ng/mL plasma or effect-site target, 40 min at 10-s updates, max 1200 mg/h,
+      by tci.plan, a naive per-interval solve_ivp TCI (plasma), PyTCI's and opentiva's own TCI; each plan's
+      rates re-simulated by the accurate reference for the largest deviation from the target once reached.
+
 For (b) the per-patient loops (solve_ivp, PyTCI, opentiva) are timed on a subset and extrapolated linearly to
 N; the printout says so. "max rel diff" is max |x - reference| / max(|reference|, 1e-6 * peak) over all points,
 the reference being the solve_ivp solution (DOP853, rtol 1e-10, atol 1e-14 mg, restarted at every dose event).
@@ -396,22 +400,199 @@ def run_b(status, n, subset):
     _table(rows, t_eng, tight)
 
 
+# ------------------------------------------------------------------------------------- (c) TCI schedules
+TCI_TARGET = 150.0  # ng/mL
+TCI_MINUTES = 40.0
+TCI_UPDATE_S = 10
+TCI_MAX_MG_PER_H = 1200.0
+
+
+def naive_tci_plasma(mc, target, minutes, update_s, max_mg_per_h):
+    """What one would write first: at each update, solve_ivp over the interval from the current state with the
+    pump off and, from zero, at 1 mg/min; the rate that lands plasma on the target (superposition), clipped."""
+
+    def rhs(t, x, rate):
+        a1, a2, a3, ae = x
+        return [
+            rate - (mc["k10"] + mc["k12"] + mc["k13"]) * a1 + mc["k21"] * a2 + mc["k31"] * a3,
+            mc["k12"] * a1 - mc["k21"] * a2,
+            mc["k13"] * a1 - mc["k31"] * a3,
+            mc["ke0"] * (a1 - ae),
+        ]
+
+    h = update_s / 60.0
+    steps = int(round(minutes / h))
+    x = np.zeros(4)
+    rates = np.empty(steps)
+    goal_mg = target / 1000.0 * mc["v1"]
+    for k in range(steps):
+        off = solve_ivp(rhs, (0, h), x, method="DOP853", rtol=1e-10, atol=1e-14, args=(0.0,)).y[:, -1]
+        unit = solve_ivp(rhs, (0, h), np.zeros(4), method="DOP853", rtol=1e-10, atol=1e-14, args=(1.0,)).y[
+            :, -1
+        ]
+        u = min(max((goal_mg - off[0]) / unit[0], 0.0), max_mg_per_h / 60.0)
+        x = off + u * unit
+        rates[k] = u * 60.0
+    return rates
+
+
+def pytci_tci(mc, target, minutes, update_s, effect):
+    """PyTCI 1.2's own TCI: ``plasma_infusion`` (end-of-interval rule) or ``effect_target`` (peak rule,
+    unlimited rate: it has no pump limit). Rates in mg/s -> mg/h."""
+    from PyTCI.models.base import Three
+
+    class Ketamine(Three):
+        def __init__(self):
+            self.v1, self.k10, self.k12, self.k13 = mc["v1"], mc["k10"], mc["k12"], mc["k13"]
+            self.k21, self.k31, self.keo = mc["k21"], mc["k31"], mc["ke0"]
+            self.setup()
+
+    m = Ketamine()
+    m.set_integrator("exact")
+    seconds = int(round(minutes * 60))
+    if effect:
+        rates = m.effect_target(target / 1000.0, seconds, update_s)
+    else:
+        rates = m.plasma_infusion(target / 1000.0, seconds, update_s)
+    return np.asarray(rates) * 3600.0
+
+
+def opentiva_tci(weight, target, minutes, update_s, effect, max_mg_per_h):
+    """opentiva 1.1.2's Pump (1-s internal resolution) with its own Domino model, drug at 1 mg/mL so that its
+    mL/h limit equals ours in mg/h, maintenance infusions recalculated every update (multiplier 1)."""
+    from opentiva import ketamine, pump
+
+    p = pump.Pump(
+        ketamine.Domino(0, 40, float(weight), 175),
+        1,
+        int(round(minutes * 60)),
+        maintenance_infusion_duration=update_s,
+        maintenance_infusion_multiplier=1,
+        max_infusion_rate=max_mg_per_h,
+    )
+    p.add_target(0, target / 1000.0, update_s, effect)
+    p.generate_infusions()
+    return p.infusion_list  # rows: start s, mg/s, duration s, end s
+
+
+def steps_to_infusions(starts_min, lengths_min, rates_mg_per_h):
+    return [
+        (float(t), float(L), float(r * L / 60.0))
+        for t, L, r in zip(starts_min, lengths_min, rates_mg_per_h, strict=True)
+        if r > 0
+    ]
+
+
+def tci_deviation(mc, infusions, target, site, minutes):
+    """Largest |C - target| / target from the first time C is within 0.5% of it, over a 1-s grid, by the
+    accurate reference (solve_ivp DOP853 rtol 1e-10 with max_step 0.5 min); also the largest overshoot."""
+    times = np.arange(0, int(round(minutes * 60)) + 1) / 60.0
+    y = solve_ivp_patient(mc, infusions, times, max_step=0.5)[0 if site == "plasma" else 1]
+    near = np.nonzero(np.abs(y - target) <= 0.005 * target)[0]
+    if near.size == 0:
+        return np.nan, np.nan, float(y.max() / target - 1)
+    after = y[near[0] : -1]  # up to the pump stop
+    return float(times[near[0]]), float(np.max(np.abs(after - target)) / target), float(y.max() / target - 1)
+
+
+def run_tci(status):
+    from ketamine_clinic.core.pharmacology import tci
+
+    h = TCI_UPDATE_S / 60.0
+    steps = int(round(TCI_MINUTES / h))
+    print(
+        f"\n(c) TCI, Domino 70 kg, target {TCI_TARGET:g} ng/mL for {TCI_MINUTES:g} min, pump updated every "
+        f"{TCI_UPDATE_S} s ({steps} steps), maximum {TCI_MAX_MG_PER_H:g} mg/h; deviation measured by the accurate "
+        "reference on a 1-s grid"
+    )
+    mc = micro_of(solver.individualise(DOMINO, 70.0), 0)
+    lengths = np.full(steps, h)
+    starts = np.arange(steps) * h
+    for site in ("plasma", "effect"):
+        rows = []
+
+        def engine(site=site):
+            return tci.plan(
+                DOMINO,
+                70.0,
+                TCI_TARGET,
+                TCI_MINUTES,
+                site=site,
+                update_s=TCI_UPDATE_S,
+                max_rate_mg_per_h=TCI_MAX_MG_PER_H,
+            )
+
+        t_eng, plan = best_of(engine, 50)
+        rows.append(
+            (
+                "this engine (tci.plan)",
+                t_eng,
+                steps_to_infusions(starts, lengths, plan.rates_mg_per_h),
+                plan.rates_mg_per_h.max(),
+            )
+        )
+        if site == "plasma":
+            t_nv, r_nv = best_of(
+                lambda: naive_tci_plasma(mc, TCI_TARGET, TCI_MINUTES, TCI_UPDATE_S, TCI_MAX_MG_PER_H), 1
+            )
+            rows.append(
+                (
+                    "solve_ivp per interval (naive)",
+                    t_nv,
+                    steps_to_infusions(starts, lengths, r_nv),
+                    r_nv.max(),
+                )
+            )
+        if status.get("pytci") == "ok":
+            t_py, r_py = best_of(
+                lambda effect=(site == "effect"): pytci_tci(
+                    mc, TCI_TARGET, TCI_MINUTES, TCI_UPDATE_S, effect
+                ),
+                1 if site == "effect" else 3,  # its effect-site planner takes tens of seconds
+            )
+            label = "PyTCI 1.2 " + ("effect_target (no limit)" if site == "effect" else "plasma_infusion")
+            rows.append((label, t_py, steps_to_infusions(starts, lengths, r_py), r_py.max()))
+        if status.get("opentiva") == "ok":
+            t_ot, inf = best_of(
+                lambda effect=(site == "effect"): opentiva_tci(
+                    70.0, TCI_TARGET, TCI_MINUTES, TCI_UPDATE_S, effect, TCI_MAX_MG_PER_H
+                ),
+                3,
+            )
+            ot = [(s / 60.0, d / 60.0, r * d) for s, r, d, _ in inf if r > 0 and d > 0]
+            rows.append(("opentiva 1.1.2 Pump", t_ot, ot, float(np.max(inf[:, 1])) * 3600.0))
+        print(f"  {site} target:")
+        print(
+            f"  {'implementation':34s} {'time ms':>9s} {'x engine':>9s}  {'reached min':>11s} "
+            f"{'max dev after':>13s} {'max over target':>15s} {'peak mg/h':>9s} {'total mg':>9s}"
+        )
+        for name, t, infusions, peak in rows:
+            reached, dev, over = tci_deviation(mc, infusions, TCI_TARGET, site, TCI_MINUTES)
+            total = sum(mg for _, _, mg in infusions)
+            print(
+                f"  {name:34s} {t * 1e3:9.3f} {t / t_eng:9.1f}  {reached:11.3f} {dev:13.2e} {over:15.2e} "
+                f"{peak:9.1f} {total:9.2f}"
+            )
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--patients", type=int, default=10_000)
     ap.add_argument("--subset", type=int, default=100)
     ap.add_argument("--quick", action="store_true", help="1,000 patients, 10-patient reference subset")
-    ap.add_argument("--skip", choices=["a", "b"], default=None)
+    ap.add_argument("--skip", choices=["a", "b", "tci"], action="append", default=[])
     args = ap.parse_args(argv)
     if args.quick:
         args.patients, args.subset = 1000, 10
     status = setup_peers()
     print("peers:", ", ".join(f"{k}: {v}" for k, v in status.items()))
     print(f"numpy {np.__version__}, python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
-    if args.skip != "a":
+    if "a" not in args.skip:
         run_a(status)
-    if args.skip != "b":
+    if "b" not in args.skip:
         run_b(status, args.patients, min(args.subset, args.patients))
+    if "tci" not in args.skip:
+        run_tci(status)
 
 
 if __name__ == "__main__":

@@ -372,10 +372,13 @@ class _PeakSearch:
         self.F, self.G = e * tr.effect, unit @ tr.effect
         self.P, self.PG = e * tr.plasma, unit @ tr.plasma
         self.positive = np.nonzero(self.G > 0)[0]
+        self.F_pos, self.inv_G_pos = self.F[self.positive], 1.0 / self.G[self.positive]
         self.plasma_free = self.decay * tr.plasma  # plasma at the end of the interval: free . z + u unit
         self.plasma_unit = float(self.gain @ tr.plasma)
         left = math.exp(-tr.ke0 * h)
-        self.effect_gain = left / (1.0 - left)  # plasma excess that would close the effect-site gap in one interval
+        self.effect_gain = left / (
+            1.0 - left
+        )  # plasma excess that would close the effect-site gap in one interval
         # Plain floats for the refinement (a handful of modes).
         self._lam = lam.tolist()
         self._ce = tr.effect.tolist()
@@ -410,7 +413,7 @@ class _PeakSearch:
         """The largest rate in [0, umax] whose effect-site peak (pump off after the interval) is the target."""
         limit = target * (1.0 + _EFFECT_SLACK)
         pos = self.positive
-        ratios = (limit - self.F[pos] @ z) / self.G[pos]
+        ratios = (limit - self.F_pos @ z) * self.inv_G_pos
         j = int(np.argmin(ratios))
         u = float(ratios[j])
         if u >= umax:
