@@ -23,6 +23,17 @@ each update an exact one-line solve instead of a search or an integration:
   future times, then refined to the exact continuous peak by Newton's method on dc/dtau = 0 and on the rate
   (the "find the time of peak, recompute the dose, repeat" iteration of Shafer & Gregg, which converges from
   above, so the effect site never ends above the target by more than the numerical tolerance).
+  Once the effect site has come within 1% of the target (its peak), the plan *holds* it: plasma is aimed at
+  the target, offset in proportion to the effect site's remaining gap (Ce' = ke0 (Cp - Ce); a fifth of the
+  offset that would close the gap in one interval), and the rate is capped by the same peak rule. After a
+  lowered target the pump goes off and the same hold rule, capped so that the effect site never rises
+  while it is still above the new target, lands it on the target without undershooting. This maintenance
+  rule is this module's own choice (the pure peak rule alternates pump-on / pump-off steps in maintenance);
+  what is from the literature is the peak rule and the plasma rule.
+
+Known behaviour: after an effect-site target is first touched the pump is off until the next update, and
+plasma (falling back from its overshoot) is briefly below the effect site, so the effect site dips under the
+target before settling: measured at most 0.5% / 1.8% / 3.5% with 5 / 10 / 15-s updates.
 
 Nothing here is integrated numerically; tests/core/pharmacology/test_tci.py re-simulates every plan with an
 independent ODE solution.
@@ -334,16 +345,18 @@ def _plan_effect(tr: _Transition, lengths: np.ndarray, target: np.ndarray, umax:
         if T != held_target and ce_now >= T * (1.0 - LOADING_FRACTION):
             held_target = T  # from here on hold, even through the dip after the peak (no second loading)
         if T == held_target:
-            # Plasma aimed a little above the target while the effect site is below it, so that it comes back
-            # up within a minute or so instead of ~1/ke0 (never above: the peak rule caps the rate).
-            aim = T + HOLD_GAIN * ps.effect_gain * (T - ce_now) if ce_now < T else T
+            # Plasma aimed off the target in proportion to the effect site's gap (above it while the effect
+            # site is below, below it while the effect site comes down after a lowered target), so that the
+            # effect site closes the gap within a minute or so without overshooting it either way.
+            aim = T + HOLD_GAIN * ps.effect_gain * (T - ce_now)
             u = (aim - float(ps.plasma_free @ z)) / ps.plasma_unit
             u = 0.0 if u < 0.0 else (umax if u > umax else u)
-            # The effect site is a running average of plasma (ke0-weighted) and of where it starts, so if plasma
-            # never goes above the target from here on (pump off after this interval), neither does the effect
-            # site: no peak search needed. Otherwise cap the rate by the peak rule.
-            if ce_now > limit or float(np.max(ps.P @ z + u * ps.PG)) > limit:
-                u = min(u, ps.rate(z, T, umax))
+            # Cap by the peak rule: the effect site must not rise above the target (nor, while it is still
+            # above a lowered target, above where it is now). It is a running average of plasma, so if plasma
+            # stays below that level from here on (pump off after this interval), no search is needed.
+            cap = max(limit, ce_now)
+            if float(np.max(ps.P @ z + u * ps.PG)) > cap:
+                u = min(u, ps.rate(z, cap / (1.0 + _EFFECT_SLACK), umax))
         else:
             u = ps.rate(z, T, umax)
         z = ps.decay * z + ps.gain * u
