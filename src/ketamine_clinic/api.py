@@ -15,8 +15,8 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
-from .api_types import Error
 from .accounts.api import router as staff_router
+from .api_types import Error
 from .assessment.api import router as assessment_router
 from .audit.api import router as audit_router
 from .followup.api import router as followup_router
