@@ -155,8 +155,19 @@ def unread_messages(user):
     )
 
 
+def unread_shared_journal(user):
+    """Journal entries patients shared that ``user`` may read and has not opened yet (None for roles that never
+    read journals: nurses, the front desk)."""
+    from ketamine_clinic.portal.models import JournalEntry
+
+    if not (access.can(user, "self_report", "read") and access.can(user, "therapy_notes", "read")):
+        return None
+    return JournalEntry.objects.visible_to(user).exclude(reads__user=user)
+
+
 def worklists(user, now: dt.datetime, no_contact_days: int = NO_CONTACT_DAYS_DEFAULT) -> dict:
     return {
+        "shared_journal": unread_shared_journal(user),
         "overdue": overdue_questionnaires(user, now),
         "missed": missed_appointments(user, now),
         "no_contact": no_contact(user, now, no_contact_days),

@@ -10,11 +10,25 @@ from django.utils import timezone
 
 from ketamine_clinic import access, audit
 from ketamine_clinic.patients.chart import chart_tabs
-from ketamine_clinic.portal.models import JournalEntry, Message
+from ketamine_clinic.portal.models import JournalEntry, JournalEntryRead, Message
 
 from . import queries, services
 from .forms import AcceptForm, DeclineForm, IntegrationNoteForm, ReplyForm
 from .models import BoosterSuggestion, IntegrationNote
+
+
+def _journal_marked_read(user, patient):
+    """The shared entries the user may read, each flagged ``is_new`` if this is their first look; opening the tab
+    is reading them, so they leave the user's "not yet read" notice."""
+    entries = list(JournalEntry.objects.visible_to(user).filter(patient=patient).select_related("session"))
+    if entries and not user.is_patient:
+        seen = set(JournalEntryRead.objects.filter(user=user, entry__in=entries).values_list("entry_id", flat=True))
+        for entry in entries:
+            entry.is_new = entry.pk not in seen
+        JournalEntryRead.objects.bulk_create(
+            [JournalEntryRead(entry=e, user=user) for e in entries if e.is_new], ignore_conflicts=True
+        )
+    return entries
 
 
 def _chart_context(request, patient, **extra):
@@ -31,7 +45,7 @@ def _chart_context(request, patient, **extra):
         "notes": IntegrationNote.objects.visible_to(user)
         .filter(patient=patient)
         .select_related("author", "session"),
-        "journal": JournalEntry.objects.visible_to(user).filter(patient=patient).select_related("session"),
+        "journal": _journal_marked_read(user, patient),
         "can_read_journal": access.can(user, "self_report", "read", patient),
         "suggestions": suggestions[:20],
         "open_suggestion": open_suggestion,

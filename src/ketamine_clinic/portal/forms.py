@@ -23,7 +23,7 @@ class JournalEntryForm(forms.ModelForm):
         labels = {
             "timing": "When are you writing?",
             "session": "Which session is it about? (optional)",
-            "shared": "Share this entry with my therapist",
+            "shared": "Share this entry with my therapist and prescriber",
         }
 
     def __init__(self, *args, patient, **kwargs):

@@ -92,11 +92,17 @@ class JournalEntry(models.Model):
     def tag_labels(self) -> list[str]:
         return [JournalTag(t).label for t in self.tags if t in JournalTag.values]
 
+    def mark_read(self, user) -> None:
+        """``user`` (staff) has seen this shared entry: it no longer counts as new for them."""
+        JournalEntryRead.objects.get_or_create(entry=self, user=user)
+
     def set_shared(self, shared: bool):
         if shared and not self.shared:
             self.shared_at = timezone.now()
         if not shared:
             self.shared_at = None
+            if self.pk:
+                self.reads.all().delete()  # shared again later, it is news again
         self.shared = shared
 
 
@@ -139,3 +145,18 @@ class Message(models.Model):
     def __str__(self):
         who = "patient" if self.from_patient else "care team"
         return f"Message from {who} ({self.patient}) at {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class JournalEntryRead(models.Model):
+    """A staff member has seen a shared journal entry (on the patient's follow-up tab): until then it counts in their
+    "shared with you, not yet read" notice. Shared again after being made private, an entry is new again."""
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["entry", "user"], name="unique_journal_entry_read")]
+
+    def __str__(self):
+        return f"{self.user} read journal entry {self.entry_id}"
