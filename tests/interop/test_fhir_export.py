@@ -59,10 +59,20 @@ def test_every_demo_patient_bundle_validates_with_the_code_tables_codes(demo_cha
         for ref in _references(json.loads(text)):
             assert ref in present, ref
         _codes_match(patient, _resources(text), table)
+        # FHIR's ele-1: every element has a value or children (no empty objects, lists or strings).
+        assert list(_empty(json.loads(text))) == []
     assert not seen_types & services.R4B_ONLY
     assert {"Patient", "Condition", "AllergyIntolerance", "MedicationStatement", "Consent", "CarePlan",
             "Appointment", "Encounter", "MedicationAdministration", "Observation", "QuestionnaireResponse",
             "Procedure", "DocumentReference", "Practitioner", "Medication"} <= seen_types
+
+
+def _empty(node, path="Bundle"):
+    if isinstance(node, dict | list) and not node or isinstance(node, str) and not node.strip():
+        yield path
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in children:
+        yield from _empty(value, f"{path}.{key}")
 
 
 def _references(node):
