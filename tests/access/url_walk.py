@@ -103,6 +103,7 @@ ROUTES = {
     "api/prediction/models": "-",
     "api/fhir/patient/<patient_id>/bundle": "patient (FHIR export, issue 16)",
     "audit/": "-",
+    "schedule/arrivals/panel/": "-",
     "staff/": "-",
     "staff/new/": "-",
     "staff/<int:staff_id>/": "staff member (director only)",

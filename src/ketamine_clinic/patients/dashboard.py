@@ -9,17 +9,19 @@ from ketamine_clinic import access
 from ketamine_clinic.navigation import reverse_or_none
 
 DASHBOARD_PANELS = [
-    ("outcomes:urgent_tasks_panel", "measures"),
-    ("sessions:board_panel", "clinical"),
-    ("followup:worklist_panel", "clinical"),
+    ("outcomes:urgent_tasks_panel", "measures", None),
+    ("sessions:board_panel", "clinical", None),
+    ("followup:worklist_panel", "clinical", None),
+    # The desk's day (arrivals, rides home, tomorrow's calls): for those who run the desk, not every clinician.
+    ("scheduling:arrivals_panel", "schedule", frozenset({"front_desk", "director"})),
 ]
 
 
 def panel_urls(user=None):
     """The panel URLs ``user`` may load (all defined panels when ``user`` is None)."""
     urls = []
-    for name, area in DASHBOARD_PANELS:
+    for name, area, roles in DASHBOARD_PANELS:
         url = reverse_or_none(name)
-        if url and (user is None or access.can(user, area, "read")):
+        if url and (user is None or (access.can(user, area, "read") and (roles is None or user.role in roles))):
             urls.append(url)
     return urls

@@ -6,6 +6,7 @@ app_name = "scheduling"
 
 urlpatterns = [
     path("day/", views.day, name="day"),
+    path("arrivals/panel/", views.arrivals_panel, name="arrivals_panel"),
     path("patient/<int:patient_id>/", views.chart, name="chart"),
     path("patient/<int:patient_id>/book/", views.book, name="book"),
     path("patient/<int:patient_id>/calendar.ics", views.ical, name="ical"),

@@ -50,6 +50,28 @@ def day(request):
     return render(request, "scheduling/day.html", context)
 
 
+@access.staff_view("schedule")
+def arrivals_panel(request):
+    """The front desk's day on the dashboard: today's visits in order with who has arrived (checked in) and each
+    dosing visit's ride home, then tomorrow's visits to confirm by phone with what the patient is reminded of."""
+    today = timezone.localdate()
+    visible = set(access.visible_patients(request.user).values_list("pk", flat=True))
+    active = (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
+
+    def rows(day):
+        return [a for a in services.day_appointments(day).select_related("dosing_session")
+                if a.patient_id in visible and a.status in active]
+
+    today_rows = rows(today)
+    tomorrow_rows = [a for a in rows(today + dt.timedelta(days=1)) if a.status == Appointment.Status.BOOKED]
+    audit.record_panel(request, "arrivals", {"today": [a.pk for a in today_rows],
+                                             "tomorrow": [a.pk for a in tomorrow_rows]})
+    return render(request, "scheduling/_arrivals_panel.html", {
+        "today": [{"appointment": a, "session": getattr(a, "dosing_session", None)} for a in today_rows],
+        "tomorrow": tomorrow_rows,
+    })
+
+
 def _chart_context(request, patient, book_form=None):
     return {
         "patient": patient,
