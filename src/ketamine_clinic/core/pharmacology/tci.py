@@ -7,15 +7,17 @@ and the same modal solution, z(t + h) = exp(lam h) z(t) + u (exp(lam h) - 1) / l
 concentration at a later time is *linear in the rate u of the interval*: c = c_free + u c_unit. That makes
 each update an exact one-line solve instead of a search or an integration:
 
-- **Plasma targeting** (Jacobs JR 1990, IEEE Trans Biomed Eng 37(1):107-109, the algorithm STANPUMP and most
-  TCI pumps use; the idea, a rate and the concentration at the end of the interval being linearly related,
-  is also set out in Jacobs' US patent 5,010,473, 1991): u = (target - c_free(h)) / c_unit(h), clipped to
-  [0, maximum rate]. The pump runs at its maximum until the target is within one interval's reach, then
+- **Plasma targeting**, the rule of Jacobs JR (1990), the one STANPUMP and most TCI pumps use (the R
+  ``tci`` package cites "Jacobs (1990)" for it; the paper, IEEE Trans Biomed Eng 37(1):107-109 as far as
+  this module's author recalls, was not re-read). The idea, rate and end-of-interval concentration being
+  linearly related, is set out in Jacobs' US patent 5,010,473 (Duke University, 1991; abstract read):
+  u = (target - c_free(h)) / c_unit(h), clipped to [0, maximum rate]. The pump runs at its maximum until the target is within one interval's reach, then
   follows the exponentially falling rate that holds it; after a lower target it stays off until the
   concentration has fallen to it.
 - **Effect-site targeting**, the peak-effect approach of Shafer SL & Gregg KM (1992), "Algorithms to
   rapidly achieve and maintain stable drug concentrations at the site of drug effect with a
-  computer-controlled infusion pump", J Pharmacokinet Biopharm 20(2):147-169: each interval's rate is the
+  computer-controlled infusion pump", J Pharmacokinet Biopharm 20(2):147-169 (title as the R ``tci``
+  package's documentation cites it; journal, volume and pages not re-read): each interval's rate is the
   largest for which the effect-site concentration, assuming the pump is then switched off, peaks *at* the
   target and never above it. Plasma overshoots (that is what drives the effect site up quickly); the effect
   site does not. With c(tau) = f(tau) + u g(tau) over the future times tau, the condition
@@ -56,8 +58,9 @@ from .schedule import Infusion
 
 #: Default maximum pump rate, mg/h (a setting-like constant: callers pass their own pump's limit).
 #: 1200 mL/h is the maximum flow of the syringe pumps used for TCI (the limit the R ``tci`` package takes
-#: as its default, "the maximum infusion rate of 1200 ml/h permitted by existing TCI pumps"); at the
-#: 1 mg/mL ketamine dilution this assumes for the syringe, that is 1200 mg/h. Far above any antidepressant
+#: as its default, "the maximum infusion rate of 1200 ml/h permitted by existing TCI pumps", and opentiva
+#: 1.1.2's ``Pump`` default ``max_infusion_rate=1200`` mL/h); at a 1 mg/mL ketamine dilution in the syringe
+#: (an assumption of this default, not a sourced figure) that is 1200 mg/h. Far above any antidepressant
 #: infusion rate: the limit only shapes the first seconds of a plan, and the plan says when it binds.
 DEFAULT_MAX_RATE_MG_PER_H = 1200.0
 
