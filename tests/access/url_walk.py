@@ -104,6 +104,7 @@ ROUTES = {
     "api/fhir/patient/<patient_id>/bundle": "patient (FHIR export, issue 16)",
     "audit/": "-",
     "schedule/arrivals/panel/": "-",
+    "schedule/requests/<int:request_id>/handled/": "patient's change request",
     "staff/": "-",
     "staff/new/": "-",
     "staff/<int:staff_id>/": "staff member (director only)",
@@ -190,6 +191,7 @@ ROUTES = {
     "followup/suggestion/<int:suggestion_id>/decline/": "booster suggestion",
     "portal/": "- (the logged-in patient's own)",
     "portal/appointments/": "- (the logged-in patient's own)",
+    "portal/appointments/<int:appointment_id>/request/": "appointment",
     "portal/instructions/": "- (the logged-in patient's own)",
     "portal/scores/": "- (the logged-in patient's own)",
     "portal/consents/": "- (the logged-in patient's own)",
@@ -207,7 +209,7 @@ ROUTES = {
 PATIENT_BEARING = {
     "patient_id": "a", "session_id": "session", "plan_id": "plan", "appointment_id": "appointment",
     "reading_id": "reading", "treatment_id": "treatment", "task_id": "task", "administration_id": "administration",
-    "entry_id": "journal_entry", "suggestion_id": "suggestion",
+    "entry_id": "journal_entry", "suggestion_id": "suggestion", "request_id": "change_request",
 }
 CLINIC_WIDE = {
     "location_id": "location", ("inventory", "pk"): "discrepancy", "discrepancy_id": "discrepancy",
@@ -329,6 +331,7 @@ class World:
     discrepancy: object = None
     document: object = None
     staff_member: object = None
+    change_request: object = None
     fact: str = "bipolar"
     route: str = "iv"
     kind: str = "side_effect"
@@ -424,6 +427,10 @@ def build_world():
         document=ConsentDocument.objects.first(),
         staff_member=therapist2,
     )
+    from ketamine_clinic.scheduling.models import ChangeRequest
+
+    world.change_request = ChangeRequest.objects.create(appointment=world.appointment, kind="reschedule",
+                                                        note="Synthetic: a later week, please")
     missing = [f.name for f in dataclasses.fields(World) if getattr(world, f.name) is None]
     assert missing == [], f"the demo chain no longer gives patient A: {missing}"
     return world

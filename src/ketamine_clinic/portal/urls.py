@@ -7,6 +7,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("appointments/", views.appointments, name="appointments"),
+    path("appointments/<int:appointment_id>/request/", views.appointment_request, name="appointment_request"),
     path("instructions/", views.instructions, name="instructions"),
     path("scores/", views.scores, name="scores"),
     path("consents/", views.consents, name="consents"),

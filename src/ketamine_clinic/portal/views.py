@@ -78,11 +78,35 @@ def appointments(request, patient):
     from ketamine_clinic.scheduling.models import Appointment
 
     past = Appointment.objects.filter(patient=patient, starts_at__lt=now).order_by("-starts_at")[:20]
-    return render(
-        request,
-        "portal/appointments.html",
-        {"patient": patient, "upcoming": _upcoming(patient, now), "past": past},
-    )
+    upcoming = list(_upcoming(patient, now).prefetch_related("change_requests"))
+    for a in upcoming:
+        a.open_request = next((r for r in a.change_requests.all() if r.handled_at is None), None)
+    return render(request, "portal/appointments.html", {"patient": patient, "upcoming": upcoming, "past": past})
+
+
+@portal_view("self_report", "write")
+def appointment_request(request, patient, appointment_id):
+    """Ask the front desk to move or cancel an upcoming visit (they call back; nothing changes until then)."""
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+
+    from ketamine_clinic.scheduling import services as scheduling
+    from ketamine_clinic.scheduling.models import Appointment
+
+    if request.method != "POST":
+        return redirect("portal:appointments")
+    appointment = Appointment.objects.filter(pk=appointment_id, patient=patient).first()
+    if appointment is None:
+        raise Http404("No such appointment.")
+    try:
+        scheduling.request_change(request, appointment, kind=request.POST.get("kind", ""),
+                                  note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Your request has gone to the front desk; they will call you to agree a new time "
+                                  "or confirm the cancellation. Until then the appointment stands.")
+    return redirect("portal:appointments")
 
 
 @portal_view("clinical")

@@ -123,3 +123,31 @@ class AppointmentChange(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.appointment} ({self.reason})"
+
+
+class ChangeRequest(models.Model):
+    """A patient asks, from the portal, to move or cancel a booked visit; the front desk calls back and handles it
+    (the change itself is then a reschedule or cancellation, with its own history)."""
+
+    class Kind(models.TextChoices):
+        RESCHEDULE = "reschedule", "Move it to another time"
+        CANCEL = "cancel", "Cancel it"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="change_requests")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    note = models.CharField(max_length=500, blank=True, help_text="When suits you, or why (optional).")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+
+    def __str__(self):
+        return f"Request to {self.kind} {self.appointment}"
+
+    @property
+    def patient(self):
+        return self.appointment.patient

@@ -14,11 +14,11 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ketamine_clinic import audit
+from ketamine_clinic import access, audit
 from ketamine_clinic.audit import acting_user as _user
 from ketamine_clinic.core.protocols import schedule as core_schedule
 
-from .models import Appointment, AppointmentChange, Chair
+from .models import Appointment, AppointmentChange, Chair, ChangeRequest
 
 ACTIVE = Appointment.ACTIVE_STATUSES
 # Used when a dosing appointment has no plan to take the interval from: the shortest minimum interval of the
@@ -652,3 +652,43 @@ def ical_for(patient, appointments) -> bytes:
             event.add("location", a.chair.room or a.chair.name)
         cal.add_component(event)
     return cal.to_ical()
+
+
+def request_change(actor, appointment: Appointment, *, kind: str, note: str = "") -> ChangeRequest:
+    """The patient's own request to move or cancel an upcoming booked visit (one open request per visit)."""
+    user = _user(actor)
+    if user is None or not user.is_patient or appointment.patient.user_id != user.pk:
+        raise ValidationError({"__all__": ["Only the patient can ask to change their own appointment."]})
+    if kind not in ChangeRequest.Kind.values:
+        raise ValidationError({"kind": "Choose whether to move or cancel the appointment."})
+    if appointment.status != Appointment.Status.BOOKED or appointment.starts_at <= timezone.now():
+        raise ValidationError({"__all__": ["This appointment can no longer be changed here: please call the clinic."]})
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise ValidationError({"note": "Keep the note under 500 characters."})
+    with transaction.atomic():
+        if appointment.change_requests.filter(handled_at__isnull=True).exists():
+            raise ValidationError({"__all__": ["You have already asked about this appointment; the front desk will "
+                                               "call you."]})
+        request = ChangeRequest.objects.create(appointment=appointment, kind=kind, note=note)
+        audit.record(actor, "create", request, patient=appointment.patient, detail={"kind": kind})
+    return request
+
+
+def open_change_requests(user):
+    """Patients' requests not yet handled, for the patients ``user`` may see, oldest first."""
+    return (ChangeRequest.objects.filter(handled_at__isnull=True,
+                                         appointment__patient__in=access.visible_patients(user))
+            .select_related("appointment__patient"))
+
+
+def handle_change_request(actor, request) -> None:
+    """The front desk has called the patient back (and moved or cancelled the visit as agreed)."""
+    user = _user(actor)
+    access.require(user, "schedule", "write", request.appointment.patient)
+    if request.handled_at is not None:
+        return
+    request.handled_at, request.handled_by = timezone.now(), user
+    with transaction.atomic():
+        request.save(update_fields=["handled_at", "handled_by"])
+        audit.record(actor, "update", request, patient=request.appointment.patient, detail={"handled": True})

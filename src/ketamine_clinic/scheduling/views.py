@@ -65,11 +65,28 @@ def arrivals_panel(request):
     today_rows = rows(today)
     tomorrow_rows = [a for a in rows(today + dt.timedelta(days=1)) if a.status == Appointment.Status.BOOKED]
     audit.record_panel(request, "arrivals", {"today": [a.pk for a in today_rows],
-                                             "tomorrow": [a.pk for a in tomorrow_rows]})
+                                             "tomorrow": [a.pk for a in tomorrow_rows],
+                                             "requests": list(services.open_change_requests(request.user)
+                                                              .values_list("pk", flat=True))})
+    requests = list(services.open_change_requests(request.user))
     return render(request, "scheduling/_arrivals_panel.html", {
         "today": [{"appointment": a, "session": getattr(a, "dosing_session", None)} for a in today_rows],
         "tomorrow": tomorrow_rows,
+        "requests": requests,
+        "can_write": access.can(request.user, "schedule", "write"),
     })
+
+
+@access.staff_view("schedule", "write")
+def change_request_handled(request, request_id):
+    """The desk called the patient back about their request (and moved or cancelled the visit as agreed)."""
+    from .models import ChangeRequest
+
+    change = get_object_or_404(ChangeRequest.objects.select_related("appointment__patient"), pk=request_id)
+    access.open_patient(request, change.appointment.patient_id, "schedule", "write")
+    services.handle_change_request(request, change)
+    messages.success(request, f"Request from {change.appointment.patient.full_name} marked as handled.")
+    return redirect("patients:dashboard")
 
 
 def _chart_context(request, patient, book_form=None):
