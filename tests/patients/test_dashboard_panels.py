@@ -20,10 +20,9 @@ def test_every_panel_on_the_dashboard_loads_for_the_role(role, staff, client_as)
 
 
 @pytest.mark.django_db
-def test_front_desk_dashboard_has_no_clinical_panels_but_points_to_the_schedule(staff, client_as):
+def test_front_desk_dashboard_has_its_day_not_clinical_panels_and_points_to_the_schedule(staff, client_as):
     html = client_as(staff["front_desk"]).get("/patients/dashboard/").content.decode()
-    assert _panel_urls(html) == []
-    assert "Loading" not in html
+    assert _panel_urls(html) == ["/schedule/arrivals/panel/"]
     assert 'href="/schedule/day/"' in html
 
 
