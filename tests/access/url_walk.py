@@ -183,6 +183,7 @@ ROUTES = {
     "followup/dashboard/": "-",
     "followup/patient/<int:patient_id>/": "patient (integration notes, suggestions)",
     "followup/patient/<int:patient_id>/notes/new/": "patient",
+    "followup/patient/<int:patient_id>/notes/<int:note_id>/sign/": "patient, integration note",
     "followup/patient/<int:patient_id>/refresh/": "patient",
     "followup/patient/<int:patient_id>/report/": "patient",
     "followup/patient/<int:patient_id>/messages/": "patient",
@@ -210,6 +211,7 @@ PATIENT_BEARING = {
     "patient_id": "a", "session_id": "session", "plan_id": "plan", "appointment_id": "appointment",
     "reading_id": "reading", "treatment_id": "treatment", "task_id": "task", "administration_id": "administration",
     "entry_id": "journal_entry", "suggestion_id": "suggestion", "request_id": "change_request",
+    "note_id": "integration_note",
 }
 CLINIC_WIDE = {
     "location_id": "location", ("inventory", "pk"): "discrepancy", "discrepancy_id": "discrepancy",

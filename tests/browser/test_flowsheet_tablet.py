@@ -98,3 +98,29 @@ def test_sections_can_be_jumped_to_and_targets_are_large(page, live_server, logi
     page.click(".nav-toggle")
     expect(page.locator("#main-nav")).to_be_visible()
     expect(page.locator(".nav-toggle")).to_have_attribute("aria-expanded", "true")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_vitals_can_be_charted_with_the_keyboard_alone(page, live_server, login, staff, dosing_session):
+    """No pointer: Tab reaches the vitals fields in order, typing fills them, Enter saves, and the focus is not
+    lost to the top of the page afterwards (the section is swapped in place)."""
+    login(page, live_server, "t_nurse")
+    page.goto(f"{live_server.url}/sessions/{dosing_session.pk}/")
+    presses = 0  # from the top of the page, Tab by Tab to the first vitals field
+    while presses < 80 and page.evaluate("document.activeElement.name") != "sbp":
+        page.keyboard.press("Tab")
+        presses += 1
+    assert page.evaluate("document.activeElement.name") == "sbp", "the vitals entry is not reachable by Tab"
+    assert presses <= 40, f"{presses} Tabs to reach the vitals: too far down the order"
+    order = []
+    for value in ("128", "82", "76", "98", "15"):
+        order.append(page.evaluate("document.activeElement.name"))
+        page.keyboard.type(value)
+        page.keyboard.press("Tab")
+    assert order == ["sbp", "dbp", "hr", "spo2", "rr"]
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#vitals-table tbody tr")).to_have_count(1)
+    expect(page.locator("#vitals-table")).to_contain_text("128/82")
+    # Every control on the flowsheet can be reached with Tab: none is taken out of the order.
+    assert page.locator(".flowsheet [tabindex='-1']:is(button, input, select, textarea, a)").count() == 0

@@ -37,6 +37,12 @@ class IntegrationNote(models.Model):
     plan = models.TextField("plan / homework", blank=True, max_length=5000)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The therapist's signature: the note is then final (the record of what was done in therapy, as a signed
+    # session note is for the dosing session).
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = IntegrationNoteQuerySet.as_manager()
 

@@ -27,7 +27,7 @@ from ketamine_clinic.core.followup.maintenance import (
 )
 from ketamine_clinic.core.instruments import label as instrument_label
 
-from .models import BoosterSuggestion
+from .models import BoosterSuggestion, IntegrationNote
 
 log = logging.getLogger(__name__)
 
@@ -253,3 +253,22 @@ def decline(
         detail={"status": "declined", "reason": suggestion.decision_note},
     )
     return suggestion
+
+
+def sign_integration_note(actor, note: IntegrationNote) -> IntegrationNote:
+    """The therapist who wrote an integration note signs it; signed, it is final. Only its author signs (a
+    signature says "I did and wrote this"); a note signed already is refused, not signed twice."""
+    from ketamine_clinic import access
+
+    user = audit.acting_user(actor)
+    access.require(user, "therapy_notes", "write", note.patient)
+    if note.author_id != getattr(user, "pk", None):
+        raise ValidationError({"__all__": [f"Only {note.author.display_name()}, who wrote this note, can sign it."]})
+    with transaction.atomic():
+        fresh = IntegrationNote.objects.select_for_update().get(pk=note.pk)
+        if fresh.signed_at is not None:
+            raise ValidationError({"__all__": ["This note is already signed."]})
+        fresh.signed_at, fresh.signed_by = timezone.now(), user
+        fresh.save(update_fields=["signed_at", "signed_by"])
+        audit.record(actor, "update", fresh, detail={"signed": True})
+    return fresh

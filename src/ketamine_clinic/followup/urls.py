@@ -11,6 +11,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("patient/<int:patient_id>/", views.chart, name="chart"),
     path("patient/<int:patient_id>/notes/new/", views.note_new, name="note_new"),
+    path("patient/<int:patient_id>/notes/<int:note_id>/sign/", views.note_sign, name="note_sign"),
     path("patient/<int:patient_id>/refresh/", views.refresh, name="refresh"),
     path("patient/<int:patient_id>/report/", views.report, name="report"),
     path("patient/<int:patient_id>/messages/", views.message_thread, name="messages"),

@@ -89,6 +89,20 @@ def note_new(request, patient):
     )
 
 
+@access.patient_view("therapy_notes", "write")
+def note_sign(request, patient, note_id):
+    if request.method != "POST":  # a write: never on GET
+        return redirect("followup:chart", patient.pk)
+    note = get_object_or_404(IntegrationNote.objects.visible_to(request.user), pk=note_id, patient=patient)
+    try:
+        services.sign_integration_note(request, note)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Integration note signed.")
+    return redirect("followup:chart", patient.pk)
+
+
 @access.patient_view("clinical", "write")
 def refresh(request, patient):
     if request.method != "POST":  # a write: never on GET
