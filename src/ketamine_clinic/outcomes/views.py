@@ -70,6 +70,8 @@ def administer(request, patient, instrument):
                     "Suicide-risk flag: an urgent task was sent to the prescriber. "
                     "Follow the clinic's safety protocol now.",
                 )
+            if session is not None:  # taken from the flowsheet: back to the session, where the nurse was
+                return redirect("sessions:flowsheet", session.pk)
             return redirect("outcomes:chart", patient.pk)
     status = 400 if request.method == "POST" else 200
     return render(
