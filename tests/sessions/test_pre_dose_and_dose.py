@@ -374,3 +374,31 @@ def test_bp_caution_does_not_block_but_is_recorded_at_dosing(staff, iv_session, 
     event = iv_session.events.last()
     assert event.to_state == "dosing" and "152/92" in event.reason
     assert AuditEvent.objects.filter(detail__to="dosing", action="update").first().detail["cautions"]
+
+
+@pytest.mark.parametrize("returned_mcg, starts", [(465_000, True), (465_001, False)])
+def test_dosing_starts_only_when_the_session_holds_the_whole_dose(staff, iv_session, helpers, returned_mcg, starts):
+    """The boundary of the drawn-dose rule, to the microgram: holding exactly the confirmed 35 mg is enough, one
+    microgram less is not; the refusal names no field (it is about the whole session) and says what to do."""
+    from ketamine_clinic.inventory import services as inventory
+    from ketamine_clinic.inventory.models import StorageLocation
+
+    nurse = staff["nurse"]
+    helpers.ready_pre_dose(iv_session, nurse)
+    lot = helpers.stock_lot("iv")
+    helpers.confirm_dose(iv_session, nurse, lot_id=lot.pk, dose_mg=35)
+    inventory.record_movement(
+        actor=nurse, kind="returned", lot=lot, quantity_mcg=returned_mcg, session=iv_session,
+        location=StorageLocation.objects.get(name="Session test safe"), reason="Part of the vial back to the safe",
+    )
+    iv_session.refresh_from_db()
+    if starts:
+        services.transition(iv_session, "dosing", user=nurse, version=iv_session.version)
+        iv_session.refresh_from_db()
+        assert iv_session.state == "dosing"
+        return
+    with pytest.raises(ValidationError) as refused:
+        services.transition(iv_session, "dosing", user=nurse, version=iv_session.version)
+    assert refused.value.message_dict == {"__all__": [
+        "The confirmed dose has not been drawn from the controlled-substance stock for this session: "
+        "confirm the dose with its lot before starting."]}
