@@ -332,7 +332,9 @@ def test_property_plasma_targeting(case):
         end = plan.targets[i + 1][0] if i + 1 < len(plan.targets) else duration + 1
         rising = i == 0 or level > plan.targets[i - 1][1]
         sel = (grid >= (t0 if rising else reached)) & (grid < end)
-        assert cp[sel].max() <= level * (1 + OVERSHOOT if rising else 1 + tci.REACHED_FRACTION)
+        # A lowered target reached just before the next change may leave no grid point in its window.
+        if sel.any():
+            assert cp[sel].max() <= level * (1 + OVERSHOOT if rising else 1 + tci.REACHED_FRACTION)
     ends = np.append(plan.times_min[1:], duration)
     assert plan.total_mg == pytest.approx(float(np.sum(plan.rates_mg_per_h * (ends - plan.times_min))) / 60.0)
 
