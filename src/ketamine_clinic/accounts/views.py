@@ -90,5 +90,5 @@ def recovery_codes(request):
     if not services.has_two_factor(request.user) or not request.user.is_verified():
         return redirect("accounts:two_factor")
     codes = services.new_recovery_codes(request.user)
-    audit.record(request, "mfa_recovery_codes_renewed")
+    audit.record(request, "mfa_codes_renewed")
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": resolve_url(settings.LOGIN_REDIRECT_URL)})
