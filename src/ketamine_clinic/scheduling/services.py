@@ -312,7 +312,6 @@ def reschedule(
     return appointment
 
 
-@transaction.atomic
 def _check_reason_length(reason: str) -> None:
     # The change record keeps the reason in a column of this length; PostgreSQL refuses a longer one mid-write.
     limit = AppointmentChange._meta.get_field("reason").max_length
@@ -320,6 +319,7 @@ def _check_reason_length(reason: str) -> None:
         raise ValidationError({"reason": f"Keep the reason to {limit} characters (this one has {len(reason.strip())})."})
 
 
+@transaction.atomic
 def cancel(actor, appointment: Appointment, *, reason: str) -> Appointment:
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for cancelling."})
