@@ -64,11 +64,10 @@ def arrivals_panel(request):
 
     today_rows = rows(today)
     tomorrow_rows = [a for a in rows(today + dt.timedelta(days=1)) if a.status == Appointment.Status.BOOKED]
+    requests = list(services.open_change_requests(request.user))
     audit.record_panel(request, "arrivals", {"today": [a.pk for a in today_rows],
                                              "tomorrow": [a.pk for a in tomorrow_rows],
-                                             "requests": list(services.open_change_requests(request.user)
-                                                              .values_list("pk", flat=True))})
-    requests = list(services.open_change_requests(request.user))
+                                             "requests": [r.pk for r in requests]})
     return render(request, "scheduling/_arrivals_panel.html", {
         "today": [{"appointment": a, "session": getattr(a, "dosing_session", None)} for a in today_rows],
         "tomorrow": tomorrow_rows,
