@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .ledger import Entry, Movement
+from .movements import Entry, Movement
 
 GENESIS_HASH = "0" * 64
 # Domain separation: an entry's seal can never be passed off as the head's seal, or the other way round.

@@ -24,34 +24,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from enum import StrEnum
 
+from .chain import GENESIS_HASH, entry_hash, sealed_head
+from .movements import Entry, Kind, Movement  # defined apart so that chain needs only them, not the rules
 from .products import ProductSpec
 from .quantities import format_mg
-
-
-class Kind(StrEnum):
-    RECEIVED = (
-        "received"  # from a supplier, against an invoice (21 CFR 1304.22(c): number of units received, date)
-    )
-    DRAWN = "drawn"  # taken out of the safe for one dosing session
-    ADMINISTERED = "administered"  # given to the patient of that session (the session's recorded dose)
-    WASTED = "wasted"  # unusable remainder (e.g. of an opened vial), destroyed in front of a witness
-    RETURNED = "returned"  # drawn for a session but not used, put back into the safe
-    RETURNED_TO_SUPPLIER = "returned_to_supplier"  # sent back to the supplier / distributor
-    TRANSFERRED = "transferred"  # moved between two storage locations of the clinic
-    DESTROYED = (
-        "destroyed"  # stock disposed of (expired, damaged) under 21 CFR 1317, e.g. via a reverse distributor
-    )
-    COUNT_ADJUSTMENT = (
-        "count_adjustment"  # brings a balance to a counted figure after an investigated discrepancy
-    )
-    CORRECTION = "correction"  # reverses one earlier entry that was recorded in error
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")
-
 
 # Who must be named for each kind. Fields not listed for a kind must be left empty so that every entry reads
 # one way only.
@@ -119,42 +96,6 @@ class LotSpec:
 
     def expired_on(self, day: date) -> bool:
         return day > self.expires_on
-
-
-@dataclass(frozen=True)
-class Movement:
-    """One proposed ledger entry, before it is numbered and chained.
-
-    ``quantity_mcg`` is positive for every kind except ``count_adjustment``, where it is the signed change
-    (counted minus derived) and must not be zero; a ``correction`` carries the quantity of the entry it
-    reverses. ``occurred_at`` is when it happened (timezone-aware); who recorded it is ``recorded_by``.
-    """
-
-    kind: Kind
-    lot: object
-    quantity_mcg: int
-    occurred_at: datetime
-    recorded_by: object
-    location: object = None
-    to_location: object = None
-    session: object = None
-    witness: object = None
-    counterparty: str = ""
-    reference: str = ""
-    reason: str = ""
-    corrects: int | None = None
-    dose_ref: str = ""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A movement as stored: numbered, timestamped on recording, and chained to the entry before it."""
-
-    sequence: int
-    movement: Movement
-    recorded_at: datetime
-    prev_hash: str
-    hash: str
 
 
 # A balance lives in a bucket: the stock of a storage location, or what a dosing session holds.
@@ -359,8 +300,6 @@ class Ledger:
 
     def append(self, movement: Movement, *, now: datetime) -> Entry:
         """Check and record ``movement``; raise :class:`LedgerError` (changing nothing) if it is refused."""
-        from .chain import GENESIS_HASH, entry_hash  # chain imports this module
-
         lot = self.lots.get(movement.lot)
         if lot is None:
             raise LedgerError(f"Unknown lot {movement.lot!r}.")
@@ -388,8 +327,6 @@ class Ledger:
 
     def head(self):
         """The sealed head naming the newest entry (what the database keeps in its head row)."""
-        from .chain import GENESIS_HASH, sealed_head
-
         newest = self.entries[-1] if self.entries else None
         return sealed_head(
             newest.sequence if newest else 0,
