@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
 
-from .accounts.models import Role
+from .choices import Role
 
 READ, WRITE = "read", "write"
 R, RW = frozenset({READ}), frozenset({READ, WRITE})

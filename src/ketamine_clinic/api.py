@@ -18,12 +18,12 @@ from ninja.security import django_auth
 from .accounts.api import router as staff_router
 from .api_types import Error
 from .assessment.api import router as assessment_router
-from .audit.api import router as audit_router
+from .clinic.api import router as patients_router
+from .clinic.audit_api import router as audit_router
 from .followup.api import router as followup_router
 from .interop.api import router as fhir_router
 from .inventory.api import router as inventory_router
 from .outcomes.api import router as outcomes_router
-from .patients.api import router as patients_router
 from .plans.api import router as plans_router
 from .portal.api import router as portal_router
 from .prediction.api import router as prediction_router

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "ketamine_clinic.accounts",
     "ketamine_clinic.audit",
     "ketamine_clinic.patients",
+    "ketamine_clinic.clinic",  # the registry's and the audit log's pages, above the gate
     "ketamine_clinic.assessment",
     "ketamine_clinic.plans",
     "ketamine_clinic.scheduling",

@@ -3,19 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-
-class Role(models.TextChoices):
-    """The clinic's roles. What each may do is decided in one place: ``ketamine_clinic.access``."""
-
-    DIRECTOR = "director", "Medical director / administrator"
-    PRESCRIBER = "prescriber", "Prescriber"
-    NURSE = "nurse", "Infusion nurse"
-    THERAPIST = "therapist", "Therapist"
-    FRONT_DESK = "front_desk", "Front desk"
-    PATIENT = "patient", "Patient"
-
-
-STAFF_ROLES = frozenset(r for r in Role if r != Role.PATIENT)
+from ketamine_clinic.choices import STAFF_ROLES, Role  # noqa: F401  (handed on: apps read them here)
 
 
 class User(AbstractUser):

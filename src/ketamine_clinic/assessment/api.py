@@ -190,7 +190,7 @@ def _yes_no(value):
 
 
 def _summary(patient) -> dict:
-    from ketamine_clinic.plans.models import Route
+    from ketamine_clinic.choices import Route
 
     screening = services.latest_screening(patient)
     decision = screening.decisions.select_related("decided_by").first() if screening else None

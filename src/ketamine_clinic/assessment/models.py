@@ -10,10 +10,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from ketamine_clinic.choices import Route
 from ketamine_clinic.core.safety import eligibility as core_eligibility
 from ketamine_clinic.core.safety import treatment_resistance as core_trd
 from ketamine_clinic.patients.models import WEIGHT_MAX_KG, WEIGHT_MIN_KG
-from ketamine_clinic.plans.models import Route
 
 # The yes/no screening items, in the order the intake form asks them: (field name, question).
 SCREENING_QUESTIONS = [

@@ -16,9 +16,9 @@ import datetime as dt
 from django.db import transaction
 
 from ketamine_clinic.accounts.models import Role
+from ketamine_clinic.choices import Route
 from ketamine_clinic.core.protocols.route_texts import consent_expectations
 from ketamine_clinic.patients.models import Phase
-from ketamine_clinic.plans.models import Route
 
 from . import services
 from .models import (

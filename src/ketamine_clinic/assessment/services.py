@@ -135,7 +135,7 @@ def current_acknowledgement(patient, route: str, now=None) -> ConsentAcknowledge
 
 def consent_problem(patient, route: str, now=None) -> str | None:
     """Why consent for ``route`` is not current, in plain words (None = current)."""
-    from ketamine_clinic.plans.models import Route
+    from ketamine_clinic.choices import Route
 
     label = Route(route).label if route in Route.values else route
     document = current_consent_document(route)

@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.choices import Route
+from ketamine_clinic.clinic.chart import chart_tabs
 from ketamine_clinic.core.instruments import library as instruments_library
 from ketamine_clinic.core.protocols.templates import default_measurement_schedule
 from ketamine_clinic.outcomes.models import Administration
-from ketamine_clinic.patients.chart import chart_tabs
-from ketamine_clinic.plans.models import Route
 from ketamine_clinic.validation import apply_errors
 
 from . import services

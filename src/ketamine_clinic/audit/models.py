@@ -57,7 +57,7 @@ class AuditEvent(models.Model):
     @property
     def role_label(self) -> str:
         """The role as the clinic says it ("Front desk"), not its stored value ("front_desk")."""
-        from ketamine_clinic.accounts.models import Role
+        from ketamine_clinic.choices import Role
 
         try:
             return Role(self.role).label

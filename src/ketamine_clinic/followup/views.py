@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from ketamine_clinic import access, audit
-from ketamine_clinic.patients.chart import chart_tabs
+from ketamine_clinic.clinic.chart import chart_tabs
 from ketamine_clinic.portal.models import JournalEntry, JournalEntryRead, Message
 
 from . import queries, services

@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.clinic.chart import chart_tabs
 from ketamine_clinic.core.instruments import INSTRUMENTS
-from ketamine_clinic.patients.chart import chart_tabs
 from ketamine_clinic.validation import apply_errors
 
 from . import services

@@ -19,8 +19,8 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from ketamine_clinic.accounts.models import Role, User
+from ketamine_clinic.clinic import services
 
-from . import services
 from .models import Diagnosis, Patient, Phase
 
 DEMO_PASSWORD = "demo-password-1"

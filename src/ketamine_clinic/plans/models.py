@@ -12,15 +12,8 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from ketamine_clinic.choices import Route
 from ketamine_clinic.core.protocols.dose_rule import DoseRule
-
-
-class Route(models.TextChoices):
-    IV = "iv", "IV infusion (racemic ketamine)"
-    INTRANASAL = "intranasal", "Intranasal (esketamine)"
-    IM = "im", "Intramuscular (racemic ketamine)"
-    ORAL = "oral", "Oral (racemic ketamine)"
-    SUBLINGUAL = "sublingual", "Sublingual (racemic ketamine)"
 
 
 class TreatmentPlan(models.Model):

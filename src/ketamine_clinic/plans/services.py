@@ -13,9 +13,10 @@ from django.db import transaction
 from ketamine_clinic import audit
 from ketamine_clinic.assessment import services as assessment
 from ketamine_clinic.audit import acting_user as _user
+from ketamine_clinic.choices import Route
 from ketamine_clinic.core.protocols.templates import ProtocolTemplate, get_template
 
-from .models import Route, TreatmentPlan, TreatmentPlanVersion
+from .models import TreatmentPlan, TreatmentPlanVersion
 
 # Fields a plan change may touch (everything else comes from the template or is history).
 CHANGEABLE = (

@@ -10,15 +10,16 @@ from django.utils import timezone
 
 from ketamine_clinic import access
 from ketamine_clinic.assessment.services import consent_problem, eligibility_problem
+from ketamine_clinic.choices import Route
+from ketamine_clinic.clinic.chart import chart_tabs
 from ketamine_clinic.core.instruments import label as instrument_label
 from ketamine_clinic.core.protocols.templates import TEMPLATES, get_template
 from ketamine_clinic.navigation import reverse_or_none
-from ketamine_clinic.patients.chart import chart_tabs
 from ketamine_clinic.validation import apply_errors
 
 from . import services, titration
 from .forms import PlanChangeForm, PlanCreateForm, PlanStatusForm, TitrationAcceptForm, TitrationDeclineForm
-from .models import Route, TreatmentPlan
+from .models import TreatmentPlan
 
 
 def _curve_url(plan, patient):

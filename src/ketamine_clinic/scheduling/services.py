@@ -502,7 +502,7 @@ def book_session_now(
     now). The appointment holds the chair for the plan's chair time. Then create the session with
     ``sessions.services.session_for_appointment(appointment, user=...)``.
     """
-    from ketamine_clinic.plans.models import Route
+    from ketamine_clinic.choices import Route
     from ketamine_clinic.plans.services import current_plan
 
     errors = {}

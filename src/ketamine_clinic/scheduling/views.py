@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ketamine_clinic import access, audit
-from ketamine_clinic.patients.chart import chart_tabs
+from ketamine_clinic.clinic.chart import chart_tabs
 from ketamine_clinic.plans.models import TreatmentPlan
 from ketamine_clinic.validation import apply_errors
 

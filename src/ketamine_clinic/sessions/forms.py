@@ -7,11 +7,11 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from ketamine_clinic.choices import Route
 from ketamine_clinic.core.administration.states import STATE_LABELS, SessionState
 from ketamine_clinic.core.administration.vitals import PLAUSIBLE_RANGES
 from ketamine_clinic.core.protocols.routes import rules_for
 from ketamine_clinic.patients.models import WEIGHT_MAX_KG, WEIGHT_MIN_KG
-from ketamine_clinic.plans.models import Route
 from ketamine_clinic.scheduling.models import Chair
 
 from .models import DischargeChecklist, DissociationScore, Intervention, Observation, SideEffect

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from ketamine_clinic.choices import Route
 from ketamine_clinic.core.administration.states import STATE_LABELS, SessionState
 from ketamine_clinic.core.administration.vitals import PLAUSIBLE_RANGES
-from ketamine_clinic.plans.models import Route
 
 STATE_CHOICES = [(s.value, STATE_LABELS[s]) for s in SessionState]
 STATE_LABELS_BY_VALUE = dict(STATE_CHOICES)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.clinic.chart import chart_tabs
 from ketamine_clinic.core.administration.states import (
     DOSE_GIVEN_STATES,
     SessionState,
@@ -28,7 +29,6 @@ from ketamine_clinic.inventory import services as inventory
 from ketamine_clinic.inventory.models import Lot
 from ketamine_clinic.navigation import reverse_or_none
 from ketamine_clinic.outcomes.models import Administration
-from ketamine_clinic.patients.chart import chart_tabs
 from ketamine_clinic.scheduling import services as scheduling
 from ketamine_clinic.scheduling.models import Appointment
 

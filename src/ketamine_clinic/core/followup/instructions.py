@@ -145,7 +145,7 @@ INSTRUCTIONS: dict[str, RouteInstructions] = {
 
 
 def instructions_for(route: str) -> RouteInstructions:
-    """The instructions for one route key (plans.models.Route values); ValueError for an unknown route."""
+    """The instructions for one route key (choices.Route values); ValueError for an unknown route."""
     try:
         return INSTRUCTIONS[route]
     except KeyError:

@@ -88,7 +88,7 @@ CHAIR_TYPES: dict[str, str] = {
     RECLINER_CHAIR: "Recliner chair (nasal spray, oral, sublingual)",
 }
 
-# Route (plans.models.Route value) -> the chair types a dosing appointment for that route may use
+# Route (choices.Route value) -> the chair types a dosing appointment for that route may use
 # (clinic-defined: IV infusions need a pump; the clinic also puts IM injections in the monitored infusion chairs;
 # nasal spray, oral and sublingual doses are taken sitting in a recliner and keep the pumps free).
 CHAIR_TYPES_FOR_ROUTE: dict[str, frozenset[str]] = {

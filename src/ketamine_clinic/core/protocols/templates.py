@@ -132,7 +132,7 @@ class AssessmentPoint:
 class ProtocolTemplate:
     key: str
     name: str
-    route: str  # plans.models.Route value: iv / intranasal / im / oral / sublingual
+    route: str  # choices.Route value: iv / intranasal / im / oral / sublingual
     clinic_defined: bool
     summary: str
     dose_rule: DoseRule

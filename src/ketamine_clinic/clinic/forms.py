@@ -4,8 +4,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from ketamine_clinic.accounts.models import User
+from ketamine_clinic.patients.models import Diagnosis, Patient
 
-from .models import Diagnosis, Patient
 from .services import CARE_TEAM_ROLES, care_team_candidates
 
 

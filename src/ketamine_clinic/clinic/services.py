@@ -11,8 +11,7 @@ from django.db import transaction
 
 from ketamine_clinic import access, audit
 from ketamine_clinic.accounts.models import Role, User
-
-from .models import CareTeamMember, Patient
+from ketamine_clinic.patients.models import CareTeamMember, Patient
 
 # Roles a care team is made of. The front desk and the director see every patient already; a patient is never staff.
 CARE_TEAM_ROLES = (Role.PRESCRIBER, Role.NURSE, Role.THERAPIST)

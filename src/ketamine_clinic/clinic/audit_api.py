@@ -4,9 +4,8 @@ from ninja import Query, Router, Schema
 
 from ketamine_clinic import audit
 from ketamine_clinic.access import require
-
-from .exports import filter_events
-from .models import AuditEvent
+from ketamine_clinic.audit.exports import filter_events
+from ketamine_clinic.audit.models import AuditEvent
 
 router = Router(tags=["audit"])
 

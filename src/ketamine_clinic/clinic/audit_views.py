@@ -7,11 +7,10 @@ from django.shortcuts import render
 
 from ketamine_clinic import audit
 from ketamine_clinic.access import staff_view
+from ketamine_clinic.audit import exports
+from ketamine_clinic.audit.exports import filter_events
+from ketamine_clinic.audit.models import AuditEvent
 from ketamine_clinic.csv_export import write_csv
-
-from . import exports
-from .exports import filter_events
-from .models import AuditEvent
 
 
 class AuditFilterForm(forms.Form):

@@ -13,11 +13,11 @@ from ninja.responses import Status
 from ketamine_clinic import access, audit
 from ketamine_clinic.accounts.models import User
 from ketamine_clinic.api_types import RecordId
+from ketamine_clinic.patients.models import Patient
 from ketamine_clinic.validation import raise_if_invalid
 
 from . import services
 from .forms import DiagnosisForm
-from .models import Patient
 from .views import _patient_form, search_patients
 
 router = Router(tags=["patients"])
