@@ -3,8 +3,8 @@
 import pytest
 
 from ketamine_clinic.core.instruments.outcomes import response_mask
+from ketamine_clinic.outcomes import history
 from ketamine_clinic.outcomes import seed as outcomes_seed
-from ketamine_clinic.outcomes import services
 from ketamine_clinic.outcomes.models import Administration, UrgentTask
 
 
@@ -27,7 +27,7 @@ def test_seed_builds_histories_by_phase_and_is_idempotent(clinic):
 
     by_phase = {}
     for p in clinic.patients:
-        by_phase.setdefault(p.phase, []).append(services.series(p, "phq9"))
+        by_phase.setdefault(p.phase, []).append(history.series(p, "phq9"))
     # Screening: baseline only.
     assert all(len(s) == 1 for s in by_phase["screening"])
     # Baselines are moderate-to-severe, and both responders and non-responders exist among treated patients.
@@ -36,7 +36,7 @@ def test_seed_builds_histories_by_phase_and_is_idempotent(clinic):
     responded = [bool(response_mask([v for _, v in s]).any()) for s in treated]
     assert any(responded) and not all(responded)
     # Some maintenance patients lost their response (relapse).
-    labels = {services.status_for(s, "phq9").label for s in by_phase["maintenance"]}
+    labels = {history.status_for(s, "phq9").label for s in by_phase["maintenance"]}
     assert "relapse" in labels or "partial response" in labels
     # Every score is in the past and every escalation but (at most) one is acknowledged with an action.
     assert not Administration.objects.filter(taken_at__gt=clinic.now).exists()

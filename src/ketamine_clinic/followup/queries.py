@@ -30,10 +30,11 @@ from django.db.models.functions import Coalesce, Greatest
 
 from ketamine_clinic import access
 from ketamine_clinic.core.followup.maintenance import RESPONSE_FRACTION
+from ketamine_clinic.core.instruments import label as instrument_label
 from ketamine_clinic.patients.models import Diagnosis, Patient, Phase
 
 from .models import BoosterSuggestion
-from .services import DOSED_STATES, instrument_definition, instrument_label
+from .services import DOSED_STATES, instrument_definition
 
 # ---------------------------------------------------------------------------------------------------------
 # Work lists

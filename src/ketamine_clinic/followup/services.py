@@ -21,11 +21,10 @@ from ketamine_clinic.core.followup.maintenance import (
     MaintenanceRules,
     MaintenanceSuggestion,
     SuggestionKind,
-    Trajectory,
     rules_for_route,
     suggest_maintenance,
 )
-from ketamine_clinic.core.instruments import label as instrument_label
+from ketamine_clinic.outcomes.history import OUTCOME_MEASURES, trajectory
 
 from .models import BoosterSuggestion, IntegrationNote
 
@@ -35,12 +34,6 @@ log = logging.getLogger(__name__)
 DOSED_STATES = frozenset(
     {str(s) for s in DOSE_GIVEN_STATES} | {str(SessionState.DISCHARGED), str(SessionState.STOPPED_EARLY)}
 )
-
-# The outcome measures a course is followed on (maintenance rules, titration, the portal's scores), in order
-# of preference: the first one with a baseline is used. Depression measures first (most ketamine courses
-# treat depression), then PTSD and anxiety.
-OUTCOME_MEASURES = ("phq9", "madrs", "qids_sr16", "pcl5", "gad7")
-
 
 def instrument_definition(key: str):
     """The core instrument definition (core.instruments.library), or None for an unknown key."""
@@ -61,17 +54,6 @@ def dose_times(patient) -> list[dt.datetime]:
         .order_by("scheduled_for")
         .values_list("scheduled_for", flat=True)
     )
-
-
-def trajectory(patient, instrument: str) -> Trajectory:
-    from ketamine_clinic.outcomes.models import Administration
-
-    rows = (
-        Administration.objects.filter(patient=patient, instrument=instrument, total__isnull=False)
-        .order_by("taken_at")
-        .values_list("taken_at", "total")
-    )
-    return Trajectory.from_points(instrument_label(instrument), list(rows))
 
 
 def evaluate(patient, rules: MaintenanceRules | None = None) -> MaintenanceSuggestion | None:

@@ -15,7 +15,7 @@ from ketamine_clinic import access, audit
 from ketamine_clinic.api_types import ClinicDateTime, RecordId
 from ketamine_clinic.core.instruments import INSTRUMENTS
 
-from . import services
+from . import history, services
 from .models import Administration, UrgentTask
 
 router = Router(tags=["outcomes"])
@@ -185,9 +185,7 @@ def create_administration(request, patient_id: RecordId, payload: Administration
     patient = access.open_patient(request, patient_id, _area(request), "write")
     session = None
     if payload.session_id is not None:
-        from ketamine_clinic.sessions.models import DosingSession
-
-        session = DosingSession.objects.filter(pk=payload.session_id, patient=patient).first()
+        session = patient.dosing_sessions.filter(pk=payload.session_id).first()
         if session is None:
             raise ValidationError({"session_id": ["No such session for this patient."]})
     admin = services.record_administration(
@@ -217,10 +215,10 @@ def scores(request, patient_id: RecordId, instrument: str = ""):
     for key in keys:
         if key not in INSTRUMENTS:
             raise ValidationError({"instrument": [f"Unknown instrument {key!r}."]})
-        points = services.series(patient, key)
+        points = history.series(patient, key)
         if not points and not instrument:
             continue
-        status = services.status_for(points, key) if INSTRUMENTS[key].tracks_outcome else None
+        status = history.status_for(points, key) if INSTRUMENTS[key].tracks_outcome else None
         out.append(
             {
                 "instrument": key,

@@ -13,6 +13,17 @@ from ketamine_clinic.core.instruments import INSTRUMENTS, ScoringError, score
 INSTRUMENT_CHOICES = [(k, i.short_name) for k, i in INSTRUMENTS.items()]
 
 
+# What each escalating flag of the core instruments means, as the urgent task and the chart say it.
+FLAG_LABELS = {
+    "phq9_item9": "PHQ-9 item 9 (thoughts of death or self-harm) endorsed",
+    "cssrs_positive": "C-SSRS screener positive",
+    "qids_item12": "QIDS-SR16 item 12 (thoughts of death or suicide) endorsed",
+    "madrs_item10": "MADRS item 10 (suicidal thoughts) rated",
+    "pcl5_probable_ptsd": "PCL-5 at or above the provisional PTSD cut-off",
+    "audit_c_positive": "AUDIT-C positive screen",
+}
+
+
 class Administration(models.Model):
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="administrations")
     instrument = models.CharField(max_length=30, choices=INSTRUMENT_CHOICES, db_index=True)
@@ -53,8 +64,6 @@ class Administration(models.Model):
 
     @property
     def flag_labels(self) -> list[str]:
-        from .services import FLAG_LABELS
-
         return [FLAG_LABELS.get(f, f) for f in self.flags]
 
     @property

@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from ketamine_clinic import audit
 from ketamine_clinic.core.instruments import INSTRUMENTS, ScoringError, escalating_flags, score
-from ketamine_clinic.core.instruments.outcomes import outcome_status
 from ketamine_clinic.core.instruments.schedule import ScheduleConfig, SessionTime, due_measures
 from ketamine_clinic.core.safety.event_time import is_in_future
+from ketamine_clinic.patients.models import Patient
 
-from .models import Administration, UrgentTask
+from .models import FLAG_LABELS, Administration, UrgentTask
 
 # Session states in which no drug was (or will be) given: they do not count for the schedule.
 NOT_DOSED_STATES = {"aborted", "cancelled", "no_show"}
@@ -28,14 +28,6 @@ CRISIS_RESOURCES = [
     ("Emergency", "If you are in immediate danger, call 911 or go to the nearest emergency department."),
 ]
 
-FLAG_LABELS = {
-    "phq9_item9": "PHQ-9 item 9 (thoughts of death or self-harm) endorsed",
-    "cssrs_positive": "C-SSRS screener positive",
-    "qids_item12": "QIDS-SR16 item 12 (thoughts of death or suicide) endorsed",
-    "madrs_item10": "MADRS item 10 (suicidal thoughts) rated",
-    "pcl5_probable_ptsd": "PCL-5 at or above the provisional PTSD cut-off",
-    "audit_c_positive": "AUDIT-C positive screen",
-}
 
 
 def instrument_or_404(key: str):
@@ -196,20 +188,20 @@ def acknowledge_task(task: UrgentTask, *, user, action: str, request=None) -> Ur
 
 # ---------------------------------------------------------------------------------------------- schedule
 def plan_schedule_config(patient) -> ScheduleConfig:
-    """The active plan's measurement schedule (issue 5 contract), else defaults; a broken config falls back."""
+    """The active plan's measurement schedule, else the defaults; a broken config falls back."""
+    return _schedule_config(getattr(_active_plan(patient), "measurement_schedule", None))
+
+
+# Outcomes sit below plans and sessions (the nurse's pre-dose check reads today's measures and open urgent
+# tasks), so the schedule reads the patient's plans and dosing sessions through the relations those apps declare
+# on the patient, never by importing them. The active plan is chosen as ``plans.services.current_plan`` does.
+def _active_plan(patient):
+    return patient.treatment_plans.filter(status="active").order_by("-created_at").first()
+
+
+def _schedule_config(raw) -> ScheduleConfig:
     try:
-        from ketamine_clinic.plans.services import current_plan  # provided by the plans app (issue 5)
-
-        plan = current_plan(patient)
-    except (ImportError, AttributeError):
-        plan = None
-    return _schedule_config_of(plan)
-
-
-def _schedule_config_of(plan) -> ScheduleConfig:
-    raw = getattr(plan, "measurement_schedule", None) or {}
-    try:
-        return ScheduleConfig.from_dict(raw)
+        return ScheduleConfig.from_dict(raw or {})
     except ValueError:
         return ScheduleConfig()
 
@@ -220,9 +212,6 @@ def patients_due(patients, now: dt.datetime | None = None) -> dict:
     The same rule as ``patient_due`` (history, dosed sessions, the active plan's schedule), loaded for all
     ``patients`` at once instead of three queries per patient.
     """
-    from ketamine_clinic.plans.models import TreatmentPlan
-    from ketamine_clinic.sessions.models import DosingSession
-
     now = now or timezone.now()
     patients = list(patients)
     ids = [p.pk for p in patients]
@@ -232,17 +221,22 @@ def patients_due(patients, now: dt.datetime | None = None) -> dict:
     ):
         history[pk].setdefault(key, []).append(taken)
     sessions = {pk: [] for pk in ids}
-    for s in DosingSession.objects.filter(patient_id__in=ids).exclude(state__in=NOT_DOSED_STATES):
-        sessions[s.patient_id].append(SessionTime(s.scheduled_for, None, s.pk))
-    plans = {}
-    # Newest first, so the first active plan seen per patient is current_plan()'s choice.
-    for plan in TreatmentPlan.objects.filter(patient_id__in=ids, status=TreatmentPlan.Status.ACTIVE).order_by(
-        "-created_at"
+    for pk, session_id, starts_at, state in Patient.objects.filter(
+        pk__in=ids, dosing_sessions__isnull=False
+    ).values_list("pk", "dosing_sessions__pk", "dosing_sessions__scheduled_for", "dosing_sessions__state"):
+        if state not in NOT_DOSED_STATES:
+            sessions[pk].append(SessionTime(starts_at, None, session_id))
+    schedules = {}
+    # Newest first, so the first active plan seen per patient is _active_plan()'s choice.
+    for pk, schedule in (
+        Patient.objects.filter(pk__in=ids, treatment_plans__status="active")
+        .order_by("pk", "-treatment_plans__created_at")
+        .values_list("pk", "treatment_plans__measurement_schedule")
     ):
-        plans.setdefault(plan.patient_id, plan)
+        schedules.setdefault(pk, schedule)
     return {
         p.pk: patient_due(
-            p, now, history=history[p.pk], sessions=sessions[p.pk], config=_schedule_config_of(plans.get(p.pk))
+            p, now, history=history[p.pk], sessions=sessions[p.pk], config=_schedule_config(schedules.get(p.pk))
         )
         for p in patients
     }
@@ -250,8 +244,6 @@ def patients_due(patients, now: dt.datetime | None = None) -> dict:
 
 def patient_due(patient, now: dt.datetime | None = None, *, history=None, sessions=None, config=None):
     """Due/overdue measures for one patient at ``now`` (core rules over the database)."""
-    from ketamine_clinic.sessions.models import DosingSession
-
     now = now or timezone.now()
     if history is None:
         history = {}
@@ -262,7 +254,7 @@ def patient_due(patient, now: dt.datetime | None = None, *, history=None, sessio
     if sessions is None:
         sessions = [
             SessionTime(s.scheduled_for, None, s.pk)
-            for s in DosingSession.objects.filter(patient=patient).exclude(state__in=NOT_DOSED_STATES)
+            for s in patient.dosing_sessions.exclude(state__in=NOT_DOSED_STATES)
         ]
     return due_measures(
         phase=patient.phase,
@@ -272,21 +264,3 @@ def patient_due(patient, now: dt.datetime | None = None, *, history=None, sessio
         now=now,
         config=plan_schedule_config(patient) if config is None else config,
     )
-
-
-def series(patient, instrument: str):
-    """[(taken_at, total)] of scored administrations, oldest first."""
-    return list(
-        Administration.objects.filter(patient=patient, instrument=instrument, total__isnull=False)
-        .order_by("taken_at")
-        .values_list("taken_at", "total")
-    )
-
-
-def status_for(points, instrument: str):
-    """Core outcome status over [(datetime, total)]."""
-    if not points:
-        return None
-    t0 = points[0][0]
-    days = [(t - t0).total_seconds() / 86400.0 for t, _ in points]
-    return outcome_status(days, [v for _, v in points], remission_max=INSTRUMENTS[instrument].remission_max)

@@ -20,7 +20,7 @@ from ketamine_clinic.clinic.chart import chart_tabs
 from ketamine_clinic.core.instruments import INSTRUMENTS
 from ketamine_clinic.validation import apply_errors
 
-from . import services
+from . import history, services
 from .charts import trajectory_svg
 from .forms import AcknowledgeForm, InstrumentForm
 from .models import Administration, UrgentTask
@@ -29,9 +29,8 @@ SELF_REPORT_INSTRUMENTS = [k for k, i in INSTRUMENTS.items() if i.respondent in 
 
 
 def _sessions(patient):
-    from ketamine_clinic.sessions.models import DosingSession
-
-    return list(DosingSession.objects.filter(patient=patient).order_by("-scheduled_for")[:30])
+    # Read through the relation the sessions app declares on the patient: outcomes sit below sessions.
+    return list(patient.dosing_sessions.order_by("-scheduled_for")[:30])
 
 
 @access.patient_view("measures", "write")
@@ -176,7 +175,7 @@ def chart(request, patient):
             {
                 "instrument": inst,
                 "svg": trajectory_svg(inst, points, session_times, now=now),
-                "status": services.status_for(points, key) if inst.tracks_outcome else None,
+                "status": history.status_for(points, key) if inst.tracks_outcome else None,
                 "latest": points[-1],
             }
         )

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from ketamine_clinic import audit
 from ketamine_clinic.audit import acting_user
 from ketamine_clinic.core.protocols.titration import DoseGiven, TitrationSuggestion, suggest_titration
-from ketamine_clinic.followup.services import OUTCOME_MEASURES, trajectory
+from ketamine_clinic.outcomes.history import OUTCOME_MEASURES, trajectory
 
 from . import services
 from .models import TitrationDecision, TreatmentPlan

@@ -4,42 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.urls import reverse
+
 from ketamine_clinic.core.followup.maintenance import RESPONSE_FRACTION
 from ketamine_clinic.core.followup.plain_language import describe_trajectory
-from ketamine_clinic.followup.services import (
-    OUTCOME_MEASURES,
-    dose_times,
-    instrument_definition,
-    instrument_label,
-)
+from ketamine_clinic.core.instruments import label as instrument_label
+from ketamine_clinic.followup.services import dose_times, instrument_definition
+from ketamine_clinic.outcomes.history import OUTCOME_MEASURES
+from ketamine_clinic.outcomes.services import patient_due
+from ketamine_clinic.plans.services import current_plan
 
 
 def current_route(patient) -> str | None:
-    """The route of the patient's active plan (plans app), else of their latest dosing session."""
-    try:
-        from ketamine_clinic.plans.services import current_plan
-
-        plan = current_plan(patient)
-        if plan is not None:
-            return plan.route
-    except ImportError:
-        pass
-    from ketamine_clinic.plans.models import TreatmentPlan
-
-    plan = TreatmentPlan.objects.filter(patient=patient, status="active").order_by("-created_at").first()
-    if plan:
+    """The route of the patient's active plan, else of their latest dosing session."""
+    plan = current_plan(patient)
+    if plan is not None:
         return plan.route
-    from ketamine_clinic.sessions.models import DosingSession
-
-    session = DosingSession.objects.filter(patient=patient).order_by("-scheduled_for").first()
+    session = patient.dosing_sessions.order_by("-scheduled_for").first()
     return session.route if session else None
 
 
 def questionnaires_due(patient, now: dt.datetime) -> list[dict]:
     """Self-report questionnaires due or overdue now, by the outcomes app's schedule (patient_due)."""
-    from ketamine_clinic.outcomes.services import patient_due
-    from ketamine_clinic.portal.views import self_report_url
-
     due = []
     seen = set()
     for d in sorted(patient_due(patient, now)):
@@ -139,3 +125,8 @@ def consent_documents(patient) -> list[dict]:
             }
         )
     return docs
+
+
+def self_report_url(instrument: str) -> str:
+    """The outcomes app's self-report page for an instrument."""
+    return reverse("outcomes:self_report", args=[instrument])

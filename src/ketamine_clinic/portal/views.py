@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from ketamine_clinic import access, audit
@@ -229,14 +228,3 @@ def journal_share(request, patient, entry_id):
     audit.record(request, "update", entry, detail={"shared": share})
     messages.success(request, "Entry shared with your therapist." if share else "Entry is private again.")
     return redirect("portal:journal")
-
-
-def self_report_url(instrument: str) -> str | None:
-    """The outcomes app's self-report page for an instrument, if that app provides one."""
-    for args in ((instrument,), ()):
-        try:
-            url = reverse("outcomes:self_report", args=args)
-        except NoReverseMatch:
-            continue
-        return url if args else f"{url}?instrument={instrument}"
-    return None
