@@ -1,8 +1,8 @@
-"""Small SVG plots (matplotlib, Agg backend) embedded inline in pages and the printable report."""
+"""Bar charts for the clinic's outcomes dashboard (matplotlib, Agg backend), embedded inline as SVG. A patient's
+scores over time are drawn by ``outcomes.charts.trajectory_svg``, the one trajectory chart."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 
@@ -25,28 +25,6 @@ def _svg(fig, title: str) -> str:
     return svg.replace(
         "<svg ", f'<svg role="img" aria-label="{title}" style="max-width:100%;height:auto" ', 1
     )
-
-
-def score_plot(
-    title: str, dates, totals, *, threshold: float | None = None, dose_dates=(), max_total=None
-) -> str:
-    """Totals over time with the response threshold (dashed) and doses (ticks at the bottom)."""
-    fig, ax = plt.subplots(figsize=(6.4, 2.6))
-    ax.plot(dates, totals, marker="o", color=_COLOURS[0], label=title)
-    if threshold is not None:
-        ax.axhline(threshold, color=_COLOURS[2], linestyle="--", linewidth=1, label="response threshold")
-    for i, d in enumerate(dose_dates):
-        ax.axvline(d, color="#98a2b3", linewidth=0.6, alpha=0.6, label="dose" if i == 0 else None)
-    ax.set_ylim(0, max_total or max(list(totals) + [1]) * 1.1)
-    # A fixed margin of days around the data: one point alone would otherwise get a multi-year axis.
-    moments = list(dates) + list(dose_dates)
-    if moments:
-        ax.set_xlim(min(moments) - dt.timedelta(days=2), max(moments) + dt.timedelta(days=2))
-    ax.set_ylabel("total (lower is better)")
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7, loc="upper right")
-    fig.autofmt_xdate()
-    return _svg(fig, f"{title} scores over time")
 
 
 def bar_plot(title: str, labels, series: dict[str, list], *, ylabel: str = "", ymax=None) -> str:

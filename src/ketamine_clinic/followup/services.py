@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketamine_clinic import audit
-from ketamine_clinic.core.administration.states import DOSE_GIVEN_STATES, SessionState
+from ketamine_clinic.core.administration.states import DOSED_STATES
 from ketamine_clinic.core.followup.maintenance import (
     DEFAULT_RULES,
     MaintenanceRules,
@@ -24,16 +24,12 @@ from ketamine_clinic.core.followup.maintenance import (
     rules_for_route,
     suggest_maintenance,
 )
-from ketamine_clinic.outcomes.history import OUTCOME_MEASURES, trajectory
+from ketamine_clinic.outcomes.history import OUTCOME_MEASURES, dose_times, trajectory
 
 from .models import BoosterSuggestion, IntegrationNote
 
 log = logging.getLogger(__name__)
 
-# The session states in which drug was given (the state machine's own list, plus the ends of such sessions).
-DOSED_STATES = frozenset(
-    {str(s) for s in DOSE_GIVEN_STATES} | {str(SessionState.DISCHARGED), str(SessionState.STOPPED_EARLY)}
-)
 
 def instrument_definition(key: str):
     """The core instrument definition (core.instruments.library), or None for an unknown key."""
@@ -43,17 +39,6 @@ def instrument_definition(key: str):
         return library.get(key)
     except KeyError:
         return None
-
-
-def dose_times(patient) -> list[dt.datetime]:
-    """When drug was given to this patient (dosing sessions that reached dosing or later)."""
-    from ketamine_clinic.sessions.models import DosingSession
-
-    return list(
-        DosingSession.objects.filter(patient=patient, state__in=DOSED_STATES)
-        .order_by("scheduled_for")
-        .values_list("scheduled_for", flat=True)
-    )
 
 
 def evaluate(patient, rules: MaintenanceRules | None = None) -> MaintenanceSuggestion | None:

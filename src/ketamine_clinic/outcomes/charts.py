@@ -19,8 +19,13 @@ def _local(t):
 BAND_COLOURS = ["#ecfdf3", "#f6fef9", "#fffaeb", "#fef0c7", "#fee4e2", "#fecdca"]
 
 
-def trajectory_svg(instrument, points, session_times=(), *, width=680, height=240, now=None) -> str:
-    """SVG for ``points`` [(datetime, total)] of ``instrument`` (a core Instrument)."""
+def trajectory_svg(
+    instrument, points, session_times=(), *, width=680, height=240, now=None, threshold: float | None = None
+) -> str:
+    """SVG for ``points`` [(datetime, total)] of ``instrument`` (a core Instrument).
+
+    ``session_times`` are drawn as dashed verticals; ``threshold`` (a total, e.g. the response threshold, half the
+    baseline) as a dashed horizontal line."""
     # Dates and times on the chart are the clinic's, not the database's UTC (a 10:30 session is not 15:30).
     points = [(_local(t), v) for t, v in points]
     session_times = [_local(t) for t in session_times]
@@ -79,6 +84,12 @@ def trajectory_svg(instrument, points, session_times=(), *, width=680, height=24
         out.append(
             f'<line class="session" x1="{x(t):.1f}" y1="{top}" x2="{x(t):.1f}" y2="{top + ph}" stroke="#7a5af8" '
             f'stroke-dasharray="3,3" stroke-width="1"><title>Session {t:%Y-%m-%d %H:%M}</title></line>'
+        )
+    if threshold is not None and 0 <= threshold <= y_max:
+        out.append(
+            f'<line class="threshold" x1="{left}" y1="{y(threshold):.1f}" x2="{left + pw}" y2="{y(threshold):.1f}" '
+            f'stroke="#067647" stroke-dasharray="6,3" stroke-width="1.5"><title>Response threshold: '
+            f"{threshold:g}</title></line>"
         )
     if points:
         path = " ".join(f"{'M' if i == 0 else 'L'}{x(t):.1f},{y(v):.1f}" for i, (t, v) in enumerate(points))

@@ -1,8 +1,14 @@
-"""A patient's scores over time: the one place the score history is read (follow-up's booster rules, the plan's
-titration, the portal, the outcomes pages and API all read it here)."""
+"""A patient's course over time, scores and doses: the one place it is read (follow-up's booster rules, the plan's
+titration, the portal, the outcomes pages and API all read it here).
+
+Outcomes sit below sessions, so the doses are read through the relation the sessions app declares on the patient
+(``patient.dosing_sessions``), not by importing it."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from ketamine_clinic.core.administration.states import DOSED_STATES
 from ketamine_clinic.core.followup.maintenance import Trajectory
 from ketamine_clinic.core.instruments import INSTRUMENTS
 from ketamine_clinic.core.instruments import label as instrument_label
@@ -37,3 +43,12 @@ def status_for(points, instrument: str):
     t0 = points[0][0]
     days = [(t - t0).total_seconds() / 86400.0 for t, _ in points]
     return outcome_status(days, [v for _, v in points], remission_max=INSTRUMENTS[instrument].remission_max)
+
+
+def dose_times(patient) -> list[dt.datetime]:
+    """When drug was given to this patient (dosing sessions that reached dosing or later), oldest first."""
+    return list(
+        patient.dosing_sessions.filter(state__in=DOSED_STATES).order_by("scheduled_for").values_list(
+            "scheduled_for", flat=True
+        )
+    )

@@ -8,9 +8,10 @@ from django.urls import reverse
 
 from ketamine_clinic.core.followup.maintenance import RESPONSE_FRACTION
 from ketamine_clinic.core.followup.plain_language import describe_trajectory
+from ketamine_clinic.core.instruments import INSTRUMENTS
 from ketamine_clinic.core.instruments import label as instrument_label
-from ketamine_clinic.followup.services import dose_times, instrument_definition
-from ketamine_clinic.outcomes.history import OUTCOME_MEASURES
+from ketamine_clinic.outcomes.charts import trajectory_svg
+from ketamine_clinic.outcomes.history import OUTCOME_MEASURES, dose_times
 from ketamine_clinic.outcomes.services import patient_due
 from ketamine_clinic.plans.services import current_plan
 
@@ -29,7 +30,7 @@ def questionnaires_due(patient, now: dt.datetime) -> list[dict]:
     due = []
     seen = set()
     for d in sorted(patient_due(patient, now)):
-        info = instrument_definition(d.instrument)
+        info = INSTRUMENTS.get(d.instrument)
         if info is None or info.respondent not in ("self", "either") or d.instrument in seen:
             continue
         seen.add(d.instrument)
@@ -64,7 +65,7 @@ def score_summaries(patient, *, plots: bool = False) -> list[dict]:
     out = []
     for key in ordered:
         points = by_key[key]
-        info = instrument_definition(key)
+        info = INSTRUMENTS.get(key)
         max_total = getattr(info, "max_total", None)
         label = instrument_label(key)
         summary = {
@@ -79,16 +80,12 @@ def score_summaries(patient, *, plots: bool = False) -> list[dict]:
             "points": points,
         }
         if plots:
-            from ketamine_clinic.followup.plots import score_plot
-
             baseline = _baseline(points, doses)
-            summary["svg"] = score_plot(
-                label,
-                [w for w, _, _ in points],
-                [t for _, t, _ in points],
+            summary["svg"] = trajectory_svg(
+                INSTRUMENTS[key],
+                [(w, t) for w, t, _ in points],
+                doses,
                 threshold=baseline * (1 - RESPONSE_FRACTION) if baseline else None,
-                dose_dates=doses,
-                max_total=max_total,
             )
         out.append(summary)
     return out

@@ -77,6 +77,12 @@ DOSE_GIVEN_STATES = frozenset(
     {SessionState.DOSING, SessionState.MONITORING, SessionState.READY_FOR_DISCHARGE}
 )
 
+# Sessions in which drug was given, as stored values: those under way plus the ends of such sessions. What
+# follow-up, the portal and the score history count as a dose.
+DOSED_STATES = frozenset(
+    {str(s) for s in DOSE_GIVEN_STATES} | {str(SessionState.DISCHARGED), str(SessionState.STOPPED_EARLY)}
+)
+
 # The forward path. "ready for discharge" may fall back to monitoring when a late reading raises an alert.
 FORWARD = {
     SessionState.SCHEDULED: (SessionState.CHECKED_IN,),
