@@ -9,10 +9,9 @@ from __future__ import annotations
 import datetime as dt
 
 from ketamine_clinic.core.administration.states import DOSED_STATES
-from ketamine_clinic.core.followup.maintenance import Trajectory
 from ketamine_clinic.core.instruments import INSTRUMENTS
 from ketamine_clinic.core.instruments import label as instrument_label
-from ketamine_clinic.core.instruments.outcomes import outcome_status
+from ketamine_clinic.core.instruments.outcomes import Trajectory, outcome_status
 
 from .models import Administration
 

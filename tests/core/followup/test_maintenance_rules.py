@@ -6,14 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ketamine_clinic.core.followup.maintenance import (
-    MaintenanceRules,
-    SuggestionKind,
-    Trajectory,
-    is_response,
-    response_threshold,
-    suggest_maintenance,
-)
+from ketamine_clinic.core.followup.maintenance import MaintenanceRules, SuggestionKind, suggest_maintenance
+from ketamine_clinic.core.instruments.outcomes import Trajectory, is_response, response_threshold
 
 DAY0 = dt.datetime(2026, 1, 5, 9, 0)
 

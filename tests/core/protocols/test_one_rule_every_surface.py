@@ -16,12 +16,8 @@ import pytest
 from ketamine_clinic.core.administration.discharge import DischargeInputs, evaluate_discharge
 from ketamine_clinic.core.administration.predose import PreDoseChecks, evaluate_pre_dose
 from ketamine_clinic.core.followup.instructions import instructions_for
-from ketamine_clinic.core.followup.maintenance import (
-    SuggestionKind,
-    Trajectory,
-    rules_for_route,
-    suggest_maintenance,
-)
+from ketamine_clinic.core.followup.maintenance import SuggestionKind, rules_for_route, suggest_maintenance
+from ketamine_clinic.core.instruments.outcomes import Trajectory
 from ketamine_clinic.core.protocols.route_texts import consent_expectations, maintenance_text, reminder_text
 from ketamine_clinic.core.protocols.routes import ROUTE_RULES
 from ketamine_clinic.core.protocols.templates import templates_for_route

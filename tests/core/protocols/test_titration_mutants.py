@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from ketamine_clinic.core.followup.maintenance import Trajectory
+from ketamine_clinic.core.instruments.outcomes import Trajectory
 from ketamine_clinic.core.protocols.templates import IV_RACEMIC, TitrationRule
 from ketamine_clinic.core.protocols.titration import (
     DoseGiven,

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from ketamine_clinic.core.followup.maintenance import Trajectory
+from ketamine_clinic.core.instruments.outcomes import Trajectory
 from ketamine_clinic.core.protocols.templates import (
     ESKETAMINE_LABEL,
     IM_RACEMIC,

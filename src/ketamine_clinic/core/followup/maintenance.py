@@ -44,18 +44,13 @@ import numpy as np
 
 # Response = >= 50 % reduction from baseline (Frank et al. 1991; Rush et al. 2006, PMID 16794566): the one
 # definition lives in core.instruments.outcomes (issue 4) and is reused here.
-from ketamine_clinic.core.instruments.outcomes import RESPONSE_FRACTION, response_mask  # noqa: E402
+from ketamine_clinic.core.instruments.outcomes import (  # noqa: E402
+    RESPONSE_FRACTION,
+    Trajectory,
+    as_datetime,
+    response_threshold,
+)
 from ketamine_clinic.core.protocols.routes import ROUTE_RULES  # noqa: E402
-
-
-def response_threshold(baseline: float, response_fraction: float = RESPONSE_FRACTION) -> float:
-    """Highest total that still counts as a response for this baseline (lower totals = fewer symptoms)."""
-    return float(baseline) * (1.0 - response_fraction)
-
-
-def is_response(baseline: float, total: float, response_fraction: float = RESPONSE_FRACTION) -> bool:
-    """True when ``total`` is reduced by at least ``response_fraction`` of ``baseline`` (outcomes.response_mask)."""
-    return bool(response_mask([baseline, total], fraction=response_fraction)[1])
 
 
 class SuggestionKind(enum.StrEnum):
@@ -142,34 +137,6 @@ def _days_text(days: int) -> str:
 
 
 @dataclass(frozen=True)
-class Trajectory:
-    """One instrument's totals over time for one patient (lower totals = fewer symptoms).
-
-    ``taken_at`` are datetimes (or dates, read as midnight); ``totals`` the matching instrument totals.
-    """
-
-    instrument: str
-    taken_at: tuple[dt.datetime, ...]
-    totals: tuple[float, ...]
-
-    def __post_init__(self):
-        if len(self.taken_at) != len(self.totals):
-            raise ValueError(
-                f"Trajectory needs one total per date: got {len(self.taken_at)} dates and {len(self.totals)} totals."
-            )
-        if any(not np.isfinite(t) or t < 0 for t in self.totals):
-            raise ValueError("Totals must be finite and not negative.")
-
-    @classmethod
-    def from_points(
-        cls, instrument: str, points: Sequence[tuple[dt.date | dt.datetime, float]]
-    ) -> Trajectory:
-        """Build from (when, total) pairs in any order."""
-        ordered = sorted(((_as_datetime(when), float(total)) for when, total in points), key=lambda p: p[0])
-        return cls(instrument, tuple(p[0] for p in ordered), tuple(p[1] for p in ordered))
-
-
-@dataclass(frozen=True)
 class MaintenanceSuggestion:
     """The rules' proposal for one patient, with the figures behind it and a reason in plain words."""
 
@@ -192,14 +159,6 @@ class MaintenanceSuggestion:
     def needs_prescriber(self) -> bool:
         """Suggestions a prescriber should accept or decline (the others are informational)."""
         return self.kind in (SuggestionKind.BOOSTER, SuggestionKind.STRETCH, SuggestionKind.REVIEW)
-
-
-def _as_datetime(when: dt.date | dt.datetime) -> dt.datetime:
-    if isinstance(when, dt.datetime):
-        return when
-    if isinstance(when, dt.date):
-        return dt.datetime.combine(when, dt.time.min)
-    raise TypeError(f"Expected a date or datetime, got {type(when).__name__}.")
 
 
 def _fmt(value: float) -> str:
@@ -226,8 +185,8 @@ def suggest_maintenance(
     ``dose_times`` are the completed dosing sessions (any order). Only data up to the call is used; the
     caller passes what has happened, so the result does not depend on the clock.
     """
-    doses = sorted(_as_datetime(t) for t in dose_times)
-    times = [_as_datetime(t) for t in trajectory.taken_at]
+    doses = sorted(as_datetime(t) for t in dose_times)
+    times = [as_datetime(t) for t in trajectory.taken_at]
     totals = np.asarray(trajectory.totals, dtype=float)
     order = sorted(range(len(times)), key=times.__getitem__)
     times = [times[i] for i in order]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from ketamine_clinic.core.followup.maintenance import RESPONSE_FRACTION, is_response
+from ketamine_clinic.core.instruments.outcomes import RESPONSE_FRACTION, is_response
 
 # A change of 1-2 points on a 0-27 scale is within day-to-day variation; "about the same" below this.
 # Clinic-defined wording threshold (not a clinical cut-off).

@@ -18,6 +18,8 @@ Arrays in, arrays out: ``times_days`` are days since any fixed origin (float64),
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -163,3 +165,49 @@ def outcome_status(times_days, scores, *, remission_max: float | None, fraction:
         time_to_response_days=ttr,
         label=label,
     )
+
+
+def response_threshold(baseline: float, response_fraction: float = RESPONSE_FRACTION) -> float:
+    """Highest total that still counts as a response for this baseline (lower totals = fewer symptoms)."""
+    return float(baseline) * (1.0 - response_fraction)
+
+
+def is_response(baseline: float, total: float, response_fraction: float = RESPONSE_FRACTION) -> bool:
+    """True when ``total`` is reduced by at least ``response_fraction`` of ``baseline`` (outcomes.response_mask)."""
+    return bool(response_mask([baseline, total], fraction=response_fraction)[1])
+
+
+def as_datetime(when: dt.date | dt.datetime) -> dt.datetime:
+    if isinstance(when, dt.datetime):
+        return when
+    if isinstance(when, dt.date):
+        return dt.datetime.combine(when, dt.time.min)
+    raise TypeError(f"Expected a date or datetime, got {type(when).__name__}.")
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """One instrument's totals over time for one patient (lower totals = fewer symptoms).
+
+    ``taken_at`` are datetimes (or dates, read as midnight); ``totals`` the matching instrument totals.
+    """
+
+    instrument: str
+    taken_at: tuple[dt.datetime, ...]
+    totals: tuple[float, ...]
+
+    def __post_init__(self):
+        if len(self.taken_at) != len(self.totals):
+            raise ValueError(
+                f"Trajectory needs one total per date: got {len(self.taken_at)} dates and {len(self.totals)} totals."
+            )
+        if any(not np.isfinite(t) or t < 0 for t in self.totals):
+            raise ValueError("Totals must be finite and not negative.")
+
+    @classmethod
+    def from_points(
+        cls, instrument: str, points: Sequence[tuple[dt.date | dt.datetime, float]]
+    ) -> Trajectory:
+        """Build from (when, total) pairs in any order."""
+        ordered = sorted(((as_datetime(when), float(total)) for when, total in points), key=lambda p: p[0])
+        return cls(instrument, tuple(p[0] for p in ordered), tuple(p[1] for p in ordered))

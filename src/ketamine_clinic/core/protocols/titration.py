@@ -29,8 +29,12 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ketamine_clinic.core.followup.maintenance import Trajectory, is_response, response_threshold
-from ketamine_clinic.core.instruments.outcomes import RESPONSE_FRACTION
+from ketamine_clinic.core.instruments.outcomes import (
+    RESPONSE_FRACTION,
+    Trajectory,
+    is_response,
+    response_threshold,
+)
 
 from .templates import ProtocolTemplate
 
