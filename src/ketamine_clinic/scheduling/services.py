@@ -143,79 +143,93 @@ def dosing_plan_problem(patient, plan=None) -> tuple[object | None, str | None]:
 def _check(patient, kind, starts_at, duration_min, chair, plan, staff=None, exclude_pk=None) -> object | None:
     """Every booking rule for one appointment; raises ValidationError keyed by field, else returns the plan a
     dosing appointment is given under (None for other kinds)."""
-    errors: dict[str, list[str]] = {}
-
-    def refuse(field, message):
-        errors.setdefault(field, []).append(message)
-
     if duration_min is None or duration_min <= 0:
         raise ValidationError({"duration_min": "The duration must be at least one minute."})
+    problems: list[tuple[str, str]] = []
     closed = closed_day_problem(starts_at)
     if closed:
-        refuse("starts_at", closed)
+        problems.append(("starts_at", closed))
     route = None
     if kind == Appointment.Kind.DOSING:
         plan, problem = dosing_plan_problem(patient, plan)
         if problem:
-            refuse("__all__", problem)
+            problems.append(("__all__", problem))
         route = plan.route if plan is not None else None
+    span = (starts_at, duration_min, exclude_pk)
     if chair is not None:
-        locked = Chair.objects.select_for_update().get(pk=chair.pk)
-        if not locked.active:
-            refuse("chair", f"{locked.name} is out of service.")
-        if route is not None:
-            problem = core_schedule.chair_type_problem(locked.chair_type, route, chair_name=locked.name)
-            if problem:
-                refuse("chair", problem)
-        clash = _overlapping(Appointment.objects.filter(chair=locked), starts_at, duration_min, exclude_pk)
-        if clash:
-            refuse("chair", f"{locked.name} is already booked {_span(clash[0])}.")
+        problems += _chair_problems(chair, route, span)
     if staff is not None:
-        from django.contrib.auth import get_user_model
-
-        member = get_user_model().objects.select_for_update().get(pk=staff.pk)
-        name = member.display_name()
-        if not member.is_active:
-            refuse("staff", f"{name} no longer works at the clinic (account inactive).")
-        problem = core_schedule.staff_role_problem(
-            member.role, kind, staff_name=f"{name} ({member.get_role_display()})"
-        )
-        if problem:
-            refuse("staff", problem)
-        busy = _overlapping(Appointment.objects.filter(staff=member), starts_at, duration_min, exclude_pk)
-        if busy:
-            refuse(
-                "staff",
-                f"{name} already has {_what(busy[0])} {_span(busy[0])}: choose another time or staff member.",
-            )
-    mine = _overlapping(Appointment.objects.filter(patient=patient), starts_at, duration_min, exclude_pk)
+        problems += _staff_problems(staff, kind, span)
+    mine = _overlapping(Appointment.objects.filter(patient=patient), *span)
     if mine:
-        refuse(
-            "starts_at",
-            f"The patient already has {_what(mine[0])} {_span(mine[0])}.",
-        )
+        problems.append(("starts_at", f"The patient already has {_what(mine[0])} {_span(mine[0])}."))
     if kind == Appointment.Kind.DOSING:
-        hours = _min_interval_hours(patient, plan)
-        gap = dt.timedelta(hours=hours)
-        doses = Appointment.objects.filter(
-            patient=patient,
-            kind=Appointment.Kind.DOSING,
-            status__in=ACTIVE,
-            starts_at__gt=starts_at - gap,
-            starts_at__lt=starts_at + gap,
-        )
-        if exclude_pk is not None:
-            doses = doses.exclude(pk=exclude_pk)
-        near = doses.first()
-        if near is not None:
-            refuse(
-                "starts_at",
-                f"Doses must be at least {hours:g} h apart; another dose is booked "
-                f"{timezone.localtime(near.starts_at):%Y-%m-%d %H:%M}.",
-            )
-    if errors:
+        problems += _dose_interval_problems(patient, plan, starts_at, exclude_pk)
+    if problems:
+        errors: dict[str, list[str]] = {}
+        for field, message in problems:
+            errors.setdefault(field, []).append(message)
         raise ValidationError(errors)
     return plan if kind == Appointment.Kind.DOSING else None
+
+
+def _chair_problems(chair, route, span) -> list[tuple[str, str]]:
+    """The chair is in service, of a type the route may use, and free then (row-locked: two bookings at once)."""
+    problems = []
+    locked = Chair.objects.select_for_update().get(pk=chair.pk)
+    if not locked.active:
+        problems.append(("chair", f"{locked.name} is out of service."))
+    if route is not None:
+        problem = core_schedule.chair_type_problem(locked.chair_type, route, chair_name=locked.name)
+        if problem:
+            problems.append(("chair", problem))
+    clash = _overlapping(Appointment.objects.filter(chair=locked), *span)
+    if clash:
+        problems.append(("chair", f"{locked.name} is already booked {_span(clash[0])}."))
+    return problems
+
+
+def _staff_problems(staff, kind, span) -> list[tuple[str, str]]:
+    """The staff member still works here, has a role that does this kind of visit, and is free then."""
+    from django.contrib.auth import get_user_model
+
+    problems = []
+    member = get_user_model().objects.select_for_update().get(pk=staff.pk)
+    name = member.display_name()
+    if not member.is_active:
+        problems.append(("staff", f"{name} no longer works at the clinic (account inactive)."))
+    problem = core_schedule.staff_role_problem(member.role, kind, staff_name=f"{name} ({member.get_role_display()})")
+    if problem:
+        problems.append(("staff", problem))
+    busy = _overlapping(Appointment.objects.filter(staff=member), *span)
+    if busy:
+        problems.append(
+            ("staff", f"{name} already has {_what(busy[0])} {_span(busy[0])}: choose another time or staff member.")
+        )
+    return problems
+
+
+def _dose_interval_problems(patient, plan, starts_at, exclude_pk) -> list[tuple[str, str]]:
+    """No other dose booked closer than the route's minimum interval."""
+    hours = _min_interval_hours(patient, plan)
+    gap = dt.timedelta(hours=hours)
+    doses = Appointment.objects.filter(
+        patient=patient,
+        kind=Appointment.Kind.DOSING,
+        status__in=ACTIVE,
+        starts_at__gt=starts_at - gap,
+        starts_at__lt=starts_at + gap,
+    )
+    if exclude_pk is not None:
+        doses = doses.exclude(pk=exclude_pk)
+    near = doses.first()
+    if near is None:
+        return []
+    return [(
+        "starts_at",
+        f"Doses must be at least {hours:g} h apart; another dose is booked "
+        f"{timezone.localtime(near.starts_at):%Y-%m-%d %H:%M}.",
+    )]
 
 
 @transaction.atomic
@@ -397,6 +411,22 @@ def generate_from_plan(
     booked appointments, refuse unless ``replace_existing`` - then those are cancelled with a reason first.
     """
     now = now or timezone.now()
+    _check_plan_may_generate(plan)
+    _clear_generated(actor, plan, now, replace_existing)
+    slots = _plan_slots(plan, calendar or clinic_calendar())
+    preferred = {
+        core_schedule.DOSING: _care_team_member(plan.patient, "nurse"),
+        core_schedule.INTEGRATION: _care_team_member(plan.patient, "therapist"),
+        core_schedule.ASSESSMENT: _care_team_member(plan.patient, "prescriber"),
+    }
+    created, warnings = [], []
+    for slot in slots:
+        if slot.starts_at >= now:
+            _book_slot(actor, plan, slot, preferred[slot.kind], created, warnings)
+    return created, warnings
+
+
+def _check_plan_may_generate(plan) -> None:
     if plan.status != "active":
         raise ValidationError({"__all__": [f"The plan is {plan.get_status_display().lower()}, not active."]})
     if plan.start_date is None:
@@ -404,23 +434,23 @@ def generate_from_plan(
     _plan, problem = dosing_plan_problem(plan.patient, plan)
     if problem:
         raise ValidationError({"__all__": [f"{problem} Appointments are generated once it is."]})
-    existing = plan.appointments.filter(status=Appointment.Status.BOOKED, starts_at__gte=now)
-    if existing.exists():
-        if not replace_existing:
-            raise ValidationError(
-                {
-                    "__all__": [
-                        "Appointments were already generated for this plan; choose 'replace' to regenerate."
-                    ]
-                }
-            )
-        for appointment in existing:
-            cancel(
-                actor,
-                appointment,
-                reason=f"Replaced by a schedule generated from plan version {plan.version}.",
-            )
 
+
+def _clear_generated(actor, plan, now, replace_existing: bool) -> None:
+    """Refuse to generate twice, unless replacing: then the plan's future booked visits are cancelled first."""
+    existing = plan.appointments.filter(status=Appointment.Status.BOOKED, starts_at__gte=now)
+    if not existing.exists():
+        return
+    if not replace_existing:
+        raise ValidationError(
+            {"__all__": ["Appointments were already generated for this plan; choose 'replace' to regenerate."]}
+        )
+    for appointment in existing:
+        cancel(actor, appointment, reason=f"Replaced by a schedule generated from plan version {plan.version}.")
+
+
+def _plan_slots(plan, calendar):
+    """The core's slots for the plan's template, with the plan's own integration cadence (or none)."""
     template = plan.template()
     if plan.integration_every_n_doses and template.integration:
         template = replace(
@@ -429,10 +459,10 @@ def generate_from_plan(
     elif not plan.integration_every_n_doses:
         template = replace(template, integration=None)
     try:
-        slots = core_schedule.generate(
+        return core_schedule.generate(
             template,
             plan.start_date,
-            calendar=calendar or clinic_calendar(),
+            calendar=calendar,
             time_of_day=plan.session_time,
             tz=timezone.get_current_timezone(),
             phase_changes=plan.phase_changes or None,
@@ -440,47 +470,40 @@ def generate_from_plan(
     except (core_schedule.ScheduleError, TypeError) as exc:
         raise ValidationError({"__all__": [str(exc)]}) from None
 
-    preferred = {
-        core_schedule.DOSING: _care_team_member(plan.patient, "nurse"),
-        core_schedule.INTEGRATION: _care_team_member(plan.patient, "therapist"),
-        core_schedule.ASSESSMENT: _care_team_member(plan.patient, "prescriber"),
-    }
-    created, warnings = [], []
-    for slot in slots:
-        if slot.starts_at < now:
-            continue
-        when = f"{timezone.localtime(slot.starts_at):%Y-%m-%d %H:%M}"
-        chair = None
-        if slot.kind == core_schedule.DOSING:
-            chair = _free_chair(slot.starts_at, slot.duration_min, plan.route)
-            if chair is None:
-                kinds = " or ".join(
-                    core_schedule.CHAIR_TYPES[t].split(" (")[0].lower()
-                    for t in sorted(core_schedule.CHAIR_TYPES_FOR_ROUTE.get(plan.route, ()))
-                )
-                warnings.append(f"No {kinds} free for {slot.label} on {when}: assign one.")
-        staff = _free_staff(preferred[slot.kind], slot.kind, slot.starts_at, slot.duration_min)
-        if staff is None:
-            warnings.append(f"No staff member free for {slot.label} on {when}: assign one.")
-        try:
-            created.append(
-                book(
-                    actor,
-                    patient=plan.patient,
-                    kind=slot.kind,
-                    starts_at=slot.starts_at,
-                    duration_min=slot.duration_min,
-                    chair=chair,
-                    staff=staff,
-                    plan=plan,
-                    phase_key=slot.phase_key,
-                    dose_number=slot.dose_number,
-                    label=slot.label,
-                )
+
+def _book_slot(actor, plan, slot, preferred_staff, created: list, warnings: list) -> None:
+    """Book one slot with a free chair and staff member where there is one; what could not be done is a warning."""
+    when = f"{timezone.localtime(slot.starts_at):%Y-%m-%d %H:%M}"
+    chair = None
+    if slot.kind == core_schedule.DOSING:
+        chair = _free_chair(slot.starts_at, slot.duration_min, plan.route)
+        if chair is None:
+            kinds = " or ".join(
+                core_schedule.CHAIR_TYPES[t].split(" (")[0].lower()
+                for t in sorted(core_schedule.CHAIR_TYPES_FOR_ROUTE.get(plan.route, ()))
             )
-        except ValidationError as exc:
-            warnings.append(f"{slot.label} on {when} not booked: {'; '.join(exc.messages)}")
-    return created, warnings
+            warnings.append(f"No {kinds} free for {slot.label} on {when}: assign one.")
+    staff = _free_staff(preferred_staff, slot.kind, slot.starts_at, slot.duration_min)
+    if staff is None:
+        warnings.append(f"No staff member free for {slot.label} on {when}: assign one.")
+    try:
+        created.append(
+            book(
+                actor,
+                patient=plan.patient,
+                kind=slot.kind,
+                starts_at=slot.starts_at,
+                duration_min=slot.duration_min,
+                chair=chair,
+                staff=staff,
+                plan=plan,
+                phase_key=slot.phase_key,
+                dose_number=slot.dose_number,
+                label=slot.label,
+            )
+        )
+    except ValidationError as exc:
+        warnings.append(f"{slot.label} on {when} not booked: {'; '.join(exc.messages)}")
 
 
 @transaction.atomic
