@@ -158,47 +158,61 @@ def classify_bp(sbp: float, dbp: float, gate: BloodPressureGate) -> Finding:
 def evaluate_pre_dose(checks: PreDoseChecks, rules: PreDoseRules | None = None) -> PreDoseResult:
     """Run every pre-dose check and return the findings in a fixed order (for a stable checklist)."""
     rules = rules or PreDoseRules()
-    out: list[Finding] = []
+    return PreDoseResult(
+        (
+            _weight(checks, rules),
+            *_baseline_vitals(checks, rules),
+            _fasting(checks),
+            _escort(checks),
+            *_pregnancy(checks),
+            _measures(checks, rules),
+            *_suicide_risk(checks),
+            _consent(checks),
+            _eligibility(checks),
+        )
+    )
 
+
+def _confirmed(code: str, value: bool | None, ok: str, no: str, todo: str, source: str = "") -> Finding:
+    """A yes/no check: not recorded yet is missing, yes is ok, no is a hard stop."""
+    if value is None:
+        return Finding(code, "missing", todo, source)
+    if value:
+        return Finding(code, "ok", ok, source)
+    return Finding(code, "stop", no, source)
+
+
+def _weight(checks: PreDoseChecks, rules: PreDoseRules) -> Finding:
     # Weight: needed for mg/kg doses; must be today's (or within the configured age).
-    if checks.weight_based_dose:
-        if checks.weight_kg is None or checks.weight_measured_on is None:
-            out.append(Finding("weight", "missing", "Record today's weight (the dose is weight-based)."))
-        elif (checks.session_date - checks.weight_measured_on).days > rules.weight_max_age_days:
-            out.append(
-                Finding(
-                    "weight",
-                    "missing",
-                    f"Weight was measured on {checks.weight_measured_on:%Y-%m-%d}; weigh the patient today.",
-                )
-            )
-        else:
-            out.append(Finding("weight", "ok", f"Weight {checks.weight_kg:g} kg measured today."))
-    else:
-        out.append(Finding("weight", "ok", "Fixed dose: weight not needed for the dose."))
+    if not checks.weight_based_dose:
+        return Finding("weight", "ok", "Fixed dose: weight not needed for the dose.")
+    if checks.weight_kg is None or checks.weight_measured_on is None:
+        return Finding("weight", "missing", "Record today's weight (the dose is weight-based).")
+    if (checks.session_date - checks.weight_measured_on).days > rules.weight_max_age_days:
+        return Finding(
+            "weight",
+            "missing",
+            f"Weight was measured on {checks.weight_measured_on:%Y-%m-%d}; weigh the patient today.",
+        )
+    return Finding("weight", "ok", f"Weight {checks.weight_kg:g} kg measured today.")
 
+
+def _baseline_vitals(checks: PreDoseChecks, rules: PreDoseRules) -> tuple[Finding, ...]:
     # Baseline vitals: BP, HR, SpO2 and RR all needed.
     base = checks.baseline
     needed = ("sbp", "dbp", "hr", "spo2", "rr")
     if base is None or any(v not in base.values() for v in needed):
-        out.append(
+        return (
             Finding(
                 "baseline_vitals", "missing", "Record baseline vitals (BP, heart rate, SpO2, resp. rate)."
-            )
+            ),
         )
-    else:
-        out.append(Finding("baseline_vitals", "ok", "Baseline vitals recorded."))
-        gate = rules.bp_gate or (rules_for(checks.route).bp if checks.route else BloodPressureLimits())
-        out.append(classify_bp(base.sbp, base.dbp, gate))
+    recorded = Finding("baseline_vitals", "ok", "Baseline vitals recorded.")
+    gate = rules.bp_gate or (rules_for(checks.route).bp if checks.route else BloodPressureLimits())
+    return (recorded, classify_bp(base.sbp, base.dbp, gate))
 
-    def yes_no(code: str, value: bool | None, ok: str, no: str, todo: str, source: str = ""):
-        if value is None:
-            out.append(Finding(code, "missing", todo, source))
-        elif value:
-            out.append(Finding(code, "ok", ok, source))
-        else:
-            out.append(Finding(code, "stop", no, source))
 
+def _fasting(checks: PreDoseChecks) -> Finding:
     if checks.route is not None:
         fasting = rules_for(checks.route).fasting
         fast_ok, fast_source = f"Fasting confirmed ({fasting.short}).", fasting.source
@@ -208,8 +222,11 @@ def evaluate_pre_dose(checks: PreDoseChecks, rules: PreDoseRules | None = None) 
         fast_ok, fast_no, fast_todo, fast_source = (
             "Fasting confirmed.", "Patient has not fasted.", "Confirm fasting.", ""
         )
-    yes_no("fasting", checks.fasting_confirmed, fast_ok, fast_no, fast_todo, fast_source)
-    yes_no(
+    return _confirmed("fasting", checks.fasting_confirmed, fast_ok, fast_no, fast_todo, fast_source)
+
+
+def _escort(checks: PreDoseChecks) -> Finding:
+    return _confirmed(
         "escort",
         checks.escort_confirmed,
         "Escort / ride home confirmed.",
@@ -218,48 +235,51 @@ def evaluate_pre_dose(checks: PreDoseChecks, rules: PreDoseRules | None = None) 
         f"{SPRAVATO_PI}, section 5.8",
     )
 
-    if checks.pregnancy_test_applicable:
-        if checks.pregnancy_test is None:
-            out.append(
-                Finding("pregnancy", "missing", "Record the pregnancy test result.", f"{SPRAVATO_PI}, 8.1")
-            )
-        elif checks.pregnancy_test == "negative":
-            out.append(Finding("pregnancy", "ok", "Pregnancy test negative.", f"{SPRAVATO_PI}, 8.1"))
-        elif checks.pregnancy_test == "positive":
-            out.append(Finding("pregnancy", "stop", "Pregnancy test positive.", f"{SPRAVATO_PI}, 8.1"))
-        else:
-            out.append(
-                Finding(
-                    "pregnancy",
-                    "caution",
-                    "Pregnancy test declined: prescriber to review.",
-                    f"{SPRAVATO_PI}, 8.1",
-                )
-            )
 
+def _pregnancy(checks: PreDoseChecks) -> tuple[Finding, ...]:
+    if not checks.pregnancy_test_applicable:
+        return ()
+    if checks.pregnancy_test is None:
+        return (Finding("pregnancy", "missing", "Record the pregnancy test result.", f"{SPRAVATO_PI}, 8.1"),)
+    if checks.pregnancy_test == "negative":
+        return (Finding("pregnancy", "ok", "Pregnancy test negative.", f"{SPRAVATO_PI}, 8.1"),)
+    if checks.pregnancy_test == "positive":
+        return (Finding("pregnancy", "stop", "Pregnancy test positive.", f"{SPRAVATO_PI}, 8.1"),)
+    return (
+        Finding(
+            "pregnancy",
+            "caution",
+            "Pregnancy test declined: prescriber to review.",
+            f"{SPRAVATO_PI}, 8.1",
+        ),
+    )
+
+
+def _measures(checks: PreDoseChecks, rules: PreDoseRules) -> Finding:
     not_done = [MEASURE_LABELS.get(m, m) for m in rules.required_measures if m not in checks.measures_done]
-    if not_done:
-        out.append(
-            Finding(
-                "measures",
-                "missing",
-                f"Pre-dose measures not taken: {', '.join(not_done)} (a scored questionnaire within "
-                f"{rules.measures_window_hours} h before the dose).",
-                "clinic protocol (Kroenke et al. 2001; Posner et al. 2011)",
-            )
-        )
-    else:
-        out.append(Finding("measures", "ok", "Pre-dose measures taken and scored."))
+    if not not_done:
+        return Finding("measures", "ok", "Pre-dose measures taken and scored.")
+    return Finding(
+        "measures",
+        "missing",
+        f"Pre-dose measures not taken: {', '.join(not_done)} (a scored questionnaire within "
+        f"{rules.measures_window_hours} h before the dose).",
+        "clinic protocol (Kroenke et al. 2001; Posner et al. 2011)",
+    )
+
+
+def _suicide_risk(checks: PreDoseChecks) -> list[Finding]:
+    """Open urgent tasks (holds), then items noted below escalation (caution), then an unescalated flag (stop)."""
     suicide_source = "clinic protocol (C-SSRS screener, Posner et al. Am J Psychiatry 2011)"
-    for task in checks.open_suicide_tasks:
-        out.append(
-            Finding(
-                "suicide_risk",
-                "hold",
-                f"Open urgent suicide-risk task ({task}): the prescriber must record a disposition before dosing.",
-                suicide_source,
-            )
+    out = [
+        Finding(
+            "suicide_risk",
+            "hold",
+            f"Open urgent suicide-risk task ({task}): the prescriber must record a disposition before dosing.",
+            suicide_source,
         )
+        for task in checks.open_suicide_tasks
+    ]
     if checks.suicide_items_noted:
         out.append(
             Finding(
@@ -282,19 +302,24 @@ def evaluate_pre_dose(checks: PreDoseChecks, rules: PreDoseRules | None = None) 
                 suicide_source,
             )
         )
+    return out
 
-    yes_no(
+
+def _consent(checks: PreDoseChecks) -> Finding:
+    return _confirmed(
         "consent",
         checks.consent_current,
         "Consent current.",
         checks.consent_problem or "Consent is not current for this route.",
         "Consent status unknown.",
     )
-    yes_no(
+
+
+def _eligibility(checks: PreDoseChecks) -> Finding:
+    return _confirmed(
         "eligibility",
         checks.eligibility_current,
         "Eligibility current.",
         checks.eligibility_problem or "Eligibility decision is not current.",
         "Eligibility status unknown.",
     )
-    return PreDoseResult(tuple(out))
