@@ -29,6 +29,7 @@ from .portal.api import router as portal_router
 from .prediction.api import router as prediction_router
 from .scheduling.api import router as scheduling_router
 from .sessions.api import router as sessions_router
+from .sessions.custody_api import router as session_custody_router
 
 # Why each error can be answered, and which operations can answer it (see ClinicAPI.get_openapi_schema).
 ERRORS = {
@@ -127,6 +128,7 @@ api.add_router("/schedule/", scheduling_router)
 api.add_router("/sessions/", sessions_router)
 api.add_router("/outcomes/", outcomes_router)
 api.add_router("/inventory/", inventory_router)
+api.add_router("/inventory/", session_custody_router)  # draw, waste, movements, reconciliation: sessions' drug
 api.add_router("/followup/", followup_router)
 api.add_router("/portal/", portal_router)
 api.add_router("/prediction/", prediction_router)

@@ -5,6 +5,8 @@ from django.urls import include, path
 
 from . import health, views
 from .api import api
+from .inventory import urls as inventory_urls
+from .sessions import custody_urls
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,7 +23,9 @@ urlpatterns = [
     path("schedule/", include("ketamine_clinic.scheduling.urls")),
     path("sessions/", include("ketamine_clinic.sessions.urls")),
     path("outcomes/", include("ketamine_clinic.outcomes.urls")),
-    path("inventory/", include("ketamine_clinic.inventory.urls")),
+    # The session pages of the controlled-substance area (draw, waste, movement, reconciliation) live with the
+    # sessions they serve; one "inventory" namespace, the same paths.
+    path("inventory/", include((inventory_urls.urlpatterns + custody_urls.urlpatterns, "inventory"))),
     path("followup/", include("ketamine_clinic.followup.urls")),
     path("portal/", include("ketamine_clinic.portal.urls")),
     path("prediction/", include("ketamine_clinic.prediction.urls")),

@@ -99,8 +99,8 @@ def enter_vitals(page, sbp, dbp, hr, spo2, rr):
 def test_nurse_runs_iv_session_and_prescriber_signs_note(page, live_server, login, infusion_day, staff):
     from django.utils import timezone
 
-    from ketamine_clinic.inventory import services as inventory
     from ketamine_clinic.inventory.models import LedgerEntry
+    from ketamine_clinic.sessions import custody
     from ketamine_clinic.sessions.models import DosingSession, SessionNote, VitalsReading
 
     session = infusion_day
@@ -237,6 +237,6 @@ def test_nurse_runs_iv_session_and_prescriber_signs_note(page, live_server, logi
     assert DosingSession.objects.get(pk=session.pk).state == "discharged"
     # The ledger ties out: drawn 500 mg = administered 31.5 mg (the delivered dose) + wasted 468.5 mg.
     today = timezone.localdate()
-    row = next(r for r in inventory.reconciliation(today, today) if r.session.pk == session.pk)
+    row = next(r for r in custody.reconciliation(today, today) if r.session.pk == session.pk)
     assert (row.drawn_mcg, row.administered_mcg, row.wasted_mcg) == (500_000, 31_500, 468_500)
     assert row.status == "Balanced"

@@ -34,8 +34,8 @@ def infusion(staff, make_patient):
 
 @pytest.mark.django_db(transaction=True)
 def test_nurse_draws_wastes_with_witness_and_session_balances(page, live_server, login, staff, infusion):
-    from ketamine_clinic.inventory import services
     from ketamine_clinic.inventory.models import LedgerEntry
+    from ketamine_clinic.sessions import custody
 
     session, lot, safe = infusion
     login(page, live_server, "t_nurse")
@@ -53,7 +53,7 @@ def test_nurse_draws_wastes_with_witness_and_session_balances(page, live_server,
     assert "500 mg" in stock_text and "1000 mg" not in stock_text  # one vial left in the safe
 
     # 2. The dose is given: 0.5 mg/kg x 70 kg = 35 mg, recorded as the sessions app does.
-    services.record_administration(session=session, lot_id=lot.pk, dose_mg="35", user=staff["nurse"])
+    custody.record_administration(session=session, lot_id=lot.pk, dose_mg="35", user=staff["nurse"])
     page.reload()
     assert "465 mg" in page.inner_text("#held")
 

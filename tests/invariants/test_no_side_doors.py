@@ -235,23 +235,24 @@ class SideDoors(RuleBasedStateMachine):
     @precondition(lambda self: self.sessions)
     @rule(i=st.integers(0, 20), mg=st.sampled_from([0, -5, 100, 500, 10**9]), who=st.sampled_from(["nurse", "outsider"]))
     def draw(self, i, mg, who):
-        from ketamine_clinic.inventory import services as inventory
+        from ketamine_clinic.sessions import custody
 
         s = self.session_at(i)
-        self.attempt(inventory.draw, actor=self.staff[who], session=s, lot=self.lots[s.route], location=self.safe,
+        self.attempt(custody.draw, actor=self.staff[who], session=s, lot=self.lots[s.route], location=self.safe,
                      quantity_mcg=mg * 1000, now=self.tick(1))
 
     @precondition(lambda self: self.sessions)
     @rule(i=st.integers(0, 20), fraction=st.sampled_from([0.25, 1.0, 2.0]))
     def waste_remainder(self, i, fraction):
         from ketamine_clinic.inventory import services as inventory
+        from ketamine_clinic.sessions import custody
 
         s = self.session_at(i)
         lot = self.lots[s.route]
         held = inventory.held_for_session(lot.pk, s.pk)
         if held <= 0:
             return
-        self.attempt(inventory.waste, actor=self.staff["nurse"], witness=self.staff["nurse2"],
+        self.attempt(custody.waste, actor=self.staff["nurse"], witness=self.staff["nurse2"],
                      witness_password=PASSWORD, lot=lot, quantity_mcg=int(held * fraction), reason="Remainder",
                      session=s, now=self.tick(1))
 

@@ -4,6 +4,8 @@ import json
 
 from django.utils import timezone
 
+from ketamine_clinic.sessions import custody
+
 
 def post(client, path, data):
     return client.post(f"/api/inventory/{path}", json.dumps(data), content_type="application/json")
@@ -36,9 +38,8 @@ def test_receive_draw_waste_and_reconcile_through_the_api(
         {"session_id": session.pk, "lot_id": lot_id, "location_id": safe.pk, "quantity_mg": "56"},
     )
     assert r.status_code == 201
-    from ketamine_clinic.inventory import services
 
-    services.record_administration(session=session, lot_id=lot_id, dose_mg=56, user=staff["nurse"])
+    custody.record_administration(session=session, lot_id=lot_id, dose_mg=56, user=staff["nurse"])
     today = timezone.localdate().isoformat()
     rec = client.get("/api/inventory/reconciliation", {"start": today, "end": today}).json()
     assert rec == [

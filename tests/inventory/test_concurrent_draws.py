@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from ketamine_clinic.sessions import custody
+
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis"))
 
 pytestmark = [
@@ -35,7 +37,7 @@ def test_simultaneous_draws_never_overdraw_one_lot(stocked, safe, staff, make_pa
     def draw(session):
         try:
             barrier.wait()
-            services.draw(
+            custody.draw(
                 actor=staff["nurse"], session=session, lot=stocked, location=safe, quantity_mcg=500_000
             )
             result = "drawn"

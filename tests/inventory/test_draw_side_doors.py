@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from ketamine_clinic.sessions import custody
+
 PASSWORD = "demo-password-1"
 
 
@@ -37,11 +39,9 @@ def _count():
 
 
 def test_service_refuses_a_draw_for_another_teams_patient(stocked, safe, staff, other_teams_session):
-    from ketamine_clinic.inventory import services
-
     before = _count()
     with pytest.raises(ValidationError, match="not on this patient's care team") as exc:
-        services.draw(
+        custody.draw(
             actor=staff["nurse"],
             session=other_teams_session,
             lot=stocked,
@@ -50,19 +50,19 @@ def test_service_refuses_a_draw_for_another_teams_patient(stocked, safe, staff, 
         )
     assert "session" in exc.value.message_dict
     with pytest.raises(ValidationError, match="not on this patient's care team"):
-        services.draw_for_dose(
+        custody.draw_for_dose(
             session=other_teams_session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"]
         )
     assert _count() == before
     # The nurse on that team, and the medical director (who sees every patient), may draw.
-    services.draw(
+    custody.draw(
         actor=staff["other_nurse"],
         session=other_teams_session,
         lot=stocked,
         location=safe,
         quantity_mcg=500_000,
     )
-    services.draw_for_dose(
+    custody.draw_for_dose(
         session=other_teams_session, lot_id=stocked.pk, dose_mg="600", user=staff["director"]
     )
     assert _count() == before + 2
@@ -104,29 +104,27 @@ def test_draw_page_neither_lists_nor_accepts_another_teams_session(
 
 @pytest.mark.parametrize("state", ["discharged", "aborted", "stopped_early"])
 def test_service_refuses_a_draw_for_an_ended_session(stocked, safe, staff, own_session, state):
-    from ketamine_clinic.inventory import services
     from ketamine_clinic.sessions.models import DosingSession
 
     DosingSession.objects.filter(pk=own_session.pk).update(state=state, state_changed_at=timezone.now())
     before = _count()
     with pytest.raises(ValidationError, match="no drug can be drawn for it") as exc:
-        services.draw(
+        custody.draw(
             actor=staff["nurse"], session=own_session, lot=stocked, location=safe, quantity_mcg=500_000
         )
     assert "session" in exc.value.message_dict
     with pytest.raises(ValidationError, match="no drug can be drawn for it"):
-        services.draw_for_dose(session=own_session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
+        custody.draw_for_dose(session=own_session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
     assert _count() == before
 
 
 def test_the_state_is_read_from_the_database_not_the_callers_copy(stocked, safe, staff, own_session):
-    from ketamine_clinic.inventory import services
     from ketamine_clinic.sessions.models import DosingSession
 
     DosingSession.objects.filter(pk=own_session.pk).update(state="discharged", discharged_at=timezone.now())
     assert own_session.state == "scheduled"  # the stale copy the caller holds
     with pytest.raises(ValidationError, match="already discharged"):
-        services.draw(
+        custody.draw(
             actor=staff["nurse"], session=own_session, lot=stocked, location=safe, quantity_mcg=500_000
         )
 
@@ -137,12 +135,11 @@ def test_a_draw_that_happened_before_the_session_ended_may_still_be_recorded(
     """History (the demo seed, a late entry through the service): the draw is judged at when it happened."""
     import datetime as dt
 
-    from ketamine_clinic.inventory import services
     from ketamine_clinic.sessions.models import DosingSession
 
     ended = timezone.now() - dt.timedelta(minutes=30)
     DosingSession.objects.filter(pk=own_session.pk).update(state="discharged", discharged_at=ended)
-    entry = services.draw(
+    entry = custody.draw(
         actor=staff["nurse"],
         session=own_session,
         lot=stocked,
@@ -152,7 +149,7 @@ def test_a_draw_that_happened_before_the_session_ended_may_still_be_recorded(
     )
     assert entry.session_id == own_session.pk
     with pytest.raises(ValidationError, match="already discharged"):
-        services.draw(
+        custody.draw(
             actor=staff["nurse"],
             session=own_session,
             lot=stocked,
@@ -209,12 +206,12 @@ def test_service_refuses_zero_negative_and_absurd_quantities(stocked, safe, staf
         (10**40, "more than 10,000 vials"),
     ):
         with pytest.raises(ValidationError, match=words) as exc:
-            services.draw(
+            custody.draw(
                 actor=staff["nurse"], session=own_session, lot=stocked, location=safe, quantity_mcg=mcg
             )
         assert "quantity_mg" in exc.value.message_dict
     with pytest.raises(ValidationError, match="Not enough of lot KX-101"):  # more than in the safe
-        services.draw(
+        custody.draw(
             actor=staff["nurse"], session=own_session, lot=stocked, location=safe, quantity_mcg=2_000_001
         )
     with pytest.raises(ValidationError, match="At most 10,000"):
@@ -317,9 +314,7 @@ def test_api_zero_draw_is_refused_not_a_whole_vial(stocked, safe, staff, own_ses
 
 @pytest.mark.parametrize("typed", ["0", "-1", "1e308", "9" * 40])
 def test_pages_refuse_zero_negative_and_huge_quantities(stocked, safe, staff, own_session, client_as, typed):
-    from ketamine_clinic.inventory import services
-
-    services.draw(actor=staff["nurse"], session=own_session, lot=stocked, location=safe, quantity_mcg=500_000)
+    custody.draw(actor=staff["nurse"], session=own_session, lot=stocked, location=safe, quantity_mcg=500_000)
     client = client_as(staff["nurse"])
     before = _count()
     posts = [
@@ -379,12 +374,12 @@ def test_waste_and_movements_refuse_a_session_outside_the_users_care_team(staff,
 
     patient = make_patient(care_team=[staff["prescriber"], staff["nurse"]])
     session = DosingSession.objects.create(patient=patient, route="iv", scheduled_for=timezone.now())
-    services.draw(actor=staff["nurse"], session=session, lot=stocked, location=safe, quantity_mcg=500_000)
+    custody.draw(actor=staff["nurse"], session=session, lot=stocked, location=safe, quantity_mcg=500_000)
     outsider = staff["other_nurse"]
     with pytest.raises(ValidationError, match="not on this patient's care team"):
-        services.waste(actor=outsider, witness=staff["nurse"], witness_password="demo-password-1", lot=stocked,
+        custody.waste(actor=outsider, witness=staff["nurse"], witness_password="demo-password-1", lot=stocked,
                        quantity_mcg=100_000, reason="Remainder", session=session)
     with pytest.raises(ValidationError, match="not on this patient's care team"):
-        services.record_movement(actor=outsider, kind="returned", lot=stocked, quantity_mcg=100_000,
+        custody.record_movement(actor=outsider, kind="returned", lot=stocked, quantity_mcg=100_000,
                                  session=session, location=safe, reason="Back to the safe")
     assert services.held_for_session(stocked.pk, session.pk) == 500_000

@@ -9,15 +9,14 @@ from django.utils import timezone
 
 from ketamine_clinic.audit.models import AuditEvent
 from ketamine_clinic.cli import main
+from ketamine_clinic.sessions import custody
 
 
 @pytest.fixture
 def dosed(stocked, staff, make_patient, make_session):
-    from ketamine_clinic.inventory import services
-
     session = make_session(make_patient(care_team=[staff["nurse"]], mrn="EXP001"))
-    services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
-    services.record_administration(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
+    custody.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
+    custody.record_administration(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
     return session
 
 

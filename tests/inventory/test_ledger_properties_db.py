@@ -8,6 +8,8 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ketamine_clinic.sessions import custody
+
 PASSWORD = "demo-password-1"
 
 operations = st.lists(
@@ -48,11 +50,11 @@ def _apply(world, op, which, mg):
             invoice="I",
         )
     if op == "draw":
-        return services.draw(actor=nurse, session=session, lot=lot, location=location, quantity_mcg=mcg)
+        return custody.draw(actor=nurse, session=session, lot=lot, location=location, quantity_mcg=mcg)
     if op == "administer":
-        return services.record_administration(session=session, lot_id=lot.pk, dose_mg=mg, user=nurse)
+        return custody.record_administration(session=session, lot_id=lot.pk, dose_mg=mg, user=nurse)
     if op == "waste":
-        return services.waste(
+        return custody.waste(
             actor=nurse,
             witness=staff["prescriber"],
             witness_password=PASSWORD,
@@ -62,7 +64,7 @@ def _apply(world, op, which, mg):
             session=session,
         )
     if op == "return":
-        return services.record_movement(
+        return custody.record_movement(
             actor=nurse,
             kind="returned",
             lot=lot,

@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from ketamine_clinic.sessions import custody
+
 PAGES = [
     "home",
     "receive",
@@ -51,7 +53,7 @@ def test_a_correction_from_the_page_reverses_the_entry(
     from ketamine_clinic.inventory.models import LedgerEntry
 
     session = make_session(make_patient(care_team=[staff["nurse"]]))
-    drawn = services.draw(
+    drawn = custody.draw(
         actor=staff["nurse"], session=session, lot=stocked, location=safe, quantity_mcg=500_000
     )
     client = client_as(staff["nurse"])

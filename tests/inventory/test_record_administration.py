@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ketamine_clinic.core.inventory import held_by, stock
+from ketamine_clinic.sessions import custody
 
 
 def test_confirmed_dose_draws_a_whole_vial_into_the_sessions_custody(
@@ -19,7 +20,7 @@ def test_confirmed_dose_draws_a_whole_vial_into_the_sessions_custody(
 
     patient = make_patient(care_team=[staff["nurse"]])
     session = make_session(patient)
-    drawn = services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
+    drawn = custody.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
     assert drawn.kind == "drawn" and drawn.quantity_mcg == 500_000 and drawn.location_id == safe.pk
     assert not LedgerEntry.objects.filter(kind="administered").exists()  # nothing given yet
     balances = services.lot_balances(stocked.pk)
@@ -28,7 +29,7 @@ def test_confirmed_dose_draws_a_whole_vial_into_the_sessions_custody(
     assert AuditEvent.objects.filter(patient=patient, action="create", object_id=str(drawn.pk)).exists()
     # Confirming again (e.g. a corrected dose) draws nothing more while the session holds enough.
     assert (
-        services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="70", user=staff["nurse"]) is None
+        custody.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="70", user=staff["nurse"]) is None
     )
 
 
@@ -40,8 +41,8 @@ def test_delivered_dose_is_administered_from_what_the_session_holds(
 
     patient = make_patient(care_team=[staff["nurse"]])
     session = make_session(patient)
-    services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
-    entry = services.record_administration(
+    custody.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
+    entry = custody.record_administration(
         session=session, lot_id=stocked.pk, dose_mg="20", user=staff["nurse"], reason="stopped early"
     )
     assert entry.kind == "administered" and entry.quantity_mcg == 20_000 and entry.session_id == session.pk
@@ -59,10 +60,10 @@ def test_more_than_the_session_holds_is_refused_and_nothing_is_drawn(
 
     session = make_session(make_patient(care_team=[staff["nurse"]]))
     with pytest.raises(ValidationError, match="holds 0 mg"):
-        services.record_administration(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
-    services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
+        custody.record_administration(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
+    custody.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
     with pytest.raises(ValidationError, match="holds 500 mg of lot KX-101; 500.001 mg cannot"):
-        services.record_administration(
+        custody.record_administration(
             session=session, lot_id=stocked.pk, dose_mg="500.001", user=staff["nurse"]
         )
     assert list(LedgerEntry.objects.values_list("kind", flat=True)) == ["received", "drawn"]
@@ -70,11 +71,9 @@ def test_more_than_the_session_holds_is_refused_and_nothing_is_drawn(
 
 
 def test_float_dose_from_a_dose_rule_is_recorded_to_the_microgram(stocked, staff, make_patient, make_session):
-    from ketamine_clinic.inventory import services
-
     session = make_session(make_patient(care_team=[staff["nurse"]]))
-    services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg=0.5 * 71.3, user=staff["nurse"])
-    entry = services.record_administration(
+    custody.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg=0.5 * 71.3, user=staff["nurse"])
+    entry = custody.record_administration(
         session=session, lot_id=stocked.pk, dose_mg=0.5 * 71.3, user=staff["nurse"]
     )
     assert entry.quantity_mcg == 35_650
@@ -102,7 +101,7 @@ def test_insufficient_stock_raises_and_rolls_back_the_callers_transaction(
     with pytest.raises(ValidationError, match="Not enough of lot KX-101"):
         with transaction.atomic():
             Patient.objects.filter(pk=patient.pk).update(allergies="changed in the same transaction")
-            services.draw_for_dose(session=session, lot_id=lot.pk, dose_mg="600", user=staff["nurse"])
+            custody.draw_for_dose(session=session, lot_id=lot.pk, dose_mg="600", user=staff["nurse"])
     patient.refresh_from_db()
     assert patient.allergies != "changed in the same transaction"
     assert LedgerEntry.objects.count() == 1  # only the receipt
@@ -111,7 +110,6 @@ def test_insufficient_stock_raises_and_rolls_back_the_callers_transaction(
 def test_expired_lot_is_refused(products, safe, staff, make_patient, make_session):
     from django.utils import timezone
 
-    from ketamine_clinic.inventory import services
     from ketamine_clinic.inventory.models import LedgerEntry, Lot
 
     old = Lot.objects.create(
@@ -120,7 +118,7 @@ def test_expired_lot_is_refused(products, safe, staff, make_patient, make_sessio
         expires_on=timezone.localdate() - dt.timedelta(days=1),
     )
     session = make_session(make_patient(care_team=[staff["nurse"]]))
-    for record in (services.draw_for_dose, services.record_administration):
+    for record in (custody.draw_for_dose, custody.record_administration):
         with pytest.raises(ValidationError, match="expired"):
             record(session=session, lot_id=old.pk, dose_mg="35", user=staff["nurse"])
         with pytest.raises(ValidationError, match="no stock lot"):

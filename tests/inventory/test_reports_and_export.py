@@ -3,25 +3,23 @@
 from django.urls import reverse
 from django.utils import timezone
 
+from ketamine_clinic.sessions import custody
+
 
 def _session_with_waste(stocked, staff, make_patient, make_session):
-    from ketamine_clinic.inventory import services
-
     patient = make_patient(care_team=[staff["nurse"], staff["prescriber"]], last_name="Ledgerly")
     session = make_session(patient)
-    services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="37.5", user=staff["nurse"])
-    services.record_administration(session=session, lot_id=stocked.pk, dose_mg="37.5", user=staff["nurse"])
+    custody.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="37.5", user=staff["nurse"])
+    custody.record_administration(session=session, lot_id=stocked.pk, dose_mg="37.5", user=staff["nurse"])
     return session
 
 
 def test_reconciliation_shows_open_then_balanced(stocked, staff, make_patient, make_session, client_as):
-    from ketamine_clinic.inventory import services
-
     session = _session_with_waste(stocked, staff, make_patient, make_session)
     client = client_as(staff["prescriber"])
     html = client.get(reverse("inventory:reconciliation")).content.decode()
     assert "Open: 462.5 mg held" in html
-    services.waste(
+    custody.waste(
         actor=staff["nurse"],
         witness=staff["prescriber"],
         witness_password="demo-password-1",

@@ -8,6 +8,8 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
+from ketamine_clinic.sessions import custody
+
 PASSWORD = "demo-password-1"
 reseal = importlib.import_module("ketamine_clinic.inventory.migrations.0004_reseal_ledger_with_key")
 
@@ -23,7 +25,7 @@ def old_ledger(stocked, safe, staff, make_patient, make_session):
     from ketamine_clinic.inventory.models import Count, LedgerEntry
 
     session = make_session(make_patient(care_team=[staff["nurse"]]))
-    services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
+    custody.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
     services.perform_count(
         actor=staff["nurse"],
         witness=staff["prescriber"],
@@ -31,7 +33,7 @@ def old_ledger(stocked, safe, staff, make_patient, make_session):
         location=safe,
         counted=services.expected_in(safe),
     )
-    services.record_administration(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
+    custody.record_administration(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
     _run(forward=False)
     count = Count.objects.get()
     assert count.chain_hash == LedgerEntry.objects.get(sequence=2).hash and count.chain_sequence is None

@@ -44,11 +44,12 @@ def test_seeded_sessions_reconcile_with_the_delivered_dose_and_the_stopped_one_i
 
     from ketamine_clinic.inventory import seed, services
     from ketamine_clinic.inventory.models import LedgerEntry
+    from ketamine_clinic.sessions import custody
     from ketamine_clinic.sessions.models import DosingSession
 
     seed.seed(clinic)
     today = timezone.localdate()
-    rows = services.reconciliation(today - dt.timedelta(days=400), today)
+    rows = custody.reconciliation(today - dt.timedelta(days=400), today)
     past = [r for r in rows if timezone.localdate(r.session.scheduled_for) < today]
     assert len(past) >= 20 and all(r.balanced and r.dose_matches is True for r in past)
     stopped = DosingSession.objects.get(state="stopped_early")

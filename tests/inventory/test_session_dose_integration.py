@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ketamine_clinic.core.inventory import held_by
+from ketamine_clinic.sessions import custody
 
 # The sessions app's own test helpers (plain functions in its conftest) set a session up to its pre-dose
 # checks; they are loaded by path rather than copied so the two apps' tests share one definition.
@@ -59,17 +60,15 @@ def _dosing(session, lot, user, dose_mg=35):
 
 
 def _row(session):
-    from ketamine_clinic.inventory import services as inventory
-
     today = timezone.localdate()
-    return next(r for r in inventory.reconciliation(today, today) if r.session.pk == session.pk)
+    return next(r for r in custody.reconciliation(today, today) if r.session.pk == session.pk)
 
 
 def _waste_remainder(session, lot, staff):
     from ketamine_clinic.inventory import services as inventory
 
     held = inventory.held_for_session(lot.pk, session.pk)
-    return inventory.waste(
+    return custody.waste(
         actor=staff["nurse"],
         witness=staff["prescriber"],
         witness_password=PASSWORD,
@@ -210,7 +209,7 @@ def test_drug_still_to_be_given_cannot_be_wasted_while_the_infusion_runs(
     with pytest.raises(ValidationError, match="35 mg is still to be given in this session: at most 465 mg"):
         _waste_remainder(session, stocked, staff)  # all 500 mg
     assert not LedgerEntry.objects.filter(kind="wasted").exists()
-    inventory.waste(
+    custody.waste(
         actor=staff["nurse"],
         witness=staff["prescriber"],
         witness_password=PASSWORD,

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from ketamine_clinic.core.inventory import GENESIS_HASH, unkeyed_entry_hash
+from ketamine_clinic.sessions import custody
 
 
 def _tamper(sql, params=()):
@@ -26,12 +27,11 @@ def _tamper(sql, params=()):
 @pytest.fixture
 def dosed(stocked, staff, make_patient, make_session):
     """Four entries: received, drawn (one vial), administered 35 mg, wasted the rest."""
-    from ketamine_clinic.inventory import services
 
     session = make_session(make_patient(care_team=[staff["nurse"]]))
-    services.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
-    services.record_administration(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
-    services.waste(
+    custody.draw_for_dose(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
+    custody.record_administration(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
+    custody.waste(
         actor=staff["nurse"],
         witness=staff["prescriber"],
         witness_password="demo-password-1",

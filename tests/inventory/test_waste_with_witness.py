@@ -3,15 +3,15 @@
 from django.urls import reverse
 from django.utils import timezone
 
+from ketamine_clinic.sessions import custody
+
 PASSWORD = "demo-password-1"
 
 
 def _drawn(stocked, safe, staff, make_patient, make_session):
-    from ketamine_clinic.inventory import services
-
     session = make_session(make_patient(care_team=[staff["nurse"]]))
-    services.draw(actor=staff["nurse"], session=session, lot=stocked, location=safe, quantity_mcg=500_000)
-    services.record_administration(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
+    custody.draw(actor=staff["nurse"], session=session, lot=stocked, location=safe, quantity_mcg=500_000)
+    custody.record_administration(session=session, lot_id=stocked.pk, dose_mg="35", user=staff["nurse"])
     return session
 
 
@@ -29,7 +29,6 @@ def _post(client, session, lot, **overrides):
 
 
 def test_waste_page_records_both_people(stocked, safe, staff, make_patient, make_session, client_as):
-    from ketamine_clinic.inventory import services
     from ketamine_clinic.inventory.models import LedgerEntry
 
     session = _drawn(stocked, safe, staff, make_patient, make_session)
@@ -42,7 +41,7 @@ def test_waste_page_records_both_people(stocked, safe, staff, make_patient, make
     entry = LedgerEntry.objects.get(kind="wasted")
     assert entry.recorded_by == staff["nurse"] and entry.witness == staff["prescriber"]
     assert entry.quantity_mcg == 465_000
-    assert services.reconciliation(
+    assert custody.reconciliation(
         timezone.localdate(entry.occurred_at), timezone.localdate(entry.occurred_at)
     )[0].balanced
 
@@ -69,11 +68,10 @@ def test_therapist_cannot_witness(stocked, safe, staff, make_patient, make_sessi
     import pytest
     from django.core.exceptions import ValidationError
 
-    from ketamine_clinic.inventory import services
 
     session = _drawn(stocked, safe, staff, make_patient, make_session)
     with pytest.raises(ValidationError, match="may not witness"):
-        services.waste(
+        custody.waste(
             actor=staff["nurse"],
             witness=staff["therapist"],
             witness_password=PASSWORD,

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from ketamine_clinic.audit.models import AuditEvent
-from ketamine_clinic.sessions import services
+from ketamine_clinic.sessions import custody, services
 
 HIGH_BP = {"sbp": 186, "dbp": 104, "hr": 80, "spo2": 97, "rr": 14}
 
@@ -110,14 +110,13 @@ def test_two_person_check_needs_another_person_who_types_their_own_password(staf
 
 def test_dosing_cannot_start_when_the_drawn_drug_is_gone(staff, iv_session, helpers):
     """A confirmed dose whose drug no longer sits with the session (e.g. returned to the safe) cannot start."""
-    from ketamine_clinic.inventory import services as inventory
     from ketamine_clinic.inventory.models import StorageLocation
 
     nurse = staff["nurse"]
     helpers.ready_pre_dose(iv_session, nurse)
     lot = helpers.stock_lot("iv")
     helpers.confirm_dose(iv_session, nurse, lot_id=lot.pk)
-    inventory.record_movement(
+    custody.record_movement(
         actor=nurse, kind="returned", lot=lot, quantity_mcg=500_000, session=iv_session,
         location=StorageLocation.objects.get(name="Session test safe"), reason="Vial back to the safe",
     )
@@ -380,14 +379,13 @@ def test_bp_caution_does_not_block_but_is_recorded_at_dosing(staff, iv_session, 
 def test_dosing_starts_only_when_the_session_holds_the_whole_dose(staff, iv_session, helpers, returned_mcg, starts):
     """The boundary of the drawn-dose rule, to the microgram: holding exactly the confirmed 35 mg is enough, one
     microgram less is not; the refusal names no field (it is about the whole session) and says what to do."""
-    from ketamine_clinic.inventory import services as inventory
     from ketamine_clinic.inventory.models import StorageLocation
 
     nurse = staff["nurse"]
     helpers.ready_pre_dose(iv_session, nurse)
     lot = helpers.stock_lot("iv")
     helpers.confirm_dose(iv_session, nurse, lot_id=lot.pk, dose_mg=35)
-    inventory.record_movement(
+    custody.record_movement(
         actor=nurse, kind="returned", lot=lot, quantity_mcg=returned_mcg, session=iv_session,
         location=StorageLocation.objects.get(name="Session test safe"), reason="Part of the vial back to the safe",
     )

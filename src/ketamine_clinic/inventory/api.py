@@ -2,6 +2,9 @@
 
 Quantities go in as decimal mg (``"35.5"``) and come out both as mg text and exact integer micrograms.
 A movement the ledger rules refuse returns 422 with the rule's message; nothing is saved.
+
+The endpoints that name a dosing session (draw, waste, movements, reconciliation) are
+``ketamine_clinic.sessions.custody_api``, mounted under the same /api/inventory/ prefix.
 """
 
 import datetime as dt
@@ -19,16 +22,16 @@ from ketamine_clinic.api_types import ClinicDateTime, RecordId
 from ketamine_clinic.core.inventory import format_mg
 
 from . import services
-from .models import Discrepancy, LedgerEntry, Lot, Product, StorageLocation
+from .models import Discrepancy, LedgerEntry, Product, StorageLocation
 
 router = Router(tags=["inventory"])
 
 
-def _read(request):
+def require_read(request):
     access.require(request.user, "inventory", "read")
 
 
-def _write(request):
+def require_write(request):
     access.require(request.user, "inventory", "write")
 
 
@@ -54,7 +57,7 @@ class EntryOut(Schema):
     hash: str
 
 
-def _entry(e: LedgerEntry) -> dict:
+def entry_out(e: LedgerEntry) -> dict:
     return {
         "sequence": e.sequence,
         "kind": e.kind,
@@ -114,7 +117,7 @@ def _stock(rows) -> list[dict]:
 @router.get("/stock", response=list[StockOut])
 def stock(request, as_of: ClinicDateTime | None = None):
     """Derived stock per lot and safe, now or as of a moment (biennial inventory)."""
-    _read(request)
+    require_read(request)
     return _stock(services.stock_rows(as_of=as_of))
 
 
@@ -131,7 +134,7 @@ class LotOut(Schema):
 @router.get("/lots", response=list[LotOut])
 def lots(request, route: str | None = None):
     """In-date lots with stock, soonest expiry first; ``route=intranasal`` lists devices, other routes vials."""
-    _read(request)
+    require_read(request)
     return [
         {
             "id": lot.pk,
@@ -156,15 +159,7 @@ class ReceiveIn(Schema):
     invoice: str
 
 
-def _session(session_id):
-    from ketamine_clinic.sessions.models import DosingSession
-
-    if session_id is None:
-        return None
-    return get_object_or_404(DosingSession.objects.select_related("patient"), pk=session_id)
-
-
-def _witness(username):
+def witness_named(username):
     if not username:
         return None
     user = User.objects.filter(username=username).first()
@@ -175,7 +170,7 @@ def _witness(username):
 
 @router.post("/receive", response={201: EntryOut})
 def receive(request, payload: ReceiveIn):
-    _write(request)
+    require_write(request)
     product = get_object_or_404(Product, key=payload.product_key)
     entry = services.receive(
         actor=request,
@@ -187,113 +182,18 @@ def receive(request, payload: ReceiveIn):
         supplier=payload.supplier,
         invoice=payload.invoice,
     )
-    return Status(201, _entry(entry))
-
-
-class DrawIn(Schema):
-    session_id: RecordId
-    lot_id: RecordId
-    location_id: RecordId
-    quantity_mg: Decimal | None = None
-
-
-@router.post("/draw", response={201: EntryOut})
-def draw(request, payload: DrawIn):
-    _write(request)
-    lot = get_object_or_404(Lot.objects.select_related("product"), pk=payload.lot_id)
-    # Omitted means one whole vial/device; any quantity given (0 included) goes to the rules as given.
-    quantity = (
-        services.to_mcg(payload.quantity_mg)
-        if payload.quantity_mg is not None
-        else lot.product.unit_content_mcg
-    )
-    entry = services.draw(
-        actor=request,
-        session=_session(payload.session_id),
-        lot=lot,
-        location=get_object_or_404(StorageLocation, pk=payload.location_id),
-        quantity_mcg=quantity,
-    )
-    return Status(201, _entry(entry))
-
-
-class WasteIn(Schema):
-    lot_id: RecordId
-    quantity_mg: Decimal
-    reason: str
-    witness_username: str
-    witness_password: str
-    session_id: RecordId | None = None
-    location_id: RecordId | None = None
-
-
-@router.post("/waste", response={201: EntryOut})
-def waste(request, payload: WasteIn):
-    """Witnessed waste: the witness's own password is checked now; a wrong one is 422 and nothing is saved."""
-    _write(request)
-    entry = services.waste(
-        actor=request,
-        witness=_witness(payload.witness_username),
-        witness_password=payload.witness_password,
-        lot=get_object_or_404(Lot, pk=payload.lot_id),
-        quantity_mcg=services.to_mcg(payload.quantity_mg),
-        reason=payload.reason,
-        session=_session(payload.session_id),
-        location=get_object_or_404(StorageLocation, pk=payload.location_id) if payload.location_id else None,
-    )
-    return Status(201, _entry(entry))
-
-
-class MovementIn(Schema):
-    kind: str
-    lot_id: RecordId
-    quantity_mg: Decimal
-    location_id: RecordId | None = None
-    to_location_id: RecordId | None = None
-    session_id: RecordId | None = None
-    witness_username: str = ""
-    witness_password: str = ""
-    counterparty: str = ""
-    reference: str = ""
-    reason: str = ""
-    corrects: RecordId | None = None
-
-
-@router.post("/movements", response={201: EntryOut})
-def movement(request, payload: MovementIn):
-    """Returned, transferred, returned to supplier, destroyed, or a correction of an earlier entry."""
-    _write(request)
-
-    def loc(pk):
-        return get_object_or_404(StorageLocation, pk=pk) if pk else None
-
-    entry = services.record_movement(
-        actor=request,
-        kind=payload.kind,
-        lot=get_object_or_404(Lot, pk=payload.lot_id),
-        quantity_mcg=services.to_mcg(payload.quantity_mg),
-        location=loc(payload.location_id),
-        to_location=loc(payload.to_location_id),
-        session=_session(payload.session_id),
-        witness=_witness(payload.witness_username),
-        witness_password=payload.witness_password,
-        counterparty=payload.counterparty,
-        reference=payload.reference,
-        reason=payload.reason,
-        corrects=payload.corrects,
-    )
-    return Status(201, _entry(entry))
+    return Status(201, entry_out(entry))
 
 
 @router.get("/entries", response=list[EntryOut])
 def entries(request, start: dt.date, end: dt.date, kind: str = ""):
     """The dispensing/administration log between two dates (inclusive)."""
-    _read(request)
+    require_read(request)
     if start > end:
         raise ValidationError({"start": "The start date must not be after the end date."})
     rows = services.administration_log(start, end, kinds=[kind] if kind else None)
     audit.record(request, "list", detail={"api": "inventory entries", "start": str(start), "end": str(end)})
-    return [_entry(e) for e in rows]
+    return [entry_out(e) for e in rows]
 
 
 class CountIn(Schema):
@@ -314,10 +214,10 @@ class CountOut(Schema):
 def count(request, payload: CountIn):
     """A count of one safe by two staff; ``counted_mg`` maps lot id -> mg counted. Differences open
     discrepancies."""
-    _write(request)
+    require_write(request)
     count = services.perform_count(
         actor=request,
-        witness=_witness(payload.witness_username),
+        witness=witness_named(payload.witness_username),
         witness_password=payload.witness_password,
         location=get_object_or_404(StorageLocation, pk=payload.location_id),
         counted={lot_id: services.to_mcg(mg) for lot_id, mg in payload.counted_mg.items()},
@@ -357,7 +257,7 @@ def _discrepancy(d) -> dict:
 
 @router.get("/discrepancies", response=list[DiscrepancyOut])
 def discrepancies(request, open_only: bool = False):
-    _read(request)
+    require_read(request)
     qs = Discrepancy.objects.select_related("line__lot", "line__count__location", "adjustment")
     if open_only:
         qs = qs.filter(resolved_at__isnull=True)
@@ -371,51 +271,11 @@ class ResolveIn(Schema):
 
 @router.post("/discrepancies/{discrepancy_id}/resolve", response=DiscrepancyOut)
 def resolve(request, discrepancy_id: RecordId, payload: ResolveIn):
-    _write(request)
+    require_write(request)
     d = get_object_or_404(Discrepancy, pk=discrepancy_id)
     d = services.resolve_discrepancy(actor=request, discrepancy=d, note=payload.note, adjust=payload.adjust)
     d = Discrepancy.objects.select_related("line__lot", "line__count__location", "adjustment").get(pk=d.pk)
     return _discrepancy(d)
-
-
-class ReconciliationOut(Schema):
-    session_id: int
-    # Null where the patient is not on the caller's care team (the row still counts; access.PatientNames).
-    patient_id: int | None
-    drawn_mcg: int
-    administered_mcg: int
-    wasted_mcg: int
-    returned_mcg: int
-    held_mcg: int
-    recorded_dose_mcg: int | None
-    balanced: bool
-    status: str
-
-
-@router.get("/reconciliation", response=list[ReconciliationOut])
-def reconciliation(request, start: dt.date, end: dt.date):
-    _read(request)
-    if start > end:
-        raise ValidationError({"start": "The start date must not be after the end date."})
-    audit.record(
-        request, "list", detail={"api": "inventory reconciliation", "start": str(start), "end": str(end)}
-    )
-    names = access.PatientNames(request.user)
-    return [
-        {
-            "session_id": r.session.pk,
-            "patient_id": r.session.patient_id if names.shows(r.session.patient_id) else None,
-            "drawn_mcg": r.drawn_mcg,
-            "administered_mcg": r.administered_mcg,
-            "wasted_mcg": r.wasted_mcg,
-            "returned_mcg": r.returned_mcg,
-            "held_mcg": r.held_mcg,
-            "recorded_dose_mcg": r.recorded_dose_mcg,
-            "balanced": r.balanced,
-            "status": r.status,
-        }
-        for r in services.reconciliation(start, end)
-    ]
 
 
 class VerifyOut(Schema):
@@ -428,7 +288,7 @@ class VerifyOut(Schema):
 
 @router.get("/verify", response=VerifyOut)
 def verify(request):
-    _read(request)
+    require_read(request)
     result = services.verify_ledger()
     return {
         "ok": result.ok,

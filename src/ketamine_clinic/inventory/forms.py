@@ -1,12 +1,10 @@
-"""Forms of the controlled-substance pages. They only parse input; the ledger rules decide (services/core)."""
+"""Forms of the controlled-substance pages. They only parse input; the ledger rules decide (services/core).
+The forms that name a dosing session (draw, waste, other movements) are ``ketamine_clinic.sessions.custody_forms``."""
 
-import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
-from ketamine_clinic import access
 from ketamine_clinic.accounts.models import Role, User
 from ketamine_clinic.core.inventory import Kind
 
@@ -14,32 +12,6 @@ from .models import Lot, Product, StorageLocation
 from .services import to_mcg
 
 INVENTORY_ROLES = [Role.DIRECTOR, Role.PRESCRIBER, Role.NURSE]
-
-
-def session_queryset(user=None, *, open_only=False):
-    """Sessions of the last two weeks and the next two days; with ``user``, only those of patients the user
-    may write the clinical record of; ``open_only`` leaves out ended sessions (discharged, aborted, stopped
-    early). The services refuse the rest anyway; this keeps them out of the list."""
-    from ketamine_clinic.core.administration.states import TERMINAL_STATES
-    from ketamine_clinic.sessions.models import DosingSession
-
-    now = timezone.now()
-    sessions = DosingSession.objects.filter(
-        scheduled_for__gte=now - dt.timedelta(days=14), scheduled_for__lte=now + dt.timedelta(days=2)
-    )
-    if user is not None:
-        if not access.can(user, "clinical", "write"):
-            sessions = sessions.none()
-        sessions = sessions.filter(patient__in=access.visible_patients(user))
-    if open_only:
-        sessions = sessions.exclude(state__in=[s.value for s in TERMINAL_STATES])
-    return sessions.select_related("patient").order_by("-scheduled_for")
-
-
-class SessionChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        when = timezone.localtime(obj.scheduled_for)
-        return f"{obj.patient.last_name}, {obj.patient.first_name} ({obj.patient.mrn}) · {when:%Y-%m-%d %H:%M} · {obj.route}"
 
 
 class LotChoiceField(forms.ModelChoiceField):
@@ -77,7 +49,7 @@ def witness_fields():
     )
 
 
-def _lots():
+def lots_queryset():
     return Lot.objects.select_related("product").order_by("product__name", "expires_on")
 
 
@@ -89,80 +61,6 @@ class ReceiveForm(forms.Form):
     containers = forms.IntegerField(min_value=1, max_value=10_000, label="Number of vials / devices")
     supplier = forms.CharField(max_length=120)
     invoice = forms.CharField(max_length=80, label="Invoice number")
-
-
-class DrawForm(forms.Form):
-    session = SessionChoiceField(queryset=None, label="Dosing session")
-    lot = LotChoiceField(queryset=None)
-    location = forms.ModelChoiceField(queryset=StorageLocation.objects.filter(active=True), label="From safe")
-    quantity_mg = MgField(
-        label="Quantity (mg)", required=False, help_text="Leave empty to draw one whole vial or device."
-    )
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Only open sessions of the user's own patients are offered (the ledger refuses the others anyway).
-        self.fields["session"].queryset = session_queryset(user, open_only=True)
-        # Only in-date lots are offered for drawing (the ledger refuses expired ones anyway).
-        self.fields["lot"].queryset = _lots().filter(expires_on__gte=timezone.localdate())
-
-
-class WasteForm(forms.Form):
-    session = SessionChoiceField(
-        queryset=None,
-        required=False,
-        label="Dosing session",
-        help_text="The session whose remainder is wasted (or leave empty and name the safe).",
-    )
-    location = forms.ModelChoiceField(
-        queryset=StorageLocation.objects.filter(active=True),
-        required=False,
-        label="Or from safe",
-        help_text="For a broken or contaminated vial in stock.",
-    )
-    lot = LotChoiceField(queryset=None)
-    quantity_mg = MgField(label="Quantity wasted (mg)")
-    reason = forms.CharField(max_length=300, initial="Unused remainder of vial")
-    witness, witness_password = witness_fields()
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Only sessions of the user's own patients are offered: the list names them (as the draw form's does).
-        self.fields["session"].queryset = session_queryset(user)
-        self.fields["lot"].queryset = _lots()
-
-
-class MovementForm(forms.Form):
-    KINDS = [
-        (k.value, k.label.capitalize())
-        for k in (Kind.RETURNED, Kind.TRANSFERRED, Kind.RETURNED_TO_SUPPLIER, Kind.DESTROYED, Kind.CORRECTION)
-    ]
-    kind = forms.ChoiceField(choices=KINDS)
-    lot = LotChoiceField(queryset=None)
-    quantity_mg = MgField(label="Quantity (mg)")
-    location = forms.ModelChoiceField(queryset=StorageLocation.objects.all(), required=False, label="Safe")
-    to_location = forms.ModelChoiceField(
-        queryset=StorageLocation.objects.all(), required=False, label="To safe"
-    )
-    session = SessionChoiceField(queryset=None, required=False, label="Dosing session (for returns)")
-    counterparty = forms.CharField(max_length=120, required=False, label="Supplier / reverse distributor")
-    reference = forms.CharField(
-        max_length=80, required=False, help_text="Invoice, DEA Form 41 or other reference."
-    )
-    corrects = forms.IntegerField(min_value=1, required=False, label="Entry number corrected")
-    reason = forms.CharField(max_length=300, required=False)
-    witness = forms.ModelChoiceField(
-        queryset=User.objects.filter(role__in=INVENTORY_ROLES, is_active=True),
-        required=False,
-        help_text="Needed for destruction.",
-    )
-    witness_password = forms.CharField(required=False, widget=forms.PasswordInput, strip=False)
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Only sessions of the user's own patients are offered: the list names them (as the draw form's does).
-        self.fields["session"].queryset = session_queryset(user)
-        self.fields["lot"].queryset = _lots()
 
 
 class CountForm(forms.Form):
@@ -188,7 +86,7 @@ class CountForm(forms.Form):
             )
             self.lot_fields.append((lot, name))
         if found_lots is None:
-            found_lots = _lots().exclude(pk__in=[lot.pk for lot in lots])
+            found_lots = lots_queryset().exclude(pk__in=[lot.pk for lot in lots])
         self.found_fields = []
         for i in range(1, max(1, min(int(found_rows), self.MAX_FOUND_ROWS)) + 1):
             lot_name, mg_name = f"found_lot_{i}", f"found_mg_{i}"

@@ -1,5 +1,8 @@
 """Controlled-substance ledger operations used by the pages, the API, the sessions app and the demo seed.
 
+This is the generic ledger: it knows lots, safes and balances, not dosing sessions. Drug a session holds is
+moved only through ``ketamine_clinic.sessions.custody`` (see :class:`SessionCustody`).
+
 Every movement goes through :func:`append`, which, inside one transaction:
 
 1. locks the chain head (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transactions already
@@ -29,9 +32,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ketamine_clinic import access, audit
+from ketamine_clinic import audit
 from ketamine_clinic.accounts.services import confirm_second_person
-from ketamine_clinic.core.administration.states import SessionState
 from ketamine_clinic.core.inventory import (
     GENESIS_HASH,
     ChainBreak,
@@ -50,7 +52,6 @@ from ketamine_clinic.core.inventory import (
     head_seal,
     held_by,
     mg_to_mcg,
-    session_tallies,
     stock,
     verify_chain,
 )
@@ -133,7 +134,7 @@ def ledger_key() -> bytes:
     return settings.LEDGER_KEY.encode("utf-8")
 
 
-def _lock_chain() -> LedgerHead:
+def lock_chain() -> LedgerHead:
     """Lock the chain head row (every append and count goes one at a time) and return it.
 
     A missing head row is created: sealed at the genesis values when the ledger is empty (a new or flushed
@@ -193,7 +194,38 @@ def _check_quantity(movement: Movement, lot: Lot) -> None:
         )
 
 
-def append(movement: Movement, *, actor, now: dt.datetime | None = None, patient=None) -> LedgerEntry:
+@dataclass(frozen=True)
+class SessionCustody:
+    """Leave to move drug for one dosing session: issued by the session's custody service
+    (``ketamine_clinic.sessions.custody``) once it has checked the session (the recorder on the patient's care
+    team, the session not ended, the dose still to give kept). :func:`append` refuses any movement naming a
+    session that does not come with one for that session, so the ledger has no side door round those checks.
+    ``patient`` is the session's patient, named on the audit row."""
+
+    session_id: int
+    patient: object = None
+
+
+def _check_custody(movement: Movement, custody: SessionCustody | None) -> None:
+    if custody is not None and not isinstance(custody, SessionCustody):
+        raise TypeError(f"custody must be a SessionCustody, not {type(custody).__name__}")
+    if (custody.session_id if custody else None) != movement.session:
+        raise ValidationError(
+            {
+                "session": "Drug of a dosing session is drawn, given, wasted and returned through the session "
+                "(its custody checks the care team and the session first), not recorded directly."
+            }
+        )
+
+
+def append(
+    movement: Movement,
+    *,
+    actor,
+    now: dt.datetime | None = None,
+    patient=None,
+    custody: SessionCustody | None = None,
+) -> LedgerEntry:
     """Check ``movement`` against the rules and the derived balances, then chain and save it.
 
     ``actor`` is the request (preferred: the audit row gets path and address) or the user. ``now`` fixes the
@@ -201,7 +233,12 @@ def append(movement: Movement, *, actor, now: dt.datetime | None = None, patient
     The entry's ``recorded_at`` is that clock, or the previous entry's ``recorded_at`` if that is later (clock
     skew between servers, or a fixed clock behind it), so recording times never run backwards along the
     chain. Raises ValidationError with a clear message when the movement is refused; nothing is saved then.
+    A movement naming a dosing session needs that session's ``custody`` (:class:`SessionCustody`); its
+    patient is the audit row's patient.
     """
+    _check_custody(movement, custody)
+    if custody is not None and patient is None:
+        patient = custody.patient
     for name in ("counterparty", "reference", "reason", "dose_ref"):
         limit = LedgerEntry._meta.get_field(name).max_length
         if len(getattr(movement, name) or "") > limit:
@@ -210,7 +247,7 @@ def append(movement: Movement, *, actor, now: dt.datetime | None = None, patient
         # Expiry is a calendar date at the clinic: judge the movement on the clinic's day, not UTC's.
         movement = replace(movement, occurred_at=timezone.localtime(movement.occurred_at))
     with transaction.atomic():
-        head = _lock_chain()
+        head = lock_chain()
         now = now or timezone.now()  # read under the lock: sequence order is recording order
         try:
             lot = Lot.objects.select_related("product").get(pk=movement.lot)
@@ -272,7 +309,7 @@ def append(movement: Movement, *, actor, now: dt.datetime | None = None, patient
         head.seal = head_seal(sequence, digest, head.count, key=key) if trusted else ""
         head.save(update_fields=["sequence", "hash", "count", "seal"])
         if patient is None and row.session_id is not None:
-            patient = row.session.patient
+            patient = row.session.patient  # through the entry's foreign key
         audit.record(
             actor,
             "create",
@@ -287,11 +324,11 @@ def append(movement: Movement, *, actor, now: dt.datetime | None = None, patient
         return row
 
 
-def _user_of(actor):
+def user_of(actor):
     return getattr(actor, "user", actor)
 
 
-def _check_witness(user, witness, password: str) -> None:
+def check_witness(user, witness, password: str) -> None:
     """A second, different staff member confirms by typing their own password now (both are recorded)."""
     confirm_second_person(
         user, witness, password, area="inventory", field="witness", role_words="witness",
@@ -299,7 +336,7 @@ def _check_witness(user, witness, password: str) -> None:
     )
 
 
-def _when(occurred_at, now):
+def when(occurred_at, now):
     return occurred_at or now or timezone.now()
 
 
@@ -346,200 +383,14 @@ def receive(
                 Kind.RECEIVED,
                 lot.pk,
                 containers * product.unit_content_mcg,
-                _when(occurred_at, now),
-                _user_of(actor).pk,
+                when(occurred_at, now),
+                user_of(actor).pk,
                 location=location.pk,
                 counterparty=supplier.strip(),
                 reference=invoice.strip(),
             ),
             actor=actor,
             now=now,
-        )
-
-
-def _check_on_care_team(session, user, what: str):
-    """Drug of a session is handled only by someone who may write its patient's clinical record (on the care
-    team, or the medical director). Returns the session row, read fresh from the database."""
-    from ketamine_clinic.sessions.models import DosingSession
-
-    row = DosingSession.objects.select_related("patient").filter(pk=getattr(session, "pk", session)).first()
-    if row is None:
-        raise ValidationError({"session": "There is no such dosing session."})
-    if not access.can(user, "clinical", "write", row.patient):
-        raise ValidationError(
-            {
-                "session": f"You are not on this patient's care team, so you cannot {what} for their session. "
-                "Ask a nurse or prescriber on the team, or the medical director."
-            }
-        )
-    return row
-
-
-def _check_session_takes_draw(session, user, occurred_at) -> None:
-    """Drug is drawn only by someone who may write ``session``'s patient's clinical record (on the care team,
-    or the medical director), and only for a session that had not ended when the draw happened.
-
-    The session is read fresh from the database (a plain query of the sessions model), not from the caller's
-    copy. A session has ended once it is discharged, aborted or stopped early; it ended at the latest of its
-    recorded state-change, discharge and end-of-dosing times. A draw recorded now (the pages and the API) is
-    therefore refused for every ended session; only a draw that happened before the end (the demo seed's
-    history, a caller passing ``occurred_at``) may still be recorded for it."""
-    row = _check_on_care_team(session, user, "draw drug")
-    try:
-        state = SessionState(row.state)
-    except ValueError:
-        raise ValidationError({"session": "This session's state is not one the clinic knows."}) from None
-    if state.is_terminal:
-        ends = [t for t in (row.state_changed_at, row.discharged_at, row.dosing_ended_at) if t is not None]
-        if not ends or occurred_at >= max(ends):
-            raise ValidationError(
-                {
-                    "session": f"This session is already {state.label.lower()}: no drug can be drawn for it. "
-                    "Choose the patient's current session."
-                }
-            )
-
-
-def draw(
-    *, actor, session, lot: Lot, location: StorageLocation, quantity_mcg: int, occurred_at=None, now=None
-):
-    """Take drug out of the safe for one dosing session (it is then held by the session).
-
-    Refused (ValidationError on ``session``) when the drawing user may not write the patient's clinical
-    record or the session has ended (:func:`_check_session_takes_draw`); ``quantity_mcg`` must be a real
-    quantity, more than zero (no default here: the page and API decide what an empty field means)."""
-    user = _user_of(actor)
-    if session is None:
-        raise ValidationError({"session": "Choose the dosing session the drug is drawn for."})
-    with transaction.atomic():
-        _lock_chain()
-        now = now or timezone.now()
-        occurred_at = _when(occurred_at, now)
-        _check_session_takes_draw(session, user, occurred_at)
-        return append(
-            Movement(
-                Kind.DRAWN,
-                lot.pk,
-                quantity_mcg,
-                occurred_at,
-                user.pk,
-                location=location.pk,
-                session=session.pk,
-            ),
-            actor=actor,
-            now=now,
-            patient=session.patient,
-        )
-
-
-def draw_for_dose(*, session, lot_id, dose_mg, user, now=None, occurred_at=None):
-    """Draw drug from lot ``lot_id`` into ``session``'s custody when its dose is confirmed.
-
-    Called by the sessions app inside the same ``transaction.atomic()`` as the dose record. Whole
-    vials/devices are drawn from the location that has them until the session holds at least ``dose_mg`` of
-    the lot; nothing is drawn when it already does (returns None then). What is drawn stays *held* by the
-    session: :func:`record_administration` moves the delivered part to administered when dosing ends, and
-    the remainder is wasted with a witness. Raises ValidationError (rolling back the caller's transaction) if
-    the lot is unknown or expired or there is not enough stock, or when ``user`` may not write the
-    patient's clinical record or the session has already ended (:func:`_check_session_takes_draw`).
-    """
-    dose_mcg = _dose_mcg(dose_mg)
-    with transaction.atomic():
-        _lock_chain()
-        now = now or timezone.now()
-        occurred_at = occurred_at or now
-        _check_session_takes_draw(session, user, occurred_at)
-        lot = _dosing_lot(lot_id, occurred_at)
-        balances = lot_balances(lot.pk)
-        shortfall = dose_mcg - balances.get(held_by(session.pk), 0)
-        if shortfall <= 0:
-            return None
-        unit = lot.product.unit_content_mcg
-        whole = -(-shortfall // unit) * unit
-        stocks = sorted(
-            ((v, key) for (kind, key), v in balances.items() if kind == "stock" and v > 0),
-            key=lambda item: (-item[0], item[1]),
-        )
-        source = next(((min(v, whole), key) for v, key in stocks if v >= shortfall), None)
-        if source is None:
-            total = sum(v for v, _ in stocks)
-            raise ValidationError(
-                {
-                    "lot": f"Not enough of lot {lot.lot_number} in stock: {format_mg(total)} in total, "
-                    f"the dose needs {format_mg(shortfall)} more than the session holds."
-                }
-            )
-        amount, location_id = source
-        return append(
-            Movement(
-                Kind.DRAWN, lot.pk, amount, occurred_at, user.pk, location=location_id, session=session.pk
-            ),
-            actor=user,
-            now=now,
-            patient=session.patient,
-        )
-
-
-def _dose_mcg(dose_mg) -> int:
-    dose_mcg = to_mcg(dose_mg, "dose_mg")
-    if dose_mcg <= 0:
-        raise ValidationError({"dose_mg": "The dose must be more than zero."})
-    return dose_mcg
-
-
-def _dosing_lot(lot_id, occurred_at) -> Lot:
-    try:
-        lot = Lot.objects.select_related("product").get(pk=lot_id)
-    except (Lot.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise ValidationError({"lot": f"There is no stock lot {lot_id}."}) from None
-    if lot.expires_on < timezone.localdate(occurred_at):
-        raise ValidationError(
-            {"lot": f"Lot {lot.lot_number} expired on {lot.expires_on:%Y-%m-%d}; choose an in-date lot."}
-        )
-    return lot
-
-
-def record_administration(
-    *, session, lot_id, dose_mg, user, dose_ref: str = "", reason: str = "", now=None, occurred_at=None
-):
-    """Record the dose actually delivered in ``session`` from lot ``lot_id`` as an *administered* entry.
-
-    Called by the sessions app when administration ends (dosing -> monitoring, or stopped early), inside the
-    same ``transaction.atomic()`` as the session's delivered dose. The drug must already be held by the
-    session (drawn by :func:`draw_for_dose` when the dose was confirmed): nothing is drawn here, so a dose
-    larger than what was drawn is refused, and what is not administered stays held until it is wasted with a
-    witness. Raises ValidationError (rolling back the caller's transaction) if the lot is unknown or expired
-    or the session holds less than ``dose_mg`` of it.
-    """
-    dose_mcg = _dose_mcg(dose_mg)
-    with transaction.atomic():
-        _lock_chain()
-        now = now or timezone.now()
-        occurred_at = occurred_at or now
-        lot = _dosing_lot(lot_id, occurred_at)
-        held = lot_balances(lot.pk).get(held_by(session.pk), 0)
-        if dose_mcg > held:
-            raise ValidationError(
-                {
-                    "dose_mg": f"The session holds {format_mg(held)} of lot {lot.lot_number}; "
-                    f"{format_mg(dose_mcg)} cannot be recorded as given. Only drug drawn for the session "
-                    "can be administered: draw it first (or check that it was not already wasted)."
-                }
-            )
-        return append(
-            Movement(
-                Kind.ADMINISTERED,
-                lot.pk,
-                dose_mcg,
-                occurred_at,
-                user.pk,
-                session=session.pk,
-                dose_ref=str(dose_ref),
-                reason=reason,
-            ),
-            actor=user,
-            now=now,
-            patient=session.patient,
         )
 
 
@@ -551,71 +402,43 @@ def waste(
     lot: Lot,
     quantity_mcg: int,
     reason: str,
-    session=None,
     location: StorageLocation | None = None,
     occurred_at=None,
     now=None,
 ):
-    """Waste drug (the unused remainder a session holds, or a broken vial in the safe) in front of a witness
-    who confirms with their own password at that moment. Clinic policy, in line with DEA's expectation
-    that wastage is recorded and witnessed; disposal of *stock* is :func:`record_movement` ``destroyed``."""
-    user = _user_of(actor)
-    if session is not None:
-        _check_on_care_team(session, user, "waste drug")
-    _check_witness(user, witness, witness_password)
+    """Waste drug from the safe (a broken or contaminated vial) in front of a witness who confirms with their
+    own password at that moment. Clinic policy, in line with DEA's expectation that wastage is recorded and
+    witnessed; disposal of *stock* is :func:`record_movement` ``destroyed``. The remainder a dosing session
+    holds is wasted through the session's custody (``ketamine_clinic.sessions.custody.waste``)."""
+    user = user_of(actor)
+    check_witness(user, witness, witness_password)
     with transaction.atomic():
-        _lock_chain()
-        if session is not None:
-            _check_not_still_to_give(session, lot, quantity_mcg)
+        lock_chain()
         return append(
             Movement(
                 Kind.WASTED,
                 lot.pk,
                 quantity_mcg,
-                _when(occurred_at, now),
+                when(occurred_at, now),
                 user.pk,
-                session=session.pk if session else None,
                 location=location.pk if location else None,
                 witness=witness.pk,
                 reason=reason.strip(),
             ),
             actor=actor,
             now=now,
-            patient=session.patient if session else None,
         )
 
 
-def still_to_give_mcg(session_id, lot_id) -> int:
-    """The session's confirmed dose from ``lot_id`` while its delivered dose is not yet recorded (the drug is
-    in the bag or syringe, not spare), else 0. Read from the database, not from a caller's (maybe stale) copy."""
-    from ketamine_clinic.sessions.models import DosingSession
-
-    row = DosingSession.objects.filter(pk=session_id).values_list("dose_mg", "delivered_mg", "lot_id").first()
-    if row is None:
-        return 0
-    dose_mg, delivered_mg, session_lot = row
-    if dose_mg is None or delivered_mg is not None or session_lot != lot_id:
-        return 0
-    return to_mcg(dose_mg)
-
-
-def wastable_for_session(lot_id, session_id) -> int:
-    """What the session holds of ``lot_id`` beyond the dose it has still to give: what may be wasted now."""
-    return max(held_for_session(lot_id, session_id) - still_to_give_mcg(session_id, lot_id), 0)
-
-
-def _check_not_still_to_give(session, lot: Lot, quantity_mcg: int) -> None:
-    """Until the session records the dose it delivered, its confirmed dose is still to be given: only what it
-    holds beyond that may be wasted (else ending dosing would find the drug gone)."""
-    to_give = still_to_give_mcg(session.pk, lot.pk)
-    if to_give and quantity_mcg > wastable_for_session(lot.pk, session.pk):
-        raise ValidationError(
-            {
-                "quantity_mg": f"{format_mg(to_give)} is still to be given in this session: at most "
-                f"{format_mg(wastable_for_session(lot.pk, session.pk))} can be wasted until the delivered dose "
-                "is recorded (end dosing on the flowsheet first)."
-            }
-        )
+def movement_kind(kind) -> Kind:
+    """The kind of an "other movement" (:func:`record_movement`), refused when unknown or recorded elsewhere."""
+    try:
+        kind = Kind(kind)
+    except ValueError:
+        raise ValidationError({"kind": f"Unknown movement kind {kind!r}."}) from None
+    if kind in (Kind.RECEIVED, Kind.DRAWN, Kind.ADMINISTERED, Kind.COUNT_ADJUSTMENT):
+        raise ValidationError({"kind": f"Record {kind.label} entries on their own page."})
+    return kind
 
 
 def record_movement(
@@ -626,7 +449,7 @@ def record_movement(
     quantity_mcg: int,
     location=None,
     to_location=None,
-    session=None,
+    custody: SessionCustody | None = None,
     witness=None,
     witness_password: str = "",
     counterparty: str = "",
@@ -637,18 +460,13 @@ def record_movement(
     now=None,
 ):
     """Any other movement (returned, returned to supplier, transferred, destroyed, correction). A witness,
-    when named, must confirm with their password; the core rules say which kinds need one."""
-    user = _user_of(actor)
-    try:
-        kind = Kind(kind)
-    except ValueError:
-        raise ValidationError({"kind": f"Unknown movement kind {kind!r}."}) from None
-    if kind in (Kind.RECEIVED, Kind.DRAWN, Kind.ADMINISTERED, Kind.COUNT_ADJUSTMENT):
-        raise ValidationError({"kind": f"Record {kind.label} entries on their own page."})
-    if session is not None:
-        _check_on_care_team(session, user, f"record {kind.label.lower()} entries")
+    when named, must confirm with their password; the core rules say which kinds need one. A movement of a
+    session's drug (a return to the safe) names its session through ``custody``, which only the session's
+    custody service issues (``ketamine_clinic.sessions.custody.record_movement``)."""
+    user = user_of(actor)
+    kind = movement_kind(kind)
     if witness is not None:
-        _check_witness(user, witness, witness_password)
+        check_witness(user, witness, witness_password)
     if kind == Kind.CORRECTION and corrects is not None:
         original = LedgerEntry.objects.filter(sequence=corrects).first()
         if original is not None and original.lot_id != lot.pk:
@@ -658,11 +476,11 @@ def record_movement(
             kind,
             lot.pk,
             quantity_mcg,
-            _when(occurred_at, now),
+            when(occurred_at, now),
             user.pk,
             location=location.pk if location else None,
             to_location=to_location.pk if to_location else None,
-            session=session.pk if session else None,
+            session=custody.session_id if custody else None,
             witness=witness.pk if witness else None,
             counterparty=counterparty.strip(),
             reference=reference.strip(),
@@ -671,7 +489,7 @@ def record_movement(
         ),
         actor=actor,
         now=now,
-        patient=session.patient if session else None,
+        custody=custody,
     )
 
 
@@ -699,10 +517,10 @@ def perform_count(
 ) -> Count:
     """Record a count of ``location`` by two staff. ``counted`` maps lot id -> counted micrograms for every lot
     the ledger expects there (and any other lot found). Each difference opens a Discrepancy."""
-    user = _user_of(actor)
-    _check_witness(user, witness, witness_password)
+    user = user_of(actor)
+    check_witness(user, witness, witness_password)
     with transaction.atomic():
-        head = _lock_chain()  # no movement slips in between reading the balances and saving the count
+        head = lock_chain()  # no movement slips in between reading the balances and saving the count
         now = now or timezone.now()
         expected = expected_in(location)
         missing = [lot_id for lot_id in expected if lot_id not in counted]
@@ -748,7 +566,7 @@ def resolve_discrepancy(*, actor, discrepancy: Discrepancy, note: str, adjust: b
     """Close a discrepancy after investigation with a written note; optionally record a count adjustment
     entry that brings the ledger to the counted figure. (A significant loss or theft must also be reported
     to DEA on Form 106, 21 CFR 1301.76(b); that is outside this software.)"""
-    user = _user_of(actor)
+    user = user_of(actor)
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": "Write what the investigation found before resolving."})
@@ -852,92 +670,6 @@ def verify_ledger_head() -> Verification:
 # -------------------------------------------------------------------------------------------- reports
 
 
-DOSE_MATCH_TOLERANCE_MCG = 5
-
-
-@dataclass(frozen=True)
-class SessionReconciliation:
-    """One session's drug: drawn = administered + wasted + returned once balanced (nothing held), and the
-    administered total equals ``recorded_dose_mcg``, the dose the session says was delivered
-    (:func:`recorded_dose_mcg`)."""
-
-    session: object
-    drawn_mcg: int
-    administered_mcg: int
-    wasted_mcg: int
-    returned_mcg: int
-    held_mcg: int
-    recorded_dose_mcg: int | None
-
-    @property
-    def balanced(self) -> bool:
-        return self.held_mcg == 0
-
-    @property
-    def dose_matches(self) -> bool | None:
-        """Does the ledger's administered total equal the dose the session says was delivered (the confirmed
-        dose for sessions without a delivered dose)? The sessions app stores doses to 0.01 mg while the
-        ledger keeps micrograms, so half of that last digit (5 micrograms) is the tolerance."""
-        if self.recorded_dose_mcg is None:
-            return None
-        return abs(self.recorded_dose_mcg - self.administered_mcg) <= DOSE_MATCH_TOLERANCE_MCG
-
-    @property
-    def status(self) -> str:
-        if not self.balanced:
-            return f"Open: {format_mg(self.held_mcg)} held, not yet administered, wasted or returned"
-        if self.dose_matches is False:
-            return "Dose mismatch: the session's delivered dose differs from the ledger's administered total"
-        return "Balanced"
-
-
-def recorded_dose_mcg(session) -> int | None:
-    """The dose the session itself says the patient received: the delivered dose recorded when administration
-    ended (``DosingSession.delivered_mg``), else the confirmed dose (``dose_mg``, sessions recorded before
-    delivered doses were kept, or still dosing). Both are Decimal to 0.01 mg."""
-    value = session.delivered_mg if session.delivered_mg is not None else session.dose_mg
-    if value is None:
-        return None
-    try:
-        return to_mcg(value)
-    except ValidationError:
-        return None
-
-
-def reconciliation(start: dt.date, end: dt.date) -> list[SessionReconciliation]:
-    """Every session with ledger entries that occurred between ``start`` and ``end`` (inclusive), tallied over
-    the whole ledger: drawn = administered + wasted + returned when balanced."""
-    from ketamine_clinic.sessions.models import DosingSession
-
-    entries = [row.as_core() for row in LedgerEntry.objects.order_by("sequence")]
-    tallies = session_tallies(entries)
-    in_range = set(
-        LedgerEntry.objects.filter(
-            session__isnull=False, occurred_at__date__gte=start, occurred_at__date__lte=end
-        ).values_list("session_id", flat=True)
-    )
-    sessions = (
-        DosingSession.objects.filter(pk__in=in_range).select_related("patient").order_by("scheduled_for")
-    )
-    rows = []
-    for s in sessions:
-        t = tallies.get(s.pk)
-        if t is None:
-            continue
-        rows.append(
-            SessionReconciliation(
-                session=s,
-                drawn_mcg=t.drawn_mcg,
-                administered_mcg=t.administered_mcg,
-                wasted_mcg=t.wasted_mcg,
-                returned_mcg=t.returned_mcg,
-                held_mcg=t.held_mcg,
-                recorded_dose_mcg=recorded_dose_mcg(s),
-            )
-        )
-    return rows
-
-
 @dataclass(frozen=True)
 class StockRow:
     lot: Lot
@@ -972,15 +704,15 @@ def stock_rows(
 
 
 def held_rows(balances: dict | None = None) -> list[tuple[Lot, object, int]]:
-    """Drug drawn for sessions and not yet accounted for: (lot, session, mcg). ``balances``: as stock_rows."""
-    from ketamine_clinic.sessions.models import DosingSession
-
+    """Drug drawn for sessions and not yet accounted for: (lot, session, mcg). ``balances``: as stock_rows.
+    The sessions (with their patients) are read through the ledger entries' ``session`` foreign key."""
     out = []
     for (lot_id, (kind, key)), value in (all_balances() if balances is None else balances).items():
         if kind == "session" and value > 0:
             out.append((lot_id, key, value))
     lots = Lot.objects.select_related("product").in_bulk([r[0] for r in out])
-    sessions = DosingSession.objects.select_related("patient").in_bulk([r[1] for r in out])
+    entries = LedgerEntry.objects.filter(session_id__in=[r[1] for r in out]).select_related("session__patient")
+    sessions = {e.session_id: e.session for e in entries}
     return [(lots[lot_id], sessions[sid], value) for lot_id, sid, value in out]
 
 

@@ -1,3 +1,7 @@
+"""The controlled-substance pages under /inventory/. The pages about a session's drug (draw/, waste/,
+movement/, reconciliation/) are ``ketamine_clinic.sessions.custody_urls``, joined to these in the root URL map
+under the same "inventory" namespace."""
+
 from django.urls import path
 
 from . import views
@@ -7,14 +11,10 @@ app_name = "inventory"
 urlpatterns = [
     path("", views.home, name="home"),
     path("receive/", views.receive, name="receive"),
-    path("draw/", views.draw, name="draw"),
-    path("waste/", views.waste, name="waste"),
-    path("movement/", views.movement, name="movement"),
     path("counts/", views.counts, name="counts"),
     path("counts/new/<int:location_id>/", views.count_new, name="count_new"),
     path("discrepancies/", views.discrepancies, name="discrepancies"),
     path("discrepancies/<int:pk>/resolve/", views.resolve, name="resolve"),
-    path("reconciliation/", views.reconciliation, name="reconciliation"),
     path("log/", views.log, name="log"),
     path("report/", views.inventory_report, name="report"),
 ]

@@ -3,6 +3,10 @@
 Forms parse; ``services`` (and the pure core behind it) decide. A refused movement re-renders the form with
 the rule's message and saves nothing. Pages that show patients' names (the session lists, the log, the
 reconciliation) write a "list" audit row; exports write an "export" row.
+
+The pages about a dosing session's drug (draw, waste, other movements, reconciliation) are
+``ketamine_clinic.sessions.custody_views``, under the same paths and URL names (composed in the root URLs);
+they reuse the recording pattern here (:func:`record_page`).
 """
 
 import datetime as dt
@@ -18,38 +22,28 @@ from django.utils import timezone
 
 from ketamine_clinic import access, audit
 from ketamine_clinic.access import staff_view
-from ketamine_clinic.core.inventory import format_mg, mcg_to_mg
+from ketamine_clinic.core.inventory import format_mg
 from ketamine_clinic.csv_export import write_csv
 from ketamine_clinic.validation import apply_errors
 
 from . import exports, services
-from .forms import (
-    AsOfForm,
-    CountForm,
-    DateRangeForm,
-    DrawForm,
-    LogFilterForm,
-    MovementForm,
-    ReceiveForm,
-    ResolveForm,
-    WasteForm,
-)
+from .forms import AsOfForm, CountForm, DateRangeForm, LogFilterForm, ReceiveForm, ResolveForm
 from .models import Count, Discrepancy, LedgerEntry, Lot, StorageLocation
 from .templatetags.inventory_pages import difference
 
 PAGE_SIZE = 50  # rows per page of the lists that grow with the clinic's history (log, counts, discrepancies)
 
 
-def _page(request, items, per_page=PAGE_SIZE):
+def page_of(request, items, per_page=PAGE_SIZE):
     """One page of ``items`` (a queryset or list) from ``?page=``; a page past the end shows the last one."""
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
-def _initial(request, *names) -> dict:
+def initial_from(request, *names) -> dict:
     return {name: request.GET[name] for name in names if name in request.GET}
 
 
-def _record_page(
+def record_page(
     request,
     form,
     save,
@@ -126,7 +120,7 @@ def receive(request):
             invoice=d["invoice"],
         )
 
-    return _record_page(
+    return record_page(
         request,
         ReceiveForm(request.POST or None),
         save,
@@ -137,105 +131,9 @@ def receive(request):
     )
 
 
-@staff_view("inventory", "write")
-def draw(request):
-    def save(d):
-        # Empty means one whole vial/device; anything typed (0 included) goes to the rules as typed.
-        quantity = d["quantity_mg"] if d["quantity_mg"] is not None else d["lot"].product.unit_content_mcg
-        return services.draw(
-            actor=request, session=d["session"], lot=d["lot"], location=d["location"], quantity_mcg=quantity
-        )
-
-    return _record_page(
-        request,
-        DrawForm(
-            request.POST or None, initial=_initial(request, "session", "lot", "location"), user=request.user
-        ),
-        save,
-        lambda e: (
-            f"Drew {e.quantity_display} of lot {e.lot.lot_number} for the session (entry #{e.sequence})."
-        ),
-        title="Draw for a session",
-        submit="Record draw",
-        intro="Take drug out of the safe for one dosing session. Whatever is not given must be wasted with a "
-        "witness or returned.",
-    )
-
-
-@staff_view("inventory", "write")
-def waste(request):
-    initial = _initial(request, "session", "lot", "location")
-    if "session" in initial and "lot" in initial:
-        try:  # pre-fill with what the session holds of that lot beyond a dose it has still to give
-            spare = services.wastable_for_session(int(initial["lot"]), int(initial["session"]))
-            initial["quantity_mg"] = str(mcg_to_mg(spare))
-        except ValueError:
-            pass
-
-    def save(d):
-        return services.waste(
-            actor=request,
-            witness=d["witness"],
-            witness_password=d["witness_password"],
-            lot=d["lot"],
-            quantity_mcg=d["quantity_mg"],
-            reason=d["reason"],
-            session=d["session"],
-            location=d["location"],
-        )
-
-    return _record_page(
-        request,
-        WasteForm(request.POST or None, initial=initial, user=request.user),
-        save,
-        lambda e: (
-            f"Wasted {e.quantity_display}, witnessed by {e.witness.display_name()} (entry #{e.sequence})."
-        ),
-        title="Waste with witness",
-        submit="Record witnessed waste",
-        intro="The witness watches the waste and types their own password now; both names are recorded.",
-    )
-
-
-@staff_view("inventory", "write")
-def movement(request):
-    def save(d):
-        return services.record_movement(
-            actor=request,
-            kind=d["kind"],
-            lot=d["lot"],
-            quantity_mcg=d["quantity_mg"],
-            location=d["location"],
-            to_location=d["to_location"],
-            session=d["session"],
-            witness=d["witness"],
-            witness_password=d["witness_password"],
-            counterparty=d["counterparty"],
-            reference=d["reference"],
-            reason=d["reason"],
-            corrects=d["corrects"],
-        )
-
-    return _record_page(
-        request,
-        MovementForm(
-            request.POST or None,
-            initial=_initial(request, "kind", "lot", "corrects", "session", "location"),
-            user=request.user,
-        ),
-        save,
-        lambda e: f"Recorded {e.get_kind_display()} of {e.quantity_display} (entry #{e.sequence}).",
-        title="Other movement",
-        submit="Record",
-        intro="Return unused drug to the safe, transfer between safes, return to the supplier, destroy stock "
-        "(21 CFR 1317; two employees witness on-site destruction), or correct an entry recorded in error (a "
-        "correction reverses the whole entry; then record the right one).",
-    )
-
-
 @staff_view("inventory")
 def counts(request):
-    page = _page(
+    page = page_of(
         request,
         Count.objects.select_related("location", "counted_by", "witness")
         .prefetch_related("lines__lot", "lines__discrepancy")
@@ -296,7 +194,7 @@ def count_new(request, location_id):
             )
         return f"Count of {location.name} saved: it matches the ledger."
 
-    return _record_page(
+    return record_page(
         request,
         form,
         save,
@@ -318,7 +216,7 @@ def discrepancies(request):
     items = Discrepancy.objects.select_related(
         "line__lot__product", "line__count__location", "resolved_by", "adjustment"
     )
-    page = _page(request, items.filter(resolved_at__isnull=False).order_by("-resolved_at", "-pk"))
+    page = page_of(request, items.filter(resolved_at__isnull=False).order_by("-resolved_at", "-pk"))
     return render(
         request,
         "inventory/discrepancies.html",
@@ -342,7 +240,7 @@ def resolve(request, pk):
             actor=request, discrepancy=discrepancy, note=d["note"], adjust=d["adjust"]
         )
 
-    return _record_page(
+    return record_page(
         request,
         ResolveForm(request.POST or None),
         save,
@@ -359,38 +257,13 @@ def resolve(request, pk):
     )
 
 
-def _date_range(request, days=30, form_class=DateRangeForm):
+def date_range(request, days=30, form_class=DateRangeForm):
     today = timezone.localdate()
     data = request.GET if ("start" in request.GET or "end" in request.GET) else None
     form = form_class(data or {"start": today - dt.timedelta(days=days), "end": today})
     if form.is_valid():
         return form, form.cleaned_data["start"], form.cleaned_data["end"]
     return form, None, None
-
-
-@staff_view("inventory")
-def reconciliation(request):
-    form, start, end = _date_range(request)
-    rows = services.reconciliation(start, end) if start else []
-    page = _page(request, rows)
-    audit.record(
-        request,
-        "list",
-        detail={"page": "inventory:reconciliation", "start": str(start), "end": str(end), "n": page.number},
-    )
-    return render(
-        request,
-        "inventory/reconciliation.html",
-        {
-            "form": form,
-            "rows": page,
-            "page_obj": page,
-            "total": len(rows),
-            "open_rows": sum(1 for r in rows if not (r.balanced and r.dose_matches is not False)),
-            "all_balanced": all(r.balanced and r.dose_matches is not False for r in rows),
-            "names": access.PatientNames(request.user),
-        },
-    )
 
 
 def _csv_response(request, filename, header, rows, detail):
@@ -405,7 +278,7 @@ def _csv_response(request, filename, header, rows, detail):
 def log(request):
     """The dispensing/administration log for a date range, a page at a time; the CSV export holds the whole
     range (every page)."""
-    form, start, end = _date_range(request, form_class=LogFilterForm)
+    form, start, end = date_range(request, form_class=LogFilterForm)
     kind = form.cleaned_data.get("kind") if start else None
     entries = (
         services.administration_log(start, end, kinds=[kind] if kind else None)
@@ -427,7 +300,7 @@ def log(request):
                 "rows": len(rows),
             },
         )
-    page = _page(request, entries)
+    page = page_of(request, entries)
     corrected = dict(
         LedgerEntry.objects.filter(kind="correction", corrects__in=[e.sequence for e in page]).values_list(
             "corrects", "sequence"

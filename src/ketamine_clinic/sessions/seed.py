@@ -249,10 +249,12 @@ def _close(walk: Walk, lot, *, closed: int):
     """After the patient left: the remainder wasted in front of a witness, the note generated and signed."""
     from ketamine_clinic.inventory import services as inventory
 
+    from . import custody
+
     s = walk.session
     remainder = inventory.held_for_session(lot.pk, s.pk)
     if remainder > 0:
-        inventory.waste(
+        custody.waste(
             actor=walk.nurse, witness=walk.witness, witness_password=DEMO_PASSWORD, lot=lot, quantity_mcg=remainder,
             reason="Unused remainder of single-patient vial" if s.route != "intranasal" else "Unused nasal device",
             session=s, occurred_at=walk.at(closed + 2), now=walk.at(closed + 2),

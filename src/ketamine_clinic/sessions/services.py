@@ -48,6 +48,7 @@ from ketamine_clinic.inventory.models import Lot
 from ketamine_clinic.outcomes.models import Administration, UrgentTask
 from ketamine_clinic.plans.services import current_plan
 
+from . import custody
 from .models import (
     DischargeChecklist,
     DosingSession,
@@ -552,7 +553,7 @@ def transition(
         _bump(fresh, fields)
         given = None
         if delivery is not None and delivery.delivered_mg > 0 and fresh.lot_id is not None:
-            given = inventory.record_administration(
+            given = custody.record_administration(
                 session=fresh,
                 lot_id=fresh.lot_id,
                 dose_mg=delivery.delivered_mg,
@@ -771,7 +772,7 @@ def record_dose(
             ],
         )
         _check_lot_strength(lot_id, plan)
-        inventory.draw_for_dose(session=fresh, lot_id=lot_id, dose_mg=fresh.dose_mg, user=user, now=now)
+        custody.draw_for_dose(session=fresh, lot_id=lot_id, dose_mg=fresh.dose_mg, user=user, now=now)
         detail = {
             "dose_mg": dose,
             "limits_mg": [round(plan.min_mg, 2), round(plan.max_mg, 2)],
