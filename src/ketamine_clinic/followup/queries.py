@@ -31,7 +31,12 @@ from django.db.models.functions import Coalesce, Greatest
 from ketamine_clinic import access
 from ketamine_clinic.core.followup.maintenance import RESPONSE_FRACTION
 from ketamine_clinic.core.instruments import label as instrument_label
+from ketamine_clinic.outcomes.models import Administration
+from ketamine_clinic.outcomes.services import patients_due
 from ketamine_clinic.patients.models import Diagnosis, Patient, Phase
+from ketamine_clinic.portal.models import JournalEntry, Message
+from ketamine_clinic.scheduling.models import Appointment
+from ketamine_clinic.sessions.models import DosingSession, SideEffect, VitalsReading
 
 from .models import BoosterSuggestion
 from .services import DOSED_STATES, instrument_definition
@@ -54,8 +59,6 @@ def overdue_questionnaires(user, now: dt.datetime) -> list[dict] | None:
     """
     if not access.can(user, "measures", "read"):
         return None
-    from ketamine_clinic.outcomes.services import patients_due
-
     rows = []
     patients = list(
         access.visible_patients(user).filter(phase__in=ACTIVE_PHASES).order_by("last_name", "first_name")
@@ -78,8 +81,6 @@ def overdue_questionnaires(user, now: dt.datetime) -> list[dict] | None:
 def missed_appointments(user, now: dt.datetime):
     if not access.can(user, "schedule", "read"):
         return None
-    from ketamine_clinic.scheduling.models import Appointment
-
     return (
         Appointment.objects.filter(
             patient__in=access.visible_patients(user),
@@ -96,9 +97,6 @@ def no_contact(user, now: dt.datetime, days: int = NO_CONTACT_DAYS_DEFAULT):
     """Active patients with no visit, questionnaire, message or journal entry for ``days`` days."""
     if not access.can(user, "clinical", "read"):
         return None
-    from ketamine_clinic.portal.models import JournalEntry, Message
-    from ketamine_clinic.scheduling.models import Appointment
-
     def latest(qs, field):
         return Coalesce(
             Subquery(qs.filter(patient=OuterRef("pk")).order_by(f"-{field}").values(field)[:1]),
@@ -109,8 +107,6 @@ def no_contact(user, now: dt.datetime, days: int = NO_CONTACT_DAYS_DEFAULT):
     visits = Appointment.objects.filter(
         status__in=[Appointment.Status.COMPLETED, Appointment.Status.CHECKED_IN], starts_at__lte=now
     )
-    from ketamine_clinic.outcomes.models import Administration
-
     patients = (
         access.visible_patients(user)
         .filter(phase__in=ACTIVE_PHASES)
@@ -149,8 +145,6 @@ def response_flags(user):
 def unread_messages(user):
     if not access.can(user, "self_report", "read"):
         return None
-    from ketamine_clinic.portal.models import Message
-
     return (
         Message.objects.visible_to(user).unread_from_patients().select_related("patient").order_by("sent_at")
     )
@@ -159,8 +153,6 @@ def unread_messages(user):
 def unread_shared_journal(user):
     """Journal entries patients shared that ``user`` may read and has not opened yet (None for roles that never
     read journals: nurses, the front desk)."""
-    from ketamine_clinic.portal.models import JournalEntry
-
     if not (access.can(user, "self_report", "read") and access.can(user, "therapy_notes", "read")):
         return None
     return JournalEntry.objects.visible_to(user).exclude(reads__user=user)
@@ -201,6 +193,30 @@ def remission_max(key: str) -> int | None:
     return getattr(info, "remission_max", None)
 
 
+def _condition_annotations() -> dict:
+    """The primary diagnosis' code, the condition it names and the outcome measure that condition is followed on."""
+    primary_code = Subquery(
+        Diagnosis.objects.filter(patient=OuterRef("pk")).order_by("-is_primary", "id").values("icd10_code")[:1]
+    )
+    return {
+        "primary_code": primary_code,
+        "condition": Case(
+            *[When(primary_code__startswith=prefix, then=Value(label)) for prefix, label, _ in CONDITIONS],
+            default=Value(OTHER_CONDITION[0]),
+        ),
+        "outcome_instrument": Case(
+            *[When(primary_code__startswith=prefix, then=Value(key)) for prefix, _, key in CONDITIONS],
+            default=Value(OTHER_CONDITION[1]),
+        ),
+    }
+
+
+def _remission_cutoffs() -> dict[str, float]:
+    """{outcome measure: its remission cut-off} for the measures the dashboard follows that define one."""
+    keys = sorted({k for _, _, k in CONDITIONS} | {OTHER_CONDITION[1]})
+    return {key: cut for key in keys if (cut := remission_max(key)) is not None}
+
+
 def outcome_cohort(patients=None):
     """Patients annotated with condition, route, baseline, post-induction score and response timing.
 
@@ -210,23 +226,7 @@ def outcome_cohort(patients=None):
     ``first_response_at`` (first score <= 50 % of baseline, any time after the first dose), ``relapse_at``
     (first score back above 50 % of baseline after that).
     """
-    from ketamine_clinic.outcomes.models import Administration
-    from ketamine_clinic.sessions.models import DosingSession
-
     patients = Patient.objects.all() if patients is None else patients
-    primary_code = Subquery(
-        Diagnosis.objects.filter(patient=OuterRef("pk"))
-        .order_by("-is_primary", "id")
-        .values("icd10_code")[:1]
-    )
-    condition = Case(
-        *[When(primary_code__startswith=prefix, then=Value(label)) for prefix, label, _ in CONDITIONS],
-        default=Value(OTHER_CONDITION[0]),
-    )
-    instrument = Case(
-        *[When(primary_code__startswith=prefix, then=Value(key)) for prefix, _, key in CONDITIONS],
-        default=Value(OTHER_CONDITION[1]),
-    )
     dosed = DosingSession.objects.filter(patient=OuterRef("pk"), state__in=DOSED_STATES).order_by(
         "scheduled_for", "id"
     )
@@ -234,10 +234,7 @@ def outcome_cohort(patients=None):
         patient=OuterRef("pk"), instrument=OuterRef("outcome_instrument"), total__isnull=False
     )
     threshold = OuterRef("baseline") * (1.0 - RESPONSE_FRACTION)
-    qs = patients.annotate(
-        primary_code=primary_code,
-        condition=condition,
-        outcome_instrument=instrument,
+    qs = patients.annotate(**_condition_annotations()).annotate(
         route=Subquery(dosed.values("route")[:1]),
         first_dose_at=Subquery(dosed.values("scheduled_for")[:1]),
         induction_end_at=Subquery(dosed.values("scheduled_for")[INDUCTION_DOSES - 1 : INDUCTION_DOSES]),
@@ -251,16 +248,7 @@ def outcome_cohort(patients=None):
             output_field=FloatField(),
         ),
     )
-    remission_whens = [
-        When(outcome_instrument=key, post_induction__lte=cutoff, then=Value(1))
-        for key in sorted({k for _, _, k in CONDITIONS} | {OTHER_CONDITION[1]})
-        if (cutoff := remission_max(key)) is not None
-    ]
-    has_remission_rule = [
-        k
-        for k in sorted({k for _, _, k in CONDITIONS} | {OTHER_CONDITION[1]})
-        if remission_max(k) is not None
-    ]
+    cutoffs = _remission_cutoffs()
     qs = qs.annotate(
         responded=Case(
             When(post_induction__lte=F("baseline") * (1.0 - RESPONSE_FRACTION), then=Value(1)),
@@ -268,11 +256,15 @@ def outcome_cohort(patients=None):
             output_field=IntegerField(),
         ),
         remission_defined=Case(
-            When(outcome_instrument__in=has_remission_rule, then=Value(1)),
+            When(outcome_instrument__in=list(cutoffs), then=Value(1)),
             default=Value(0),
             output_field=IntegerField(),
         ),
-        remitted=Case(*remission_whens, default=Value(0), output_field=IntegerField()),
+        remitted=Case(
+            *[When(outcome_instrument=key, post_induction__lte=cut, then=Value(1)) for key, cut in cutoffs.items()],
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
         first_response_at=Subquery(
             scores.filter(taken_at__gt=OuterRef("first_dose_at"), total__lte=threshold)
             .order_by("taken_at")
@@ -294,55 +286,68 @@ def _rate(num, den):
 
 def dashboard_figures(now: dt.datetime | None = None) -> dict:
     """All figures of the clinic outcomes dashboard, each from an aggregate query."""
-    from ketamine_clinic.sessions.models import DosingSession
-
     by_phase = {row["phase"]: row["n"] for row in Patient.objects.values("phase").annotate(n=Count("pk"))}
-    phases = [(label, by_phase.get(value, 0)) for value, label in Phase.choices]
-
     cohort = outcome_cohort()
     evaluable = cohort.filter(baseline__gt=0, post_induction__isnull=False)
+    timing = _response_timing(cohort)
+    sessions = DosingSession.objects.filter(state__in=DOSED_STATES).aggregate(n=Count("pk"))["n"]
+    safety = _safety_counts()
+    return {
+        "phases": [(label, by_phase.get(value, 0)) for value, label in Phase.choices],
+        "overall": _rates(evaluable.aggregate(**_RATE_SUMS)),
+        "by_condition": _grouped(evaluable, "condition"),
+        "by_route": _grouped(evaluable, "route"),
+        "responders_ever": timing["responders"],
+        "followed_since_first_dose": timing["followed"],
+        "ever_response_rate": _rate(timing["responders"], timing["followed"]),
+        "mean_days_to_response": _days(timing["mean_time_to_response"]),
+        "relapsed": timing["relapsed"],
+        "sustained": timing["responders"] - timing["relapsed"],
+        "mean_days_response_to_relapse": _days(timing["mean_durability"]),
+        "sessions": sessions,
+        "adverse_events": safety["adverse_events"],
+        "alerts": safety["alerts"],
+        "adverse_events_per_100_sessions": _rate(safety["adverse_events"], sessions),
+        "alerts_per_100_sessions": _rate(safety["alerts"], sessions),
+    }
 
-    def grouped(field):
-        rows = (
-            evaluable.values(field)
-            .annotate(
-                n=Count("pk"),
-                responders=Sum("responded"),
-                remission_n=Sum("remission_defined"),
-                remitters=Sum("remitted"),
-            )
-            .order_by(field)
-        )
-        return [
-            {
-                "group": row[field],
-                "n": row["n"],
-                "responders": row["responders"] or 0,
-                "response_rate": _rate(row["responders"] or 0, row["n"]),
-                "remission_n": row["remission_n"] or 0,
-                "remitters": row["remitters"] or 0,
-                "remission_rate": _rate(row["remitters"] or 0, row["remission_n"] or 0),
-            }
-            for row in rows
-        ]
 
-    overall = evaluable.aggregate(
-        n=Count("pk"),
-        responders=Sum("responded"),
-        remission_n=Sum("remission_defined"),
-        remitters=Sum("remitted"),
-    )
+# The after-induction counts summed over a cohort or a group of it.
+_RATE_SUMS = {
+    "n": Count("pk"),
+    "responders": Sum("responded"),
+    "remission_n": Sum("remission_defined"),
+    "remitters": Sum("remitted"),
+}
+
+
+def _rates(row) -> dict:
+    """Response and remission after induction, counts and rates (remission only where the measure defines it)."""
+    return {
+        "n": row["n"],
+        "responders": row["responders"] or 0,
+        "response_rate": _rate(row["responders"] or 0, row["n"]),
+        "remission_n": row["remission_n"] or 0,
+        "remitters": row["remitters"] or 0,
+        "remission_rate": _rate(row["remitters"] or 0, row["remission_n"] or 0),
+    }
+
+
+def _grouped(evaluable, field) -> list[dict]:
+    rows = evaluable.values(field).annotate(**_RATE_SUMS).order_by(field)
+    return [{"group": row[field], **_rates(row)} for row in rows]
+
+
+def _response_timing(cohort) -> dict:
+    """"Since the first dose": every patient with a baseline and a later score on their instrument, so that the
+    responders have their own denominator (the after-induction figures count only those past dose 6)."""
     duration = DurationField()
-    # "Since the first dose": every patient with a baseline and a later score on their instrument, so that the
-    # responders have their own denominator (the after-induction figures above count only those past dose 6).
-    from ketamine_clinic.outcomes.models import Administration
-
     later_score = Administration.objects.filter(
         patient=OuterRef("pk"), instrument=OuterRef("outcome_instrument"), total__isnull=False,
         taken_at__gt=OuterRef("first_dose_at"),
     )
     responded = Q(first_response_at__isnull=False)
-    timing = cohort.filter(Exists(later_score), baseline__gt=0).aggregate(
+    return cohort.filter(Exists(later_score), baseline__gt=0).aggregate(
         followed=Count("pk"),
         responders=Count("pk", filter=responded),
         mean_time_to_response=Avg(
@@ -354,37 +359,10 @@ def dashboard_figures(now: dt.datetime | None = None) -> dict:
             filter=Q(relapse_at__isnull=False),
         ),
     )
-    sessions = DosingSession.objects.filter(state__in=DOSED_STATES).aggregate(n=Count("pk"))["n"]
-    safety = _safety_counts()
 
-    def days(value):
-        return None if value is None else round(value.total_seconds() / 86400.0, 1)
 
-    return {
-        "phases": phases,
-        "overall": {
-            "n": overall["n"],
-            "responders": overall["responders"] or 0,
-            "response_rate": _rate(overall["responders"] or 0, overall["n"]),
-            "remission_n": overall["remission_n"] or 0,
-            "remitters": overall["remitters"] or 0,
-            "remission_rate": _rate(overall["remitters"] or 0, overall["remission_n"] or 0),
-        },
-        "by_condition": grouped("condition"),
-        "by_route": grouped("route"),
-        "responders_ever": timing["responders"],
-        "followed_since_first_dose": timing["followed"],
-        "ever_response_rate": _rate(timing["responders"], timing["followed"]),
-        "mean_days_to_response": days(timing["mean_time_to_response"]),
-        "relapsed": timing["relapsed"],
-        "sustained": timing["responders"] - timing["relapsed"],
-        "mean_days_response_to_relapse": days(timing["mean_durability"]),
-        "sessions": sessions,
-        "adverse_events": safety["adverse_events"],
-        "alerts": safety["alerts"],
-        "adverse_events_per_100_sessions": _rate(safety["adverse_events"], sessions),
-        "alerts_per_100_sessions": _rate(safety["alerts"], sessions),
-    }
+def _days(value):
+    return None if value is None else round(value.total_seconds() / 86400.0, 1)
 
 
 def _safety_counts() -> dict:
@@ -393,8 +371,6 @@ def _safety_counts() -> dict:
     Adverse events = side effects recorded on a session's flowsheet (any severity); alerts = vitals readings
     that raised at least one alert.
     """
-    from ketamine_clinic.sessions.models import SideEffect, VitalsReading
-
     dosed = {"session__state__in": DOSED_STATES}
     return {
         "adverse_events": SideEffect.objects.filter(**dosed).count(),
