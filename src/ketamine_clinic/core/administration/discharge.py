@@ -83,73 +83,59 @@ class DischargeResult:
 
 def evaluate_discharge(inputs: DischargeInputs, rules: DischargeRules | None = None) -> DischargeResult:
     rules = rules or DischargeRules()
-    out: list[Criterion] = []
-
     minimum = rules.min_observation_min.get(inputs.route)
     if minimum is None:
         raise ValueError(f"No minimum observation time configured for route {inputs.route!r}.")
-    source = OBSERVATION_SOURCES.get(inputs.route, "clinic-defined")
-    earliest = None
-    if inputs.dosing_ended_at is None:
-        out.append(
-            Criterion(
-                "observation", f"Observed at least {minimum} min", False, "Dosing has not ended.", source
-            )
-        )
-    else:
-        earliest = inputs.dosing_ended_at + dt.timedelta(minutes=minimum)
-        observed = (inputs.now - inputs.dosing_ended_at).total_seconds() / 60
-        ok = inputs.now >= earliest
-        detail = f"{observed:.0f} min since dosing ended" + ("" if ok else f"; not before {earliest:%H:%M}")
-        out.append(Criterion("observation", f"Observed at least {minimum} min", ok, detail, source))
-
-    label = f"Vitals within {rules.vitals_within_pct:g}% of baseline, no alerts"
-    if inputs.baseline is None or inputs.latest is None or inputs.latest_at is None:
-        out.append(Criterion("vitals", label, False, "Baseline and a recent reading are both needed.", PADSS))
-    else:
-        age = (inputs.now - inputs.latest_at).total_seconds() / 60
-        compare = within_pct_of_baseline(inputs.latest, inputs.baseline, rules.vitals_within_pct)
-        off = [
-            f"{k.upper()} {cur:g} vs baseline {base:g}" for k, (ok, cur, base) in compare.items() if not ok
-        ]
-        alerts = [a.message for a in vitals_alerts(inputs.latest, rules.thresholds)]
-        problems = []
-        if age > rules.latest_vitals_max_age_min:
-            problems.append(f"latest reading is {age:.0f} min old; take a new set")
-        if not compare:
-            problems.append("latest reading lacks BP/heart rate to compare")
-        problems += off + alerts
-        out.append(
-            Criterion(
-                "vitals", label, not problems, "; ".join(problems) or "Within range of baseline.", PADSS
-            )
-        )
-
-    out.append(
-        Criterion(
-            "oriented", "Alert and oriented", inputs.alert_and_oriented, _yn(inputs.alert_and_oriented), PADSS
-        )
-    )
-    out.append(Criterion("gait", "Ambulating steadily", inputs.steady_gait, _yn(inputs.steady_gait), PADSS))
-    out.append(
-        Criterion(
-            "nausea",
-            "Nausea/vomiting minimal",
-            inputs.nausea_controlled,
-            _yn(inputs.nausea_controlled),
-            PADSS,
-        )
-    )
-    out.append(
-        Criterion(
+    earliest = None if inputs.dosing_ended_at is None else inputs.dosing_ended_at + dt.timedelta(minutes=minimum)
+    criteria = (
+        _observation(inputs, minimum, earliest),
+        _vitals(inputs, rules),
+        _confirmed("oriented", "Alert and oriented", inputs.alert_and_oriented, PADSS),
+        _confirmed("gait", "Ambulating steadily", inputs.steady_gait, PADSS),
+        _confirmed("nausea", "Nausea/vomiting minimal", inputs.nausea_controlled, PADSS),
+        _confirmed(
             "escort",
             "Escort present (no driving until next day)",
             inputs.escort_present,
-            _yn(inputs.escort_present),
             "SPRAVATO PI, section 5.8",
-        )
+        ),
     )
-    return DischargeResult(tuple(out), earliest)
+    return DischargeResult(criteria, earliest)
+
+
+def _observation(inputs: DischargeInputs, minimum: int, earliest: dt.datetime | None) -> Criterion:
+    """The route's minimum observation after the end of dosing."""
+    source = OBSERVATION_SOURCES.get(inputs.route, "clinic-defined")
+    label = f"Observed at least {minimum} min"
+    if inputs.dosing_ended_at is None:
+        return Criterion("observation", label, False, "Dosing has not ended.", source)
+    observed = (inputs.now - inputs.dosing_ended_at).total_seconds() / 60
+    ok = inputs.now >= earliest
+    detail = f"{observed:.0f} min since dosing ended" + ("" if ok else f"; not before {earliest:%H:%M}")
+    return Criterion("observation", label, ok, detail, source)
+
+
+def _vitals(inputs: DischargeInputs, rules: DischargeRules) -> Criterion:
+    """A recent reading within the PADSS margin of baseline, with no vital-sign alert."""
+    label = f"Vitals within {rules.vitals_within_pct:g}% of baseline, no alerts"
+    if inputs.baseline is None or inputs.latest is None or inputs.latest_at is None:
+        return Criterion("vitals", label, False, "Baseline and a recent reading are both needed.", PADSS)
+    age = (inputs.now - inputs.latest_at).total_seconds() / 60
+    compare = within_pct_of_baseline(inputs.latest, inputs.baseline, rules.vitals_within_pct)
+    off = [f"{k.upper()} {cur:g} vs baseline {base:g}" for k, (ok, cur, base) in compare.items() if not ok]
+    alerts = [a.message for a in vitals_alerts(inputs.latest, rules.thresholds)]
+    problems = []
+    if age > rules.latest_vitals_max_age_min:
+        problems.append(f"latest reading is {age:.0f} min old; take a new set")
+    if not compare:
+        problems.append("latest reading lacks BP/heart rate to compare")
+    problems += off + alerts
+    return Criterion("vitals", label, not problems, "; ".join(problems) or "Within range of baseline.", PADSS)
+
+
+def _confirmed(code: str, label: str, value: bool, source: str) -> Criterion:
+    """A criterion the nurse confirms at the bedside."""
+    return Criterion(code, label, value, _yn(value), source)
 
 
 def _yn(value: bool) -> str:
