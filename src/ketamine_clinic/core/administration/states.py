@@ -166,6 +166,20 @@ def plan_transition(
     dest = parse_state(target)
     reason = (reason or "").strip()
     override_reason = (override_reason or "").strip()
+    _check_move_allowed(source, dest)
+    if dest in (SessionState.ABORTED, SessionState.STOPPED_EARLY) and not reason:
+        raise IllegalTransition(f"Give a reason to mark the session '{dest.label}'.")
+    gate = _gate_for(dest, pre_dose=pre_dose, discharge=discharge, observation=observation)
+    if gate is not None:
+        _refuse_hold(gate)
+    if gate is not None and not gate.passed:
+        _require_override_reason(gate, override_reason)
+        return Transition(source, dest, reason, True, override_reason, gate.blocking)
+    return Transition(source, dest, reason)
+
+
+def _check_move_allowed(source: SessionState, dest: SessionState) -> None:
+    """A terminal session never moves; otherwise only to a state the table allows, with a hint on the right one."""
     if source.is_terminal:
         raise IllegalTransition(
             f"The session is already {source.label.lower()}; it cannot change state any more."
@@ -183,30 +197,42 @@ def plan_transition(
         raise IllegalTransition(
             f"A session cannot go from '{source.label}' to '{dest.label}'. From here it can go to {hint}.{extra}"
         )
-    if dest in (SessionState.ABORTED, SessionState.STOPPED_EARLY) and not reason:
-        raise IllegalTransition(f"Give a reason to mark the session '{dest.label}'.")
 
-    gate = None
+
+def _gate_for(
+    dest: SessionState,
+    *,
+    pre_dose: GateResult | None,
+    discharge: GateResult | None,
+    observation: GateResult | None,
+) -> GateResult | None:
+    """The gate that guards entering ``dest`` (None: no gate); a guarded state without its gate result is refused."""
     if dest is SessionState.DOSING:
-        gate = pre_dose
-        if gate is None:
+        if pre_dose is None:
             raise IllegalTransition("Complete the pre-dose checks before starting the dose.")
-    elif dest is SessionState.DISCHARGED:
-        gate = discharge
-        if gate is None:
+        return pre_dose
+    if dest is SessionState.DISCHARGED:
+        if discharge is None:
             raise IllegalTransition("Complete the discharge checklist before discharging the patient.")
-    elif dest is SessionState.READY_FOR_DISCHARGE:
-        gate = observation
-        if gate is None:
+        return discharge
+    if dest is SessionState.READY_FOR_DISCHARGE:
+        if observation is None:
             raise IllegalTransition("The minimum observation time must be checked before 'Ready for discharge'.")
-    if gate is not None and gate.not_overridable:
+        return observation
+    return None
+
+
+def _refuse_hold(gate: GateResult) -> None:
+    """A hold (e.g. an open urgent suicide-risk task) cannot be overridden at the chair."""
+    if gate.not_overridable:
         listed = "; ".join(item.rstrip(".") for item in gate.not_overridable)
         raise IllegalTransition(f"{gate.name} not met: {listed}. This cannot be overridden at the chair.")
-    if gate is not None and not gate.passed:
-        if not override_reason:
-            listed = "; ".join(item.rstrip(".") for item in gate.blocking)
-            raise IllegalTransition(
-                f"{gate.name} not met: {listed}. A prescriber may override with a written reason."
-            )
-        return Transition(source, dest, reason, True, override_reason, gate.blocking)
-    return Transition(source, dest, reason)
+
+
+def _require_override_reason(gate: GateResult, override_reason: str) -> None:
+    """An unmet gate needs the prescriber's written override reason."""
+    if not override_reason:
+        listed = "; ".join(item.rstrip(".") for item in gate.blocking)
+        raise IllegalTransition(
+            f"{gate.name} not met: {listed}. A prescriber may override with a written reason."
+        )
