@@ -14,10 +14,10 @@ record and write only their self-reports and journal.
 
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
-from django.shortcuts import redirect
 
 from .choices import Role
 
@@ -57,6 +57,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     "care_team": {Role.DIRECTOR: RW, Role.FRONT_DESK: RW},
     # Staff accounts: add, change role, deactivate, reset password or two-factor, unlock (accounts/staff.py).
     "staff_admin": {Role.DIRECTOR: RW},
+    # Staff replies to a patient's messages (followup/views.message_reply): whoever writes to the record, nurses,
+    # prescribers and the director (clinical) or therapists (therapy notes). The patient writes through self_report.
+    "patient_replies": {Role.DIRECTOR: RW, Role.PRESCRIBER: RW, Role.NURSE: RW, Role.THERAPIST: RW},
 }
 # Roles that see every patient rather than only their care team's.
 SEES_ALL_PATIENTS = frozenset({Role.DIRECTOR, Role.FRONT_DESK})
@@ -167,20 +170,173 @@ def open_patient(request, patient_id, area: str, action: str = READ):
     return patient
 
 
-def patient_view(area: str, action: str = READ):
+def _patient_of(record, patient_path: str = "patient"):
+    from .patients.models import Patient
+
+    if isinstance(record, Patient):
+        return record
+    for name in patient_path.split("."):
+        record = getattr(record, name)
+    return record
+
+
+def open_record(request, model_or_queryset, pk, area: str, action: str = READ, *, patient_path: str = "patient"):
+    """Load one record that belongs to a patient (a plan, an appointment, a suggestion... or a Patient itself)
+    for ``request.user`` after both checks, auditing the access. For views, API endpoints and loaders.
+
+    The patient is ``record.patient`` (``patient_path``, dotted, for a record that reaches it through another:
+    "appointment.patient"), or the record itself for a Patient. Raises Http404 if there is no such record or its
+    patient is not visible (so existence is not revealed; audited "denied"), PermissionDenied if the role may not
+    do ``action`` in ``area``. A read is audited as "view" with the record as the object; writes are audited by
+    the code that saves.
+    """
+    from . import audit
+
+    queryset = model_or_queryset.all() if isinstance(model_or_queryset, QuerySet) else (
+        model_or_queryset._default_manager.all())
+    model = queryset.model
+    try:
+        record = queryset.get(pk=pk)
+    except (model.DoesNotExist, TypeError, ValueError, ValidationError):
+        raise Http404(f"No such {model._meta.verbose_name}.") from None
+    user = request.user
+    patient = _patient_of(record, patient_path)
+    if patient is None or not is_visible(user, patient):
+        audit.record(request, "denied", patient=None,
+                     detail={"object_type": model._meta.label, "object_id": str(pk), "area": area})
+        raise Http404(f"No such {model._meta.verbose_name}.")
+    if not can(user, area, action):
+        audit.record(request, "denied", patient=patient, detail={"area": area, "action": action})
+        raise PermissionDenied(f"Your role may not {action} {area.replace('_', ' ')} for this patient.")
+    if action == READ:
+        audit.record(request, "view", record, patient=patient, detail={"area": area})
+    return record
+
+
+def _needed(request, action: str) -> str:
+    return WRITE if request.method not in ("GET", "HEAD", "OPTIONS") else action
+
+
+def _refuse_patients(request, area: str, action: str) -> None:
+    """``staff_only``: patients, and roles that may not ``action`` in ``area`` at all, are refused before any
+    record is loaded (as staff_view refuses them), whatever the record. The write a POST needs is checked after the
+    record is found (404 first for what the user may not see)."""
+    if request.user.is_patient or not can(request.user, area, action):
+        from . import audit
+
+        audit.record(request, "denied", detail={"area": area, "action": action, "path": request.path})
+        raise PermissionDenied(f"Your role may not {action} {area.replace('_', ' ')}: clinic staff only.")
+
+
+def area_for(user, area: str, patient_area: str | None) -> str:
+    """The area to check for ``user``: ``patient_area`` when the user is a patient (and one is given), else ``area``.
+    For a record both sides write: a patient's consent or self-report (self_report), staff's (clinical, measures)."""
+    return patient_area if patient_area is not None and user.is_patient else area
+
+
+def record_view(model_or_queryset, area: str, action: str = READ, *, kwarg: str | None = None,
+                patient_path: str = "patient", staff_only: bool = False, patient_area: str | None = None):
+    """Decorate a view taking ``<model>_id`` (or ``kwarg``): called as ``view(request, record, ...)`` once
+    ``open_record`` allows it. Anonymous users are sent to the login page; a POST needs the write permission of
+    the area even when ``action`` is "read".
+
+    ``staff_only=True``: patients never open it, even for a record of their own in an area they may read or write
+    (clinicians' work: urgent tasks, the desk's change requests); see ``_refuse_patients``.
+    ``patient_area``: the area checked when the user is a patient (their consent is their own self-report, staff
+    record it as clinical work).
+    """
+    queryset = model_or_queryset if isinstance(model_or_queryset, QuerySet) else None
+    model = queryset.model if queryset is not None else model_or_queryset
+    name = kwarg or f"{model._meta.model_name}_id"
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            pk = kwargs.pop(name)
+            if staff_only:
+                _refuse_patients(request, area, action)
+            needed = _needed(request, action)
+            the_area = area_for(request.user, area, patient_area)
+            record = open_record(request, model_or_queryset, pk, the_area, needed, patient_path=patient_path)
+            return view(request, record, *args, **kwargs)
+
+        wrapper.access_area = area
+        return wrapper
+
+    return decorator
+
+
+def open_own_record(request, area: str, action: str = READ, *, refusal: str = "This is for patients' own records."):
+    """The logged-in patient's own record, through ``open_patient``; anyone who is not a patient with a linked record
+    gets PermissionDenied(``refusal``). For the portal's pages and API and the self-report pages."""
+    user = request.user
+    record = getattr(user, "patient_record", None) if user.is_authenticated and user.is_patient else None
+    if record is None:
+        raise PermissionDenied(refusal)
+    return open_patient(request, record.pk, area, action)
+
+
+def own_record_view(area: str, action: str = READ, *, refusal: str = "This page is for patients' own records."):
+    """Decorate a page of the logged-in patient's own record (the portal, self-report): no patient id in the URL;
+    called as ``view(request, patient, ...)`` after ``open_patient`` on the user's own record. Anyone who is not a
+    patient with a linked record gets 403 (``refusal``); a POST needs write."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            patient = open_own_record(request, area, _needed(request, action), refusal=refusal)
+            return view(request, patient, *args, **kwargs)
+
+        wrapper.access_area = area
+        return wrapper
+
+    return decorator
+
+
+def signed_in_view(view):
+    """Decorate a page any signed-in user may open that is neither a patient's record nor a clinic-wide list (the
+    home page, one's own account and two-factor pages, the patient's shortcut to their chart): anonymous users are
+    sent to the login page (Django's ``redirect_to_login``, as ``login_required`` does)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    wrapper.access_area = "signed_in"
+    return wrapper
+
+
+def public(view):
+    """Mark a page anyone may open, signed in or not (login, logout, the lockout page, ``/healthz``): the gate
+    lets it through on purpose. Returns the view itself, marked."""
+    view.access_area = "public"
+    return view
+
+
+def patient_view(area: str, action: str = READ, *, staff_only: bool = False, patient_area: str | None = None):
     """Decorate a view taking ``patient_id``: it is called as ``view(request, patient, ...)`` once allowed.
 
     Anonymous users are sent to the login page. For POST requests the write permission of ``area`` is
-    required even when ``action`` is "read" (a page that shows and saves checks both).
+    required even when ``action`` is "read" (a page that shows and saves checks both). ``staff_only`` and
+    ``patient_area`` as for ``record_view``.
     """
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, patient_id, *args, **kwargs):
             if not request.user.is_authenticated:
-                return redirect(f"/login/?next={request.path}")
-            needed = WRITE if request.method not in ("GET", "HEAD", "OPTIONS") else action
-            patient = open_patient(request, patient_id, area, needed)
+                return redirect_to_login(request.get_full_path())
+            if staff_only:
+                _refuse_patients(request, area, action)
+            needed = _needed(request, action)
+            area_ = area_for(request.user, area, patient_area)
+            patient = open_patient(request, patient_id, area_, needed)
             return view(request, patient, *args, **kwargs)
 
         wrapper.access_area = area
@@ -199,8 +355,8 @@ def staff_view(area: str, action: str = READ):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
-                return redirect(f"/login/?next={request.path}")
-            needed = WRITE if request.method not in ("GET", "HEAD", "OPTIONS") else action
+                return redirect_to_login(request.get_full_path())
+            needed = _needed(request, action)
             # Clinic-wide pages are staff work lists; a patient's own record is the portal, whatever the area.
             if request.user.is_patient or not can(request.user, area, needed):
                 from . import audit

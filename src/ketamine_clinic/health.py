@@ -10,6 +10,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from . import access
+
 _migrated = False  # once every migration is applied, none can become pending in this process (same code)
 
 
@@ -23,6 +25,7 @@ def _pending_migrations() -> int:
     return pending
 
 
+@access.public
 @never_cache
 @require_GET
 def healthz(request):

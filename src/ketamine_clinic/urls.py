@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import health, views
+from . import access, health, views
 from .api import api
 from .inventory import urls as inventory_urls
 from .sessions import custody_urls
@@ -11,8 +11,8 @@ from .sessions import custody_urls
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
-    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", access.public(auth_views.LoginView.as_view(template_name="registration/login.html")), name="login"),
+    path("logout/", access.public(auth_views.LogoutView.as_view()), name="logout"),
     path("account/", include("ketamine_clinic.accounts.urls")),
     path("staff/", include("ketamine_clinic.accounts.staff_urls")),
     path("api/", api.urls),

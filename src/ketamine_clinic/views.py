@@ -1,13 +1,13 @@
 """The landing page: sends each person to where their role starts the day."""
 
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 
+from . import access
 from .accounts.models import Role
 from .navigation import reverse_or_none
 
 
-@login_required
+@access.signed_in_view
 def home(request):
     if request.user.role == Role.PATIENT:
         return redirect(reverse_or_none("portal:home") or "patients:me")

@@ -2,20 +2,20 @@
 login page as a locked-out person sees it."""
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from ketamine_clinic import audit
+from ketamine_clinic import access, audit
 
 from . import services
 
 LOCKED_OUT_STATUS = 429  # Too Many Requests, with Retry-After: the login page itself, not a bare error page
 
 
+@access.public
 def locked_out(request, response=None, credentials=None):
     """django-axes' lockout answer (settings.AXES_LOCKOUT_CALLABLE): the normal login page with the clinic's
     message. The same for a username that exists and one that does not; a locked account is refused even with the
@@ -39,7 +39,7 @@ def _next_url(request):
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
-@login_required
+@access.signed_in_view
 def verify(request):
     """The second step of signing in: the 6-digit code from the app, or a recovery code."""
     if request.user.is_verified() or not services.has_two_factor(request.user):
@@ -53,7 +53,7 @@ def verify(request):
     return render(request, "accounts/verify.html", {"error": error, "next": next_url})
 
 
-@login_required
+@access.signed_in_view
 def two_factor(request):
     """Two-factor sign-in for one's own account: set it up (secret, otpauth link, QR code, then a first code), or,
     once on, how many recovery codes are left and a way to make new ones."""
@@ -84,7 +84,7 @@ def two_factor(request):
 
 
 @require_POST
-@login_required
+@access.signed_in_view
 def recovery_codes(request):
     """New recovery codes (the old ones stop working), for a verified session with two-factor sign-in on."""
     if not services.has_two_factor(request.user) or not request.user.is_verified():

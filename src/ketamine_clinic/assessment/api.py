@@ -333,7 +333,7 @@ def resolve_mismatch(request, patient_id: RecordId, fact: str, payload: Resoluti
     summary="Acknowledge a consent version",
 )
 def consent(request, patient_id: RecordId, payload: ConsentIn):
-    area = "self_report" if request.user.is_patient else "clinical"
+    area = access.area_for(request.user, "clinical", patient_area="self_report")
     patient = access.open_patient(request, patient_id, area, "write")
     document = ConsentDocument.objects.filter(pk=payload.document_id).first()
     if document is None:

@@ -140,7 +140,8 @@ def intake(request, patient):
 @access.patient_view("self_report")
 def previsit(request, patient):
     """The patient's own pre-visit questionnaire (staff may read the answers)."""
-    form = PreVisitForm(request.POST or None) if request.user.is_patient else None
+    # Only the patient writes it (self_report write); staff read the answers.
+    form = PreVisitForm(request.POST or None) if access.can(request.user, "self_report", "write") else None
     if request.method == "POST" and form is not None and form.is_valid():
         row = form.save(commit=False)
         row.patient = patient
@@ -255,13 +256,9 @@ def resolve_mismatch(request, patient, fact):
     return render(request, "assessment/decision.html", context, status=400)
 
 
-def consent(request, patient_id, route):
+@access.patient_view("clinical", patient_area="self_report")
+def consent(request, patient, route):
     """Show the current consent for ``route``; the patient (or staff with the patient present) acknowledges it."""
-    if not request.user.is_authenticated:
-        return redirect(f"/login/?next={request.path}")
-    area = "self_report" if request.user.is_patient else "clinical"
-    action = "write" if request.method == "POST" else "read"
-    patient = access.open_patient(request, patient_id, area, action)
     if route not in Route.values:
         messages.error(request, f"Unknown route {route!r}.")
         return redirect("assessment:chart", patient.pk)

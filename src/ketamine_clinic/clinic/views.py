@@ -3,7 +3,6 @@
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -179,7 +178,7 @@ def care_team_change(request, patient):
     return redirect("patients:chart", patient.pk)
 
 
-@login_required
+@access.signed_in_view
 def my_record(request):
     """A patient's shortcut to their own chart; staff have the list."""
     record = getattr(request.user, "patient_record", None)

@@ -3,7 +3,6 @@
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Schema
 from ninja.responses import Status
@@ -87,9 +86,7 @@ def refresh(request, patient_id: RecordId):
 
 
 def _suggestion(request, suggestion_id):
-    suggestion = get_object_or_404(BoosterSuggestion, pk=suggestion_id)
-    access.open_patient(request, suggestion.patient_id, "prescribing", "write")
-    return suggestion
+    return access.open_record(request, BoosterSuggestion, suggestion_id, "prescribing", access.WRITE)
 
 
 @router.post(

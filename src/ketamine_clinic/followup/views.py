@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -116,11 +116,10 @@ def refresh(request, patient):
     return redirect("followup:chart", patient.pk)
 
 
-def _load_suggestion(request, suggestion_id):
-    suggestion = get_object_or_404(BoosterSuggestion, pk=suggestion_id)
-    # 404 if the patient is not visible, 403 unless the role may make prescribing decisions.
-    access.open_patient(request, suggestion.patient_id, "prescribing", "write")
-    return suggestion
+# 404 if the patient is not visible, 403 unless the role may make prescribing decisions.
+_suggestion_page = access.record_view(
+    BoosterSuggestion.objects.select_related("patient"), "prescribing", access.WRITE, kwarg="suggestion_id"
+)
 
 
 def _form_errors(request, form, exc: ValidationError):
@@ -134,10 +133,8 @@ def _form_errors(request, form, exc: ValidationError):
                 messages.error(request, error)
 
 
-def suggestion_accept(request, suggestion_id):
-    if not request.user.is_authenticated:
-        return redirect(f"/login/?next={request.path}")
-    suggestion = _load_suggestion(request, suggestion_id)
+@_suggestion_page
+def suggestion_accept(request, suggestion):
     patient = suggestion.patient
     if request.method != "POST":
         return redirect("followup:chart", patient.pk)
@@ -165,10 +162,8 @@ def suggestion_accept(request, suggestion_id):
     return render(request, "followup/chart.html", context, status=400)
 
 
-def suggestion_decline(request, suggestion_id):
-    if not request.user.is_authenticated:
-        return redirect(f"/login/?next={request.path}")
-    suggestion = _load_suggestion(request, suggestion_id)
+@_suggestion_page
+def suggestion_decline(request, suggestion):
     patient = suggestion.patient
     if request.method != "POST":
         return redirect("followup:chart", patient.pk)
@@ -211,22 +206,15 @@ def message_thread(request, patient):
 
 
 def _can_reply(user, patient) -> bool:
-    # Replies are written by staff who may write to the record: nurses/prescribers/director (clinical) or
-    # therapists (therapy notes). There is no separate "messages" area in access.py.
-    return access.can(user, "clinical", "write", patient) or access.can(
-        user, "therapy_notes", "write", patient
-    )
+    # Replies are written by staff who may write to the record (access.py's "patient_replies" area).
+    return access.can(user, "patient_replies", "write", patient)
 
 
-def message_reply(request, patient_id):
-    if not request.user.is_authenticated:
-        return redirect(f"/login/?next={request.path}")
-    patient = access.open_patient(request, patient_id, "self_report", "read")
+# Staff only: a GET goes back to the thread; the reply (POST) needs "patient_replies" write.
+@access.patient_view("patient_replies", staff_only=True)
+def message_reply(request, patient):
     if request.method != "POST":
         return redirect("followup:messages", patient.pk)
-    if not _can_reply(request.user, patient):
-        audit.record(request, "denied", patient=patient, detail={"action": "message reply"})
-        raise PermissionDenied("Your role may not reply to patients' messages.")
     form = ReplyForm(request.POST)
     if form.is_valid():
         message = Message.objects.create(

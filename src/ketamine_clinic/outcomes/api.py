@@ -7,7 +7,6 @@ and create only their own self-reports (area "self_report"). Invalid answers -> 
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.responses import Status
 
@@ -105,7 +104,7 @@ class AcknowledgeIn(Schema):
 
 
 def _area(request):
-    return "self_report" if request.user.is_patient else "measures"
+    return access.area_for(request.user, "measures", patient_area="self_report")
 
 
 def _admin_out(a: Administration) -> dict:
@@ -249,6 +248,5 @@ def urgent_tasks(request):
     summary="Acknowledge an urgent task with the action taken (required)",
 )
 def acknowledge(request, task_id: RecordId, payload: AcknowledgeIn):
-    task = get_object_or_404(UrgentTask, pk=task_id)
-    access.open_patient(request, task.patient_id, "prescribing", "write")
+    task = access.open_record(request, UrgentTask, task_id, "prescribing", access.WRITE)
     return services.acknowledge_task(task, user=request.user, action=payload.action_taken, request=request)

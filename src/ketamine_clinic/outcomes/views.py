@@ -1,17 +1,16 @@
 """Outcome pages: take a measure (staff), self-report (patients), the chart tab with trajectories, the
 due/overdue list, and the urgent-task panel with acknowledgement.
 
-Every page goes through ``ketamine_clinic.access`` (patient_view / staff_view / open_patient); writes are
+Every page goes through ``ketamine_clinic.access`` (patient_view / record_view / own_record_view / staff_view); writes are
 audited in ``services``; list pages audit what they showed.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
@@ -86,17 +85,14 @@ def administer(request, patient, instrument):
     )
 
 
-def _own_record(request, action):
-    record = getattr(request.user, "patient_record", None)
-    if record is None:
-        raise PermissionDenied("Self-report is for patients with a linked record.")
-    return access.open_patient(request, record.pk, "self_report", action)
+_own_self_report = access.own_record_view(
+    "self_report", refusal="Self-report is for patients with a linked record."
+)
 
 
-@login_required
-def self_report_home(request):
+@_own_self_report
+def self_report_home(request, patient):
     """The patient's list of questionnaires they can fill in, with what is due."""
-    patient = _own_record(request, "read")
     due = {d.instrument: d for d in services.patient_due(patient)}
     rows = [
         {"instrument": INSTRUMENTS[k], "due": due.get(k), "url": reverse("outcomes:self_report", args=[k])}
@@ -105,10 +101,9 @@ def self_report_home(request):
     return render(request, "outcomes/self_report_home.html", {"patient": patient, "rows": rows})
 
 
-@login_required
-def self_report(request, instrument):
+@_own_self_report
+def self_report(request, patient, instrument):
     """A patient completes a questionnaire about themselves (own record only)."""
-    patient = _own_record(request, "write" if request.method == "POST" else "read")
     inst = services.instrument_or_404(instrument)
     if inst.respondent == "clinician":
         raise Http404("That questionnaire is completed by your clinician.")
@@ -136,10 +131,9 @@ def self_report(request, instrument):
     )
 
 
-@login_required
-def self_report_done(request, administration_id):
+@_own_self_report
+def self_report_done(request, patient, administration_id):
     """Confirmation page: the score in plain words, and crisis resources (always; emphasised if flagged)."""
-    patient = _own_record(request, "read")
     admin = Administration.objects.filter(pk=administration_id, patient=patient).first()
     if admin is None:
         raise Http404("No such questionnaire.")
@@ -234,18 +228,12 @@ def urgent_tasks_panel(request):
     return render(request, "outcomes/_urgent_tasks_panel.html", {"tasks": tasks, "form": AcknowledgeForm()})
 
 
-def acknowledge(request, task_id):
+# Staff only (patients may read their own record's prescribing area, but tasks are clinicians' work): the page
+# shows to clinicians who may read prescribing decisions, and a POST (closing the task) needs prescribing write.
+@access.record_view(UrgentTask.objects.select_related("patient"), "prescribing", kwarg="task_id", staff_only=True)
+def acknowledge(request, task):
     """Close an urgent task with the documented action (POST; prescriber/director of a visible patient)."""
-    if not request.user.is_authenticated:
-        return redirect(f"/login/?next={request.path}")
-    # Staff only (patients may read their own record's prescribing area, but tasks are clinicians' work).
-    if not access.can(request.user, "measures", "write"):
-        audit.record(request, "denied", detail={"area": "measures", "action": "write", "path": request.path})
-        raise PermissionDenied("Urgent tasks are handled by clinic staff.")
-    task = get_object_or_404(UrgentTask, pk=task_id)
-    patient = access.open_patient(
-        request, task.patient_id, "prescribing", "write" if request.method == "POST" else "read"
-    )
+    patient = task.patient
     form = AcknowledgeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -4,7 +4,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
@@ -195,9 +194,7 @@ def create(request, patient_id: RecordId, payload: PlanIn):
 
 
 def _load(request, plan_id, area, action):
-    plan = get_object_or_404(TreatmentPlan, pk=plan_id)
-    access.open_patient(request, plan.patient_id, area, action)
-    return plan
+    return access.open_record(request, TreatmentPlan, plan_id, area, action)
 
 
 @router.get("/{plan_id}/versions", response=list[VersionOut], summary="Every version of a plan")

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from ketamine_clinic import access
@@ -163,16 +163,14 @@ def create(request, patient):
     return render(request, "plans/create.html", context, status=400 if form.errors else 200)
 
 
-def _plan_for(request, plan_id, action="write"):
-    plan = get_object_or_404(TreatmentPlan.objects.select_related("patient"), pk=plan_id)
-    access.open_patient(request, plan.patient_id, "prescribing", action)
-    return plan
+# The plan's own pages (change, status, titration) are prescribing decisions: write, even to show the form.
+_plan_page = access.record_view(
+    TreatmentPlan.objects.select_related("patient"), "prescribing", access.WRITE, kwarg="plan_id"
+)
 
 
-def change(request, plan_id):
-    if not request.user.is_authenticated:
-        return redirect(f"/login/?next={request.path}")
-    plan = _plan_for(request, plan_id)
+@_plan_page
+def change(request, plan):
     form = PlanChangeForm(request.POST or None, instance=TreatmentPlan.objects.get(pk=plan.pk))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -194,10 +192,8 @@ def change(request, plan_id):
     return render(request, "plans/change.html", context, status=400 if form.errors else 200)
 
 
-def status(request, plan_id):
-    if not request.user.is_authenticated:
-        return redirect(f"/login/?next={request.path}")
-    plan = _plan_for(request, plan_id)
+@_plan_page
+def status(request, plan):
     form = PlanStatusForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -227,11 +223,9 @@ def _titration_initial(suggestion, with_reason=False) -> dict:
     return initial
 
 
-def titration_decision(request, plan_id):
+@_plan_page
+def titration_decision(request, plan):
     """Accept (new plan version at the suggested dose) or decline (with a reason) the plan's titration suggestion."""
-    if not request.user.is_authenticated:
-        return redirect(f"/login/?next={request.path}")
-    plan = _plan_for(request, plan_id)
     suggestion = titration.evaluate(plan)
     accept_form = TitrationAcceptForm(
         request.POST if request.POST.get("action") == "accept" else None,

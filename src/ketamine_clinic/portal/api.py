@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.responses import Status
@@ -66,11 +65,7 @@ class MessageIn(Schema):
 
 
 def _own_patient(request, action="read", area="self_report"):
-    user = request.user
-    record = getattr(user, "patient_record", None) if user.is_authenticated and user.is_patient else None
-    if record is None:
-        raise PermissionDenied("The portal API is for patients' own records.")
-    return access.open_patient(request, record.pk, area, action)
+    return access.open_own_record(request, area, action, refusal="The portal API is for patients' own records.")
 
 
 def _form_data(entry: JournalEntry | None, changes: dict) -> dict:

@@ -1,16 +1,13 @@
 """The patient portal: a patient's own appointments, instructions, questionnaires, scores, messages, journal.
 
-Every page finds the logged-in patient's own record and opens it through ``access.open_patient`` (which
-checks the role's area permission and audits the read), so a patient can never reach another's data:
+Every page finds the logged-in patient's own record and opens it through ``access.own_record_view`` (which
+checks the role's area permission and audits the read, by ``access.open_patient``), so a patient can never reach another's data:
 there is no patient id in these URLs, and journal entries are looked up inside the patient's own set.
 """
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,23 +21,8 @@ from .services import consent_documents, current_route, questionnaires_due, scor
 
 
 def portal_view(area: str, action: str = "read"):
-    """Resolve the logged-in patient's own record, check ``area``/``action`` and call ``view(request, patient)``."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect(f"/login/?next={request.path}")
-            record = getattr(request.user, "patient_record", None) if request.user.is_patient else None
-            if record is None:
-                raise PermissionDenied("The portal is for patients; staff use the patient chart.")
-            needed = "write" if request.method not in ("GET", "HEAD", "OPTIONS") else action
-            patient = access.open_patient(request, record.pk, area, needed)
-            return view(request, patient, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
+    """The logged-in patient's own record, ``area``/``action`` checked: ``view(request, patient)`` (access.py)."""
+    return access.own_record_view(area, action, refusal="The portal is for patients; staff use the patient chart.")
 
 
 def _upcoming(patient, now):

@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.responses import Status
@@ -146,16 +145,13 @@ def book(request, patient_id: RecordId, payload: BookIn):
 
 @router.post("/plan/{plan_id}/generate", response={201: GeneratedOut}, summary="Book a plan's appointments")
 def generate(request, plan_id: RecordId, payload: GenerateIn):
-    plan = get_object_or_404(TreatmentPlan, pk=plan_id)
-    access.open_patient(request, plan.patient_id, "schedule", "write")
+    plan = access.open_record(request, TreatmentPlan, plan_id, "schedule", access.WRITE)
     created, warnings = services.generate_from_plan(request, plan, replace_existing=payload.replace_existing)
     return Status(201, {"created": created, "warnings": warnings})
 
 
 def _load(request, appointment_id):
-    appointment = get_object_or_404(Appointment, pk=appointment_id)
-    access.open_patient(request, appointment.patient_id, "schedule", "write")
-    return appointment
+    return access.open_record(request, Appointment, appointment_id, "schedule", access.WRITE)
 
 
 @router.post(

@@ -5,7 +5,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,7 +17,7 @@ from ketamine_clinic.validation import apply_errors
 
 from . import services
 from .forms import BookForm, CancelForm, DayForm, RescheduleForm
-from .models import Appointment, Chair
+from .models import Appointment, Chair, ChangeRequest
 
 
 @access.staff_view("schedule")
@@ -76,13 +76,10 @@ def arrivals_panel(request):
     })
 
 
-@access.staff_view("schedule", "write")
-def change_request_handled(request, request_id):
+@access.record_view(ChangeRequest.objects.select_related("appointment__patient"), "schedule", access.WRITE,
+                    kwarg="request_id", patient_path="appointment.patient", staff_only=True)
+def change_request_handled(request, change):
     """The desk called the patient back about their request (and moved or cancelled the visit as agreed)."""
-    from .models import ChangeRequest
-
-    change = get_object_or_404(ChangeRequest.objects.select_related("appointment__patient"), pk=request_id)
-    access.open_patient(request, change.appointment.patient_id, "schedule", "write")
     services.handle_change_request(request, change)
     messages.success(request, f"Request from {change.appointment.patient.full_name} marked as handled.")
     return redirect("patients:dashboard")
@@ -142,16 +139,14 @@ def ical(request, patient):
     return response
 
 
-def _appointment_for(request, appointment_id):
-    appointment = get_object_or_404(Appointment.objects.select_related("patient", "chair"), pk=appointment_id)
-    access.open_patient(request, appointment.patient_id, "schedule", "write")
-    return appointment
+# Moving or cancelling a visit: schedule write, even to show the form.
+_appointment_page = access.record_view(
+    Appointment.objects.select_related("patient", "chair"), "schedule", access.WRITE, kwarg="appointment_id"
+)
 
 
-def reschedule(request, appointment_id):
-    if not request.user.is_authenticated:
-        return redirect(f"/login/?next={request.path}")
-    appointment = _appointment_for(request, appointment_id)
+@_appointment_page
+def reschedule(request, appointment):
     initial = {
         "starts_at": timezone.localtime(appointment.starts_at),
         "chair": appointment.chair,
@@ -183,10 +178,8 @@ def reschedule(request, appointment_id):
     return render(request, "scheduling/change.html", context, status=400 if form.errors else 200)
 
 
-def cancel(request, appointment_id):
-    if not request.user.is_authenticated:
-        return redirect(f"/login/?next={request.path}")
-    appointment = _appointment_for(request, appointment_id)
+@_appointment_page
+def cancel(request, appointment):
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -206,11 +199,8 @@ def cancel(request, appointment_id):
     return render(request, "scheduling/change.html", context, status=400 if form.errors else 200)
 
 
-def generate(request, plan_id):
-    if not request.user.is_authenticated:
-        return redirect(f"/login/?next={request.path}")
-    plan = get_object_or_404(TreatmentPlan, pk=plan_id)
-    access.open_patient(request, plan.patient_id, "schedule", "write")
+@access.record_view(TreatmentPlan, "schedule", access.WRITE, kwarg="plan_id")
+def generate(request, plan):
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("scheduling:chart", args=[plan.patient_id])
