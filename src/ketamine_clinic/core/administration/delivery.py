@@ -99,6 +99,20 @@ def delivered_dose(
     mg = _number(delivered_mg, "delivered_mg", "delivered dose (mg)")
     ml = _number(volume_infused_ml, "volume_infused_ml", "volume infused (mL)")
     devices = _number(devices_used, "devices_used", "number of devices used")
+    _check_one_way_only(mg, ml, devices)
+
+    if route == "intranasal":
+        return _nasal_devices_used(confirmed, completed, mg, ml, devices)
+    if devices is not None:
+        raise DeliveryError("devices_used", "Only nasal sprays are counted in devices; enter the dose in mg.")
+    if ml is not None:
+        return _pump_volume_infused(route, confirmed, ml, bag_volume_ml)
+    if mg is None:
+        return _whole_confirmed_dose(route, confirmed, completed, planned_min, elapsed_min)
+    return _entered_by_the_nurse(confirmed, mg)
+
+
+def _check_one_way_only(mg: Decimal | None, ml: Decimal | None, devices: Decimal | None) -> None:
     given = [name for name, v in (("mg", mg), ("mL", ml), ("devices", devices)) if v is not None]
     if len(given) > 1:
         field = "volume_infused_ml" if ml is not None else "devices_used"
@@ -107,73 +121,86 @@ def delivered_dose(
             "Enter the delivered dose one way only: in mg, or as the volume infused, or as devices used.",
         )
 
-    if route == "intranasal":
-        if ml is not None:
-            raise DeliveryError("volume_infused_ml", "A nasal dose is counted in devices, not mL.")
-        planned = confirmed / ESKETAMINE_MG_PER_DEVICE
-        if mg is not None:
-            if mg % ESKETAMINE_MG_PER_DEVICE:
-                raise DeliveryError(
-                    "delivered_mg",
-                    f"{fmt_mg(mg)} mg is not a whole number of {fmt_mg(ESKETAMINE_MG_PER_DEVICE)} mg devices; "
-                    "enter the number of devices used.",
-                )
-            devices = mg / ESKETAMINE_MG_PER_DEVICE
-        if devices is None:
-            if not completed:
-                raise DeliveryError(
-                    "devices_used",
-                    "Enter how many nasal devices were used before dosing stopped (0 if none).",
-                )
-            devices = planned
-        if devices != devices.to_integral_value():
-            raise DeliveryError("devices_used", "Count whole devices: a started device counts as used.")
-        if devices > planned:
+
+def _nasal_devices_used(
+    confirmed: Decimal, completed: bool, mg: Decimal | None, ml: Decimal | None, devices: Decimal | None
+) -> Delivery:
+    """Intranasal esketamine: whole 28 mg devices, never more than were confirmed."""
+    if ml is not None:
+        raise DeliveryError("volume_infused_ml", "A nasal dose is counted in devices, not mL.")
+    planned = confirmed / ESKETAMINE_MG_PER_DEVICE
+    if mg is not None:
+        if mg % ESKETAMINE_MG_PER_DEVICE:
+            raise DeliveryError(
+                "delivered_mg",
+                f"{fmt_mg(mg)} mg is not a whole number of {fmt_mg(ESKETAMINE_MG_PER_DEVICE)} mg devices; "
+                "enter the number of devices used.",
+            )
+        devices = mg / ESKETAMINE_MG_PER_DEVICE
+    if devices is None:
+        if not completed:
             raise DeliveryError(
                 "devices_used",
-                f"{int(devices)} devices is more than the {int(planned)} confirmed and drawn for this session.",
+                "Enter how many nasal devices were used before dosing stopped (0 if none).",
             )
-        n = int(devices)
-        return Delivery(
-            _mg(devices * ESKETAMINE_MG_PER_DEVICE),
-            f"{n} of {int(planned)} nasal device{'s' if planned != 1 else ''} used",
+        devices = planned
+    if devices != devices.to_integral_value():
+        raise DeliveryError("devices_used", "Count whole devices: a started device counts as used.")
+    if devices > planned:
+        raise DeliveryError(
+            "devices_used",
+            f"{int(devices)} devices is more than the {int(planned)} confirmed and drawn for this session.",
         )
+    n = int(devices)
+    return Delivery(
+        _mg(devices * ESKETAMINE_MG_PER_DEVICE),
+        f"{n} of {int(planned)} nasal device{'s' if planned != 1 else ''} used",
+    )
 
-    if devices is not None:
-        raise DeliveryError("devices_used", "Only nasal sprays are counted in devices; enter the dose in mg.")
-    if ml is not None:
-        if route != "iv":
-            raise DeliveryError("volume_infused_ml", "Only an IV infusion is read from the pump; enter mg.")
-        bag = _number(bag_volume_ml, "volume_infused_ml", "bag volume (mL)")
-        if not bag:
-            raise DeliveryError(
-                "volume_infused_ml",
-                "The bag volume was not recorded with this dose; enter the delivered dose in mg instead.",
-            )
-        if ml > bag:
-            raise DeliveryError(
-                "volume_infused_ml",
-                f"{fmt_mg(ml)} mL is more than the {fmt_mg(bag)} mL bag; check the pump's volume infused.",
-            )
-        return Delivery(
-            _mg(confirmed * ml / bag),
-            f"pump volume infused {fmt_mg(ml)} of {fmt_mg(bag)} mL at {confirmed / bag:.4g} mg/mL",
+
+def _pump_volume_infused(route: str, confirmed: Decimal, ml: Decimal, bag_volume_ml) -> Delivery:
+    """IV infusion: the pump's volume infused at the bag's concentration (confirmed dose over the bag volume)."""
+    if route != "iv":
+        raise DeliveryError("volume_infused_ml", "Only an IV infusion is read from the pump; enter mg.")
+    bag = _number(bag_volume_ml, "volume_infused_ml", "bag volume (mL)")
+    if not bag:
+        raise DeliveryError(
+            "volume_infused_ml",
+            "The bag volume was not recorded with this dose; enter the delivered dose in mg instead.",
         )
-    if mg is None:
-        if completed and planned_min and elapsed_min is not None:
-            problem = early_end_problem(planned_min, elapsed_min)
-            if problem:
-                raise DeliveryError("volume_infused_ml" if route == "iv" else "delivered_mg", problem)
-        if not completed:
-            what = (
-                "the pump's volume infused (mL) or the dose delivered (mg)"
-                if route == "iv"
-                else "the dose given (mg)"
-            )
-            raise DeliveryError(
-                "delivered_mg", f"Enter {what} before stopping: only what was delivered is recorded as given."
-            )
-        return Delivery(confirmed, "whole confirmed dose")
+    if ml > bag:
+        raise DeliveryError(
+            "volume_infused_ml",
+            f"{fmt_mg(ml)} mL is more than the {fmt_mg(bag)} mL bag; check the pump's volume infused.",
+        )
+    return Delivery(
+        _mg(confirmed * ml / bag),
+        f"pump volume infused {fmt_mg(ml)} of {fmt_mg(bag)} mL at {confirmed / bag:.4g} mg/mL",
+    )
+
+
+def _whole_confirmed_dose(
+    route: str, confirmed: Decimal, completed: bool, planned_min: float | None, elapsed_min: float | None
+) -> Delivery:
+    """No figure given: the whole dose on normal completion (unless an infusion ended well early), else refused."""
+    if completed and planned_min and elapsed_min is not None:
+        problem = early_end_problem(planned_min, elapsed_min)
+        if problem:
+            raise DeliveryError("volume_infused_ml" if route == "iv" else "delivered_mg", problem)
+    if not completed:
+        what = (
+            "the pump's volume infused (mL) or the dose delivered (mg)"
+            if route == "iv"
+            else "the dose given (mg)"
+        )
+        raise DeliveryError(
+            "delivered_mg", f"Enter {what} before stopping: only what was delivered is recorded as given."
+        )
+    return Delivery(confirmed, "whole confirmed dose")
+
+
+def _entered_by_the_nurse(confirmed: Decimal, mg: Decimal) -> Delivery:
+    """The nurse's figure in mg: to 0.01 mg and never more than was confirmed."""
     if mg != _mg(mg):
         raise DeliveryError("delivered_mg", "Enter the delivered dose to at most 0.01 mg.")
     if mg > confirmed:
