@@ -147,18 +147,16 @@ def client_as(db):
 def demo_chain(db):
     """demo_chain(patients=20, through="sessions") -> DemoClinic: the demo seeds in their order for the first
     ``patients`` demo patients, up to and including the ``through`` app (quick enough for one test)."""
-    import importlib
-
     from django.utils import timezone
 
-    from ketamine_clinic.patients.seed import APP_SEED_ORDER, DemoClinic, seed_registry
+    from ketamine_clinic.demo.clinic import DemoClinic, seed_registry, steps
 
     def make(patients=20, through="sessions"):
         clinic = DemoClinic(now=timezone.now())
         seed_registry(clinic)
         clinic.patients = clinic.patients[:patients]
-        for app in APP_SEED_ORDER[: APP_SEED_ORDER.index(through) + 1]:
-            importlib.import_module(f"ketamine_clinic.{app}.seed").seed(clinic)
+        for step in steps(through=through):
+            step(clinic)
         return clinic
 
     return make

@@ -1,6 +1,6 @@
 """The URL walk's world and route table (shared by the tests in this folder; not a test module itself).
 
-The world is the demo chain (every app's seed, through the services) for two patients with portal logins,
+The world is the demo chain (every area of the demo seed, through the services) for two patients with portal logins,
 A and B, on different care teams: every patient-bearing object the pages and the API name by id exists for
 A (dosing session with its appointment, vitals and signed note, plan, appointment, previous treatment,
 questionnaire administration, urgent task, integration note, journal entry, ledger entry of a dose, booster
@@ -8,7 +8,6 @@ suggestion). Routes are filled with A's objects; each user's relation to A decid
 """
 
 import dataclasses
-import importlib
 import json
 import re
 import traceback
@@ -346,11 +345,11 @@ def build_world():
 
     from ketamine_clinic.accounts.models import Role, User
     from ketamine_clinic.assessment.models import ConsentDocument, PreviousTreatment
+    from ketamine_clinic.demo.clinic import DemoClinic, seed_registry, steps
     from ketamine_clinic.followup.models import BoosterSuggestion, IntegrationNote
     from ketamine_clinic.inventory.models import Discrepancy, LedgerEntry, StorageLocation
     from ketamine_clinic.outcomes.models import Administration, UrgentTask
     from ketamine_clinic.patients.models import CareTeamMember, Patient
-    from ketamine_clinic.patients.seed import APP_SEED_ORDER, DemoClinic, seed_registry
     from ketamine_clinic.plans.models import TreatmentPlan
     from ketamine_clinic.portal.models import JournalEntry
     from ketamine_clinic.scheduling.models import Appointment
@@ -363,8 +362,8 @@ def build_world():
     # The demo alternates prescriber and nurse by MRN number; the therapist is on every team.
     b = next(p for p in logins if int(p.mrn[-1]) % 2 != int(a.mrn[-1]) % 2)
     clinic.patients = [a, b]
-    for app in APP_SEED_ORDER:
-        importlib.import_module(f"ketamine_clinic.{app}.seed").seed(clinic)
+    for step in steps():
+        step(clinic)
 
     # B gets a therapist of its own, so a therapist is off A's team too.
     therapist2 = User.objects.create_user(username="walk_therapist2", password="x", role=Role.THERAPIST,

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from ketamine_clinic.assessment.seed import ensure_consent_documents
 from ketamine_clinic.audit.models import AuditEvent
+from ketamine_clinic.demo.assessment import ensure_consent_documents
 
 pytestmark = pytest.mark.django_db
 

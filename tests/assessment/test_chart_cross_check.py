@@ -19,8 +19,8 @@ from ketamine_clinic.assessment.models import (
     EligibilityDecision,
     EligibilityScreening,
 )
-from ketamine_clinic.assessment.seed import record_intake
 from ketamine_clinic.audit.models import AuditEvent
+from ketamine_clinic.demo.assessment import record_intake
 from ketamine_clinic.patients.models import Diagnosis
 
 pytestmark = pytest.mark.django_db
@@ -259,8 +259,8 @@ def test_api_unanswered_bipolar_is_taken_from_the_chart(bipolar, staff, client_a
 
 
 def test_demo_patients_coded_bipolar_are_screened_as_bipolar_with_a_considered_decision(db):
-    from ketamine_clinic.assessment.seed import seed as seed_assessment
-    from ketamine_clinic.patients.seed import DemoClinic, seed_registry
+    from ketamine_clinic.demo.assessment import seed as seed_assessment
+    from ketamine_clinic.demo.clinic import DemoClinic, seed_registry
 
     clinic = DemoClinic()
     seed_registry(clinic)

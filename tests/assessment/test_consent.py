@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from ketamine_clinic.assessment import services
 from ketamine_clinic.assessment.models import ConsentAcknowledgement, ConsentDocument
-from ketamine_clinic.assessment.seed import ensure_consent_documents
 from ketamine_clinic.audit.models import AuditEvent
+from ketamine_clinic.demo.assessment import ensure_consent_documents
 
 pytestmark = pytest.mark.django_db
 

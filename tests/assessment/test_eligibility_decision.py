@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from ketamine_clinic.assessment import services
 from ketamine_clinic.assessment.models import EligibilityDecision
-from ketamine_clinic.assessment.seed import record_intake
 from ketamine_clinic.audit.models import AuditEvent
+from ketamine_clinic.demo.assessment import record_intake
 
 pytestmark = pytest.mark.django_db
 

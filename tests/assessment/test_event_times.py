@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ketamine_clinic.assessment import services
 from ketamine_clinic.assessment.models import SCREENING_FIELDS, IntakeAssessment
-from ketamine_clinic.assessment.seed import ensure_consent_documents, record_intake
+from ketamine_clinic.demo.assessment import ensure_consent_documents, record_intake
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ketamine_clinic.assessment import services
 from ketamine_clinic.assessment.models import ConsentAcknowledgement, EligibilityScreening
-from ketamine_clinic.assessment.seed import approve, consent, ready_for_planning, record_intake
+from ketamine_clinic.demo.assessment import approve, consent, ready_for_planning, record_intake
 from ketamine_clinic.plans import services as plans
 
 pytestmark = pytest.mark.django_db

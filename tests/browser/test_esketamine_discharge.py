@@ -33,7 +33,7 @@ def nasal_session_ended(staff, make_patient, *, nurse, chair_name, last_name, en
     """An esketamine session whose last device was given ``ended_minutes_ago`` before ``now``, through the
     services: a patient ready for dosing (intake, decision to proceed, consent, an active esketamine plan), the
     chair and nurse booked (every booking rule), its session, then the nurse's steps at past times."""
-    from ketamine_clinic.assessment.seed import ready_for_planning
+    from ketamine_clinic.demo.assessment import ready_for_planning
     from ketamine_clinic.plans import services as plans
     from ketamine_clinic.scheduling import services as scheduling
     from ketamine_clinic.scheduling.models import Chair

@@ -16,9 +16,9 @@ from playwright.sync_api import expect
 def test_log_csv_from_the_page_matches_the_ledger_and_the_cli(page, live_server, login, staff, capsys, settings):
     from ketamine_clinic.audit.models import AuditEvent
     from ketamine_clinic.cli import main
+    from ketamine_clinic.demo.inventory import ensure_products
     from ketamine_clinic.inventory import services
     from ketamine_clinic.inventory.models import LedgerEntry, StorageLocation
-    from ketamine_clinic.inventory.seed import ensure_products
 
     products = ensure_products()
     safe = StorageLocation.objects.create(name="Safe E")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 @pytest.fixture
 def clinic(staff):
-    from ketamine_clinic.assessment.seed import ensure_consent_documents
+    from ketamine_clinic.demo.assessment import ensure_consent_documents
     from ketamine_clinic.scheduling.models import Chair
 
     ensure_consent_documents(staff["director"])

@@ -27,7 +27,7 @@ _spec.loader.exec_module(session_helpers)
 def nasal_booked(settings, staff, make_patient):
     """A woman of 40 ready for esketamine, booked in a recliner with the nurse from 3 minutes ago; her PHQ-9 and
     C-SSRS screener scored 20 minutes ago; a stock lot of 28 mg devices in the safe."""
-    from ketamine_clinic.assessment.seed import ready_for_planning
+    from ketamine_clinic.demo.assessment import ready_for_planning
     from ketamine_clinic.plans import services as plans
     from ketamine_clinic.scheduling import services as scheduling
     from ketamine_clinic.scheduling.models import Chair

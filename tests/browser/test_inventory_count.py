@@ -13,9 +13,9 @@ from playwright.sync_api import expect
 
 @pytest.mark.django_db(transaction=True)
 def test_count_with_witness_opens_and_resolves_a_discrepancy(page, live_server, login, staff):
+    from ketamine_clinic.demo.inventory import ensure_products
     from ketamine_clinic.inventory import services
     from ketamine_clinic.inventory.models import Count, Discrepancy, LedgerEntry, StorageLocation
-    from ketamine_clinic.inventory.seed import ensure_products
 
     safe = StorageLocation.objects.create(name="Safe A")
     services.receive(

@@ -46,9 +46,9 @@ def infusion_day(staff, make_patient):
         patient=patient, document=document, typed_name="Larkspur", recorded_by=staff["prescriber"]
     )
     # Two 500 mg vials of 50 mg/mL ketamine in the safe.
+    from ketamine_clinic.demo.inventory import ensure_products
     from ketamine_clinic.inventory import services as inventory
     from ketamine_clinic.inventory.models import StorageLocation
-    from ketamine_clinic.inventory.seed import ensure_products
 
     inventory.receive(
         actor=staff["nurse"],

@@ -17,7 +17,7 @@ def next_monday() -> dt.date:
 
 @pytest.mark.django_db(transaction=True)
 def test_nurse_books_moves_and_cancels_a_dosing_visit(page, live_server, login, staff, make_patient):
-    from ketamine_clinic.assessment.seed import ready_for_planning
+    from ketamine_clinic.demo.assessment import ready_for_planning
     from ketamine_clinic.plans import services as plans
     from ketamine_clinic.scheduling import services as scheduling
     from ketamine_clinic.scheduling.models import Appointment, AppointmentChange, Chair

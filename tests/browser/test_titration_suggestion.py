@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 def test_prescriber_accepts_the_titration_suggestion(page, live_server, login, staff, make_patient):
     from django.utils import timezone
 
-    from ketamine_clinic.assessment.seed import ready_for_planning
+    from ketamine_clinic.demo.assessment import ready_for_planning
     from ketamine_clinic.outcomes.models import Administration
     from ketamine_clinic.plans import services
     from ketamine_clinic.sessions.models import DosingSession

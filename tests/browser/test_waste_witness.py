@@ -10,9 +10,9 @@ from django.utils import timezone
 def infusion(staff, make_patient):
     """An IV session today and 2 vials of 50 mg/mL ketamine in Safe A. The session is created directly (the
     dosing pages belong to the sessions app and are not needed to exercise the ledger)."""
+    from ketamine_clinic.demo.inventory import ensure_products
     from ketamine_clinic.inventory import services
     from ketamine_clinic.inventory.models import StorageLocation
-    from ketamine_clinic.inventory.seed import ensure_products
     from ketamine_clinic.sessions.models import DosingSession
 
     products = ensure_products()

@@ -32,10 +32,10 @@ CLINIC_ENV = {
 }
 DEMO_PATIENTS = 3
 
-# The first demo patients seeded through the apps up to the controlled-substance ledger (as tests/conftest.py's
+# The first demo patients seeded through the demo's areas up to the controlled-substance ledger (as tests/conftest.py's
 # demo_chain does), with the demo's quick password hashing.
 SEED = """
-import importlib, os, sys
+import os, sys
 os.environ["DJANGO_SETTINGS_MODULE"] = "ketamine_clinic.settings"
 import django
 django.setup()
@@ -44,7 +44,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
-from ketamine_clinic.patients.seed import APP_SEED_ORDER, DEMO_HASHERS, DemoClinic, seed_registry
+from ketamine_clinic.demo.clinic import DEMO_HASHERS, DemoClinic, seed_registry, steps
 
 call_command("migrate", interactive=False, verbosity=0)
 with override_settings(PASSWORD_HASHERS=DEMO_HASHERS + list(settings.PASSWORD_HASHERS)):
@@ -52,9 +52,9 @@ with override_settings(PASSWORD_HASHERS=DEMO_HASHERS + list(settings.PASSWORD_HA
     with transaction.atomic():
         seed_registry(clinic)
     clinic.patients = clinic.patients[: int(sys.argv[1])]
-    for app in APP_SEED_ORDER[: APP_SEED_ORDER.index("inventory") + 1]:
+    for step in steps(through="inventory"):
         with transaction.atomic():
-            importlib.import_module(f"ketamine_clinic.{app}.seed").seed(clinic)
+            step(clinic)
 """
 
 # Every table's row count and the rows that must come back exactly after a restore, read with plain SQL in this

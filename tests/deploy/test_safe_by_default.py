@@ -67,9 +67,9 @@ def test_pages_and_api_with_patient_data_are_not_cached(staff, client_as, make_p
 
 
 def test_healthz_is_ok_then_fails_when_the_ledger_head_does_not_verify(client, db, staff):
+    from ketamine_clinic.demo.inventory import ensure_products
     from ketamine_clinic.inventory import services
     from ketamine_clinic.inventory.models import LedgerHead, StorageLocation
-    from ketamine_clinic.inventory.seed import ensure_products
 
     services.receive(
         actor=staff["nurse"], product=ensure_products()["ketamine-50-10"], lot_number="H-1",

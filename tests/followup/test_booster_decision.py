@@ -33,7 +33,7 @@ def fading(make_patient, staff, course, now):
     course.score(patient, start + dt.timedelta(days=12), 4)
     course.score(patient, now - dt.timedelta(days=1), 14)
     # A booster is a dosing visit: scheduling books it only with current eligibility, consent and an active plan.
-    from ketamine_clinic.assessment.seed import ready_for_planning
+    from ketamine_clinic.demo.assessment import ready_for_planning
     from ketamine_clinic.plans import services as plans
 
     ready_for_planning(staff["prescriber"], patient, "iv")

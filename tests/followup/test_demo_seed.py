@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo(db):
-    from ketamine_clinic.patients.seed import seed
+    from ketamine_clinic.demo.clinic import seed
 
     return seed()
 
@@ -23,7 +23,7 @@ def counts():
 
 
 def test_seed_is_idempotent_and_dashboard_matches_hand_computation(demo):
-    from ketamine_clinic.patients.seed import seed
+    from ketamine_clinic.demo.clinic import seed
     from ketamine_clinic.portal.models import JournalEntry, Message
 
     before = counts()

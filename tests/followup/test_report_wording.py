@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from ketamine_clinic.assessment.seed import ready_for_planning
 from ketamine_clinic.core.protocols.templates import get_template
+from ketamine_clinic.demo.assessment import ready_for_planning
 from ketamine_clinic.plans import services as plans
 
 

@@ -101,8 +101,9 @@ def _flowsheet_stages(world, clinic_clock):
     import types
 
     from ketamine_clinic.core.pharmacology.dosing import plan_dose
+    from ketamine_clinic.demo import sessions as seed
     from ketamine_clinic.scheduling.models import Appointment
-    from ketamine_clinic.sessions import seed, services
+    from ketamine_clinic.sessions import services
 
     nurse, prescriber = _on_team(world, "nurse"), _on_team(world, "prescriber")
     visit = Appointment.objects.filter(patient=world.a, kind=Appointment.Kind.DOSING, dosing_session__isnull=True,

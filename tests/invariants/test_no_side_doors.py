@@ -31,9 +31,9 @@ def _clinic():
     from ketamine_clinic.accounts.models import Role, User
     from ketamine_clinic.assessment import services as assessment
     from ketamine_clinic.assessment.models import IntakeAssessment
+    from ketamine_clinic.demo.inventory import ensure_products
     from ketamine_clinic.inventory import services as inventory
     from ketamine_clinic.inventory.models import StorageLocation
-    from ketamine_clinic.inventory.seed import ensure_products
     from ketamine_clinic.patients.models import CareTeamMember, Patient
     from ketamine_clinic.plans import services as plans
     from ketamine_clinic.scheduling.models import Chair

@@ -10,7 +10,7 @@ PASSWORD = "demo-password-1"
 
 @pytest.fixture
 def products(db):
-    from ketamine_clinic.inventory.seed import ensure_products
+    from ketamine_clinic.demo.inventory import ensure_products
 
     return ensure_products()
 

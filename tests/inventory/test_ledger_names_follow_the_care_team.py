@@ -16,16 +16,14 @@ from ketamine_clinic.cli import main as cli
 @pytest.fixture
 def ledger_world(db):
     """Two patients in induction (dosed through the demo chain), and a nurse on the first one's team only."""
-    import importlib
-
     from ketamine_clinic.accounts.models import Role, User
-    from ketamine_clinic.patients.seed import APP_SEED_ORDER, DemoClinic, seed_registry
+    from ketamine_clinic.demo.clinic import DemoClinic, seed_registry, steps
 
     clinic = DemoClinic(now=timezone.now())
     seed_registry(clinic)
     clinic.patients = [p for p in clinic.patients if p.phase == "induction"][:2]
-    for app in APP_SEED_ORDER[: APP_SEED_ORDER.index("inventory") + 1]:
-        importlib.import_module(f"ketamine_clinic.{app}.seed").seed(clinic)
+    for step in steps(through="inventory"):
+        step(clinic)
     from ketamine_clinic.inventory.models import LedgerEntry
 
     dosed = sorted({e.session.patient for e in LedgerEntry.objects.filter(kind="administered")}, key=lambda p: p.pk)

@@ -14,7 +14,8 @@ def clinic(demo_chain):
 
 
 def test_seed_links_sessions_balances_them_and_is_idempotent(clinic):
-    from ketamine_clinic.inventory import seed, services
+    from ketamine_clinic.demo import inventory as seed
+    from ketamine_clinic.inventory import services
     from ketamine_clinic.inventory.models import Count, Discrepancy, LedgerEntry
     from ketamine_clinic.sessions.models import DosingSession
 
@@ -42,7 +43,8 @@ def test_seeded_sessions_reconcile_with_the_delivered_dose_and_the_stopped_one_i
     Today's sessions still in the clinic keep their remainder held."""
     from django.utils import timezone
 
-    from ketamine_clinic.inventory import seed, services
+    from ketamine_clinic.demo import inventory as seed
+    from ketamine_clinic.inventory import services
     from ketamine_clinic.inventory.models import LedgerEntry
     from ketamine_clinic.sessions import custody
     from ketamine_clinic.sessions.models import DosingSession

@@ -3,14 +3,14 @@
 import pytest
 
 from ketamine_clinic.core.instruments.outcomes import response_mask
+from ketamine_clinic.demo import outcomes as outcomes_seed
 from ketamine_clinic.outcomes import history
-from ketamine_clinic.outcomes import seed as outcomes_seed
 from ketamine_clinic.outcomes.models import Administration, UrgentTask
 
 
 @pytest.fixture
 def clinic(db):
-    from ketamine_clinic.patients.seed import DemoClinic, seed_registry
+    from ketamine_clinic.demo.clinic import DemoClinic, seed_registry
 
     c = DemoClinic()
     seed_registry(c)

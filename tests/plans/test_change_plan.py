@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ketamine_clinic.assessment.seed import ready_for_planning
 from ketamine_clinic.audit.models import AuditEvent
+from ketamine_clinic.demo.assessment import ready_for_planning
 from ketamine_clinic.plans import services
 from ketamine_clinic.plans.models import TreatmentPlanVersion
 

@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ketamine_clinic.assessment.seed import approve, consent, ensure_consent_documents, record_intake
 from ketamine_clinic.audit.models import AuditEvent
 from ketamine_clinic.core.protocols.dose_rule import DoseRule
+from ketamine_clinic.demo.assessment import approve, consent, ensure_consent_documents, record_intake
 from ketamine_clinic.plans.models import TreatmentPlan
 from ketamine_clinic.plans.services import current_plan
 

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 def test_one_induction_patient_has_a_live_titration_suggestion(client_as):
     from ketamine_clinic.accounts.models import User
-    from ketamine_clinic.patients.seed import seed
+    from ketamine_clinic.demo.clinic import seed
     from ketamine_clinic.plans import titration
     from ketamine_clinic.plans.models import TreatmentPlan
 

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.utils import timezone
 
-from ketamine_clinic.assessment.seed import ensure_consent_documents, ready_for_planning
+from ketamine_clinic.demo.assessment import ensure_consent_documents, ready_for_planning
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,8 @@ def new_york(settings):
 
 @pytest.mark.django_db
 def test_registry_seed_measures_no_weight_after_the_clinic_day(new_york):
+    from ketamine_clinic.demo.clinic import DemoClinic, seed_registry
     from ketamine_clinic.patients.models import Patient
-    from ketamine_clinic.patients.seed import DemoClinic, seed_registry
 
     seed_registry(DemoClinic(now=EVENING))
     assert Patient.objects.count() >= 40
@@ -30,8 +30,8 @@ def test_registry_seed_measures_no_weight_after_the_clinic_day(new_york):
 
 @pytest.mark.django_db
 def test_portal_seed_messages_keep_clinic_hours(new_york, staff, make_patient):
-    from ketamine_clinic.patients.seed import DemoClinic
-    from ketamine_clinic.portal import seed as portal_seed
+    from ketamine_clinic.demo import portal as portal_seed
+    from ketamine_clinic.demo.clinic import DemoClinic
     from ketamine_clinic.portal.models import Message
 
     patients = [make_patient(care_team=[staff["therapist"]], with_login=True, phase="induction")

@@ -21,7 +21,7 @@ def next_monday() -> dt.date:
 @pytest.fixture
 def ready(staff):
     """ready(patient, route="iv") -> the patient's active plan, after intake, decision to proceed and consent."""
-    from ketamine_clinic.assessment.seed import ready_for_planning
+    from ketamine_clinic.demo.assessment import ready_for_planning
     from ketamine_clinic.plans import services as plans
 
     def make(patient, route="iv"):

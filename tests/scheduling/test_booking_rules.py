@@ -220,7 +220,7 @@ def test_a_brand_new_patient_cannot_be_booked_for_a_dosing_visit(make_patient, s
 
 
 def test_an_eligible_consented_patient_without_an_active_plan_cannot_be_dosed(make_patient, staff, chairs):
-    from ketamine_clinic.assessment.seed import ready_for_planning
+    from ketamine_clinic.demo.assessment import ready_for_planning
 
     patient = make_patient(care_team=[staff["nurse"]])
     ready_for_planning(staff["prescriber"], patient, "iv")
@@ -230,7 +230,7 @@ def test_an_eligible_consented_patient_without_an_active_plan_cannot_be_dosed(ma
 
 def test_a_new_consent_version_blocks_dosing_until_reconsent(ready_patient, staff, chairs):
     from ketamine_clinic.assessment import services as assessment
-    from ketamine_clinic.assessment.seed import consent
+    from ketamine_clinic.demo.assessment import consent
 
     patient = ready_patient()
     assessment.publish_consent_document(staff["director"], route="iv", title="IV consent", body="v2 text")

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ketamine_clinic.assessment.seed import ready_for_planning
 from ketamine_clinic.audit.models import AuditEvent
 from ketamine_clinic.core.protocols.schedule import interval_violations
+from ketamine_clinic.demo.assessment import ready_for_planning
 from ketamine_clinic.plans import services as plans
 from ketamine_clinic.scheduling.models import Appointment, Chair
 
@@ -111,7 +111,7 @@ def test_new_consent_version_blocks_further_scheduling_until_reconsent(
     staff, make_patient, chairs, client_as
 ):
     from ketamine_clinic.assessment import services as assessment
-    from ketamine_clinic.assessment.seed import consent
+    from ketamine_clinic.demo.assessment import consent
 
     plan = make_plan(staff, make_patient)
     assessment.publish_consent_document(staff["director"], route="iv", title="IV consent", body="v2 text")

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.utils import timezone
 
-from ketamine_clinic.assessment.seed import ready_for_planning
+from ketamine_clinic.demo.assessment import ready_for_planning
 from ketamine_clinic.plans import services as plans
 from ketamine_clinic.scheduling.models import Chair
 

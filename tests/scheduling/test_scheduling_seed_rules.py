@@ -1,7 +1,5 @@
 """The scheduling demo seed keeps every booking rule (issue 12): chair types, staff roles, no double booking."""
 
-import importlib
-
 import pytest
 
 from ketamine_clinic.core.protocols.schedule import CHAIR_TYPES_FOR_ROUTE, STAFF_ROLES_FOR_KIND
@@ -12,12 +10,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_scheduling_seed_satisfies_the_booking_rules():
-    from ketamine_clinic.patients import seed as clinic_seed
+    from ketamine_clinic.demo import clinic as demo
 
-    clinic = clinic_seed.DemoClinic()
-    clinic_seed.seed_registry(clinic)
-    for app in ("assessment", "plans", "scheduling"):  # the scheduling seed and the seeds it depends on
-        importlib.import_module(f"ketamine_clinic.{app}.seed").seed(clinic)
+    clinic = demo.DemoClinic()
+    demo.seed_registry(clinic)
+    for step in demo.steps(through="scheduling"):  # the scheduling seed and the seeds it depends on
+        step(clinic)
     assert dict(Chair.objects.values_list("name", "chair_type")) == {
         **{f"Chair {n}": "infusion" for n in (1, 2, 3, 4)},
         "Spray chair A": "recliner",
@@ -38,5 +36,7 @@ def test_scheduling_seed_satisfies_the_booking_rules():
     assert {a.staff.role for a in doses if a.staff} == {"nurse"}
     # A second run books nothing new.
     before = Appointment.objects.count()
-    importlib.import_module("ketamine_clinic.scheduling.seed").seed(clinic)
+    from ketamine_clinic.demo import scheduling as scheduling_seed
+
+    scheduling_seed.seed(clinic)
     assert Appointment.objects.count() == before

@@ -114,9 +114,9 @@ def stock_lot(route="iv", containers=6):
     import datetime as dt
 
     from ketamine_clinic.accounts.models import Role, User
+    from ketamine_clinic.demo.inventory import ensure_products
     from ketamine_clinic.inventory import services as inventory
     from ketamine_clinic.inventory.models import Lot, StorageLocation
-    from ketamine_clinic.inventory.seed import ensure_products
 
     product = ensure_products()["esketamine-28" if route == "intranasal" else "ketamine-50-10"]
     receiver = User.objects.filter(role=Role.NURSE, is_active=True).first()

@@ -122,8 +122,8 @@ def test_api_today_lists_visible_sessions(staff, client_as, iv_session):
 
 
 def test_seed_creates_completed_sessions_with_alerts_and_is_idempotent(demo_chain):
+    from ketamine_clinic.demo import sessions as sessions_seed
     from ketamine_clinic.invariants import all_violations
-    from ketamine_clinic.sessions import seed as sessions_seed
 
     clinic = demo_chain(patients=28, through="sessions")
     assert not sessions_seed.SKIPPED  # every booked past visit was given through the services

@@ -335,8 +335,8 @@ def test_dose_form_offers_in_date_lots_and_refuses_wrong_strength(staff, client_
 
     from django.utils import timezone
 
+    from ketamine_clinic.demo.inventory import ensure_products
     from ketamine_clinic.inventory.models import Lot
-    from ketamine_clinic.inventory.seed import ensure_products
 
     products = ensure_products()
     today = timezone.localdate()

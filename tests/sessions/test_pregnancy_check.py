@@ -32,7 +32,7 @@ def walked(staff, make_patient, helpers):
     """walked(sex, date_of_birth, pregnancy_test="") -> (session, time to start dosing): an IV session booked
     and walked through the services up to a confirmed, drawn dose; the pre-dose checks saved with the given
     pregnancy result ("" = none recorded)."""
-    from ketamine_clinic.assessment.seed import ready_for_planning
+    from ketamine_clinic.demo.assessment import ready_for_planning
     from ketamine_clinic.plans import services as plans
     from ketamine_clinic.scheduling import services as scheduling
     from ketamine_clinic.scheduling.models import Chair

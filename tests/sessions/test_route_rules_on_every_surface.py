@@ -18,9 +18,9 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from ketamine_clinic.assessment import services as assessment
-from ketamine_clinic.assessment.seed import ready_for_planning
 from ketamine_clinic.core.protocols.routes import ROUTE_RULES
 from ketamine_clinic.core.protocols.templates import templates_for_route
+from ketamine_clinic.demo.assessment import ready_for_planning
 from ketamine_clinic.plans import services as plans
 from ketamine_clinic.scheduling import services as scheduling
 

@@ -378,6 +378,30 @@ def mismatch_problem(screening: EligibilityScreening) -> str | None:
 
 
 @transaction.atomic
+def _check_may_proceed(errors: dict, screening: EligibilityScreening, override_reason: str) -> None:
+    """The rules for proceeding on a screen: never past an absolute contraindication; not while the chart
+    contradicts an answer or has changed since; with a written reason past relative contraindications."""
+    if screening.status == core_eligibility.NOT_ELIGIBLE:
+        titles = "; ".join(r["title"] for r in screening.absolute_reasons)
+        errors["decision"] = (
+            f"Not eligible: an absolute contraindication blocks treatment planning ({titles}). "
+            "It cannot be overridden."
+        )
+        return
+    problem = mismatch_problem(screening)
+    if problem:
+        errors["decision"] = problem
+    elif "screening" not in errors and screening_is_outdated(screening):
+        errors["screening"] = (
+            "The chart has changed since this screening (a coded diagnosis or a previous treatment): "
+            "record an updated intake so the screen reads the chart as it is now, then decide on it."
+        )
+    if screening.status == core_eligibility.ELIGIBLE_WITH_CAUTIONS and not override_reason.strip():
+        errors["override_reason"] = (
+            "The screen lists relative contraindications or warnings: write the reason for proceeding."
+        )
+
+
 def record_decision(
     actor,
     patient,
@@ -412,25 +436,7 @@ def record_decision(
     elif latest_screening(patient).pk != screening.pk:
         errors["screening"] = "A newer screening exists; decide on the latest one."
     if decision == EligibilityDecision.Decision.PROCEED:
-        if screening.status == core_eligibility.NOT_ELIGIBLE:
-            titles = "; ".join(r["title"] for r in screening.absolute_reasons)
-            errors["decision"] = (
-                f"Not eligible: an absolute contraindication blocks treatment planning ({titles}). "
-                "It cannot be overridden."
-            )
-        else:
-            problem = mismatch_problem(screening)
-            if problem:
-                errors["decision"] = problem
-            elif "screening" not in errors and screening_is_outdated(screening):
-                errors["screening"] = (
-                    "The chart has changed since this screening (a coded diagnosis or a previous treatment): "
-                    "record an updated intake so the screen reads the chart as it is now, then decide on it."
-                )
-            if screening.status == core_eligibility.ELIGIBLE_WITH_CAUTIONS and not override_reason.strip():
-                errors["override_reason"] = (
-                    "The screen lists relative contraindications or warnings: write the reason for proceeding."
-                )
+        _check_may_proceed(errors, screening, override_reason)
     elif decision != EligibilityDecision.Decision.DECLINE:
         errors["decision"] = "Choose proceed or do not proceed."
     if errors:

@@ -94,18 +94,9 @@ def _check_dose(plan: TreatmentPlan) -> None:
 
 
 @transaction.atomic
-def create_plan(
-    actor,
-    patient,
-    *,
-    protocol_key: str,
-    start_date: dt.date,
-    session_time: dt.time = dt.time(9, 0),
-    dose_amount: Decimal | None = None,
-    phase_changes: dict | None = None,
-    notes: str = "",
-) -> TreatmentPlan:
-    """Build an active plan from a protocol template, or refuse with the reasons planning is blocked."""
+def _template_for_new_plan(patient, protocol_key: str, dose_amount):
+    """The protocol template a new plan is built from, once nothing blocks planning: a known template, the
+    patient eligible and consented for its route, no other active plan, and the label's first dose."""
     try:
         template = get_template(protocol_key)
     except KeyError as exc:
@@ -115,13 +106,8 @@ def create_plan(
         raise ValidationError({"__all__": blockers})
     if current_plan(patient) is not None:
         raise ValidationError(
-            {
-                "__all__": [
-                    "The patient already has an active plan: complete or stop it (with a reason) first."
-                ]
-            }
+            {"__all__": ["The patient already has an active plan: complete or stop it (with a reason) first."]}
         )
-    rule = template.dose_rule
     if (
         template.first_dose_amount is not None
         and dose_amount is not None
@@ -134,6 +120,23 @@ def create_plan(
                 f"({template.dose_source}); change the dose after the first session."
             }
         )
+    return template
+
+
+def create_plan(
+    actor,
+    patient,
+    *,
+    protocol_key: str,
+    start_date: dt.date,
+    session_time: dt.time = dt.time(9, 0),
+    dose_amount: Decimal | None = None,
+    phase_changes: dict | None = None,
+    notes: str = "",
+) -> TreatmentPlan:
+    """Build an active plan from a protocol template, or refuse with the reasons planning is blocked."""
+    template = _template_for_new_plan(patient, protocol_key, dose_amount)
+    rule = template.dose_rule
     plan = TreatmentPlan(
         patient=patient,
         protocol_key=template.key,

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from ketamine_clinic.patients.seed import demo_logins, seed
+from ketamine_clinic.demo.clinic import demo_logins, seed
 
 
 class Command(BaseCommand):
