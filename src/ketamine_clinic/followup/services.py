@@ -97,13 +97,7 @@ def refresh_suggestion(patient, *, actor=None, now: dt.datetime | None = None) -
     kind = ACTIONABLE.get(result.kind) if result else None
     if kind is None:
         if current:
-            current.status = BoosterSuggestion.Status.SUPERSEDED
-            current.decided_at = now
-            current.decision_note = "The rules no longer propose this: " + (
-                result.reason if result else "no data."
-            )
-            current.save(update_fields=["status", "decided_at", "decision_note"])
-            audit.record(actor, "update", current, detail={"status": "superseded"})
+            _supersede(actor, current, now, "The rules no longer propose this: " + (result.reason if result else "no data."))
         return None
     if (
         current
@@ -113,11 +107,7 @@ def refresh_suggestion(patient, *, actor=None, now: dt.datetime | None = None) -
     ):
         return current
     if current:
-        current.status = BoosterSuggestion.Status.SUPERSEDED
-        current.decided_at = now
-        current.decision_note = "Replaced by a newer suggestion."
-        current.save(update_fields=["status", "decided_at", "decision_note"])
-        audit.record(actor, "update", current, detail={"status": "superseded"})
+        _supersede(actor, current, now, "Replaced by a newer suggestion.")
     # A suggestion the prescriber already declined for the same latest score is not raised again.
     declined = BoosterSuggestion.objects.filter(
         patient=patient,
@@ -145,6 +135,14 @@ def refresh_suggestion(patient, *, actor=None, now: dt.datetime | None = None) -
     )
     audit.record(actor, "create", suggestion, detail={"kind": kind, "rule_reason": result.reason})
     return suggestion
+
+
+def _supersede(actor, suggestion: BoosterSuggestion, now, note: str) -> None:
+    suggestion.status = BoosterSuggestion.Status.SUPERSEDED
+    suggestion.decided_at = now
+    suggestion.decision_note = note
+    suggestion.save(update_fields=["status", "decided_at", "decision_note"])
+    audit.record(actor, "update", suggestion, detail={"status": "superseded"})
 
 
 def _require_open(suggestion: BoosterSuggestion):
