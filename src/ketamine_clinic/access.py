@@ -10,11 +10,16 @@ Every view and API endpoint goes through this module; nothing else decides acces
 Areas split the record the way a clinic does: the front desk handles demographics and the schedule but does
 not read clinical notes; therapists write integration notes that nurses do not need; patients read their own
 record and write only their self-reports and journal.
+
+Every page is one of these decorators (tests/access/test_every_view_goes_through_the_gate.py checks each URL):
+``patient_view`` (a patient id), ``record_view`` (a record of a patient, loaded by ``open_record``),
+``own_record_view`` (the logged-in patient's own record: portal, self-report), ``staff_view`` (clinic-wide lists),
+``signed_in_view`` (home, one's own account) and ``public`` (login, logout, lockout, /healthz). API endpoints call
+``open_patient``, ``open_record``, ``open_own_record`` and ``require``.
 """
 
 from functools import wraps
 
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
@@ -213,6 +218,14 @@ def open_record(request, model_or_queryset, pk, area: str, action: str = READ, *
     return record
 
 
+def _to_login(request):
+    """Django's own answer to an anonymous user (what ``login_required`` does): the login page, back here after."""
+    # Imported here: access.py loads with the models (followup, portal), before auth's views may be imported.
+    from django.contrib.auth.views import redirect_to_login
+
+    return redirect_to_login(request.get_full_path())
+
+
 def _needed(request, action: str) -> str:
     return WRITE if request.method not in ("GET", "HEAD", "OPTIONS") else action
 
@@ -253,7 +266,7 @@ def record_view(model_or_queryset, area: str, action: str = READ, *, kwarg: str 
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                return _to_login(request)
             pk = kwargs.pop(name)
             if staff_only:
                 _refuse_patients(request, area, action)
@@ -287,7 +300,7 @@ def own_record_view(area: str, action: str = READ, *, refusal: str = "This page 
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                return _to_login(request)
             patient = open_own_record(request, area, _needed(request, action), refusal=refusal)
             return view(request, patient, *args, **kwargs)
 
@@ -305,7 +318,7 @@ def signed_in_view(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+            return _to_login(request)
         return view(request, *args, **kwargs)
 
     wrapper.access_area = "signed_in"
@@ -331,7 +344,7 @@ def patient_view(area: str, action: str = READ, *, staff_only: bool = False, pat
         @wraps(view)
         def wrapper(request, patient_id, *args, **kwargs):
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                return _to_login(request)
             if staff_only:
                 _refuse_patients(request, area, action)
             needed = _needed(request, action)
@@ -355,7 +368,7 @@ def staff_view(area: str, action: str = READ):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                return _to_login(request)
             needed = _needed(request, action)
             # Clinic-wide pages are staff work lists; a patient's own record is the portal, whatever the area.
             if request.user.is_patient or not can(request.user, area, needed):
