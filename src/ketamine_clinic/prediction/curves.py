@@ -174,6 +174,25 @@ def predict(inputs: dict) -> dict:
 TICK_LABEL_HALF_WIDTH = 15  # px: half of an "HH:MM" label at font-size 10
 
 
+def _clock_ticks(start: dt.datetime, tmax: float, x, width: int) -> list[dict]:
+    """Time-axis ticks at a readable step, labelled with the clinic's clock time."""
+    ticks = []
+    step = _tick_step(tmax)
+    k = 0.0
+    while k <= tmax + 1e-9:
+        clock = (
+            timezone.localtime(start + dt.timedelta(minutes=k))
+            if timezone.is_aware(start)
+            else start + dt.timedelta(minutes=k)
+        )
+        # A label centred on the right edge would overhang the picture by half its width ("HH:MM" at 10 px is
+        # about 28 px): the last labels end at their tick instead, so none is clipped.
+        anchor = "end" if x(k) + TICK_LABEL_HALF_WIDTH > width else "middle"
+        ticks.append({"x": x(k), "label": clock.strftime("%H:%M"), "minutes": f"{k:g}", "anchor": anchor})
+        k += step
+    return ticks
+
+
 def svg_geometry(result: dict, width: int = 640, height: int = 260) -> dict:
     """Coordinates for the inline SVG (numbers only; the template draws them)."""
     left, right, top, bottom = 52, 12, 12, 34
@@ -213,10 +232,7 @@ def svg_geometry(result: dict, width: int = 640, height: int = 260) -> dict:
     for d in result["doses"]:
         if d["duration_min"] > 0:
             geo["shades"].append(
-                {
-                    "x": x(d["start_min"]),
-                    "w": round(x(d["start_min"] + d["duration_min"]) - x(d["start_min"]), 2),
-                }
+                {"x": x(d["start_min"]), "w": round(x(d["start_min"] + d["duration_min"]) - x(d["start_min"]), 2)}
             )
         else:
             geo["marks"].append({"x": x(d["start_min"])})
@@ -228,20 +244,7 @@ def svg_geometry(result: dict, width: int = 640, height: int = 260) -> dict:
     for i in range(5):
         v = ytop * i / 4
         geo["yticks"].append({"y": y(v), "label": f"{v:g}"})
-    step = _tick_step(tmax)
-    start = dt.datetime.fromisoformat(result["start"])
-    k = 0.0
-    while k <= tmax + 1e-9:
-        clock = (
-            timezone.localtime(start + dt.timedelta(minutes=k))
-            if timezone.is_aware(start)
-            else start + dt.timedelta(minutes=k)
-        )
-        # A label centred on the right edge would overhang the picture by half its width ("HH:MM" at 10 px is
-        # about 28 px): the last labels end at their tick instead, so none is clipped.
-        anchor = "end" if x(k) + TICK_LABEL_HALF_WIDTH > width else "middle"
-        geo["xticks"].append({"x": x(k), "label": clock.strftime("%H:%M"), "minutes": f"{k:g}", "anchor": anchor})
-        k += step
+    geo["xticks"] = _clock_ticks(dt.datetime.fromisoformat(result["start"]), tmax, x, width)
     if 0.0 <= result["now_min"] <= tmax:
         geo["now_x"] = x(result["now_min"])
     return geo
