@@ -77,40 +77,71 @@ def prediction(
         "note": NOTE,
     }
     if model.has_effect_site:
-        out["effect_site_cmax_ng_per_ml"] = float(s.ce_max_ng_per_ml[0])
-        out["effect_site_tmax_min"] = float(s.ce_tmax_min[0])
-        out["effect_site_ng_per_ml"] = y[outputs.index("effect")].tolist()
+        out.update(_effect_site(s, y, outputs))
     if model.metabolite is not None:
-        out["metabolite_name"] = model.metabolite.name
-        out["metabolite_cmax_ng_per_ml"] = float(s.metabolite_cmax_ng_per_ml[0])
-        out["metabolite_tmax_min"] = float(s.metabolite_tmax_min[0])
-        out["metabolite_ng_per_ml"] = y[outputs.index("metabolite")].tolist()
+        out.update(_metabolite(model, s, y, outputs))
     if protocol:
-        curve = metrics.protocol_curve(
-            sol, step_min=step_min, tail_min=max(0.0, horizon_min - schedule.last_input_end(events))
-        )
-        out["sessions"] = [
-            {"start_min": float(t0), "trough_ng_per_ml": float(tr), "peak_ng_per_ml": float(pk)}
-            for t0, tr, pk in zip(
-                curve.session_starts_min, curve.troughs_ng_per_ml[0], curve.peaks_ng_per_ml[0], strict=True
-            )
-        ]
+        out["sessions"] = _sessions(sol, events, horizon_min=horizon_min, step_min=step_min)
     if threshold_ng_per_ml:
-        tb = metrics.time_below(sol, threshold_ng_per_ml, horizon_min)[0]
-        out["threshold_ng_per_ml"] = float(threshold_ng_per_ml)
-        out["time_below_threshold_min"] = None if np.isnan(tb) else float(tb)
-        out["time_below_threshold_is_hint"] = True
+        out.update(_time_below_threshold(sol, threshold_ng_per_ml, horizon_min))
     if population_size:
-        pats = population.sample(model, population_size, weight_kg, seed=seed, age_years=age_years)
-        psol = solver.solve(pats, events)
-        pcp = psol.evaluate(times, ("plasma",))[:, 0]
-        ps = metrics.summary(psol, times, horizon_min)
-        out["population"] = {
-            "n": population_size,
-            "seed": seed,
-            "variability_source": model.variability.source if model.variability else "none",
-            "concentration_ng_per_ml": {k: v.tolist() for k, v in population.bands(pcp).items()},
-            "cmax_ng_per_ml": {k: float(v) for k, v in population.bands(ps.cmax_ng_per_ml).items()},
-            "auc_ng_h_per_ml": {k: float(v) for k, v in population.bands(ps.auc_ng_h_per_ml).items()},
-        }
+        out["population"] = _population_bands(
+            model, weight_kg, events, times, horizon_min, population_size, seed, age_years
+        )
     return out
+
+
+def _effect_site(s, y, outputs) -> dict:
+    return {
+        "effect_site_cmax_ng_per_ml": float(s.ce_max_ng_per_ml[0]),
+        "effect_site_tmax_min": float(s.ce_tmax_min[0]),
+        "effect_site_ng_per_ml": y[outputs.index("effect")].tolist(),
+    }
+
+
+def _metabolite(model: ParameterSet, s, y, outputs) -> dict:
+    return {
+        "metabolite_name": model.metabolite.name,
+        "metabolite_cmax_ng_per_ml": float(s.metabolite_cmax_ng_per_ml[0]),
+        "metabolite_tmax_min": float(s.metabolite_tmax_min[0]),
+        "metabolite_ng_per_ml": y[outputs.index("metabolite")].tolist(),
+    }
+
+
+def _sessions(sol, events, *, horizon_min: float, step_min: float) -> list[dict]:
+    """The trough before and the peak of each session of a repeated schedule."""
+    curve = metrics.protocol_curve(
+        sol, step_min=step_min, tail_min=max(0.0, horizon_min - schedule.last_input_end(events))
+    )
+    return [
+        {"start_min": float(t0), "trough_ng_per_ml": float(tr), "peak_ng_per_ml": float(pk)}
+        for t0, tr, pk in zip(
+            curve.session_starts_min, curve.troughs_ng_per_ml[0], curve.peaks_ng_per_ml[0], strict=True
+        )
+    ]
+
+
+def _time_below_threshold(sol, threshold_ng_per_ml: float, horizon_min: float) -> dict:
+    """When plasma falls below the threshold: a hint only."""
+    tb = metrics.time_below(sol, threshold_ng_per_ml, horizon_min)[0]
+    return {
+        "threshold_ng_per_ml": float(threshold_ng_per_ml),
+        "time_below_threshold_min": None if np.isnan(tb) else float(tb),
+        "time_below_threshold_is_hint": True,
+    }
+
+
+def _population_bands(model, weight_kg, events, times, horizon_min, population_size, seed, age_years) -> dict:
+    """5/50/95th percentile bands of a virtual population."""
+    pats = population.sample(model, population_size, weight_kg, seed=seed, age_years=age_years)
+    psol = solver.solve(pats, events)
+    pcp = psol.evaluate(times, ("plasma",))[:, 0]
+    ps = metrics.summary(psol, times, horizon_min)
+    return {
+        "n": population_size,
+        "seed": seed,
+        "variability_source": model.variability.source if model.variability else "none",
+        "concentration_ng_per_ml": {k: v.tolist() for k, v in population.bands(pcp).items()},
+        "cmax_ng_per_ml": {k: float(v) for k, v in population.bands(ps.cmax_ng_per_ml).items()},
+        "auc_ng_h_per_ml": {k: float(v) for k, v in population.bands(ps.auc_ng_h_per_ml).items()},
+    }
