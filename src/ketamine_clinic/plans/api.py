@@ -9,6 +9,7 @@ from ninja.responses import Status
 
 from ketamine_clinic import access
 from ketamine_clinic.api_types import Amount, ClinicTime, Count, RecordId
+from ketamine_clinic.core.protocols.titration import TitrationSuggestion
 
 from . import services, titration
 from .models import TreatmentPlan
@@ -99,22 +100,6 @@ class StatusIn(Schema):
     reason: str = Field(..., max_length=2_000)
 
 
-class TitrationSuggestionOut(Schema):
-    from_amount: float
-    to_amount: float
-    unit: str
-    doses_at_level: int
-    instrument: str
-    baseline: float
-    current: float
-    current_taken_at: dt.datetime
-    percent_reduction: float
-    response_threshold: float
-    reason: str
-    rule: str
-    source: str
-
-
 class TitrationDecisionOut(Schema):
     id: int
     from_amount: Decimal
@@ -129,7 +114,7 @@ class TitrationDecisionOut(Schema):
 
 class TitrationOut(Schema):
     plan_id: int
-    suggestion: TitrationSuggestionOut | None
+    suggestion: TitrationSuggestion | None  # the core's dataclass: its fields are the schema
     decisions: list[TitrationDecisionOut]
     note: str
 
@@ -243,7 +228,7 @@ def titration_suggestion(request, plan_id: RecordId):
     suggestion = titration.evaluate(plan)
     return {
         "plan_id": plan.pk,
-        "suggestion": suggestion.as_dict() if suggestion else None,
+        "suggestion": suggestion,
         "decisions": [_decision_out(d) for d in plan.titration_decisions.select_related("decided_by")],
         "note": titration.SUGGESTS_NOT_DECIDES,
     }

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from ketamine_clinic.core.instruments.outcomes import (
     RESPONSE_FRACTION,
@@ -69,21 +69,7 @@ class TitrationSuggestion:
     source: str
 
     def as_dict(self) -> dict:
-        return {
-            "from_amount": self.from_amount,
-            "to_amount": self.to_amount,
-            "unit": self.unit,
-            "doses_at_level": self.doses_at_level,
-            "instrument": self.instrument,
-            "baseline": self.baseline,
-            "current": self.current,
-            "current_taken_at": self.current_taken_at,
-            "percent_reduction": self.percent_reduction,
-            "response_threshold": self.response_threshold,
-            "reason": self.reason,
-            "rule": self.rule,
-            "source": self.source,
-        }
+        return asdict(self)
 
 
 def same_level(a: float, b: float) -> bool:
