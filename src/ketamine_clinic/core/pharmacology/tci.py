@@ -207,16 +207,7 @@ def plan(
     starting at minute 0 (a change applies from the first pump update at or after its minute).
     ``grid_min``: times (min) at which to report the predicted levels (default: the step starts).
     Raises TCIError with the reason, in the clinic's words."""
-    if not (isinstance(duration_min, (int, float)) and math.isfinite(duration_min) and duration_min > 0):
-        raise TCIError("duration must be a positive number of minutes")
-    if not (isinstance(update_s, (int, float)) and math.isfinite(update_s) and update_s > 0):
-        raise TCIError("pump update interval must be a positive number of seconds")
-    if not (math.isfinite(max_rate_mg_per_h) and max_rate_mg_per_h > 0):
-        raise TCIError("maximum pump rate must be a positive number of mg/h")
-    if site not in SITES:
-        raise TCIError("site must be 'plasma' or 'effect'")
-    if not (math.isfinite(weight_kg) and weight_kg > 0):
-        raise TCIError("weight must be a positive number of kg")
+    _check_infusion_settings(duration_min, update_s, max_rate_mg_per_h, site, weight_kg)
     targets = _targets(target_ng_per_ml, duration_min)
     if site == "effect" and not model.has_effect_site:
         raise TCIError(
@@ -231,19 +222,8 @@ def plan(
         tr = _Transition(model, float(weight_kg))
     except ModelError as exc:
         raise TCIError(str(exc)) from None
-    starts = np.arange(steps) * h
-    lengths = np.full(steps, h)
-    lengths[-1] = duration_min - starts[-1]  # the last step stops at the end of the infusion
-    # Each step's target: a change applies from the first update at or after its minute.
-    first_step = [math.ceil(t / h - 1e-9) for t, _ in targets]
-    if any(b <= a for a, b in zip(first_step, first_step[1:], strict=False)) or first_step[-1] >= steps:
-        raise TCIError(
-            f"changes of target must be at least one pump update ({update_s:g} s) apart and before the last update"
-        )
-    target_of_step = np.empty(steps)
-    for i, (k0, (_, c)) in enumerate(zip(first_step, targets, strict=True)):
-        k1 = first_step[i + 1] if i + 1 < len(targets) else steps
-        target_of_step[k0:k1] = c
+    starts, lengths = _pump_updates(duration_min, h, steps)
+    first_step, target_of_step = _target_of_each_update(targets, h, steps, update_s)
     umax = max_rate_mg_per_h / 60.0  # mg/min
     if site == "plasma":
         rates, states = _plan_plasma(tr, lengths, target_of_step, umax)
@@ -263,23 +243,7 @@ def plan(
     rates_h = rates * 60.0
     rates_h[rates == umax] = max_rate_mg_per_h  # exactly the pump's maximum, not (max / 60) * 60
     total = float(np.dot(rates, lengths))
-    if grid_min is None:
-        grid = starts
-        cp = np.concatenate([[0.0], cp_ends[:-1]])
-        ce = None if ce_ends is None else np.concatenate([[0.0], ce_ends[:-1]])
-    else:
-        grid = np.asarray(grid_min, dtype=float)
-        events = [
-            Infusion(float(t), float(L), float(r * L))
-            for t, L, r in zip(starts, lengths, rates, strict=True)
-            if r > 0
-        ]
-        outputs = ("plasma", "effect") if tr.effect is not None else ("plasma",)
-        if events:
-            y = solver.solve(solver.individualise(model, float(weight_kg)), events).evaluate(grid, outputs)[0]
-        else:  # pragma: no cover - a positive target always needs some drug
-            y = np.zeros((len(outputs), grid.size))
-        cp, ce = y[0], (y[1] if tr.effect is not None else None)
+    grid, cp, ce = _predicted_levels(model, weight_kg, tr, grid_min, starts, lengths, rates, cp_ends, ce_ends)
     return TCIPlan(
         model_key=model.key,
         weight_kg=float(weight_kg),
@@ -296,6 +260,66 @@ def plan(
         effect_site_ng_per_ml=ce,
         reached_min=reached,
     )
+
+
+def _check_infusion_settings(
+    duration_min: float, update_s: float, max_rate_mg_per_h: float, site: str, weight_kg: float
+) -> None:
+    if not (isinstance(duration_min, (int, float)) and math.isfinite(duration_min) and duration_min > 0):
+        raise TCIError("duration must be a positive number of minutes")
+    if not (isinstance(update_s, (int, float)) and math.isfinite(update_s) and update_s > 0):
+        raise TCIError("pump update interval must be a positive number of seconds")
+    if not (math.isfinite(max_rate_mg_per_h) and max_rate_mg_per_h > 0):
+        raise TCIError("maximum pump rate must be a positive number of mg/h")
+    if site not in SITES:
+        raise TCIError("site must be 'plasma' or 'effect'")
+    if not (math.isfinite(weight_kg) and weight_kg > 0):
+        raise TCIError("weight must be a positive number of kg")
+
+
+def _pump_updates(duration_min: float, h: float, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start and length (min) of each of the ``steps`` pump updates of ``h`` minutes over the infusion."""
+    starts = np.arange(steps) * h
+    lengths = np.full(steps, h)
+    lengths[-1] = duration_min - starts[-1]  # the last step stops at the end of the infusion
+    return starts, lengths
+
+
+def _target_of_each_update(targets, h: float, steps: int, update_s: float) -> tuple[list[int], np.ndarray]:
+    """The first update of each target, and each update's target."""
+    # Each step's target: a change applies from the first update at or after its minute.
+    first_step = [math.ceil(t / h - 1e-9) for t, _ in targets]
+    if any(b <= a for a, b in zip(first_step, first_step[1:], strict=False)) or first_step[-1] >= steps:
+        raise TCIError(
+            f"changes of target must be at least one pump update ({update_s:g} s) apart and before the last update"
+        )
+    target_of_step = np.empty(steps)
+    for i, (k0, (_, c)) in enumerate(zip(first_step, targets, strict=True)):
+        k1 = first_step[i + 1] if i + 1 < len(targets) else steps
+        target_of_step[k0:k1] = c
+    return first_step, target_of_step
+
+
+def _predicted_levels(model, weight_kg, tr, grid_min, starts, lengths, rates, cp_ends, ce_ends):
+    """Predicted plasma and effect-site levels at the step starts, or on ``grid_min`` by solving the plan."""
+    if grid_min is None:
+        grid = starts
+        cp = np.concatenate([[0.0], cp_ends[:-1]])
+        ce = None if ce_ends is None else np.concatenate([[0.0], ce_ends[:-1]])
+        return grid, cp, ce
+    grid = np.asarray(grid_min, dtype=float)
+    events = [
+        Infusion(float(t), float(L), float(r * L))
+        for t, L, r in zip(starts, lengths, rates, strict=True)
+        if r > 0
+    ]
+    outputs = ("plasma", "effect") if tr.effect is not None else ("plasma",)
+    if events:
+        y = solver.solve(solver.individualise(model, float(weight_kg)), events).evaluate(grid, outputs)[0]
+    else:  # pragma: no cover - a positive target always needs some drug
+        y = np.zeros((len(outputs), grid.size))
+    cp, ce = y[0], (y[1] if tr.effect is not None else None)
+    return grid, cp, ce
 
 
 def _plan_plasma(tr: _Transition, lengths: np.ndarray, target: np.ndarray, umax: float):
