@@ -552,6 +552,20 @@ def screen(facts: ScreeningFacts) -> EligibilityResult:
     """Apply every rule to ``facts``; return the verdict and all reasons (absolute first, then cautions)."""
     mismatches = chart_mismatches(facts)
     facts = with_chart(facts)
+    reasons = [
+        *_rule_reasons(facts),
+        *(_mismatch_reason(fact, found) for fact, found in mismatches.items()),
+        *_treatment_resistance(facts),
+        *_interactions(facts),
+        *_unanswered(facts),
+    ]
+    order = {ABSOLUTE: 0, MISMATCH: 1, RELATIVE: 2, INTERACTION: 3}
+    reasons.sort(key=lambda r: order[r.severity])
+    return EligibilityResult(_verdict(reasons), tuple(reasons))
+
+
+def _rule_reasons(facts: ScreeningFacts) -> list[Reason]:
+    """Every rule that applies, with the chart codes behind its fact."""
     reasons: list[Reason] = []
     for rule in RULES:
         if not rule.applies(facts):
@@ -561,23 +575,29 @@ def screen(facts: ScreeningFacts) -> EligibilityResult:
         if coded:
             reason = replace(reason, detail=f"{reason.detail} Coded on the chart: {_codes_text(coded)}.")
         reasons.append(reason)
-    reasons.extend(_mismatch_reason(fact, found) for fact, found in mismatches.items())
+    return reasons
 
-    if facts.failed_adequate_trials is not None and facts.failed_adequate_trials < TRD_MIN_FAILED_TRIALS:
-        reasons.append(
-            Reason(
-                "not_treatment_resistant",
-                RELATIVE,
-                "Does not meet the treatment-resistance definition",
-                f"{facts.failed_adequate_trials} failed adequate antidepressant trial(s) in the current episode; "
-                f"the definition needs at least {TRD_MIN_FAILED_TRIALS}. The esketamine indication and most of "
-                "the evidence for ketamine in depression are in treatment-resistant depression: record the "
-                "earlier trials, or the reason for treating before two adequate trials have failed.",
-                (source("mgh_atrq"), source("spravato_pi"), source("sanacora2017")),
-                CLINIC,
-            )
+
+def _treatment_resistance(facts: ScreeningFacts) -> list[Reason]:
+    if facts.failed_adequate_trials is None or facts.failed_adequate_trials >= TRD_MIN_FAILED_TRIALS:
+        return []
+    return [
+        Reason(
+            "not_treatment_resistant",
+            RELATIVE,
+            "Does not meet the treatment-resistance definition",
+            f"{facts.failed_adequate_trials} failed adequate antidepressant trial(s) in the current episode; "
+            f"the definition needs at least {TRD_MIN_FAILED_TRIALS}. The esketamine indication and most of "
+            "the evidence for ketamine in depression are in treatment-resistant depression: record the "
+            "earlier trials, or the reason for treating before two adequate trials have failed.",
+            (source("mgh_atrq"), source("spravato_pi"), source("sanacora2017")),
+            CLINIC,
         )
+    ]
 
+
+def _interactions(facts: ScreeningFacts) -> list[Reason]:
+    reasons = []
     for cls, hits in drug_classes_in(facts.medications).items():
         title, detail, keys = INTERACTIONS[cls]
         reasons.append(
@@ -590,7 +610,12 @@ def screen(facts: ScreeningFacts) -> EligibilityResult:
                 "label / published interaction",
             )
         )
+    return reasons
 
+
+def _unanswered(facts: ScreeningFacts) -> list[Reason]:
+    """Required screening items not recorded (and whether recorded hypertension is controlled)."""
+    reasons = []
     for name, label in REQUIRED_ITEMS.items():
         if getattr(facts, name) is None:
             reasons.append(
@@ -614,13 +639,12 @@ def screen(facts: ScreeningFacts) -> EligibilityResult:
                 "pre-treatment evaluation recommended",
             )
         )
+    return reasons
 
-    order = {ABSOLUTE: 0, MISMATCH: 1, RELATIVE: 2, INTERACTION: 3}
-    reasons.sort(key=lambda r: order[r.severity])
+
+def _verdict(reasons: list[Reason]) -> str:
     if any(r.severity == ABSOLUTE for r in reasons):
-        status = NOT_ELIGIBLE
-    elif reasons:
-        status = ELIGIBLE_WITH_CAUTIONS
-    else:
-        status = ELIGIBLE
-    return EligibilityResult(status, tuple(reasons))
+        return NOT_ELIGIBLE
+    if reasons:
+        return ELIGIBLE_WITH_CAUTIONS
+    return ELIGIBLE
