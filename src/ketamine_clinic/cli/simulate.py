@@ -163,13 +163,31 @@ def simulate(args) -> dict:
 def plot(result: dict, path: str) -> None:
     """Write a labelled PNG: plasma and effect-site curves, the infusion shaded, doses marked, bands; the
     metabolite (if the set has one) as its own labelled line."""
+    import textwrap
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    t = result["times_min"]
     fig, ax = plt.subplots(figsize=(9, 5), dpi=110)
+    _plot_curves(ax, result)
+    _plot_doses(ax, result)
+    _label_axes(ax, result)
+    footer = textwrap.fill(f"Source: {result['citation']}. Prediction, not a measurement.", 170)
+    fig.text(0.01, 0.01, footer, fontsize=7, color="grey")
+    fig.tight_layout(rect=(0, 0.03 * (footer.count("\n") + 1), 1, 1))
+    try:
+        fig.savefig(path, format="png")
+    except OSError as exc:
+        raise CommandError(f"cannot write plot to {path}: {exc}") from None
+    finally:
+        plt.close(fig)
+
+
+def _plot_curves(ax, result: dict) -> None:
+    """The population band, plasma and effect-site curves, and the metabolite."""
+    t = result["times_min"]
     pop = result.get("population")
     if pop:
         band = pop["concentration_ng_per_ml"]
@@ -195,6 +213,10 @@ def plot(result: dict, path: str) -> None:
             ls="-.",
             label=f"{result['metabolite_name']} (metabolite)",
         )
+
+
+def _plot_doses(ax, result: dict) -> None:
+    """Infusions shaded, other doses as lines, the threshold dotted."""
     first = True
     for ev in result["doses"]:
         if ev["kind"] == "infusion":
@@ -218,6 +240,9 @@ def plot(result: dict, path: str) -> None:
             ls=":",
             label=f"threshold {result['threshold_ng_per_ml']:g} ng/mL",
         )
+
+
+def _label_axes(ax, result: dict) -> None:
     ax.set_xlabel("Time since start of dose (min)")
     what = result["drug"].capitalize()
     if "metabolite_ng_per_ml" in result:
@@ -232,17 +257,6 @@ def plot(result: dict, path: str) -> None:
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper right", fontsize=8)
-    import textwrap
-
-    footer = textwrap.fill(f"Source: {result['citation']}. Prediction, not a measurement.", 170)
-    fig.text(0.01, 0.01, footer, fontsize=7, color="grey")
-    fig.tight_layout(rect=(0, 0.03 * (footer.count("\n") + 1), 1, 1))
-    try:
-        fig.savefig(path, format="png")
-    except OSError as exc:
-        raise CommandError(f"cannot write plot to {path}: {exc}") from None
-    finally:
-        plt.close(fig)
 
 
 def run(args) -> int:
