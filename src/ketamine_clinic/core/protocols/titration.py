@@ -112,10 +112,7 @@ def suggest_titration(
         return None
     target = float(rule.to_amount)
     current_amount = float(current_amount)
-    ceiling = min(float(plan_max), float(template.dose_rule.max_amount))
-    if target > ceiling + _SAME_LEVEL or target <= current_amount + _SAME_LEVEL:
-        return None
-    if any(same_level(level, current_amount) for level in decided_levels):
+    if not _next_level_open(template, target, current_amount, plan_max, decided_levels):
         return None
     if not doses:
         return None
@@ -123,7 +120,37 @@ def suggest_titration(
     run = doses_at_current_level(doses, current_amount)
     if len(run) < needed:
         return None
+    scores = _no_response_since_first_dose(doses, trajectory, response_fraction)
+    if scores is None:
+        return None
+    baseline, after = scores
+    count_done_at = run[needed - 1].given_at
+    if not after or after[-1][0] <= count_done_at:
+        return None  # no score since the doses that complete the count
+    return _suggestion(
+        template, trajectory, target, current_amount, len(run), baseline, after[-1], response_fraction
+    )
 
+
+def _next_level_open(
+    template: ProtocolTemplate,
+    target: float,
+    current_amount: float,
+    plan_max: float,
+    decided_levels: Iterable[float],
+) -> bool:
+    """The target is above the current dose, within the plan's and template's maximum, and not yet decided."""
+    ceiling = min(float(plan_max), float(template.dose_rule.max_amount))
+    if target > ceiling + _SAME_LEVEL or target <= current_amount + _SAME_LEVEL:
+        return False
+    return not any(same_level(level, current_amount) for level in decided_levels)
+
+
+def _no_response_since_first_dose(
+    doses: Sequence[DoseGiven], trajectory: Trajectory, response_fraction: float
+) -> tuple[float, list[tuple[dt.datetime, float]]] | None:
+    """The baseline score and the scores since the first dose, or None when there is no (positive) baseline
+    or the patient responded at some point."""
     first_dose = min(d.given_at for d in doses)
     points = sorted(zip(trajectory.taken_at, trajectory.totals, strict=True), key=lambda p: p[0])
     before = [total for when, total in points if when <= first_dose]
@@ -135,18 +162,28 @@ def suggest_titration(
     after = [(when, float(total)) for when, total in points if when > first_dose]
     if any(is_response(baseline, total, response_fraction) for _, total in after):
         return None  # responded at some point since the first dose: no escalation
-    count_done_at = run[needed - 1].given_at
-    if not after or after[-1][0] <= count_done_at:
-        return None  # no score since the doses that complete the count
+    return baseline, after
 
-    current_at, current = after[-1]
+
+def _suggestion(
+    template: ProtocolTemplate,
+    trajectory: Trajectory,
+    target: float,
+    current_amount: float,
+    doses_at_level: int,
+    baseline: float,
+    latest: tuple[dt.datetime, float],
+    response_fraction: float,
+) -> TitrationSuggestion:
+    rule = template.titration
+    current_at, current = latest
     threshold = response_threshold(baseline, response_fraction)
     reduction = 100.0 * (baseline - current) / baseline
     unit = template.dose_rule.unit
     name = trajectory.instrument
     change = f"{reduction:.0f}% reduction" if reduction >= 0 else f"{-reduction:.0f}% higher"
     reason = (
-        f"{_doses_word(template.route, len(run))} given at {_fmt(current_amount)} {unit}, "
+        f"{_doses_word(template.route, doses_at_level)} given at {_fmt(current_amount)} {unit}, "
         f"{name} {_fmt(baseline)} -> {_fmt(current)} ({change}; response needs "
         f"{100 * response_fraction:.0f}%, a score of {_fmt(threshold)} or lower): the protocol suggests "
         f"considering {_fmt(target)} {unit} [{rule.source}]"
@@ -155,7 +192,7 @@ def suggest_titration(
         from_amount=current_amount,
         to_amount=target,
         unit=unit,
-        doses_at_level=len(run),
+        doses_at_level=doses_at_level,
         instrument=name,
         baseline=baseline,
         current=current,
