@@ -109,3 +109,44 @@ def test_the_note_lists_each_reading_and_intervention_in_full(staff, iv_session,
     assert f"  {at} BP 131/84 HR - SpO2 97 RR -" in lines
     assert "  Peak systolic 131; peak heart rate 72" in lines
     assert f"  {at} Rate reduced (new rate 75.0 mL/h) - Nausea" in lines
+
+
+def test_the_booked_appointment_follows_check_in_and_discharge(staff, make_patient, helpers):
+    """_sync_appointment (through transition): checking the patient in marks the dosing appointment
+    "checked_in", discharging marks it "completed"."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ketamine_clinic.assessment.seed import ready_for_planning
+    from ketamine_clinic.plans import services as plans
+    from ketamine_clinic.scheduling import services as scheduling
+    from ketamine_clinic.scheduling.models import Chair
+
+    nurse, prescriber = staff["nurse"], staff["prescriber"]
+    now = timezone.now()
+    at = now - dt.timedelta(minutes=125)
+    patient = make_patient(care_team=[prescriber, nurse], sex="male")
+    ready_for_planning(prescriber, patient, "iv")
+    plans.create_plan(prescriber, patient, protocol_key="iv_racemic_standard", start_date=timezone.localdate(at))
+    chair = Chair.objects.create(name="Sync chair", room="Suite S")
+    appointment = scheduling.book_session_now(nurse, patient, route="iv", chair=chair, staff=nurse, starts_at=at)
+    session, _ = services.session_for_appointment(appointment, user=nurse)
+    helpers.start_dosing(session, nurse, at=at)  # checked in at `at`, dosing from at + 10 min
+    appointment.refresh_from_db()
+    assert appointment.status == "checked_in"
+    services.transition(session, "monitoring", user=nurse, version=session.version, now=now - dt.timedelta(minutes=65))
+    services.record_reading(
+        session, user=nurse, idempotency_key=helpers.key(),
+        values={"sbp": 130, "dbp": 82, "hr": 76, "spo2": 98, "rr": 14}, taken_at=now - dt.timedelta(minutes=5),
+    )
+    services.transition(session, "ready_for_discharge", user=nurse, version=session.version, now=now)
+    services.save_discharge_checklist(
+        session,
+        {"alert_and_oriented": True, "steady_gait": True, "nausea_controlled": True, "escort_present": True,
+         "escort_name": "Sam"},
+        user=nurse,
+    )
+    services.transition(session, "discharged", user=nurse, version=session.version, now=now)
+    appointment.refresh_from_db()
+    assert appointment.status == "completed"
