@@ -205,50 +205,91 @@ def generate(
     for weekly esketamine maintenance (the label allows every 2 weeks or weekly).
     """
     calendar = calendar or ClinicCalendar()
+    phases = _phases_with_changes(template, phase_changes)
+    _check_session_fits_clinic_hours(template.chair_minutes, time_of_day, calendar)
+    place = _Placement(
+        calendar,
+        start,
+        time_of_day,
+        tz,
+        # Whole days between doses: all doses are at the same time of day, so hours round up to days.
+        gap_days=math.ceil(template.min_interval_hours / 24),
+        min_gap=timedelta(hours=template.min_interval_hours),
+    )
+    dose_days, last_dose_of_phase = _dose_days(template, phases, start, place)
+    slots = [
+        Slot(DOSING, place.at(d), template.chair_minutes, key, f"{label} - dose {n}", place.week_of(d), n)
+        for n, (d, key, label) in enumerate(dose_days, start=1)
+    ]
+    taken = {d for d, _, _ in dose_days}
+    if include_integration and template.integration is not None:
+        slots += _integration_slots(template.integration, dose_days, taken, place)
+    if include_assessments:
+        slots += _assessment_slots(template, last_dose_of_phase, taken, place)
+    slots.sort(key=lambda s: (s.starts_at, s.kind))
+    return slots
+
+
+def _phases_with_changes(template: ProtocolTemplate, phase_changes: dict[str, dict] | None) -> list:
     phases = list(template.phases)
     for key, changes in (phase_changes or {}).items():
         idx = next((i for i, p in enumerate(phases) if p.key == key), None)
         if idx is None:
             raise ScheduleError(f"Protocol {template.key} has no phase {key!r} to change.")
         phases[idx] = replace(phases[idx], **changes)
+    return phases
 
-    dose_minutes = template.chair_minutes
 
-    def minutes(t: time) -> int:
-        return t.hour * 60 + t.minute
+def _minutes(t: time) -> int:
+    return t.hour * 60 + t.minute
 
-    if time_of_day < calendar.opens or minutes(time_of_day) + dose_minutes > minutes(calendar.closes):
+
+def _check_session_fits_clinic_hours(dose_minutes: int, time_of_day: time, calendar: ClinicCalendar) -> None:
+    if time_of_day < calendar.opens or _minutes(time_of_day) + dose_minutes > _minutes(calendar.closes):
         raise ScheduleError(
             f"A {dose_minutes}-minute dosing session starting at {time_of_day:%H:%M} does not fit the clinic's hours "
             f"({calendar.opens:%H:%M}-{calendar.closes:%H:%M})."
         )
 
-    # Whole days between doses: all doses are at the same time of day, so hours round up to days.
-    gap_days = math.ceil(template.min_interval_hours / 24)
 
-    def at(d: date) -> datetime:
-        return datetime.combine(d, time_of_day, tzinfo=tz)
+@dataclass(frozen=True)
+class _Placement:
+    """Where a schedule's sessions fall: open clinic days, all at the same time of day, doses far enough apart."""
 
-    min_gap = timedelta(hours=template.min_interval_hours)
+    calendar: ClinicCalendar
+    start: date
+    time_of_day: time
+    tz: tzinfo | None
+    gap_days: int
+    min_gap: timedelta
 
-    def next_dose_day(earliest: date, last: date | None) -> date:
-        """The first open day from ``earliest`` that is truly ``min_gap`` after the last dose.
+    def at(self, d: date) -> datetime:
+        return datetime.combine(d, self.time_of_day, tzinfo=self.tz)
+
+    def week_of(self, d: date) -> int:
+        return (d - self.start).days // 7 + 1
+
+    def next_dose_day(self, target: date, last: date | None) -> date:
+        """The first open day from ``target`` (and the whole-day gap after the last dose) that is truly
+        ``min_gap`` after the last dose.
 
         Elapsed time is measured in UTC: across a daylight-saving change "two days later at 09:00" can be 47 h.
         """
-        d = calendar.next_open_day(earliest)
-        while last is not None and at(d).astimezone(UTC) - at(last).astimezone(UTC) < min_gap:
-            d = calendar.next_open_day(d + timedelta(days=1))
+        earliest = target if last is None else max(target, last + timedelta(days=self.gap_days))
+        d = self.calendar.next_open_day(earliest)
+        while last is not None and self.at(d).astimezone(UTC) - self.at(last).astimezone(UTC) < self.min_gap:
+            d = self.calendar.next_open_day(d + timedelta(days=1))
         return d
 
-    def week_of(d: date) -> int:
-        return (d - start).days // 7 + 1
 
+def _dose_days(
+    template: ProtocolTemplate, phases: list, start: date, place: _Placement
+) -> tuple[list[tuple[date, str, str]], dict[str, date | None]]:
+    """Every dose day as (date, phase key, phase label), phase after phase, and each phase's last dose day."""
     dose_days: list[tuple[date, str, str]] = []  # (date, phase key, phase label)
-    last_dose_of_phase: dict[str, date] = {}
+    last_dose_of_phase: dict[str, date | None] = {}
     phase_start = start
     last: date | None = None
-
     for index, phase in enumerate(phases):
         if index > 0:
             prev = phases[index - 1]
@@ -257,76 +298,97 @@ def generate(
             else:
                 step = phase.interval_days if phase.cadence != PER_WEEK else 7
                 phase_start = last + timedelta(days=round(step))
-
         if phase.cadence == PER_WEEK:
-            for w in range(0, phase.weeks, phase.every_n_weeks):
-                week_start = phase_start + timedelta(days=7 * w)
-                week_end = week_start + timedelta(days=7)
-                for i in range(phase.doses_per_week):
-                    target = week_start + timedelta(days=(i * 7) // phase.doses_per_week)
-                    earliest = target if last is None else max(target, last + timedelta(days=gap_days))
-                    d = next_dose_day(earliest, last)
-                    if d >= week_end:
-                        raise ScheduleError(
-                            f"{phase.label}: cannot fit {phase.doses_per_week} dose(s) in the week starting "
-                            f"{week_start} on open clinic days at least {template.min_interval_hours:g} h apart."
-                        )
-                    dose_days.append((d, phase.key, phase.label))
-                    last = d
+            days = _weekly_phase_days(template, phase, phase_start, last, place)
         else:
-            window_end = phase_start + timedelta(days=phase.window_days) if phase.window_days else None
-            for i in range(phase.count):
-                target = phase_start + timedelta(days=round(i * phase.interval_days))
-                earliest = target if last is None else max(target, last + timedelta(days=gap_days))
-                d = next_dose_day(earliest, last)
-                if window_end is not None and d >= window_end:
-                    raise ScheduleError(
-                        f"{phase.label}: dose {i + 1} of {phase.count} would fall on {d}, outside the "
-                        f"{phase.window_days}-day window starting {phase_start}."
-                    )
-                dose_days.append((d, phase.key, phase.label))
-                last = d
+            days = _counted_phase_days(phase, phase_start, last, place)
+        dose_days += [(d, phase.key, phase.label) for d in days]
+        if days:
+            last = days[-1]
         last_dose_of_phase[phase.key] = last
+    return dose_days, last_dose_of_phase
 
-    slots = [
-        Slot(DOSING, at(d), dose_minutes, key, f"{label} - dose {n}", week_of(d), dose_number=n)
-        for n, (d, key, label) in enumerate(dose_days, start=1)
-    ]
-    taken = {d for d, _, _ in dose_days}
 
-    if include_integration and template.integration is not None:
-        integ = template.integration
-        for n, (d, key, _label) in enumerate(dose_days, start=1):
-            if n % integ.every_n_doses:
-                continue
-            day = calendar.next_open_day(d + timedelta(days=integ.offset_days), avoid=taken)
-            taken.add(day)
-            slots.append(
-                Slot(
-                    INTEGRATION,
-                    at(day),
-                    integ.duration_min,
-                    key,
-                    f"Integration session after dose {n}",
-                    week_of(day),
-                )
-            )
-
-    if include_assessments:
-        for point in template.assessments:
-            if point.after_phase not in last_dose_of_phase:
+def _weekly_phase_days(
+    template: ProtocolTemplate, phase, phase_start: date, last: date | None, place: _Placement
+) -> list[date]:
+    """A phase of so many doses a week, every n weeks: each week's doses must fit in that week."""
+    days: list[date] = []
+    for w in range(0, phase.weeks, phase.every_n_weeks):
+        week_start = phase_start + timedelta(days=7 * w)
+        week_end = week_start + timedelta(days=7)
+        for i in range(phase.doses_per_week):
+            target = week_start + timedelta(days=(i * 7) // phase.doses_per_week)
+            d = place.next_dose_day(target, last)
+            if d >= week_end:
                 raise ScheduleError(
-                    f"Assessment '{point.label}' refers to unknown phase {point.after_phase!r}."
+                    f"{phase.label}: cannot fit {phase.doses_per_week} dose(s) in the week starting "
+                    f"{week_start} on open clinic days at least {template.min_interval_hours:g} h apart."
                 )
-            day = calendar.next_open_day(
-                last_dose_of_phase[point.after_phase] + timedelta(days=point.offset_days), avoid=taken
-            )
-            taken.add(day)
-            slots.append(
-                Slot(ASSESSMENT, at(day), point.duration_min, point.after_phase, point.label, week_of(day))
-            )
+            days.append(d)
+            last = d
+    return days
 
-    slots.sort(key=lambda s: (s.starts_at, s.kind))
+
+def _counted_phase_days(phase, phase_start: date, last: date | None, place: _Placement) -> list[date]:
+    """A phase of a number of doses so many days apart, within its window if it has one."""
+    days: list[date] = []
+    window_end = phase_start + timedelta(days=phase.window_days) if phase.window_days else None
+    for i in range(phase.count):
+        target = phase_start + timedelta(days=round(i * phase.interval_days))
+        d = place.next_dose_day(target, last)
+        if window_end is not None and d >= window_end:
+            raise ScheduleError(
+                f"{phase.label}: dose {i + 1} of {phase.count} would fall on {d}, outside the "
+                f"{phase.window_days}-day window starting {phase_start}."
+            )
+        days.append(d)
+        last = d
+    return days
+
+
+def _integration_slots(
+    integ, dose_days: list[tuple[date, str, str]], taken: set[date], place: _Placement
+) -> list[Slot]:
+    """An integration session after every n-th dose, on the next open day not already taken."""
+    slots = []
+    for n, (d, key, _label) in enumerate(dose_days, start=1):
+        if n % integ.every_n_doses:
+            continue
+        day = place.calendar.next_open_day(d + timedelta(days=integ.offset_days), avoid=taken)
+        taken.add(day)
+        slots.append(
+            Slot(
+                INTEGRATION,
+                place.at(day),
+                integ.duration_min,
+                key,
+                f"Integration session after dose {n}",
+                place.week_of(day),
+            )
+        )
+    return slots
+
+
+def _assessment_slots(
+    template: ProtocolTemplate, last_dose_of_phase: dict[str, date | None], taken: set[date], place: _Placement
+) -> list[Slot]:
+    """Each assessment point, so many days after the last dose of its phase, on a day not already taken."""
+    slots = []
+    for point in template.assessments:
+        if point.after_phase not in last_dose_of_phase:
+            raise ScheduleError(
+                f"Assessment '{point.label}' refers to unknown phase {point.after_phase!r}."
+            )
+        day = place.calendar.next_open_day(
+            last_dose_of_phase[point.after_phase] + timedelta(days=point.offset_days), avoid=taken
+        )
+        taken.add(day)
+        slots.append(
+            Slot(
+                ASSESSMENT, place.at(day), point.duration_min, point.after_phase, point.label, place.week_of(day)
+            )
+        )
     return slots
 
 
