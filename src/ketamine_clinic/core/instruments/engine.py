@@ -51,18 +51,34 @@ def score(instrument: Instrument, answers: Answers, *, sex: str | None = None) -
     ``sex`` selects sex-specific screening cut-offs (AUDIT-C) and is otherwise ignored.
     """
     raw = _as_list(instrument, answers)
+    by_number, asked = _read_answers(instrument, raw)
+    _check_critical_items_answered(instrument, by_number, asked)
+    scored = _reverse_scored(instrument, by_number)
+    flags = _critical_flags(instrument, by_number)
+    missing_items = tuple(
+        it.number for it in instrument.items if asked[it.number] and by_number[it.number] is None
+    )
+    if instrument.scoring == "risk":
+        return _risk_result(instrument, by_number, scored, flags, missing_items)
+
+    total, prorated = _total(instrument, scored)
+    severity = _severity_and_screen(instrument, total, sex, flags)
+    item_scores = tuple(scored[it.number] for it in instrument.items)
+    subscale_scores = tuple(
+        (sub.key, None if any(scored[n] is None for n in sub.items) else sum(scored[n] for n in sub.items))
+        for sub in instrument.subscales
+    )
+    return ScoreResult(
+        instrument.key, total, severity, tuple(flags), item_scores, missing_items, prorated, subscale_scores
+    )
+
+
+def _read_answers(instrument: Instrument, raw: list) -> tuple[dict[int, int | None], dict[int, bool]]:
+    """Each item's answer (None: blank or not asked) and whether it was asked, checking every answer."""
     by_number: dict[int, int | None] = {}
     asked: dict[int, bool] = {}
-
     for item, value in zip(instrument.items, raw, strict=True):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            else:
-                raise ScoringError(
-                    f"{instrument.short_name} item {item.number}: {value!r} is not a whole-number answer",
-                    item=item.number,
-                )
+        value = _whole_number(instrument, item, value)
         is_asked = True
         if item.asked_if is not None:
             parent, required = item.asked_if
@@ -84,7 +100,24 @@ def score(instrument: Instrument, answers: Answers, *, sex: str | None = None) -
                 item=item.number,
             )
         by_number[item.number] = value
+    return by_number, asked
 
+
+def _whole_number(instrument: Instrument, item, value):
+    """The answer as an int (a whole float is accepted), or None; anything else is refused."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise ScoringError(
+            f"{instrument.short_name} item {item.number}: {value!r} is not a whole-number answer",
+            item=item.number,
+        )
+    return value
+
+
+def _check_critical_items_answered(
+    instrument: Instrument, by_number: dict[int, int | None], asked: dict[int, bool]
+) -> None:
     for item in instrument.critical_items:
         if asked[item.number] and by_number[item.number] is None:
             raise ScoringError(
@@ -93,6 +126,8 @@ def score(instrument: Instrument, answers: Answers, *, sex: str | None = None) -
                 item=item.number,
             )
 
+
+def _reverse_scored(instrument: Instrument, by_number: dict[int, int | None]) -> dict[int, int | None]:
     # Reverse scoring: lowest + highest - answer, so "No" to DAST-10 item 3 scores 1.
     scored: dict[int, int | None] = {}
     for item in instrument.items:
@@ -100,34 +135,46 @@ def score(instrument: Instrument, answers: Answers, *, sex: str | None = None) -
         if v is not None and item.reverse_scored:
             v = item.min_value + item.max_value - v
         scored[item.number] = v
+    return scored
 
+
+def _critical_flags(instrument: Instrument, by_number: dict[int, int | None]) -> list[str]:
+    """The flag of each critical item answered at or above its threshold, once each, in item order."""
     flags: list[str] = []
     for item in instrument.critical_items:
         v = by_number[item.number]
         if v is not None and v >= item.critical_threshold and item.critical_flag not in flags:
             flags.append(item.critical_flag)
+    return flags
 
-    missing_items = tuple(
-        it.number for it in instrument.items if asked[it.number] and by_number[it.number] is None
-    )
 
-    if instrument.scoring == "risk":
-        if missing_items:
-            first = missing_items[0]
-            raise ScoringError(
-                f"{instrument.short_name} item {first} was asked and must be answered (yes=1 / no=0)",
-                item=first,
-            )
-        level = instrument.risk_levels[0] if instrument.risk_levels else ""
-        rank = {lv: i for i, lv in enumerate(instrument.risk_levels)}
-        for rule in instrument.risk_rules:
-            if all(by_number.get(n) == v for n, v in rule.all_of) and rank[rule.level] > rank[level]:
-                level = rule.level
-        if level != (instrument.risk_levels[0] if instrument.risk_levels else "") and instrument.risk_flag:
-            flags.append(instrument.risk_flag)
-        item_scores = tuple(scored[it.number] for it in instrument.items)
-        return ScoreResult(instrument.key, None, level, tuple(flags), item_scores, missing_items, False)
+def _risk_result(
+    instrument: Instrument,
+    by_number: dict[int, int | None],
+    scored: dict[int, int | None],
+    flags: list[str],
+    missing_items: tuple[int, ...],
+) -> ScoreResult:
+    """A risk instrument (e.g. the C-SSRS screener): every asked item answered, the highest level a rule reaches."""
+    if missing_items:
+        first = missing_items[0]
+        raise ScoringError(
+            f"{instrument.short_name} item {first} was asked and must be answered (yes=1 / no=0)",
+            item=first,
+        )
+    level = instrument.risk_levels[0] if instrument.risk_levels else ""
+    rank = {lv: i for i, lv in enumerate(instrument.risk_levels)}
+    for rule in instrument.risk_rules:
+        if all(by_number.get(n) == v for n, v in rule.all_of) and rank[rule.level] > rank[level]:
+            level = rule.level
+    if level != (instrument.risk_levels[0] if instrument.risk_levels else "") and instrument.risk_flag:
+        flags.append(instrument.risk_flag)
+    item_scores = tuple(scored[it.number] for it in instrument.items)
+    return ScoreResult(instrument.key, None, level, tuple(flags), item_scores, missing_items, False)
 
+
+def _total(instrument: Instrument, scored: dict[int, int | None]) -> tuple[int, bool]:
+    """The total over the symptom domains (each its highest item), prorated when a few are blank."""
     domains = instrument.domains()
     domain_scores: list[int] = []
     missing_domains: list[tuple[int, ...]] = []
@@ -150,7 +197,11 @@ def score(instrument: Instrument, answers: Answers, *, sex: str | None = None) -
     subtotal = sum(domain_scores)
     prorated = bool(missing_domains)
     total = _round_half_up(subtotal * len(domains) / len(domain_scores)) if prorated else subtotal
+    return total, prorated
 
+
+def _severity_and_screen(instrument: Instrument, total: int, sex: str | None, flags: list[str]) -> str:
+    """The severity band; a screening instrument adds its flag when positive (sex-specific cut-offs)."""
     severity = instrument.severity_for(total)
     screen = instrument.positive_screen
     if screen is not None:
@@ -159,15 +210,7 @@ def score(instrument: Instrument, answers: Answers, *, sex: str | None = None) -
             flags.append(screen.flag)
         if not instrument.severity_bands:
             severity = "positive screen" if positive else "negative screen"
-
-    item_scores = tuple(scored[it.number] for it in instrument.items)
-    subscale_scores = tuple(
-        (sub.key, None if any(scored[n] is None for n in sub.items) else sum(scored[n] for n in sub.items))
-        for sub in instrument.subscales
-    )
-    return ScoreResult(
-        instrument.key, total, severity, tuple(flags), item_scores, missing_items, prorated, subscale_scores
-    )
+    return severity
 
 
 def parse_answers(text: str) -> list[int | None]:
