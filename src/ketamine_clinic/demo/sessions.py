@@ -33,7 +33,7 @@ from ketamine_clinic.plans import services as plans
 from ketamine_clinic.plans.models import TreatmentPlan
 from ketamine_clinic.scheduling import services as scheduling
 from ketamine_clinic.scheduling.models import Appointment
-from ketamine_clinic.sessions import services
+from ketamine_clinic.sessions import custody, services
 from ketamine_clinic.sessions.models import Intervention, Observation, SideEffect
 
 from .inventory import receive_stock
@@ -303,7 +303,7 @@ def _close(walk: Walk, lot, *, closed: int):
     s = walk.session
     remainder = inventory.held_for_session(lot.pk, s.pk)
     if remainder > 0:
-        inventory.waste(
+        custody.waste(
             actor=walk.nurse, witness=walk.witness, witness_password=DEMO_PASSWORD, lot=lot, quantity_mcg=remainder,
             reason="Unused remainder of single-patient vial" if s.route != "intranasal" else "Unused nasal device",
             session=s, occurred_at=walk.at(closed + 2), now=walk.at(closed + 2),
