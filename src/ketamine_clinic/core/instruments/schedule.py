@@ -146,89 +146,121 @@ def due_measures(
     cfg = config if isinstance(config, ScheduleConfig) else ScheduleConfig.from_dict(config)
     if phase == "discharged":
         return []
-    hours = lambda h: timedelta(hours=h)  # noqa: E731
     taken = {k: sorted(v) for k, v in history.items()}
     sess = sorted(sessions, key=lambda s: s.starts_at)
+    out = _baseline(cfg, taken, sess, intake_at, now)
+    if phase == "screening":
+        return sorted(out)
+    out += _before_next_session(cfg, taken, sess, now)
+    out += _after_recent_session(cfg, taken, sess, now)
+    out += _in_session(cfg, taken, sess, now)
+    if phase in ("induction", "maintenance"):
+        out += _periodic(cfg, taken, phase, intake_at, now, already={d.instrument for d in out})
+    return sorted(out)
+
+
+def _hours(h: float) -> timedelta:
+    return timedelta(hours=h)
+
+
+def _due(now, inst, reason, due_at, overdue_at, session_id=None) -> list[DueMeasure]:
+    """The measure as a one-item list when it is due or overdue at ``now``, else an empty list."""
+    st = _status(now, due_at, overdue_at)
+    return [DueMeasure(due_at, inst, reason, overdue_at, st, session_id)] if st else []
+
+
+def _baseline(cfg: ScheduleConfig, taken, sess, intake_at: datetime, now: datetime) -> list[DueMeasure]:
+    # Baseline: any administration before the first session (or at all, if none is booked yet) counts.
     first_session = sess[0].starts_at if sess else None
     out: list[DueMeasure] = []
-
-    def add(inst, reason, due_at, overdue_at, session_id=None):
-        st = _status(now, due_at, overdue_at)
-        if st:
-            out.append(DueMeasure(due_at, inst, reason, overdue_at, st, session_id))
-
-    # Baseline: any administration before the first session (or at all, if none is booked yet) counts.
     for inst in cfg.baseline:
         times = taken.get(inst, [])
         done = any(first_session is None or t <= first_session for t in times)
         if not done and not (first_session is not None and times):
-            overdue = intake_at + hours(cfg.baseline_grace_hours)
+            overdue = intake_at + _hours(cfg.baseline_grace_hours)
             if first_session is not None:
                 overdue = min(overdue, first_session)
-            add(inst, "baseline", intake_at, overdue)
+            out += _due(now, inst, "baseline", intake_at, overdue)
+    return out
 
-    if phase == "screening":
-        return sorted(out)
 
+def _before_next_session(cfg: ScheduleConfig, taken, sess, now: datetime) -> list[DueMeasure]:
     # Before the next upcoming session.
     upcoming = [s for s in sess if s.starts_at > now]
-    if upcoming:
-        nxt = upcoming[0]
-        window_open = nxt.starts_at - hours(cfg.pre_session_window_hours)
-        for inst in cfg.pre_session:
-            if any(window_open <= t <= nxt.starts_at for t in taken.get(inst, [])):
-                continue
-            add(
-                inst,
-                "pre-session",
-                window_open,
-                nxt.starts_at - hours(cfg.pre_session_overdue_hours),
-                nxt.session_id,
-            )
+    if not upcoming:
+        return []
+    nxt = upcoming[0]
+    window_open = nxt.starts_at - _hours(cfg.pre_session_window_hours)
+    out: list[DueMeasure] = []
+    for inst in cfg.pre_session:
+        if any(window_open <= t <= nxt.starts_at for t in taken.get(inst, [])):
+            continue
+        out += _due(
+            now,
+            inst,
+            "pre-session",
+            window_open,
+            nxt.starts_at - _hours(cfg.pre_session_overdue_hours),
+            nxt.session_id,
+        )
+    return out
 
+
+def _after_recent_session(cfg: ScheduleConfig, taken, sess, now: datetime) -> list[DueMeasure]:
     # 24 h after recent past sessions; the latest session supersedes earlier ones.
     past = [
         s
         for s in sess
         if s.starts_at <= now and s.starts_at >= now - timedelta(days=cfg.post_session_lookback_days)
     ]
-    if past:
-        last = past[-1]
-        end = last.ends_at or last.starts_at
-        due_at = last.starts_at + hours(cfg.post_session_hours)
-        for inst in cfg.post_session:
-            if any(t >= end for t in taken.get(inst, [])):
-                continue
-            add(inst, "post-session", due_at, due_at + hours(cfg.grace_hours), last.session_id)
+    if not past:
+        return []
+    last = past[-1]
+    end = last.ends_at or last.starts_at
+    due_at = last.starts_at + _hours(cfg.post_session_hours)
+    out: list[DueMeasure] = []
+    for inst in cfg.post_session:
+        if any(t >= end for t in taken.get(inst, [])):
+            continue
+        out += _due(now, inst, "post-session", due_at, due_at + _hours(cfg.grace_hours), last.session_id)
+    return out
 
+
+def _in_session(cfg: ScheduleConfig, taken, sess, now: datetime) -> list[DueMeasure]:
     # In-session measures (CADSS) for the latest session that has started.
     # A missed in-session rating cannot be made up the next day, so only sessions of the last 24 h count.
     started = [s for s in sess if now - timedelta(hours=24) <= s.starts_at <= now]
-    if started:
-        cur = started[-1]
-        due_at = cur.starts_at + timedelta(minutes=cfg.after_dose_minutes)
-        for inst in cfg.after_dose:
-            if any(t >= cur.starts_at for t in taken.get(inst, [])):
-                continue
-            add(
-                inst,
-                "after-dose",
-                due_at,
-                cur.starts_at + hours(cfg.after_dose_overdue_hours),
-                cur.session_id,
-            )
+    if not started:
+        return []
+    cur = started[-1]
+    due_at = cur.starts_at + timedelta(minutes=cfg.after_dose_minutes)
+    out: list[DueMeasure] = []
+    for inst in cfg.after_dose:
+        if any(t >= cur.starts_at for t in taken.get(inst, [])):
+            continue
+        out += _due(
+            now,
+            inst,
+            "after-dose",
+            due_at,
+            cur.starts_at + _hours(cfg.after_dose_overdue_hours),
+            cur.session_id,
+        )
+    return out
 
+
+def _periodic(
+    cfg: ScheduleConfig, taken, phase: str, intake_at: datetime, now: datetime, *, already: set[str]
+) -> list[DueMeasure]:
     # Periodic: weekly in induction, monthly in maintenance, from the last administration.
-    if phase in ("induction", "maintenance"):
-        days = cfg.induction_interval_days if phase == "induction" else cfg.maintenance_interval_days
-        reason = "weekly" if phase == "induction" else "monthly"
-        already = {(d.instrument) for d in out}
-        for inst in cfg.periodic:
-            if inst in already:
-                continue  # one reminder per instrument is enough
-            times = taken.get(inst, [])
-            # Never taken: due at once (from intake), so a newly planned instrument gets its first score.
-            due_at = times[-1] + timedelta(days=days) if times else intake_at
-            add(inst, reason, due_at, due_at + hours(cfg.grace_hours))
-
-    return sorted(out)
+    days = cfg.induction_interval_days if phase == "induction" else cfg.maintenance_interval_days
+    reason = "weekly" if phase == "induction" else "monthly"
+    out: list[DueMeasure] = []
+    for inst in cfg.periodic:
+        if inst in already:
+            continue  # one reminder per instrument is enough
+        times = taken.get(inst, [])
+        # Never taken: due at once (from intake), so a newly planned instrument gets its first score.
+        due_at = times[-1] + timedelta(days=days) if times else intake_at
+        out += _due(now, inst, reason, due_at, due_at + _hours(cfg.grace_hours))
+    return out
