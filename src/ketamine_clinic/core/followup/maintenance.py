@@ -186,156 +186,189 @@ def suggest_maintenance(
     caller passes what has happened, so the result does not depend on the clock.
     """
     doses = sorted(as_datetime(t) for t in dose_times)
-    times = [as_datetime(t) for t in trajectory.taken_at]
-    totals = np.asarray(trajectory.totals, dtype=float)
-    order = sorted(range(len(times)), key=times.__getitem__)
-    times = [times[i] for i in order]
-    totals = totals[order] if order else totals
+    times, totals = _scores_in_time_order(trajectory)
     name = trajectory.instrument
     n_doses = len(doses)
     n_boosters = max(0, n_doses - rules.induction_doses)
     base = {"instrument": name, "doses_given": n_doses, "boosters_given": n_boosters}
     if doses:
         base["last_dose_at"] = doses[-1]
+    r = _response_so_far(name, doses, times, totals, rules, base)
+    if isinstance(r, str):
+        return MaintenanceSuggestion(SuggestionKind.INSUFFICIENT, r, **base)
+    in_induction = n_doses < rules.induction_doses
+    if r.nadir > r.threshold:
+        return _never_responded(name, n_doses, in_induction, r, rules, base)
+    lost = (r.current - r.nadir) / r.improvement
+    base["improvement_lost_fraction"] = float(lost)
+    fading = _fading(name, r, lost, rules)
+    if fading:
+        return _response_fading(name, doses, n_doses, in_induction, r, fading, rules, base)
+    holding = (
+        f"Response holding: {name} {_fmt(r.current)} on {r.current_at:%Y-%m-%d} (baseline {_fmt(r.baseline)}, "
+        f"best {_fmt(r.nadir)}, {100 * max(lost, 0.0):.0f}% of the improvement lost)."
+    )
+    if n_boosters >= rules.stable_boosters_for_stretch:
+        return _after_enough_boosters(name, doses, times, totals, r, holding, rules, base)
+    return MaintenanceSuggestion(SuggestionKind.CONTINUE, holding, **base)
 
+
+@dataclass(frozen=True)
+class _Response:
+    """The scores that decide: baseline (last at or before the first dose), best and latest since."""
+
+    baseline: float
+    threshold: float
+    nadir: float
+    current: float
+    current_at: dt.datetime
+
+    @property
+    def improvement(self) -> float:
+        return self.baseline - self.nadir  # > 0 because nadir <= threshold < baseline
+
+
+def _scores_in_time_order(trajectory: Trajectory) -> tuple[list[dt.datetime], np.ndarray]:
+    times = [as_datetime(t) for t in trajectory.taken_at]
+    totals = np.asarray(trajectory.totals, dtype=float)
+    order = sorted(range(len(times)), key=times.__getitem__)
+    times = [times[i] for i in order]
+    totals = totals[order] if order else totals
+    return times, totals
+
+
+def _response_so_far(name, doses, times, totals, rules: MaintenanceRules, base: dict) -> _Response | str:
+    """The baseline, best and latest scores (added to ``base``), or why there is not enough data (a message)."""
     if not doses:
-        return MaintenanceSuggestion(SuggestionKind.INSUFFICIENT, "No dosing session recorded yet.", **base)
+        return "No dosing session recorded yet."
     first_dose = doses[0]
     pre = [i for i, t in enumerate(times) if t <= first_dose]
     if not pre:
-        return MaintenanceSuggestion(
-            SuggestionKind.INSUFFICIENT,
-            f"No {name} score at or before the first dose ({first_dose:%Y-%m-%d}), so there is no baseline.",
-            **base,
-        )
+        return f"No {name} score at or before the first dose ({first_dose:%Y-%m-%d}), so there is no baseline."
     baseline = float(totals[pre[-1]])
     threshold = response_threshold(baseline, rules.response_fraction)
     base.update(baseline=baseline, response_threshold=threshold)
     if baseline <= 0:
-        return MaintenanceSuggestion(
-            SuggestionKind.INSUFFICIENT,
-            f"Baseline {name} of {_fmt(baseline)} leaves no room to measure improvement.",
-            **base,
-        )
+        return f"Baseline {name} of {_fmt(baseline)} leaves no room to measure improvement."
     post_idx = [i for i, t in enumerate(times) if t > first_dose]
     if not post_idx:
-        return MaintenanceSuggestion(
-            SuggestionKind.INSUFFICIENT,
-            f"No {name} score since the first dose ({first_dose:%Y-%m-%d}).",
-            **base,
-        )
+        return f"No {name} score since the first dose ({first_dose:%Y-%m-%d})."
     post_totals = totals[post_idx]
     post_times = [times[i] for i in post_idx]
     nadir = float(post_totals.min())
     current = float(post_totals[-1])
     current_at = post_times[-1]
     base.update(nadir=nadir, current=current, current_taken_at=current_at)
-    best_pct = 100.0 * (baseline - nadir) / baseline
-    in_induction = n_doses < rules.induction_doses
-    needed = f"response needs a score of {_fmt(threshold)} or lower"
+    return _Response(baseline, threshold, nadir, current, current_at)
 
-    if nadir > threshold:
-        # Never reached response.
-        if in_induction:
-            return MaintenanceSuggestion(
-                SuggestionKind.CONTINUE,
-                f"Induction in progress ({n_doses} of {rules.induction_doses} doses). Best {name} so far "
-                f"{_fmt(nadir)} from baseline {_fmt(baseline)} ({best_pct:.0f}% better; {needed}).",
-                **base,
-            )
+
+def _never_responded(
+    name, n_doses: int, in_induction: bool, r: _Response, rules: MaintenanceRules, base: dict
+) -> MaintenanceSuggestion:
+    # Never reached response.
+    best_pct = 100.0 * (r.baseline - r.nadir) / r.baseline
+    needed = f"response needs a score of {_fmt(r.threshold)} or lower"
+    if in_induction:
         return MaintenanceSuggestion(
-            SuggestionKind.REVIEW,
-            f"No response after {n_doses} doses: best {name} {_fmt(nadir)} from baseline {_fmt(baseline)} "
-            f"({best_pct:.0f}% better; {needed}). Review the treatment plan with the prescriber rather than "
-            "adding boosters.",
+            SuggestionKind.CONTINUE,
+            f"Induction in progress ({n_doses} of {rules.induction_doses} doses). Best {name} so far "
+            f"{_fmt(r.nadir)} from baseline {_fmt(r.baseline)} ({best_pct:.0f}% better; {needed}).",
             **base,
         )
+    return MaintenanceSuggestion(
+        SuggestionKind.REVIEW,
+        f"No response after {n_doses} doses: best {name} {_fmt(r.nadir)} from baseline {_fmt(r.baseline)} "
+        f"({best_pct:.0f}% better; {needed}). Review the treatment plan with the prescriber rather than "
+        "adding boosters.",
+        **base,
+    )
 
-    improvement = baseline - nadir  # > 0 because nadir <= threshold < baseline
-    lost = (current - nadir) / improvement
-    base["improvement_lost_fraction"] = float(lost)
+
+def _fading(name, r: _Response, lost: float, rules: MaintenanceRules) -> str:
+    """Why the response is fading (lost enough of the best improvement, back above the threshold), or ''."""
     lost_enough = lost >= rules.fading_loss_fraction
-    above = current > threshold
-    if lost_enough or above:
-        why = []
-        if lost_enough:
-            why.append(
-                f"it has lost {100 * lost:.0f}% of the best improvement (baseline {_fmt(baseline)}, "
-                f"best {_fmt(nadir)}; limit {100 * rules.fading_loss_fraction:.0f}%)"
-            )
-        if above:
-            why.append(f"it is back above the response threshold of {_fmt(threshold)}")
-        fading = f"{name} {_fmt(current)} on {current_at:%Y-%m-%d}: " + " and ".join(why)
-        if doses[-1] > current_at:
-            return MaintenanceSuggestion(
-                SuggestionKind.AWAIT_SCORE,
-                f"Response was fading ({fading}), but a dose was given since, on {doses[-1]:%Y-%m-%d}. "
-                f"Take a new {name} before deciding on a booster.",
-                **base,
-            )
-        if in_induction:
+    above = r.current > r.threshold
+    if not (lost_enough or above):
+        return ""
+    why = []
+    if lost_enough:
+        why.append(
+            f"it has lost {100 * lost:.0f}% of the best improvement (baseline {_fmt(r.baseline)}, "
+            f"best {_fmt(r.nadir)}; limit {100 * rules.fading_loss_fraction:.0f}%)"
+        )
+    if above:
+        why.append(f"it is back above the response threshold of {_fmt(r.threshold)}")
+    return f"{name} {_fmt(r.current)} on {r.current_at:%Y-%m-%d}: " + " and ".join(why)
+
+
+def _response_fading(
+    name, doses, n_doses: int, in_induction: bool, r: _Response, fading: str, rules: MaintenanceRules, base: dict
+) -> MaintenanceSuggestion:
+    if doses[-1] > r.current_at:
+        return MaintenanceSuggestion(
+            SuggestionKind.AWAIT_SCORE,
+            f"Response was fading ({fading}), but a dose was given since, on {doses[-1]:%Y-%m-%d}. "
+            f"Take a new {name} before deciding on a booster.",
+            **base,
+        )
+    if in_induction:
+        return MaintenanceSuggestion(
+            SuggestionKind.CONTINUE,
+            f"Induction in progress ({n_doses} of {rules.induction_doses} doses); note the response is "
+            f"fading ({fading}).",
+            **base,
+        )
+    return MaintenanceSuggestion(SuggestionKind.BOOSTER, f"Response fading: {fading}. Consider a booster.", **base)
+
+
+def _after_enough_boosters(
+    name, doses, times, totals, r: _Response, holding: str, rules: MaintenanceRules, base: dict
+) -> MaintenanceSuggestion:
+    """Holding after enough boosters: stretch the interval if stable across them, else continue."""
+    k = rules.stable_boosters_for_stretch
+    boosters = doses[rules.induction_doses :]
+    window = boosters[-k:]
+    # Include the last induction dose so one booster already has an interval.
+    gaps = interval_days(doses[rules.induction_doses - 1 :])
+    current_interval = float(gaps[-1])
+    base["current_interval_days"] = current_interval
+    stable, why_not = _stable_across(window, times, totals, r.nadir, r.improvement, r.threshold, rules, name)
+    if not stable:
+        return MaintenanceSuggestion(SuggestionKind.CONTINUE, f"{holding} {why_not}", **base)
+    stable_since = (
+        f"Stable over the last {k} boosters: every {name} since {window[0]:%Y-%m-%d} at or below the "
+        f"response threshold of {_fmt(r.threshold)} with no fading. Consider stretching the interval "
+        f"from {current_interval:.0f} to "
+    )
+    if rules.allowed_intervals_days:
+        allowed = rules.allowed_intervals_days
+        label = " or ".join(_days_text(d) for d in allowed)
+        longer = [d for d in allowed if d > round(current_interval) and d <= rules.max_interval_days]
+        if not longer:
             return MaintenanceSuggestion(
                 SuggestionKind.CONTINUE,
-                f"Induction in progress ({n_doses} of {rules.induction_doses} doses); note the response is "
-                f"fading ({fading}).",
+                f"{holding} Stable over the last {k} boosters and already at the longest interval the label "
+                f"allows ({label}; {rules.allowed_intervals_source}).",
                 **base,
             )
+        proposed = min(longer)
         return MaintenanceSuggestion(
-            SuggestionKind.BOOSTER, f"Response fading: {fading}. Consider a booster.", **base
+            SuggestionKind.STRETCH,
+            f"{stable_since}{proposed} days (the label allows {label}).",
+            suggested_interval_days=proposed,
+            **base,
         )
-
-    holding = (
-        f"Response holding: {name} {_fmt(current)} on {current_at:%Y-%m-%d} (baseline {_fmt(baseline)}, "
-        f"best {_fmt(nadir)}, {100 * max(lost, 0.0):.0f}% of the improvement lost)."
+    if current_interval >= rules.max_interval_days:
+        return MaintenanceSuggestion(
+            SuggestionKind.CONTINUE,
+            f"{holding} Stable over the last {k} boosters and already at the clinic's longest "
+            f"interval ({rules.max_interval_days} days).",
+            **base,
+        )
+    proposed = int(min(round(current_interval * rules.stretch_factor), rules.max_interval_days))
+    return MaintenanceSuggestion(
+        SuggestionKind.STRETCH, f"{stable_since}{proposed} days.", suggested_interval_days=proposed, **base
     )
-    k = rules.stable_boosters_for_stretch
-    if n_boosters >= k:
-        boosters = doses[rules.induction_doses :]
-        window = boosters[-k:]
-        # Include the last induction dose so one booster already has an interval.
-        gaps = interval_days(doses[rules.induction_doses - 1 :])
-        current_interval = float(gaps[-1])
-        base["current_interval_days"] = current_interval
-        stable, why_not = _stable_across(window, times, totals, nadir, improvement, threshold, rules, name)
-        if stable and rules.allowed_intervals_days:
-            allowed = rules.allowed_intervals_days
-            label = " or ".join(_days_text(d) for d in allowed)
-            longer = [d for d in allowed if d > round(current_interval) and d <= rules.max_interval_days]
-            if not longer:
-                return MaintenanceSuggestion(
-                    SuggestionKind.CONTINUE,
-                    f"{holding} Stable over the last {k} boosters and already at the longest interval the label "
-                    f"allows ({label}; {rules.allowed_intervals_source}).",
-                    **base,
-                )
-            proposed = min(longer)
-            return MaintenanceSuggestion(
-                SuggestionKind.STRETCH,
-                f"Stable over the last {k} boosters: every {name} since {window[0]:%Y-%m-%d} at or below the "
-                f"response threshold of {_fmt(threshold)} with no fading. Consider stretching the interval "
-                f"from {current_interval:.0f} to {proposed} days (the label allows {label}).",
-                suggested_interval_days=proposed,
-                **base,
-            )
-        if stable:
-            if current_interval >= rules.max_interval_days:
-                return MaintenanceSuggestion(
-                    SuggestionKind.CONTINUE,
-                    f"{holding} Stable over the last {k} boosters and already at the clinic's longest "
-                    f"interval ({rules.max_interval_days} days).",
-                    **base,
-                )
-            proposed = int(min(round(current_interval * rules.stretch_factor), rules.max_interval_days))
-            return MaintenanceSuggestion(
-                SuggestionKind.STRETCH,
-                f"Stable over the last {k} boosters: every {name} since {window[0]:%Y-%m-%d} at or below the "
-                f"response threshold of {_fmt(threshold)} with no fading. Consider stretching the interval "
-                f"from {current_interval:.0f} to {proposed} days.",
-                suggested_interval_days=proposed,
-                **base,
-            )
-        return MaintenanceSuggestion(SuggestionKind.CONTINUE, f"{holding} {why_not}", **base)
-    return MaintenanceSuggestion(SuggestionKind.CONTINUE, holding, **base)
 
 
 def _stable_across(window, times, totals, nadir, improvement, threshold, rules, name) -> tuple[bool, str]:
