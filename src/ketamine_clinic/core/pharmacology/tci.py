@@ -225,21 +225,9 @@ def plan(
     starts, lengths = _pump_updates(duration_min, h, steps)
     first_step, target_of_step = _target_of_each_update(targets, h, steps, update_s)
     umax = max_rate_mg_per_h / 60.0  # mg/min
-    if site == "plasma":
-        rates, states = _plan_plasma(tr, lengths, target_of_step, umax)
-    else:
-        rates, states = _plan_effect(tr, lengths, target_of_step, umax)
-    cp_ends = states @ tr.plasma  # at the end of each step
-    ce_ends = None if tr.effect is None else states @ tr.effect
-    reached = _reached(
-        targets,
-        first_step,
-        starts + lengths,
-        cp_ends if site == "plasma" else ce_ends,
-        site,
-        umax,
-        duration_min,
-    )
+    rates, cp_ends, ce_ends = _rates_and_levels(tr, site, lengths, target_of_step, umax)
+    site_ends = cp_ends if site == "plasma" else ce_ends
+    reached = _reached(targets, first_step, starts + lengths, site_ends, site, umax, duration_min)
     rates_h = rates * 60.0
     rates_h[rates == umax] = max_rate_mg_per_h  # exactly the pump's maximum, not (max / 60) * 60
     total = float(np.dot(rates, lengths))
@@ -275,6 +263,17 @@ def _check_infusion_settings(
         raise TCIError("site must be 'plasma' or 'effect'")
     if not (math.isfinite(weight_kg) and weight_kg > 0):
         raise TCIError("weight must be a positive number of kg")
+
+
+def _rates_and_levels(tr: _Transition, site: str, lengths: np.ndarray, target_of_step: np.ndarray, umax: float):
+    """Each update's rate (mg/min) by the site's rule, and plasma and effect-site levels at each update's end."""
+    if site == "plasma":
+        rates, states = _plan_plasma(tr, lengths, target_of_step, umax)
+    else:
+        rates, states = _plan_effect(tr, lengths, target_of_step, umax)
+    cp_ends = states @ tr.plasma  # at the end of each step
+    ce_ends = None if tr.effect is None else states @ tr.effect
+    return rates, cp_ends, ce_ends
 
 
 def _pump_updates(duration_min: float, h: float, steps: int) -> tuple[np.ndarray, np.ndarray]:
