@@ -193,12 +193,12 @@ def test_the_chart_offers_the_nurse_herself_by_default(staff, client_as, patient
 
 
 def test_no_page_or_api_creates_a_session_around_the_booking():
-    """Only sessions.services.session_for_appointment creates a session: the demo seed (ketamine_clinic/demo)
-    too goes through it, so no file is exempt."""
+    """Only sessions.services.session_for_appointment (sessions/services/booking.py) creates a session: the
+    demo seed (ketamine_clinic/demo) too goes through it, so no file is exempt."""
     src = Path(__file__).resolve().parents[2] / "src" / "ketamine_clinic"
     found = sorted(
         str(path.relative_to(src))
         for path in src.rglob("*.py")
         if "DosingSession.objects.create" in path.read_text()
     )
-    assert found == ["sessions/services.py"]
+    assert found == ["sessions/services/booking.py"]
