@@ -237,32 +237,9 @@ def flowsheet_context(request, session, **overrides):
     checklist = DischargeChecklist.objects.filter(session=session).first()
     note = SessionNote.objects.filter(session=session).first()
     due = services.next_due(session)
-    moves = []
-    for target in allowed_next(state):
-        needs_reason = target in (SessionState.ABORTED, SessionState.STOPPED_EARLY)
-        gate = None
-        if target is SessionState.DOSING:
-            gate = pre.gate()
-        elif target is SessionState.DISCHARGED and discharge is not None:
-            gate = discharge.gate()
-        elif target is SessionState.READY_FOR_DISCHARGE and discharge is not None:
-            gate = discharge.observation_gate()
-        blocking = gate.blocking if gate else ()
-        # A blocked move is offered only to whom may pass it: a prescriber's written override, and never past a
-        # hold (an open suicide-risk task). Otherwise the button is disabled, with the reason beside it.
-        overridable = bool(blocking) and can_prescribe and not gate.not_overridable
-        ends_dosing = state is SessionState.DOSING and session.dose_mg is not None
-        moves.append({
-            "target": target, "action": action_label(target, state), "needs_reason": needs_reason,
-            "blocking": blocking, "overridable": overridable, "disabled": bool(blocking) and not overridable,
-            "delivery": ends_dosing,
-        })
+    moves = _moves(session, state, pre, discharge, can_prescribe)
     curve_url = _curve_url(session, dose_plan, now)
-    measure_urls = []
-    for key, label in (("phq9", "PHQ-9"), ("cssrs_screener", "C-SSRS"), ("cadss", "CADSS")):
-        url = reverse_or_none("outcomes:administer", session.patient_id, key)
-        if url:
-            measure_urls.append({"label": label, "url": f"{url}?session={session.pk}"})
+    measure_urls = _measure_urls(session)
     ctx = {
         "session": session,
         "patient": session.patient,
@@ -287,6 +264,57 @@ def flowsheet_context(request, session, **overrides):
         "curve_url": curve_url,
         "measure_urls": measure_urls,
         "chart": vitals_chart(readings),
+        **_record_lists(session, measure_urls),
+        **_forms(session, state, dose_plan, checklist, user),
+        "error": None,
+        "posted": {},
+        **_dose_given(user, session),
+    }
+    for key, value in overrides.items():
+        if key == "entry_form":
+            ctx["entry_forms"] = {**ctx["entry_forms"], **value}
+        else:
+            ctx[key] = value
+    return ctx
+
+
+def _moves(session, state, pre, discharge, can_prescribe) -> list[dict]:
+    """The state changes offered from ``state``, each with what blocks it and whether it may be overridden."""
+    moves = []
+    for target in allowed_next(state):
+        needs_reason = target in (SessionState.ABORTED, SessionState.STOPPED_EARLY)
+        gate = None
+        if target is SessionState.DOSING:
+            gate = pre.gate()
+        elif target is SessionState.DISCHARGED and discharge is not None:
+            gate = discharge.gate()
+        elif target is SessionState.READY_FOR_DISCHARGE and discharge is not None:
+            gate = discharge.observation_gate()
+        blocking = gate.blocking if gate else ()
+        # A blocked move is offered only to whom may pass it: a prescriber's written override, and never past a
+        # hold (an open suicide-risk task). Otherwise the button is disabled, with the reason beside it.
+        overridable = bool(blocking) and can_prescribe and not gate.not_overridable
+        ends_dosing = state is SessionState.DOSING and session.dose_mg is not None
+        moves.append({
+            "target": target, "action": action_label(target, state), "needs_reason": needs_reason,
+            "blocking": blocking, "overridable": overridable, "disabled": bool(blocking) and not overridable,
+            "delivery": ends_dosing,
+        })
+    return moves
+
+
+def _measure_urls(session) -> list[dict]:
+    measure_urls = []
+    for key, label in (("phq9", "PHQ-9"), ("cssrs_screener", "C-SSRS"), ("cadss", "CADSS")):
+        url = reverse_or_none("outcomes:administer", session.patient_id, key)
+        if url:
+            measure_urls.append({"label": label, "url": f"{url}?session={session.pk}"})
+    return measure_urls
+
+
+def _record_lists(session, measure_urls) -> dict:
+    """The flowsheet's entries and events, and the session's CADSS administrations."""
+    return {
         "side_effects": session.sideeffects.all(),
         "interventions": session.interventions.all(),
         "observations": session.observations.all(),
@@ -294,6 +322,12 @@ def flowsheet_context(request, session, **overrides):
         "cadss_administrations": _session_administrations(session, "cadss"),
         "cadss_url": next((m["url"] for m in measure_urls if m["label"] == "CADSS"), None),
         "events": session.events.select_related("by"),
+    }
+
+
+def _forms(session, state, dose_plan, checklist, user) -> dict:
+    """The flowsheet's empty forms (vitals, pre-dose, dose with its lots, entries, discharge, amendment)."""
+    return {
         "vitals_form": VitalsForm(
             initial={"is_baseline": state in (SessionState.CHECKED_IN, SessionState.PRE_DOSE_CHECKS)}
         ),
@@ -309,8 +343,12 @@ def flowsheet_context(request, session, **overrides):
         "entry_forms": {kind: form_cls(route=session.route) for kind, (form_cls, _, _) in ENTRY_FORMS.items()},
         "discharge_form": DischargeChecklistForm(instance=checklist),
         "amend_form": NoteAmendForm(),
-        "error": None,
-        "posted": {},
+    }
+
+
+def _dose_given(user, session) -> dict:
+    """Rate changes, planned devices, bag volume, and what was not given (still held by the session)."""
+    return {
         "rate_changed": session.interventions.filter(
             kind__in=["infusion_paused", "rate_reduced", "infusion_stopped"]
         ).exists(),
@@ -319,12 +357,6 @@ def flowsheet_context(request, session, **overrides):
         "not_given_mg": services.held_remainder_mg(session),
         "held": _held(user, session),
     }
-    for key, value in overrides.items():
-        if key == "entry_form":
-            ctx["entry_forms"] = {**ctx["entry_forms"], **value}
-        else:
-            ctx[key] = value
-    return ctx
 
 
 def _held(user, session):
