@@ -34,8 +34,10 @@ test-postgres: $(BIN)/ketamine-clinic
 	@echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL), host TZ=$(POSTGRES_TEST_TZ)) =="
 	DATABASE_URL=$(TEST_DATABASE_URL) TZ=$(POSTGRES_TEST_TZ) $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
+## ruff, and the layers of docs/architecture.md (import-linter contracts in pyproject.toml).
 lint: $(BIN)/ketamine-clinic
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 
 ## Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
 chromium:
