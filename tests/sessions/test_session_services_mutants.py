@@ -118,7 +118,7 @@ def test_the_booked_appointment_follows_check_in_and_discharge(staff, make_patie
 
     from django.utils import timezone
 
-    from ketamine_clinic.assessment.seed import ready_for_planning
+    from ketamine_clinic.demo.assessment import ready_for_planning
     from ketamine_clinic.plans import services as plans
     from ketamine_clinic.scheduling import services as scheduling
     from ketamine_clinic.scheduling.models import Chair
