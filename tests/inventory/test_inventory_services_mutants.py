@@ -11,11 +11,7 @@ from django.utils import timezone
 
 from ketamine_clinic.inventory import services as inventory
 from ketamine_clinic.inventory.models import Discrepancy, Lot
-
-try:  # a session's drug (draw, waste, its movements) is handled by the session's custody service
-    from ketamine_clinic.sessions import custody
-except ImportError:  # before that service existed the ledger services did it
-    custody = inventory
+from ketamine_clinic.sessions import custody  # a session's drug (draw, waste, its movements)
 
 PASSWORD = "demo-password-1"
 
