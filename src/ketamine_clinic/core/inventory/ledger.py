@@ -165,6 +165,16 @@ def check(
     been corrected once. Nothing is changed here: the caller records the entry only when this returns.
     """
     m = movement
+    kind = _check_basics(m, lot, now)
+    _check_fields(m, kind)
+    _check_quantity(m, kind, lot)
+    result = _correction_effects(m, corrected, already_corrected) if kind == Kind.CORRECTION else effects(m)
+    _check_balances(result, balances, lot, kind)
+    return result
+
+
+def _check_basics(m: Movement, lot: LotSpec, now: datetime) -> Kind:
+    """A known kind, for this lot, a whole number of micrograms, a zoned time not in the future, a recorder."""
     try:
         kind = Kind(m.kind)
     except ValueError:
@@ -179,7 +189,11 @@ def check(
         raise LedgerError("A movement cannot be recorded as happening in the future.")
     if not str(m.recorded_by or "").strip():
         raise LedgerError("Every movement names the person who records it.")
+    return kind
 
+
+def _check_fields(m: Movement, kind: Kind) -> None:
+    """What the kind needs is named, what it does not take is empty, and the people and places make sense."""
     for name in REQUIRED[kind]:
         value = getattr(m, name)
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -199,6 +213,10 @@ def check(
     if kind == Kind.TRANSFERRED and m.to_location == m.location:
         raise LedgerError("A transfer must go to a different storage location.")
 
+
+def _check_quantity(m: Movement, kind: Kind, lot: LotSpec) -> None:
+    """More than zero (a count adjustment: not zero), whole containers where the product needs them, and
+    an in-date lot for what is received, drawn or administered."""
     if kind == Kind.COUNT_ADJUSTMENT:
         if m.quantity_mcg == 0:
             raise LedgerError("A count adjustment must change the balance; the difference is zero.")
@@ -223,23 +241,26 @@ def check(
             f"{kind.label}. Quarantine it for destruction."
         )
 
-    if kind == Kind.CORRECTION:
-        if corrected is None:
-            raise LedgerError(f"There is no entry number {m.corrects} to correct.")
-        if corrected.movement.lot != m.lot:
-            raise LedgerError("A correction must be recorded against the lot of the entry it corrects.")
-        if corrected.movement.kind == Kind.CORRECTION:
-            raise LedgerError(
-                "A correction cannot itself be corrected; record the right movement again instead."
-            )
-        if already_corrected:
-            raise LedgerError(f"Entry {corrected.sequence} has already been corrected.")
-        if m.quantity_mcg != abs(corrected.movement.quantity_mcg):
-            raise LedgerError("A correction reverses the whole entry: its quantity must equal the entry's.")
-        result = effects(m, corrected.movement)
-    else:
-        result = effects(m)
 
+def _correction_effects(m: Movement, corrected: Entry | None, already_corrected: bool) -> Effects:
+    """A correction reverses exactly one existing, uncorrected, non-correction entry of the same lot."""
+    if corrected is None:
+        raise LedgerError(f"There is no entry number {m.corrects} to correct.")
+    if corrected.movement.lot != m.lot:
+        raise LedgerError("A correction must be recorded against the lot of the entry it corrects.")
+    if corrected.movement.kind == Kind.CORRECTION:
+        raise LedgerError(
+            "A correction cannot itself be corrected; record the right movement again instead."
+        )
+    if already_corrected:
+        raise LedgerError(f"Entry {corrected.sequence} has already been corrected.")
+    if m.quantity_mcg != abs(corrected.movement.quantity_mcg):
+        raise LedgerError("A correction reverses the whole entry: its quantity must equal the entry's.")
+    return effects(m, corrected.movement)
+
+
+def _check_balances(result: Effects, balances: Mapping[Bucket, int], lot: LotSpec, kind: Kind) -> None:
+    """No balance may go below zero."""
     after = dict(balances)
     for bucket, delta in result:
         after[bucket] = after.get(bucket, 0) + delta
@@ -250,7 +271,6 @@ def check(
                 f"Not enough of lot {lot.lot_number or lot.lot} in {_describe(bucket)}: it holds "
                 f"{format_mg(have)}, this {kind.label} entry needs {format_mg(have - after[bucket])}."
             )
-    return result
 
 
 def apply(balances: Mapping[Bucket, int], result: Effects) -> dict[Bucket, int]:
