@@ -33,7 +33,6 @@ class Kind(StrEnum):
         return self.value.replace("_", " ")
 
 
-
 @dataclass(frozen=True)
 class Movement:
     """One proposed ledger entry, before it is numbered and chained.
