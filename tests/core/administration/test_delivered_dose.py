@@ -84,3 +84,19 @@ def test_nasal_devices_used_times_28_mg():
         delivered_dose(route="intranasal", confirmed_mg=56, completed=False, devices_used="1.5")
     with pytest.raises(DeliveryError, match="counted in devices"):
         delivered_dose(route="intranasal", confirmed_mg=56, completed=False, volume_infused_ml=5)
+
+
+@pytest.mark.parametrize("route", ["iv", "intranasal"])
+@pytest.mark.parametrize("figure, message", [("1e308", "far more than any session holds"), ("NaN", "as a number"),
+                                             ("Infinity", "as a number")])
+def test_absurd_figures_are_refused_not_crashed_on(route, figure, message):
+    # 1e308 once reached the 28 mg device arithmetic and raised decimal.InvalidOperation (a 500 at the chair).
+    with pytest.raises(DeliveryError, match=message) as err:
+        delivered_dose(route=route, confirmed_mg=56, bag_volume_ml=100, completed=False, delivered_mg=figure)
+    assert err.value.field == "delivered_mg"
+
+
+def test_the_largest_figure_itself_is_read_and_then_judged_against_the_confirmed_dose():
+    with pytest.raises(DeliveryError, match="more than the 35 mg confirmed") as err:
+        iv(completed=False, delivered_mg="100000")
+    assert err.value.field == "delivered_mg"

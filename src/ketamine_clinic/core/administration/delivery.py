@@ -28,6 +28,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 ESKETAMINE_MG_PER_DEVICE = Decimal("28")  # SPRAVATO PI section 2 / 16: 28 mg per single-use device
 MG_STEP = Decimal("0.01")
+# No dose (mg), pump volume (mL) or device count read at the chair comes near this; a larger figure is a typing
+# slip, and one like 1e308 cannot even be divided into 28 mg devices at 0.01 mg precision.
+LARGEST_FIGURE = Decimal("100000")
 
 
 class DeliveryError(ValueError):
@@ -58,6 +61,8 @@ def _number(value, field: str, what: str) -> Decimal | None:
         raise DeliveryError(field, f"Enter the {what} as a number.") from None
     if not number.is_finite():
         raise DeliveryError(field, f"Enter the {what} as a number.")
+    if number > LARGEST_FIGURE:
+        raise DeliveryError(field, f"The {what} of {value} is far more than any session holds; check the figure.")
     if number < 0:
         raise DeliveryError(field, f"The {what} cannot be negative.")
     return number
