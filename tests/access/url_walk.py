@@ -162,7 +162,7 @@ ROUTES = {
     "outcomes/urgent-tasks/panel/": "-",
     "outcomes/urgent-tasks/<int:task_id>/acknowledge/": "urgent task",
     "outcomes/self-report/": "- (the logged-in patient's own)",
-    "outcomes/self-report/done/<int:administration_id>/": "questionnaire administration",
+    "outcomes/self-report/done/<int:measure_response_id>/": "questionnaire administration",
     "outcomes/self-report/<str:instrument>/": "instrument phq9",
     "inventory/": "-",
     "inventory/receive/": "-",
@@ -208,7 +208,7 @@ ROUTES = {
 # Keyed by name; (app, name) where a name means different objects in different apps (``pk``).
 PATIENT_BEARING = {
     "patient_id": "a", "session_id": "session", "plan_id": "plan", "appointment_id": "appointment",
-    "reading_id": "reading", "treatment_id": "treatment", "task_id": "task", "administration_id": "administration",
+    "reading_id": "reading", "treatment_id": "treatment", "task_id": "task", "measure_response_id": "administration",
     "entry_id": "journal_entry", "suggestion_id": "suggestion", "request_id": "change_request",
     "note_id": "integration_note",
 }
@@ -348,7 +348,7 @@ def build_world():
     from ketamine_clinic.demo.clinic import DemoClinic, seed_registry, steps
     from ketamine_clinic.followup.models import BoosterSuggestion, IntegrationNote
     from ketamine_clinic.inventory.models import Discrepancy, LedgerEntry, StorageLocation
-    from ketamine_clinic.outcomes.models import Administration, UrgentTask
+    from ketamine_clinic.outcomes.models import MeasureResponse, UrgentTask
     from ketamine_clinic.patients.models import CareTeamMember, Patient
     from ketamine_clinic.plans.models import TreatmentPlan
     from ketamine_clinic.portal.models import JournalEntry
@@ -417,7 +417,7 @@ def build_world():
         reading=VitalsReading.objects.filter(session=session).first(),
         treatment=PreviousTreatment.objects.filter(patient=a).first(),
         task=UrgentTask.objects.filter(patient=a).first(),
-        administration=Administration.objects.filter(patient=a).first(),
+        administration=MeasureResponse.objects.filter(patient=a).first(),
         journal_entry=JournalEntry.objects.filter(patient=a).first(),
         suggestion=BoosterSuggestion.objects.filter(patient=a).first(),
         integration_note=IntegrationNote.objects.filter(patient=a).first(),

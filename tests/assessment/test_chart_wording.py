@@ -6,13 +6,13 @@ from django.utils import timezone
 
 @pytest.mark.django_db
 def test_baseline_measures_show_instrument_names_and_risk_levels(staff, make_patient, client_as):
-    from ketamine_clinic.outcomes.models import Administration
+    from ketamine_clinic.outcomes.models import MeasureResponse
 
     patient = make_patient(care_team=[staff["prescriber"]])
     now = timezone.now()
-    Administration.objects.create(patient=patient, instrument="phq9", total=9, severity="mild", taken_at=now)
+    MeasureResponse.objects.create(patient=patient, instrument="phq9", total=9, severity="mild", taken_at=now)
     # The C-SSRS screener has no total, only a risk level.
-    Administration.objects.create(patient=patient, instrument="cssrs_screener", total=None, severity="low",
+    MeasureResponse.objects.create(patient=patient, instrument="cssrs_screener", total=None, severity="low",
                                   taken_at=now)
     html = client_as(staff["prescriber"]).get(f"/assessment/patient/{patient.pk}/").content.decode()
     baseline = html[html.index('id="baseline"'):]

@@ -26,7 +26,7 @@ def test_an_unchanged_panel_refresh_adds_no_row_and_a_change_does(staff, client_
     assert [row.detail for row in first] == [{"panel": "urgent tasks", "tasks": []}]
 
     patient = make_patient(care_team=[staff["prescriber"], staff["nurse"]], phase="induction")
-    services.record_administration(patient=patient, instrument="phq9", answers=[0] * 8 + [2], user=staff["nurse"])
+    services.record_measure_response(patient=patient, instrument="phq9", answers=[0] * 8 + [2], user=staff["nurse"])
     for _ in range(2):
         prescriber.get(PANEL)
     rows = list(_panel_rows(staff["prescriber"], "urgent tasks"))

@@ -36,7 +36,7 @@ def world(staff, make_patient):
         dose_rule=dataclasses.asdict(session_helpers.IV_RULE),
     )
     session_helpers.start_dosing(session, staff["nurse"])
-    outcomes.record_administration(patient=patient, instrument="phq9", answers=[1] * 8 + [2], user=staff["nurse"])
+    outcomes.record_measure_response(patient=patient, instrument="phq9", answers=[1] * 8 + [2], user=staff["nurse"])
     return patient, session
 
 

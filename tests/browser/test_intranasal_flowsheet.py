@@ -53,7 +53,7 @@ def nasal_booked(settings, staff, make_patient):
     from ketamine_clinic.outcomes import services as outcomes
 
     for instrument, n in (("phq9", 9), ("cssrs_screener", 7)):
-        outcomes.record_administration(
+        outcomes.record_measure_response(
             patient=patient, instrument=instrument, answers=[0] * n, user=nurse,
             taken_at=now - dt.timedelta(minutes=20),
         )

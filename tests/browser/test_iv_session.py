@@ -73,7 +73,7 @@ def infusion_day(staff, make_patient):
     from ketamine_clinic.outcomes import services as outcomes
 
     for instrument, n in (("phq9", 9), ("cssrs_screener", 7)):
-        outcomes.record_administration(
+        outcomes.record_measure_response(
             patient=patient, instrument=instrument, answers=[0] * n, user=staff["nurse"],
             taken_at=timezone.now() - dt.timedelta(hours=1),
         )

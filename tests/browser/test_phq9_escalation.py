@@ -27,7 +27,7 @@ def patient_with_history(staff, make_patient):
         phase="induction",
     )
     # Baseline two weeks ago: PHQ-9 22, no item 9.
-    services.record_administration(
+    services.record_measure_response(
         patient=patient,
         instrument="phq9",
         answers=[3, 3, 3, 3, 3, 3, 2, 2, 0],

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 @pytest.mark.django_db(transaction=True)
 def test_a_missing_answer_is_brought_into_view_and_focused(page, live_server, login, staff, make_patient):
-    from ketamine_clinic.outcomes.models import Administration
+    from ketamine_clinic.outcomes.models import MeasureResponse
 
     patient = make_patient(care_team=[staff["prescriber"], staff["nurse"]], with_login=True, phase="induction")
     page.set_viewport_size({"width": 768, "height": 1024})
@@ -23,11 +23,11 @@ def test_a_missing_answer_is_brought_into_view_and_focused(page, live_server, lo
     expect(summary).to_be_focused()
     expect(summary).to_be_in_viewport()
     expect(page.locator("#fs-item_1 input[value='1']")).to_be_checked()
-    assert not Administration.objects.filter(patient=patient).exists()
+    assert not MeasureResponse.objects.filter(patient=patient).exists()
 
     summary.locator("a", has_text="Question 9").click()
     expect(page.locator("#fs-item_9")).to_be_in_viewport()
     page.locator("#fs-item_9 input[value='0']").check()
     page.click("main button:has-text('Submit')")
     page.wait_for_url("**/self-report/done/**")
-    assert Administration.objects.filter(patient=patient, instrument="phq9").count() == 1
+    assert MeasureResponse.objects.filter(patient=patient, instrument="phq9").count() == 1

@@ -11,7 +11,7 @@ def test_prescriber_accepts_the_titration_suggestion(page, live_server, login, s
     from django.utils import timezone
 
     from ketamine_clinic.demo.assessment import ready_for_planning
-    from ketamine_clinic.outcomes.models import Administration
+    from ketamine_clinic.outcomes.models import MeasureResponse
     from ketamine_clinic.plans import services
     from ketamine_clinic.sessions.models import DosingSession
 
@@ -24,7 +24,7 @@ def test_prescriber_accepts_the_titration_suggestion(page, live_server, login, s
         start_date=timezone.localdate() - dt.timedelta(days=6),
     )
     now = timezone.now()
-    Administration.objects.create(
+    MeasureResponse.objects.create(
         patient=patient, instrument="phq9", total=14, answers=[], taken_at=now - dt.timedelta(days=7)
     )
     for days in (5, 3):
@@ -36,7 +36,7 @@ def test_prescriber_accepts_the_titration_suggestion(page, live_server, login, s
             scheduled_for=now - dt.timedelta(days=days),
             dose_rule=dataclasses.asdict(plan.dose_rule()),
         )
-    Administration.objects.create(
+    MeasureResponse.objects.create(
         patient=patient, instrument="phq9", total=13, answers=[], taken_at=now - dt.timedelta(days=1)
     )
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 @pytest.fixture
 def course():
     """course.dose(patient, when, route="iv", state="discharged", dose_mg=None); course.score(patient, when, total)."""
-    from ketamine_clinic.outcomes.models import Administration
+    from ketamine_clinic.outcomes.models import MeasureResponse
     from ketamine_clinic.sessions.models import DosingSession
 
     class Course:
@@ -22,7 +22,7 @@ def course():
 
         @staticmethod
         def score(patient, when, total, instrument="phq9", severity=""):
-            return Administration.objects.create(
+            return MeasureResponse.objects.create(
                 patient=patient,
                 instrument=instrument,
                 total=total,

@@ -45,7 +45,7 @@ def _by_hand():
     from ketamine_clinic.core.instruments.library import get
     from ketamine_clinic.followup.queries import CONDITIONS, INDUCTION_DOSES, OTHER_CONDITION
     from ketamine_clinic.followup.services import DOSED_STATES
-    from ketamine_clinic.outcomes.models import Administration
+    from ketamine_clinic.outcomes.models import MeasureResponse
     from ketamine_clinic.patients.models import Patient
     from ketamine_clinic.sessions.models import DosingSession
 
@@ -60,7 +60,7 @@ def _by_hand():
             DosingSession.objects.filter(patient=p, state__in=DOSED_STATES).order_by("scheduled_for", "id")
         )
         scores = list(
-            Administration.objects.filter(patient=p, instrument=instrument, total__isnull=False).order_by(
+            MeasureResponse.objects.filter(patient=p, instrument=instrument, total__isnull=False).order_by(
                 "taken_at"
             )
         )

@@ -100,7 +100,7 @@ def _codes_match(patient, resources, table):
 
 def test_values_are_the_charted_ones(clinic):
     """Vitals, the delivered dose with its lot, a PHQ-9 with its answers, the signed note, intake vitals, plan."""
-    from ketamine_clinic.outcomes.models import Administration
+    from ketamine_clinic.outcomes.models import MeasureResponse
     from ketamine_clinic.sessions.models import DosingSession, SessionNote, VitalsReading
 
     reading = VitalsReading.objects.filter(sbp__isnull=False, hr__isnull=False).first()
@@ -123,7 +123,7 @@ def test_values_are_the_charted_ones(clinic):
 
     assert medication["batch"]["lotNumber"] == Lot.objects.get(pk=session.lot_id).lot_number
 
-    phq9 = Administration.objects.filter(instrument="phq9", total__isnull=False).first()
+    phq9 = MeasureResponse.objects.filter(instrument="phq9", total__isnull=False).first()
     resources = {r["id"]: r for r in _resources(services.patient_bundle(phq9.patient).model_dump_json())}
     score = resources[f"score-{phq9.pk}"]
     assert score["code"]["coding"][0]["code"] == "44261-6"

@@ -193,9 +193,9 @@ class SideDoors(RuleBasedStateMachine):
 
         s = self.session_at(i)
         at = self.tick(1)
-        self.attempt(outcomes.record_administration, patient=s.patient, instrument="phq9",
+        self.attempt(outcomes.record_measure_response, patient=s.patient, instrument="phq9",
                      answers=[1] * 8 + [item9], user=self.staff["nurse"], session=s, taken_at=at)
-        self.attempt(outcomes.record_administration, patient=s.patient, instrument="cssrs_screener",
+        self.attempt(outcomes.record_measure_response, patient=s.patient, instrument="cssrs_screener",
                      answers=[1 if cssrs_positive else 0, 0, None, None, None, 0, None], user=self.staff["nurse"],
                      session=s, taken_at=at)
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ketamine_clinic.outcomes.models import Administration
+from ketamine_clinic.outcomes.models import MeasureResponse
 from ketamine_clinic.sessions.models import DosingSession
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ def _add_patients(n, make_patient, team):
     now = timezone.now()
     for _ in range(n):
         patient = make_patient(care_team=team, phase="induction")
-        Administration.objects.create(
+        MeasureResponse.objects.create(
             patient=patient, instrument="phq9", total=14, taken_at=now - dt.timedelta(days=40), answers=[]
         )
         DosingSession.objects.create(

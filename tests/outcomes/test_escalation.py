@@ -8,14 +8,14 @@ from ketamine_clinic.outcomes.models import UrgentTask
 
 
 def record(patient, instrument, answers, user):
-    return services.record_administration(patient=patient, instrument=instrument, answers=answers, user=user)
+    return services.record_measure_response(patient=patient, instrument=instrument, answers=answers, user=user)
 
 
 @pytest.mark.django_db
 def test_phq9_item9_creates_task_for_primary_prescriber_audited(patient, staff):
     admin = record(patient, "phq9", [1, 1, 1, 1, 1, 1, 1, 1, 1], staff["nurse"])
     task = UrgentTask.objects.get()
-    assert task.administration == admin and task.assigned_to == staff["prescriber"]
+    assert task.measure_response == admin and task.assigned_to == staff["prescriber"]
     assert task.flags == ["phq9_item9"] and "item 9 = 1" in task.reason and task.is_open
     assert AuditEvent.objects.filter(
         action="create", object_type="outcomes.UrgentTask", object_id=str(task.pk)

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from ketamine_clinic.audit.models import AuditEvent
-from ketamine_clinic.outcomes.models import Administration, UrgentTask
+from ketamine_clinic.outcomes.models import MeasureResponse, UrgentTask
 
 
 def post(client, path, data):
@@ -50,7 +50,7 @@ def test_invalid_answers_are_422_naming_the_item(patient, staff, client_as, payl
     r = post(client_as(staff["nurse"]), f"/api/outcomes/patients/{patient.pk}/administrations", payload)
     assert r.status_code == 422
     assert message in r.json()["detail"][field][0]
-    assert not Administration.objects.exists()
+    assert not MeasureResponse.objects.exists()
 
 
 @pytest.mark.django_db

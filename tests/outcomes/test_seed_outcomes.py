@@ -5,7 +5,7 @@ import pytest
 from ketamine_clinic.core.instruments.outcomes import response_mask
 from ketamine_clinic.demo import outcomes as outcomes_seed
 from ketamine_clinic.outcomes import history
-from ketamine_clinic.outcomes.models import Administration, UrgentTask
+from ketamine_clinic.outcomes.models import MeasureResponse, UrgentTask
 
 
 @pytest.fixture
@@ -20,10 +20,10 @@ def clinic(db):
 @pytest.mark.django_db
 def test_seed_builds_histories_by_phase_and_is_idempotent(clinic):
     outcomes_seed.seed(clinic)
-    count = Administration.objects.count()
+    count = MeasureResponse.objects.count()
     assert count > 200
     outcomes_seed.seed(clinic)
-    assert Administration.objects.count() == count
+    assert MeasureResponse.objects.count() == count
 
     by_phase = {}
     for p in clinic.patients:
@@ -39,6 +39,6 @@ def test_seed_builds_histories_by_phase_and_is_idempotent(clinic):
     labels = {history.status_for(s, "phq9").label for s in by_phase["maintenance"]}
     assert "relapse" in labels or "partial response" in labels
     # Every score is in the past and every escalation but (at most) one is acknowledged with an action.
-    assert not Administration.objects.filter(taken_at__gt=clinic.now).exists()
+    assert not MeasureResponse.objects.filter(taken_at__gt=clinic.now).exists()
     assert UrgentTask.objects.filter(acknowledged_at__isnull=True).count() <= 1
     assert all(t.action_taken for t in UrgentTask.objects.exclude(acknowledged_at=None))

@@ -3,7 +3,7 @@
 import pytest
 
 from ketamine_clinic.audit.models import AuditEvent
-from ketamine_clinic.outcomes.models import Administration, UrgentTask
+from ketamine_clinic.outcomes.models import MeasureResponse, UrgentTask
 
 
 @pytest.mark.django_db
@@ -11,7 +11,7 @@ def test_patient_completes_phq9_and_sees_crisis_resources(patient, client_as, ph
     client = client_as(patient.user)
     assert client.get("/outcomes/self-report/").status_code == 200
     response = client.post("/outcomes/self-report/phq9/", phq9_post([2, 2, 1, 1, 1, 1, 1, 1, 0]))
-    admin = Administration.objects.get(patient=patient)
+    admin = MeasureResponse.objects.get(patient=patient)
     assert response.status_code == 302 and response.url == f"/outcomes/self-report/done/{admin.pk}/"
     assert admin.self_reported and admin.administered_by is None and admin.total == 10
     page = client.get(response.url).content.decode()
@@ -35,7 +35,7 @@ def test_invalid_self_report_rerenders_without_saving(patient, client_as, phq9_p
     response = client_as(patient.user).post("/outcomes/self-report/phq9/", phq9_post([1] * 8 + [None]))
     assert response.status_code == 400
     assert "must be answered" in response.content.decode()
-    assert not Administration.objects.exists()
+    assert not MeasureResponse.objects.exists()
 
 
 @pytest.mark.django_db
@@ -49,7 +49,7 @@ def test_patient_sees_only_their_own_confirmation_and_chart(
 ):
     other = make_patient(care_team=[staff["prescriber"]], with_login=True)
     client_as(other.user).post("/outcomes/self-report/gad7/", phq9_post([1] * 7))
-    theirs = Administration.objects.get(patient=other)
+    theirs = MeasureResponse.objects.get(patient=other)
     client = client_as(patient.user)
     assert client.get(f"/outcomes/self-report/done/{theirs.pk}/").status_code == 404
     assert client.get(f"/outcomes/patient/{other.pk}/").status_code == 404

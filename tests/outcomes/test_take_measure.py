@@ -3,7 +3,7 @@
 import pytest
 
 from ketamine_clinic.audit.models import AuditEvent
-from ketamine_clinic.outcomes.models import Administration
+from ketamine_clinic.outcomes.models import MeasureResponse
 
 
 def url(patient, instrument="phq9"):
@@ -14,11 +14,11 @@ def url(patient, instrument="phq9"):
 def test_nurse_enters_phq9_and_it_is_scored_saved_and_audited(patient, staff, client_as, phq9_post):
     response = client_as(staff["nurse"]).post(url(patient), phq9_post([1, 1, 1, 2, 2, 3, 3, 3, 0]))
     assert response.status_code == 302 and response.url == f"/outcomes/patient/{patient.pk}/"
-    admin = Administration.objects.get(patient=patient)
+    admin = MeasureResponse.objects.get(patient=patient)
     assert (admin.total, admin.severity, admin.flags) == (16, "moderately severe", [])
     assert admin.administered_by == staff["nurse"] and not admin.self_reported
     assert AuditEvent.objects.filter(
-        action="create", object_type="outcomes.Administration", object_id=str(admin.pk), user=staff["nurse"]
+        action="create", object_type="outcomes.MeasureResponse", object_id=str(admin.pk), user=staff["nurse"]
     ).exists()
 
 
@@ -33,7 +33,7 @@ def test_out_of_range_answer_rerenders_with_the_item_named_and_keeps_answers(
     assert response.status_code == 400
     assert "Select a valid choice" in body
     assert 'name="item_2" value="1"' in body and "checked" in body
-    assert not Administration.objects.exists()
+    assert not MeasureResponse.objects.exists()
 
 
 @pytest.mark.django_db
@@ -41,7 +41,7 @@ def test_too_many_blank_items_is_refused_with_the_engine_message(patient, staff,
     response = client_as(staff["nurse"]).post(url(patient), phq9_post([None, None, None, 1, 1, 1, 1, 1, 0]))
     assert response.status_code == 400
     assert "too many unanswered items (1, 2, 3)" in response.content.decode()
-    assert not Administration.objects.exists()
+    assert not MeasureResponse.objects.exists()
 
 
 @pytest.mark.django_db
@@ -62,7 +62,7 @@ def test_madrs_entry_links_to_a_session(patient, staff, client_as):
     data["session"] = str(session.pk)
     response = client_as(staff["prescriber"]).post(url(patient, "madrs") + f"?session={session.pk}", data)
     assert response.status_code == 302
-    admin = Administration.objects.get()
+    admin = MeasureResponse.objects.get()
     assert admin.session == session and admin.total == 30 and admin.severity == "moderate"
 
 
@@ -78,11 +78,11 @@ def test_front_desk_may_not_enter_measures_and_outsiders_do_not_see_the_patient(
     assert client_as(staff["front_desk"]).get(url(patient)).status_code == 403
     assert client_as(staff["other_prescriber"]).get(url(patient)).status_code == 404
     assert client_as(staff["other_nurse"]).post(url(patient), phq9_post([0] * 9)).status_code == 404
-    assert not Administration.objects.exists()
+    assert not MeasureResponse.objects.exists()
     assert AuditEvent.objects.filter(action="denied").count() >= 3
 
 
 @pytest.mark.django_db
 def test_patient_cannot_use_the_staff_entry_form(patient, client_as, phq9_post):
     assert client_as(patient.user).post(url(patient), phq9_post([0] * 9)).status_code == 403
-    assert not Administration.objects.exists()
+    assert not MeasureResponse.objects.exists()

@@ -19,7 +19,7 @@ PANEL = "/outcomes/urgent-tasks/panel/"
 def unassigned(make_patient, staff):
     """A patient cared for by a nurse and a therapist only, whose PHQ-9 item 9 = 2 opened an urgent task."""
     patient = make_patient(care_team=[staff["nurse"], staff["therapist"]], last_name="Nopresc", phase="induction")
-    services.record_administration(patient=patient, instrument="phq9", answers=[0] * 8 + [2], user=staff["nurse"])
+    services.record_measure_response(patient=patient, instrument="phq9", answers=[0] * 8 + [2], user=staff["nurse"])
     return patient, UrgentTask.objects.get(patient=patient)
 
 

@@ -12,7 +12,7 @@ def test_the_task_shows_the_patients_phone_and_emergency_contact(staff, client_a
     patient = make_patient(care_team=[staff["prescriber"], staff["nurse"]], phase="induction",
                            phone="(202) 555-0177", emergency_contact_name="Rosa Tull",
                            emergency_contact_phone="(202) 555-0178")
-    services.record_administration(patient=patient, instrument="phq9", answers=[0] * 8 + [2], user=staff["nurse"])
+    services.record_measure_response(patient=patient, instrument="phq9", answers=[0] * 8 + [2], user=staff["nurse"])
     task = UrgentTask.objects.get(patient=patient)
     prescriber = client_as(staff["prescriber"])
     page = prescriber.get(f"/outcomes/urgent-tasks/{task.pk}/acknowledge/").content.decode()
@@ -24,7 +24,7 @@ def test_the_task_shows_the_patients_phone_and_emergency_contact(staff, client_a
 @pytest.mark.django_db
 def test_no_number_on_record_is_said_plainly(staff, client_as, make_patient):
     patient = make_patient(care_team=[staff["prescriber"], staff["nurse"]], phase="induction", phone="")
-    services.record_administration(patient=patient, instrument="phq9", answers=[0] * 8 + [3], user=staff["nurse"])
+    services.record_measure_response(patient=patient, instrument="phq9", answers=[0] * 8 + [3], user=staff["nurse"])
     task = UrgentTask.objects.get(patient=patient)
     page = client_as(staff["prescriber"]).get(f"/outcomes/urgent-tasks/{task.pk}/acknowledge/").content.decode()
     assert "no phone number on record" in page

@@ -12,7 +12,7 @@ from ketamine_clinic.sessions.models import DosingSession
 
 
 def add(patient, user, instrument, answers, days_ago):
-    return services.record_administration(
+    return services.record_measure_response(
         patient=patient,
         instrument=instrument,
         answers=answers,

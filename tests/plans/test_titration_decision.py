@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ketamine_clinic.audit.models import AuditEvent
 from ketamine_clinic.demo.assessment import ready_for_planning
-from ketamine_clinic.outcomes.models import Administration
+from ketamine_clinic.outcomes.models import MeasureResponse
 from ketamine_clinic.plans import services, titration
 from ketamine_clinic.plans.models import TitrationDecision, TreatmentPlanVersion
 from ketamine_clinic.sessions.models import DosingSession
@@ -30,7 +30,7 @@ def dose(plan, when, state="discharged"):
 
 
 def score(patient, when, total, instrument="phq9"):
-    return Administration.objects.create(
+    return MeasureResponse.objects.create(
         patient=patient, instrument=instrument, total=total, taken_at=when, answers=[]
     )
 

@@ -64,11 +64,11 @@ def test_instructions_follow_the_route_and_cite_their_source(patient, client_as)
 
 
 def test_scores_in_plain_language(patient, client_as):
-    from ketamine_clinic.outcomes.models import Administration
+    from ketamine_clinic.outcomes.models import MeasureResponse
 
     now = timezone.now()
     for days, total in ((30, 20), (15, 12), (1, 8)):
-        Administration.objects.create(
+        MeasureResponse.objects.create(
             patient=patient,
             instrument="phq9",
             total=total,

@@ -73,7 +73,7 @@ def take_pre_dose_measures(session, user, *, phq9=(0,) * 9, cssrs=(0,) * 7, take
     from ketamine_clinic.outcomes import services as outcomes
 
     for instrument, answers in (("phq9", phq9), ("cssrs_screener", cssrs)):
-        outcomes.record_administration(
+        outcomes.record_measure_response(
             patient=session.patient, instrument=instrument, answers=list(answers), user=user, session=session,
             taken_at=taken_at,
         )

@@ -59,7 +59,7 @@ def test_a_prescriber_is_offered_the_override_with_a_reason(at_pre_dose, staff, 
 def test_an_open_suicide_risk_task_disables_the_start_for_everyone(at_pre_dose, staff, client_as):
     from ketamine_clinic.outcomes import services as outcomes
 
-    outcomes.record_administration(patient=at_pre_dose.patient, instrument="phq9", answers=[0] * 8 + [2],
+    outcomes.record_measure_response(patient=at_pre_dose.patient, instrument="phq9", answers=[0] * 8 + [2],
                                    user=staff["nurse"])
     page = client_as(staff["prescriber"]).get(f"/sessions/{at_pre_dose.pk}/").content.decode()
     tag, words = _button(page, "dosing")

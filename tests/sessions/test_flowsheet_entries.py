@@ -75,10 +75,10 @@ def test_entry_validation(staff, client_as, iv_session, helpers):
 def test_item_by_item_cadss_from_outcomes_shows_on_flowsheet(staff, client_as, iv_session, helpers):
     from django.utils import timezone
 
-    from ketamine_clinic.outcomes.models import Administration
+    from ketamine_clinic.outcomes.models import MeasureResponse
 
     helpers.start_dosing(iv_session, staff["nurse"])
-    Administration.objects.create(
+    MeasureResponse.objects.create(
         patient=iv_session.patient, instrument="cadss", total=23, session=iv_session, taken_at=timezone.now()
     )
     page = client_as(staff["nurse"]).get(reverse("sessions:flowsheet", args=[iv_session.pk])).content.decode()

@@ -204,17 +204,17 @@ def test_session_without_order_cannot_compute_dose(staff, iv_session, helpers):
 def test_measures_from_outcomes_count_and_suicide_flag_blocks(staff, iv_session):
     from django.utils import timezone
 
-    from ketamine_clinic.outcomes.models import Administration
+    from ketamine_clinic.outcomes.models import MeasureResponse
 
     services.transition(iv_session, "checked_in", user=staff["nurse"], version=1)
     patient = iv_session.patient
-    Administration.objects.create(
+    MeasureResponse.objects.create(
         patient=patient, instrument="phq9", total=12, session=iv_session, taken_at=timezone.now()
     )
     levels = {f.code: f for f in services.pre_dose_result(iv_session).findings}
     message = levels["measures"].message
     assert "PHQ-9" not in message and "C-SSRS screener" in message and "cssrs" not in message
-    Administration.objects.create(
+    MeasureResponse.objects.create(
         patient=patient,
         instrument="cssrs_screener",
         flags=["cssrs_positive"],
@@ -239,7 +239,7 @@ def test_no_attestation_box_and_old_measures_do_not_count(staff, client_as, iv_s
     from ketamine_clinic.outcomes import services as outcomes
 
     for instrument, n in (("phq9", 9), ("cssrs_screener", 7)):
-        outcomes.record_administration(
+        outcomes.record_measure_response(
             patient=iv_session.patient, instrument=instrument, answers=[0] * n, user=staff["nurse"],
             taken_at=timezone.now() - dt.timedelta(days=2),
         )
@@ -260,7 +260,7 @@ def test_open_urgent_task_from_an_earlier_day_holds_dosing_until_the_prescriber_
 
     nurse, prescriber = staff["nurse"], staff["prescriber"]
     # Three days ago the patient answered PHQ-9 item 9 "nearly every day": an urgent task opened and is still open.
-    outcomes.record_administration(
+    outcomes.record_measure_response(
         patient=iv_session.patient, instrument="phq9", answers=[1, 1, 1, 1, 1, 1, 1, 1, 3], user=nurse,
         taken_at=timezone.now() - dt.timedelta(days=3),
     )

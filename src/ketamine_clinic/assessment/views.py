@@ -12,7 +12,7 @@ from ketamine_clinic.choices import Route
 from ketamine_clinic.clinic.chart import chart_tabs
 from ketamine_clinic.core.instruments import library as instruments_library
 from ketamine_clinic.core.protocols.templates import default_measurement_schedule
-from ketamine_clinic.outcomes.models import Administration
+from ketamine_clinic.outcomes.models import MeasureResponse
 from ketamine_clinic.validation import apply_errors
 
 from . import services
@@ -35,7 +35,7 @@ BASELINE_INSTRUMENTS = [*default_measurement_schedule()["baseline"], "audit_c", 
 def _baseline_measures(patient):
     latest = {
         a.instrument: a
-        for a in Administration.objects.filter(patient=patient, instrument__in=BASELINE_INSTRUMENTS).order_by(
+        for a in MeasureResponse.objects.filter(patient=patient, instrument__in=BASELINE_INSTRUMENTS).order_by(
             "taken_at"
         )
     }

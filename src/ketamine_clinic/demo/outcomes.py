@@ -19,7 +19,7 @@ import datetime as dt
 
 from ketamine_clinic.core.instruments import INSTRUMENTS
 from ketamine_clinic.outcomes import services
-from ketamine_clinic.outcomes.models import Administration, UrgentTask
+from ketamine_clinic.outcomes.models import MeasureResponse, UrgentTask
 from ketamine_clinic.scheduling.models import Appointment
 
 NOT_DOSED = services.NOT_DOSED_STATES
@@ -151,7 +151,7 @@ class _Scores:
         self.nurse, self.now = clinic.staff["nurse"][0], clinic.now
 
     def add(self, patient, inst, answers, when, *, self_reported=False):
-        return services.record_administration(
+        return services.record_measure_response(
             patient=patient,
             instrument=inst.key,
             answers=answers,
@@ -169,7 +169,7 @@ def _cssrs(first: int) -> list[int | None]:
 
 def seed(clinic) -> None:
     patients = list(clinic.patients)
-    if not patients or Administration.objects.filter(patient__in=patients).exists():
+    if not patients or MeasureResponse.objects.filter(patient__in=patients).exists():
         return
     rng = clinic.rng
     scores = _Scores(clinic)
@@ -288,11 +288,11 @@ def _settle_escalations(clinic, patients) -> None:
     open_task_left = False
     tasks = list(
         UrgentTask.objects.filter(patient__in=patients)
-        .select_related("administration")
-        .order_by("-administration__taken_at")
+        .select_related("measure_response")
+        .order_by("-measure_response__taken_at")
     )
     for task in tasks:
-        taken = task.administration.taken_at
+        taken = task.measure_response.taken_at
         UrgentTask.objects.filter(pk=task.pk).update(created_at=taken)
         dosed_after = Appointment.objects.filter(
             patient=task.patient, kind=Appointment.Kind.DOSING, starts_at__gt=taken, starts_at__lte=now

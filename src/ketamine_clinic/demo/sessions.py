@@ -423,11 +423,11 @@ def _measures_for_today(clinic, appointment):
 
     nurse = clinic.staff["nurse"][0]
     when = min(appointment.starts_at + dt.timedelta(minutes=4), clinic.now)
-    outcomes.record_administration(
+    outcomes.record_measure_response(
         patient=appointment.patient, instrument="phq9", answers=[1, 1, 1, 1, 1, 1, 1, 1, 0], user=nurse,
         taken_at=when,
     )
-    outcomes.record_administration(
+    outcomes.record_measure_response(
         patient=appointment.patient, instrument="cssrs_screener", answers=[0, 0, None, None, None, 0, None],
         user=nurse, taken_at=when,
     )

@@ -13,7 +13,7 @@ class FollowupConfig(AppConfig):
         from django.db.models.signals import post_save
 
         # Keep booster suggestions in step with new scores and doses, after the saving transaction commits.
-        post_save.connect(_schedule_refresh, sender="outcomes.Administration", dispatch_uid="followup_admin")
+        post_save.connect(_schedule_refresh, sender="outcomes.MeasureResponse", dispatch_uid="followup_admin")
         post_save.connect(_schedule_refresh, sender="dosing.DosingSession", dispatch_uid="followup_session")
 
 

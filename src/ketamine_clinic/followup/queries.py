@@ -31,7 +31,7 @@ from django.db.models.functions import Coalesce, Greatest
 from ketamine_clinic import access
 from ketamine_clinic.core.followup.maintenance import RESPONSE_FRACTION
 from ketamine_clinic.core.instruments import label as instrument_label
-from ketamine_clinic.outcomes.models import Administration
+from ketamine_clinic.outcomes.models import MeasureResponse
 from ketamine_clinic.outcomes.services import patients_due
 from ketamine_clinic.patients.models import Diagnosis, Patient, Phase
 from ketamine_clinic.portal.models import JournalEntry, Message
@@ -113,7 +113,7 @@ def no_contact(user, now: dt.datetime, days: int = NO_CONTACT_DAYS_DEFAULT):
         .annotate(
             last_contact_at=Greatest(
                 latest(visits, "starts_at"),
-                latest(Administration.objects.all(), "taken_at"),
+                latest(MeasureResponse.objects.all(), "taken_at"),
                 latest(Message.objects.filter(from_patient=True), "sent_at"),
                 latest(JournalEntry.objects.all(), "written_at"),
                 output_field=DateTimeField(),
@@ -230,7 +230,7 @@ def outcome_cohort(patients=None):
     dosed = DosingSession.objects.filter(patient=OuterRef("pk"), state__in=DOSED_STATES).order_by(
         "scheduled_for", "id"
     )
-    scores = Administration.objects.filter(
+    scores = MeasureResponse.objects.filter(
         patient=OuterRef("pk"), instrument=OuterRef("outcome_instrument"), total__isnull=False
     )
     threshold = OuterRef("baseline") * (1.0 - RESPONSE_FRACTION)
@@ -342,7 +342,7 @@ def _response_timing(cohort) -> dict:
     """"Since the first dose": every patient with a baseline and a later score on their instrument, so that the
     responders have their own denominator (the after-induction figures count only those past dose 6)."""
     duration = DurationField()
-    later_score = Administration.objects.filter(
+    later_score = MeasureResponse.objects.filter(
         patient=OuterRef("pk"), instrument=OuterRef("outcome_instrument"), total__isnull=False,
         taken_at__gt=OuterRef("first_dose_at"),
     )

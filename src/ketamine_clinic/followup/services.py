@@ -1,6 +1,6 @@
 """Follow-up services: booster suggestions from the core rules, and deciding on them.
 
-Data flows one way: outcomes.Administration + dosing.DosingSession -> core.followup.maintenance ->
+Data flows one way: outcomes.MeasureResponse + dosing.DosingSession -> core.followup.maintenance ->
 BoosterSuggestion (saved, audited) -> the prescriber accepts (a dosing Appointment is booked) or declines
 with a reason (audited). The rules only suggest.
 """
@@ -47,7 +47,7 @@ def evaluate(patient, rules: MaintenanceRules | None = None) -> MaintenanceSugge
     Without ``rules``, the defaults with the label's maintenance intervals for the patient's route (active
     plan, else latest dosed session): esketamine is only offered every week or every 2 weeks.
     """
-    from ketamine_clinic.outcomes.models import Administration
+    from ketamine_clinic.outcomes.models import MeasureResponse
     from ketamine_clinic.plans.services import current_plan
     from ketamine_clinic.sessions.models import DosingSession
 
@@ -59,7 +59,7 @@ def evaluate(patient, rules: MaintenanceRules | None = None) -> MaintenanceSugge
         rules = rules_for_route(route, DEFAULT_RULES)
     doses = dose_times(patient)
     keys = set(
-        Administration.objects.filter(patient=patient, total__isnull=False).values_list(
+        MeasureResponse.objects.filter(patient=patient, total__isnull=False).values_list(
             "instrument", flat=True
         )
     )

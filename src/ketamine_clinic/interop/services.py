@@ -430,7 +430,7 @@ class _Builder:
     def instruments(self):
         """Each administration: the answers as a QuestionnaireResponse, one Observation per answered item (its
         code from the table) and the scored result, whose members are the items (as US Core's PHQ-9 example)."""
-        for a in self.patient.administrations.select_related("administered_by", "session"):
+        for a in self.patient.measure_responses.select_related("administered_by", "session"):
             inst = INSTRUMENTS.get(a.instrument)
             name = inst.short_name if inst else a.instrument
             enc_ref = Reference(reference=f"Encounter/encounter-{a.session_id}") if a.session_id else None

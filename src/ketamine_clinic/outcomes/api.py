@@ -15,12 +15,12 @@ from ketamine_clinic.api_types import ClinicDateTime, RecordId
 from ketamine_clinic.core.instruments import INSTRUMENTS
 
 from . import history, services
-from .models import Administration, UrgentTask
+from .models import MeasureResponse, UrgentTask
 
 router = Router(tags=["outcomes"])
 
 
-class AdministrationOut(Schema):
+class MeasureResponseOut(Schema):
     id: int
     patient_id: int
     instrument: str
@@ -36,7 +36,7 @@ class AdministrationOut(Schema):
     urgent_task_created: bool = False
 
 
-class AdministrationIn(Schema):
+class MeasureResponseIn(Schema):
     instrument: str
     answers: list[int | None]
     taken_at: ClinicDateTime | None = None
@@ -89,7 +89,7 @@ class DueOut(Schema):
 class TaskOut(Schema):
     id: int
     patient_id: int
-    administration_id: int
+    measure_response_id: int
     assigned_to_id: int | None
     priority: str
     reason: str
@@ -107,7 +107,7 @@ def _area(request):
     return access.area_for(request.user, "measures", patient_area="self_report")
 
 
-def _admin_out(a: Administration) -> dict:
+def _admin_out(a: MeasureResponse) -> dict:
     return {
         "id": a.pk,
         "patient_id": a.patient_id,
@@ -160,12 +160,12 @@ def list_instruments(request):
 
 @router.get(
     "/patients/{patient_id}/administrations",
-    response=list[AdministrationOut],
+    response=list[MeasureResponseOut],
     summary="A patient's administrations, newest first",
 )
-def list_administrations(request, patient_id: RecordId, instrument: str = ""):
+def list_measure_responses(request, patient_id: RecordId, instrument: str = ""):
     patient = access.open_patient(request, patient_id, _area(request), "read")
-    qs = Administration.objects.filter(patient=patient)
+    qs = MeasureResponse.objects.filter(patient=patient)
     if instrument:
         qs = qs.filter(instrument=instrument)
     rows = list(qs.order_by("-taken_at")[:500])
@@ -177,17 +177,17 @@ def list_administrations(request, patient_id: RecordId, instrument: str = ""):
 
 @router.post(
     "/patients/{patient_id}/administrations",
-    response={201: AdministrationOut},
+    response={201: MeasureResponseOut},
     summary="Record an administration (scored by the core engine; 422 on invalid answers)",
 )
-def create_administration(request, patient_id: RecordId, payload: AdministrationIn):
+def create_measure_response(request, patient_id: RecordId, payload: MeasureResponseIn):
     patient = access.open_patient(request, patient_id, _area(request), "write")
     session = None
     if payload.session_id is not None:
         session = patient.dosing_sessions.filter(pk=payload.session_id).first()
         if session is None:
             raise ValidationError({"session_id": ["No such session for this patient."]})
-    admin = services.record_administration(
+    admin = services.record_measure_response(
         patient=patient,
         instrument=payload.instrument,
         answers=payload.answers,

@@ -13,7 +13,7 @@ from ketamine_clinic.core.instruments import INSTRUMENTS
 from ketamine_clinic.core.instruments import label as instrument_label
 from ketamine_clinic.core.instruments.outcomes import Trajectory, outcome_status
 
-from .models import Administration
+from .models import MeasureResponse
 
 # The outcome measures a course is followed on (maintenance rules, titration, the portal's scores), in order
 # of preference: the first one with a baseline is used. Depression measures first (most ketamine courses
@@ -29,7 +29,7 @@ def trajectory(patient, instrument: str) -> Trajectory:
 def series(patient, instrument: str):
     """[(taken_at, total)] of scored administrations, oldest first."""
     return list(
-        Administration.objects.filter(patient=patient, instrument=instrument, total__isnull=False)
+        MeasureResponse.objects.filter(patient=patient, instrument=instrument, total__isnull=False)
         .order_by("taken_at")
         .values_list("taken_at", "total")
     )

@@ -1,6 +1,6 @@
 """Questionnaire administrations and the urgent suicide-risk tasks they can raise.
 
-An ``Administration`` stores the raw answers exactly as given plus the score the core engine computed at the
+An ``MeasureResponse`` stores the raw answers exactly as given plus the score the core engine computed at the
 time (total, severity, flags), so a later change to the library never silently rewrites history.
 """
 
@@ -24,8 +24,8 @@ FLAG_LABELS = {
 }
 
 
-class Administration(models.Model):
-    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="administrations")
+class MeasureResponse(models.Model):
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="measure_responses")
     instrument = models.CharField(max_length=30, choices=INSTRUMENT_CHOICES, db_index=True)
     #: raw answers in item order, null for a blank / not-asked item
     answers = models.JSONField(default=list)
@@ -38,14 +38,14 @@ class Administration(models.Model):
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="administrations",
+        related_name="measure_responses",
     )
     administered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="administrations_given",
+        related_name="measure_responses_given",
     )
     self_reported = models.BooleanField(default=False)
     taken_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -95,7 +95,7 @@ class UrgentTask(models.Model):
         LOW = "low", "Low"
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="urgent_tasks")
-    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="urgent_tasks")
+    measure_response = models.ForeignKey(MeasureResponse, on_delete=models.PROTECT, related_name="urgent_tasks")
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -1,6 +1,6 @@
 """Recording administrations, escalating suicide risk, and computing what is due - the app's one write path.
 
-Views, the API and the seed all call :func:`record_administration`, so scoring, validation, escalation and
+Views, the API and the seed all call :func:`record_measure_response`, so scoring, validation, escalation and
 auditing happen the same way everywhere.
 """
 
@@ -18,7 +18,7 @@ from ketamine_clinic.core.instruments.schedule import ScheduleConfig, SessionTim
 from ketamine_clinic.core.safety.event_time import is_in_future
 from ketamine_clinic.patients.models import Patient
 
-from .models import FLAG_LABELS, Administration, UrgentTask
+from .models import FLAG_LABELS, MeasureResponse, UrgentTask
 
 # Session states in which no drug was (or will be) given: they do not count for the schedule.
 NOT_DOSED_STATES = {"aborted", "cancelled", "no_show"}
@@ -53,7 +53,7 @@ def _task_priority(instrument_key: str, severity: str, answers) -> str:
 
 
 @transaction.atomic
-def record_administration(
+def record_measure_response(
     *,
     patient,
     instrument: str,
@@ -63,7 +63,7 @@ def record_administration(
     self_reported: bool = False,
     session=None,
     taken_at: dt.datetime | None = None,
-) -> Administration:
+) -> MeasureResponse:
     """Score ``answers`` with the core engine, save, escalate, audit. Raises ValidationError on bad answers.
 
     The caller has already checked permissions (views through ``access``); ``request`` (or ``user``) is what
@@ -86,7 +86,7 @@ def record_administration(
         result = score(inst, answers, sex=getattr(patient, "sex", None))
     except ScoringError as exc:
         raise scoring_error_to_validation(exc) from None
-    admin = Administration.objects.create(
+    admin = MeasureResponse.objects.create(
         patient=patient,
         instrument=inst.key,
         answers=answers,
@@ -115,7 +115,7 @@ def record_administration(
     return admin
 
 
-def escalate(admin: Administration, *, actor=None) -> UrgentTask | None:
+def escalate(admin: MeasureResponse, *, actor=None) -> UrgentTask | None:
     """Open an urgent task for the primary prescriber if the administration carries suicide-risk flags."""
     inst = admin.definition
     flags = escalating_flags(inst, admin.flags, admin.answers)
@@ -128,7 +128,7 @@ def escalate(admin: Administration, *, actor=None) -> UrgentTask | None:
         reason += f" (item 9 = {admin.answers[8]}, total {admin.total})"
     task = UrgentTask.objects.create(
         patient=admin.patient,
-        administration=admin,
+        measure_response=admin,
         assigned_to=admin.patient.primary_prescriber(),
         priority=_task_priority(inst.key, admin.severity, admin.answers),
         reason=reason[:300],
@@ -148,7 +148,7 @@ def open_tasks_for(user):
     from ketamine_clinic import access
 
     qs = UrgentTask.objects.filter(acknowledged_at__isnull=True, patient__in=access.visible_patients(user))
-    qs = qs.select_related("patient", "administration", "assigned_to").order_by("-created_at")
+    qs = qs.select_related("patient", "measure_response", "assigned_to").order_by("-created_at")
     if user.role == "director":
         return qs
     if user.role == "prescriber":
@@ -216,7 +216,7 @@ def patients_due(patients, now: dt.datetime | None = None) -> dict:
     patients = list(patients)
     ids = [p.pk for p in patients]
     history = {pk: {} for pk in ids}
-    for pk, key, taken in Administration.objects.filter(patient_id__in=ids).values_list(
+    for pk, key, taken in MeasureResponse.objects.filter(patient_id__in=ids).values_list(
         "patient_id", "instrument", "taken_at"
     ):
         history[pk].setdefault(key, []).append(taken)
@@ -247,7 +247,7 @@ def patient_due(patient, now: dt.datetime | None = None, *, history=None, sessio
     now = now or timezone.now()
     if history is None:
         history = {}
-        for key, taken in Administration.objects.filter(patient=patient).values_list(
+        for key, taken in MeasureResponse.objects.filter(patient=patient).values_list(
             "instrument", "taken_at"
         ):
             history.setdefault(key, []).append(taken)

@@ -11,6 +11,6 @@ urlpatterns = [
     path("urgent-tasks/panel/", views.urgent_tasks_panel, name="urgent_tasks_panel"),
     path("urgent-tasks/<int:task_id>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("self-report/", views.self_report_home, name="self_report_home"),
-    path("self-report/done/<int:administration_id>/", views.self_report_done, name="self_report_done"),
+    path("self-report/done/<int:measure_response_id>/", views.self_report_done, name="self_report_done"),
     path("self-report/<str:instrument>/", views.self_report, name="self_report"),
 ]

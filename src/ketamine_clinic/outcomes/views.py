@@ -22,7 +22,7 @@ from ketamine_clinic.validation import apply_errors
 from . import history, services
 from .charts import trajectory_svg
 from .forms import AcknowledgeForm, InstrumentForm
-from .models import Administration, UrgentTask
+from .models import MeasureResponse, UrgentTask
 
 SELF_REPORT_INSTRUMENTS = [k for k, i in INSTRUMENTS.items() if i.respondent in ("self", "either")]
 
@@ -48,7 +48,7 @@ def administer(request, patient, instrument):
     if request.method == "POST" and form.is_valid():
         session = next((s for s in sessions if s.pk == form.cleaned_data.get("session")), None)
         try:
-            admin = services.record_administration(
+            admin = services.record_measure_response(
                 patient=patient,
                 instrument=inst.key,
                 answers=form.answers(),
@@ -110,7 +110,7 @@ def self_report(request, patient, instrument):
     form = InstrumentForm(inst, request.POST or None, staff=False, sex=patient.sex)
     if request.method == "POST" and form.is_valid():
         try:
-            admin = services.record_administration(
+            admin = services.record_measure_response(
                 patient=patient,
                 instrument=inst.key,
                 answers=form.answers(),
@@ -132,9 +132,9 @@ def self_report(request, patient, instrument):
 
 
 @_own_self_report
-def self_report_done(request, patient, administration_id):
+def self_report_done(request, patient, measure_response_id):
     """Confirmation page: the score in plain words, and crisis resources (always; emphasised if flagged)."""
-    admin = Administration.objects.filter(pk=administration_id, patient=patient).first()
+    admin = MeasureResponse.objects.filter(pk=measure_response_id, patient=patient).first()
     if admin is None:
         raise Http404("No such questionnaire.")
     escalated = admin.urgent_tasks.exists()
@@ -153,7 +153,7 @@ def self_report_done(request, patient, administration_id):
 @access.patient_view("measures")
 def chart(request, patient):
     """The Outcomes chart tab: per-instrument trajectory, status at a glance, what is due, the history."""
-    admins = list(patient.administrations.select_related("administered_by", "session").order_by("-taken_at"))
+    admins = list(patient.measure_responses.select_related("administered_by", "session").order_by("-taken_at"))
     session_times = [s.scheduled_for for s in _sessions(patient) if s.state not in services.NOT_DOSED_STATES]
     by_inst: dict[str, list] = {}
     for a in sorted(admins, key=lambda a: a.taken_at):

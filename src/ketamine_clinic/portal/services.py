@@ -49,10 +49,10 @@ def questionnaires_due(patient, now: dt.datetime) -> list[dict]:
 
 def score_summaries(patient, *, plots: bool = False) -> list[dict]:
     """One summary per instrument the patient has scores for: plain-language lines (and an SVG plot)."""
-    from ketamine_clinic.outcomes.models import Administration
+    from ketamine_clinic.outcomes.models import MeasureResponse
 
     rows = list(
-        Administration.objects.filter(patient=patient, total__isnull=False)
+        MeasureResponse.objects.filter(patient=patient, total__isnull=False)
         .order_by("taken_at")
         .values_list("instrument", "taken_at", "total", "severity")
     )

@@ -28,7 +28,7 @@ from ketamine_clinic.core.inventory import format_mg
 from ketamine_clinic.inventory import services as inventory
 from ketamine_clinic.inventory.models import Lot
 from ketamine_clinic.navigation import reverse_or_none
-from ketamine_clinic.outcomes.models import Administration
+from ketamine_clinic.outcomes.models import MeasureResponse
 from ketamine_clinic.scheduling import services as scheduling
 from ketamine_clinic.scheduling.models import Appointment
 
@@ -319,7 +319,7 @@ def _record_lists(session, measure_urls) -> dict:
         "interventions": session.interventions.all(),
         "observations": session.observations.all(),
         "scores": session.dissociationscores.all(),
-        "cadss_administrations": _session_administrations(session, "cadss"),
+        "cadss_responses": _session_responses(session, "cadss"),
         "cadss_url": next((m["url"] for m in measure_urls if m["label"] == "CADSS"), None),
         "events": session.events.select_related("by"),
     }
@@ -379,9 +379,9 @@ def _held(user, session):
     }
 
 
-def _session_administrations(session, instrument):
+def _session_responses(session, instrument):
     """Item-by-item measures taken in the outcomes app for this session."""
-    return list(Administration.objects.filter(session=session, instrument=instrument).order_by("taken_at"))
+    return list(MeasureResponse.objects.filter(session=session, instrument=instrument).order_by("taken_at"))
 
 
 def _curve_url(session, dose_plan, now):

@@ -17,7 +17,7 @@ from ketamine_clinic.core.administration import predose as core_predose
 from ketamine_clinic.core.administration.states import SessionState
 from ketamine_clinic.core.instruments import INSTRUMENTS
 from ketamine_clinic.core.instruments.library import escalating_flags
-from ketamine_clinic.outcomes.models import Administration, UrgentTask
+from ketamine_clinic.outcomes.models import MeasureResponse, UrgentTask
 
 from ..models import (
     DischargeChecklist,
@@ -35,7 +35,7 @@ def pre_dose_measures(session: DosingSession, now: dt.datetime) -> tuple[set[str
     ``now``; whether one has a suicide item at its escalation level with no urgent task (the prescriber must see
     the patient); and suicide items noted below that level (a caution for the prescriber)."""
     window = dt.timedelta(hours=core_predose.PreDoseRules().measures_window_hours)
-    rows = Administration.objects.filter(patient=session.patient, taken_at__lte=now).filter(
+    rows = MeasureResponse.objects.filter(patient=session.patient, taken_at__lte=now).filter(
         Q(session=session) | Q(taken_at__gte=now - window)
     )
     done, risk, noted = set(), False, []
