@@ -118,6 +118,8 @@ def test_urgent_tasks_and_acknowledge_via_api(patient, staff, client_as):
     client = client_as(staff["prescriber"])
     tasks = client.get("/api/outcomes/urgent-tasks").json()
     assert len(tasks) == 1 and tasks[0]["priority"] == "high"
+    # The published field name stays, pointing at the questionnaire response the task came from.
+    assert tasks[0]["administration_id"] == UrgentTask.objects.get().measure_response_id
     r = post(client, f"/api/outcomes/urgent-tasks/{tasks[0]['id']}/acknowledge", {"action_taken": " "})
     assert r.status_code == 422 and "action_taken" in r.json()["detail"]
     r = post(

@@ -7,7 +7,7 @@ and create only their own self-reports (area "self_report"). Invalid answers -> 
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from ketamine_clinic import access, audit
@@ -89,7 +89,8 @@ class DueOut(Schema):
 class TaskOut(Schema):
     id: int
     patient_id: int
-    measure_response_id: int
+    # The API keeps its published name for the questionnaire the task was raised from (a MeasureResponse now).
+    administration_id: int = Field(alias="measure_response_id")
     assigned_to_id: int | None
     priority: str
     reason: str
