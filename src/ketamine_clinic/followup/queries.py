@@ -217,6 +217,66 @@ def _remission_cutoffs() -> dict[str, float]:
     return {key: cut for key in keys if (cut := remission_max(key)) is not None}
 
 
+def _dose_annotations() -> dict:
+    """The route of the first dosed session, and when the first dose and the end of induction (the 6th) were."""
+    dosed = DosingSession.objects.filter(patient=OuterRef("pk"), state__in=DOSED_STATES).order_by(
+        "scheduled_for", "id"
+    )
+    return {
+        "route": Subquery(dosed.values("route")[:1]),
+        "first_dose_at": Subquery(dosed.values("scheduled_for")[:1]),
+        "induction_end_at": Subquery(dosed.values("scheduled_for")[INDUCTION_DOSES - 1 : INDUCTION_DOSES]),
+    }
+
+
+def _outcome_scores():
+    """The patient's scored questionnaires on the outcome measure their condition is followed on."""
+    return MeasureResponse.objects.filter(
+        patient=OuterRef("pk"), instrument=OuterRef("outcome_instrument"), total__isnull=False
+    )
+
+
+def _baseline_annotations(scores) -> dict:
+    """The baseline (last score at/before the first dose) and the first score after induction."""
+    return {
+        "baseline": Subquery(
+            scores.filter(taken_at__lte=OuterRef("first_dose_at")).order_by("-taken_at").values("total")[:1],
+            output_field=FloatField(),
+        ),
+        "post_induction": Subquery(
+            scores.filter(taken_at__gt=OuterRef("induction_end_at")).order_by("taken_at").values("total")[:1],
+            output_field=FloatField(),
+        ),
+    }
+
+
+def _response_annotations(scores, threshold) -> dict:
+    """Response and remission after induction (1/0), and the first responding score since the first dose."""
+    cutoffs = _remission_cutoffs()
+    return {
+        "responded": Case(
+            When(post_induction__lte=F("baseline") * (1.0 - RESPONSE_FRACTION), then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        "remission_defined": Case(
+            When(outcome_instrument__in=list(cutoffs), then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        "remitted": Case(
+            *[When(outcome_instrument=key, post_induction__lte=cut, then=Value(1)) for key, cut in cutoffs.items()],
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        "first_response_at": Subquery(
+            scores.filter(taken_at__gt=OuterRef("first_dose_at"), total__lte=threshold)
+            .order_by("taken_at")
+            .values("taken_at")[:1]
+        ),
+    }
+
+
 def outcome_cohort(patients=None):
     """Patients annotated with condition, route, baseline, post-induction score and response timing.
 
@@ -227,57 +287,22 @@ def outcome_cohort(patients=None):
     (first score back above 50 % of baseline after that).
     """
     patients = Patient.objects.all() if patients is None else patients
-    dosed = DosingSession.objects.filter(patient=OuterRef("pk"), state__in=DOSED_STATES).order_by(
-        "scheduled_for", "id"
-    )
-    scores = MeasureResponse.objects.filter(
-        patient=OuterRef("pk"), instrument=OuterRef("outcome_instrument"), total__isnull=False
-    )
+    scores = _outcome_scores()
     threshold = OuterRef("baseline") * (1.0 - RESPONSE_FRACTION)
-    qs = patients.annotate(**_condition_annotations()).annotate(
-        route=Subquery(dosed.values("route")[:1]),
-        first_dose_at=Subquery(dosed.values("scheduled_for")[:1]),
-        induction_end_at=Subquery(dosed.values("scheduled_for")[INDUCTION_DOSES - 1 : INDUCTION_DOSES]),
-    ).annotate(
-        baseline=Subquery(
-            scores.filter(taken_at__lte=OuterRef("first_dose_at")).order_by("-taken_at").values("total")[:1],
-            output_field=FloatField(),
-        ),
-        post_induction=Subquery(
-            scores.filter(taken_at__gt=OuterRef("induction_end_at")).order_by("taken_at").values("total")[:1],
-            output_field=FloatField(),
-        ),
+    # One annotate per step: each step reads the annotations of the step before it.
+    qs = (
+        patients.annotate(**_condition_annotations())
+        .annotate(**_dose_annotations())
+        .annotate(**_baseline_annotations(scores))
+        .annotate(**_response_annotations(scores, threshold))
     )
-    cutoffs = _remission_cutoffs()
-    qs = qs.annotate(
-        responded=Case(
-            When(post_induction__lte=F("baseline") * (1.0 - RESPONSE_FRACTION), then=Value(1)),
-            default=Value(0),
-            output_field=IntegerField(),
-        ),
-        remission_defined=Case(
-            When(outcome_instrument__in=list(cutoffs), then=Value(1)),
-            default=Value(0),
-            output_field=IntegerField(),
-        ),
-        remitted=Case(
-            *[When(outcome_instrument=key, post_induction__lte=cut, then=Value(1)) for key, cut in cutoffs.items()],
-            default=Value(0),
-            output_field=IntegerField(),
-        ),
-        first_response_at=Subquery(
-            scores.filter(taken_at__gt=OuterRef("first_dose_at"), total__lte=threshold)
-            .order_by("taken_at")
-            .values("taken_at")[:1]
-        ),
-    ).annotate(
+    return qs.annotate(
         relapse_at=Subquery(
             scores.filter(taken_at__gt=OuterRef("first_response_at"), total__gt=threshold)
             .order_by("taken_at")
             .values("taken_at")[:1]
         )
     )
-    return qs
 
 
 def _rate(num, den):

@@ -82,18 +82,25 @@ def _default_model(route: str, drug: str, age: int | None) -> str:
     return "domino"
 
 
-def build_inputs(patient, params, now: dt.datetime | None = None) -> dict:
-    """Validate request parameters for ``patient``; raise ValidationError (field -> messages) if bad."""
+def _cleaned_request(params) -> dict:
+    """The request's parameters through PredictionForm, or a ValidationError naming each bad field."""
     form = PredictionForm(params)
     if not form.is_valid():
         raise ValidationError(form_error_dict(form))
-    data = form.cleaned_data
+    return form.cleaned_data
+
+
+def _recorded_weight(patient) -> float:
+    """The patient's recorded current weight: the curve is never drawn from a guessed one."""
     if patient.weight_kg is None:
         raise ValidationError(
             {"weight_kg": ["No weight is recorded for this patient: record today's weight first."]}
         )
-    weight = float(patient.weight_kg)
-    plan = _plan_defaults(patient)
+    return float(patient.weight_kg)
+
+
+def _route_drug_and_dose(data: dict, plan) -> tuple[str, str, float]:
+    """The route (asked for, else the plan's), its drug, and the dose (asked for, else the plan's for that route)."""
     route = data.get("route") or (plan[0] if plan else "")
     if not route:
         raise ValidationError({"route": ["Give a route (no active plan to take it from)."]})
@@ -107,24 +114,44 @@ def build_inputs(patient, params, now: dt.datetime | None = None) -> dict:
         dose = plan[1] if plan and plan[0] == route else None
     if dose is None:
         raise ValidationError({"dose_mg": ["Give dose_mg (no active plan dose for this route)."]})
-    age = patient.age if patient.date_of_birth else None
-    key = data.get("model") or _default_model(route, drug, age)
-    model = models.get(key)
+    return route, drug, dose
+
+
+def _infusion_minutes(data: dict, plan, route: str) -> float | None:
+    """IV infusion minutes (asked for, else the plan's, else 40); other routes take none."""
     duration = data.get("duration_min")
     if route == "iv":
         if duration is None:
             duration = plan[2] if plan and plan[0] == "iv" and plan[2] else 40.0
     elif duration is not None:
         raise ValidationError({"duration_min": ["duration_min applies only to the iv route."]})
+    return duration
+
+
+def _dose_events(model, route: str, dose: float, duration, weight: float, age):
+    """The single dose as the model's events, once the model accepts the route, the patient and its effect site."""
     try:
         model.check_route(route)
         model.check_patient(weight, age)
         model.check_effect_site()  # these pages draw the effect site; a set without one (flint) gets a 422
-        events = schedule.single_dose(
+        return schedule.single_dose(
             route, dose, duration_min=duration or 0.0, esketamine_devices=(model.drug == "esketamine")
         )
     except (models.ModelError, schedule.ScheduleError) as exc:
         raise ValidationError({"__all__": [str(exc)]}) from None
+
+
+def build_inputs(patient, params, now: dt.datetime | None = None) -> dict:
+    """Validate request parameters for ``patient``; raise ValidationError (field -> messages) if bad."""
+    data = _cleaned_request(params)
+    weight = _recorded_weight(patient)
+    plan = _plan_defaults(patient)
+    route, drug, dose = _route_drug_and_dose(data, plan)
+    age = patient.age if patient.date_of_birth else None
+    key = data.get("model") or _default_model(route, drug, age)
+    model = models.get(key)
+    duration = _infusion_minutes(data, plan, route)
+    events = _dose_events(model, route, dose, duration, weight, age)
     now = now or timezone.now()
     start = data.get("start") or now
     horizon = data.get("horizon_min") or (360.0 if route != "iv" else 240.0)
