@@ -144,6 +144,18 @@ def can(user, area: str, action: str = READ, patient=None) -> bool:
     return True
 
 
+def staff_can(user, area: str, action: str = READ, patient=None) -> bool:
+    """``can``, for clinic staff only: a patient never gets a staff control (the flowsheet's buttons, the chart's
+    "new session" form), even in an area of their own record they may read or write."""
+    return not user.is_patient and can(user, area, action, patient)
+
+
+def sees_clinic_boards(user) -> bool:
+    """The sessions board (page and dashboard panel) lists today's patients by name and their clinical state: for
+    roles that read both the registry and the clinical record (not the front desk, not patients)."""
+    return can(user, "registry", READ) and can(user, "clinical", READ)
+
+
 def require(user, area: str, action: str = READ, patient=None) -> None:
     if not can(user, area, action, patient):
         raise PermissionDenied(f"Your role may not {action} {area.replace('_', ' ')} here.")
@@ -230,9 +242,9 @@ def _needed(request, action: str) -> str:
     return WRITE if request.method not in ("GET", "HEAD", "OPTIONS") else action
 
 
-def _refuse_patients(request, area: str, action: str) -> None:
-    """``staff_only``: patients, and roles that may not ``action`` in ``area`` at all, are refused before any
-    record is loaded (as staff_view refuses them), whatever the record. The write a POST needs is checked after the
+def refuse_patients(request, area: str, action: str) -> None:
+    """Clinic staff's work (``staff_only``): patients, and roles that may not ``action`` in ``area`` at all, are
+    refused (403, audited) before any record is loaded, as staff_view refuses them, whatever the record. The write a POST needs is checked after the
     record is found (404 first for what the user may not see)."""
     if request.user.is_patient or not can(request.user, area, action):
         from . import audit
@@ -254,7 +266,7 @@ def record_view(model_or_queryset, area: str, action: str = READ, *, kwarg: str 
     the area even when ``action`` is "read".
 
     ``staff_only=True``: patients never open it, even for a record of their own in an area they may read or write
-    (clinicians' work: urgent tasks, the desk's change requests); see ``_refuse_patients``.
+    (clinicians' work: urgent tasks, the desk's change requests); see ``refuse_patients``.
     ``patient_area``: the area checked when the user is a patient (their consent is their own self-report, staff
     record it as clinical work).
     """
@@ -269,7 +281,7 @@ def record_view(model_or_queryset, area: str, action: str = READ, *, kwarg: str 
                 return _to_login(request)
             pk = kwargs.pop(name)
             if staff_only:
-                _refuse_patients(request, area, action)
+                refuse_patients(request, area, action)
             needed = _needed(request, action)
             the_area = area_for(request.user, area, patient_area)
             record = open_record(request, model_or_queryset, pk, the_area, needed, patient_path=patient_path)
@@ -346,7 +358,7 @@ def patient_view(area: str, action: str = READ, *, staff_only: bool = False, pat
             if not request.user.is_authenticated:
                 return _to_login(request)
             if staff_only:
-                _refuse_patients(request, area, action)
+                refuse_patients(request, area, action)
             needed = _needed(request, action)
             area_ = area_for(request.user, area, patient_area)
             patient = open_patient(request, patient_id, area_, needed)

@@ -30,6 +30,7 @@ from .prediction.api import router as prediction_router
 from .scheduling.api import router as scheduling_router
 from .sessions.api import router as sessions_router
 from .sessions.custody_api import router as session_custody_router
+from .validation import error_messages
 
 # Why each error can be answered, and which operations can answer it (see ClinicAPI.get_openapi_schema).
 ERRORS = {
@@ -115,8 +116,7 @@ def _not_found(request, exc):
 
 @api.exception_handler(ValidationError)
 def _invalid(request, exc):
-    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    return api.create_response(request, {"detail": detail}, status=422)
+    return api.create_response(request, {"detail": error_messages(exc)}, status=422)
 
 
 api.add_router("/patients/", patients_router)

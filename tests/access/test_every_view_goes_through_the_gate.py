@@ -17,26 +17,6 @@ DJANGOS_OWN = ("django.contrib.admin", "django.contrib.staticfiles", "django.vie
 # Every area a decorator of access.py may set: the permission table's areas and the two that are no area.
 GATE_AREAS = set(access.PERMISSIONS) | {"public", "signed_in"}
 
-# Not yet through the gate (issue 14, sessions/inventory restructuring): these views still check by hand. By URL
-# name (the restructuring keeps names and paths). The list only shrinks: a view here that is wrapped fails the test,
-# so take it off the list when you wrap it.
-NOT_YET_THROUGH_THE_GATE = [
-    "sessions:acknowledge",
-    "sessions:add_vitals",
-    "sessions:board_panel",
-    "sessions:discharge",
-    "sessions:dose",
-    "sessions:entry",
-    "sessions:flowsheet",
-    "sessions:note",
-    "sessions:note_amend",
-    "sessions:note_sign",
-    "sessions:open_appointment",
-    "sessions:predose",
-    "sessions:transition",
-    "sessions:vitals_chart",
-]
-
 
 def _patterns(resolver=None, prefix="", namespace=""):
     """(route, "namespace:name", callback) of every URL pattern, includes expanded."""
@@ -64,20 +44,9 @@ def test_the_walk_sees_the_project():
 
 
 def test_every_view_goes_through_the_gate():
-    waiting = set(NOT_YET_THROUGH_THE_GATE)
     outside = sorted(
         f"{name} ({route}) -> {callback.__module__}.{callback.__qualname__}"
         for route, name, callback in _checked()
-        if name not in waiting and getattr(callback, "access_area", None) not in GATE_AREAS
+        if getattr(callback, "access_area", None) not in GATE_AREAS
     )
     assert outside == [], "Views that do not go through access.py's decorators:\n" + "\n".join(outside)
-
-
-def test_the_waiting_list_only_shrinks():
-    views = {name: callback for _, name, callback in _checked()}
-    assert len(NOT_YET_THROUGH_THE_GATE) == len(set(NOT_YET_THROUGH_THE_GATE))
-    unknown = sorted(set(NOT_YET_THROUGH_THE_GATE) - set(views))
-    assert unknown == [], "NOT_YET_THROUGH_THE_GATE names URLs that do not exist (any more): take them off"
-    wrapped = sorted(n for n in NOT_YET_THROUGH_THE_GATE if hasattr(views[n], "access_area"))
-    assert wrapped == [], "These go through the gate now: take them off NOT_YET_THROUGH_THE_GATE"
-    assert all(n.split(":")[0] in ("sessions", "inventory") for n in NOT_YET_THROUGH_THE_GATE)

@@ -52,8 +52,10 @@ def _password(args) -> str:
 
 
 def _refusal(exc) -> CommandError:
-    messages = exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
-    return CommandError("; ".join(f"{field}: {' '.join(m)}" if field else " ".join(m) for field, m in messages))
+    from ketamine_clinic.validation import NON_FIELD, error_messages
+
+    messages = error_messages(exc).items()
+    return CommandError("; ".join(" ".join(m) if field == NON_FIELD else f"{field}: {' '.join(m)}" for field, m in messages))
 
 
 def _member(username):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ketamine_clinic import access, audit
 from ketamine_clinic.clinic.chart import chart_tabs
 from ketamine_clinic.portal.models import JournalEntry, JournalEntryRead, Message
+from ketamine_clinic.validation import error_messages
 
 from . import queries, services
 from .forms import AcceptForm, DeclineForm, IntegrationNoteForm, ReplyForm
@@ -124,8 +125,7 @@ _suggestion_page = access.record_view(
 
 def _form_errors(request, form, exc: ValidationError):
     """Put a service's ValidationError on the form's fields; errors about the suggestion itself go on top."""
-    items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("__all__", exc.messages)]
-    for field, errors in items:
+    for field, errors in error_messages(exc).items():
         if field in form.fields:
             form.add_error(field, errors)
         else:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import render
 
 from ketamine_clinic import access
+from ketamine_clinic.validation import error_messages
 
 from . import curves
 
@@ -19,7 +20,7 @@ def patient_curve(request, patient):
     try:
         inputs = curves.build_inputs(patient, request.GET)
     except ValidationError as exc:
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        errors = error_messages(exc)
         return render(request, "prediction/_curve.html", {"patient": patient, "errors": errors}, status=422)
     result = curves.predict(inputs)
     return render(

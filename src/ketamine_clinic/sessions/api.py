@@ -12,7 +12,6 @@ Errors: 404 (session/patient not visible), 403 (role), 409 (stale version: someo
 import datetime as dt
 from decimal import Decimal
 
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.responses import Status
@@ -121,11 +120,9 @@ def _out(session: DosingSession) -> dict:
 
 
 def _session(request, session_id: RecordId, action: str) -> DosingSession:
-    session = get_object_or_404(DosingSession.objects.select_related("chair"), pk=session_id)
-    access.open_patient(request, session.patient_id, "clinical", action)
-    if action == "write" and request.user.is_patient:
-        access.require(request.user, "registry", "write")  # patients never write the flowsheet: 403
-    return session
+    # Patients may read their own session; the clinical area gives them no write, so open_record refuses it (403).
+    return access.open_record(request, DosingSession.objects.select_related("chair", "patient"), session_id,
+                              "clinical", action)
 
 
 @router.get("/today", response=list[SessionOut])

@@ -307,16 +307,6 @@ class NewSessionForm(forms.Form):
     # Booking errors (scheduling.services) are keyed by the appointment's fields; these are the form's names.
     SERVICE_FIELDS = {"starts_at": "scheduled_for", "staff": "nurse", "chair": "chair", "route": "route"}
 
-    def add_service_errors(self, err) -> None:
-        """Put a booking refusal (ValidationError) beside the field it concerns, else at the top of the form."""
-        if not hasattr(err, "error_dict"):
-            for message in err.messages:
-                self.add_error(None, message)
-            return
-        for key, messages in err.message_dict.items():
-            field = self.SERVICE_FIELDS.get(key)
-            for message in messages:
-                self.add_error(field, message)
 
 
 ENTRY_FORMS = {

@@ -5,6 +5,7 @@ always shows the saved record and a fresh version/idempotency key), or redirects
 """
 
 import datetime as dt
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -31,6 +32,7 @@ from ketamine_clinic.navigation import reverse_or_none
 from ketamine_clinic.outcomes.models import MeasureResponse
 from ketamine_clinic.scheduling import services as scheduling
 from ketamine_clinic.scheduling.models import Appointment
+from ketamine_clinic.validation import apply_errors, error_text
 
 from . import services
 from .forms import (
@@ -45,17 +47,11 @@ from .forms import (
 )
 from .models import DischargeChecklist, DosingSession, SessionNote, VitalsReading
 
-
-def _staff_clinical(user, action="read"):
-    """Boards are for clinic staff who may read the clinical record (not patients, not the front desk)."""
-    if not (access.can(user, "registry", "read") and access.can(user, "clinical", action)):
-        raise PermissionDenied("Your role may not see the sessions board.")
-
-
-def _load(request, session_id, action="read"):
-    session = get_object_or_404(DosingSession.objects.select_related("patient", "chair"), pk=session_id)
-    access.open_patient(request, session.patient_id, "clinical", action)
-    return session
+# A session's pages are clinic staff's (patients never open the flowsheet, even their own): 404 for a session whose
+# patient is not visible, 403 for a role that may not read (or, for a POST, write) the clinical record.
+_SESSIONS = DosingSession.objects.select_related("patient", "chair")
+_session_page = access.record_view(_SESSIONS, "clinical", kwarg="session_id", staff_only=True)
+_session_action = access.record_view(_SESSIONS, "clinical", access.WRITE, kwarg="session_id", staff_only=True)
 
 
 def _today_sessions(user, now):
@@ -103,7 +99,8 @@ def _waiting_appointments(user, now):
 
 @access.staff_view("clinical")
 def board(request):
-    _staff_clinical(request.user)
+    if not access.sees_clinic_boards(request.user):
+        raise PermissionDenied("Your role may not see the sessions board.")
     now = timezone.now()
     rows = _today_sessions(request.user, now)
     waiting = _waiting_appointments(request.user, now)
@@ -129,28 +126,22 @@ def board(request):
 
 
 @require_POST
-def open_from_appointment(request, appointment_id):
+@access.record_view(Appointment, "clinical", access.WRITE, staff_only=True)
+def open_from_appointment(request, appointment):
     """Create (or find) the session of a dosing appointment and go to its flowsheet."""
-    if not request.user.is_authenticated:
-        return redirect(f"/login/?next={request.path}")
-    appointment = get_object_or_404(Appointment, pk=appointment_id)
-    access.open_patient(request, appointment.patient_id, "clinical", "write")
-    if request.user.is_patient:
-        raise PermissionDenied("Patients cannot open sessions.")
     try:
         session, _ = services.session_for_appointment(appointment, user=request.user)
     except ValidationError as err:
-        messages.error(request, _messages_of(err))
+        messages.error(request, error_text(err))
         return redirect("sessions:board")
     return redirect("sessions:flowsheet", session.pk)
 
 
+@access.signed_in_view
 def board_panel(request):
     """Dashboard fragment. Roles without clinical access (the front desk) get an empty panel, not an error,
     because the dashboard loads every panel for every staff member."""
-    if not request.user.is_authenticated:
-        return redirect(f"/login/?next={request.path}")
-    if not (access.can(request.user, "registry", "read") and access.can(request.user, "clinical", "read")):
+    if not access.sees_clinic_boards(request.user):
         return render(request, "sessions/_board_table.html", {"rows": [], "panel": True, "hidden": True})
     now = timezone.now()
     rows = _today_sessions(request.user, now)
@@ -167,7 +158,7 @@ def _chart_context(request, patient, form):
         "tabs": chart_tabs(request.user, patient, "sessions:chart"),
         "sessions": sessions,
         "form": form,
-        "can_write": access.can(request.user, "clinical", "write") and not request.user.is_patient,
+        "can_write": access.staff_can(request.user, "clinical", access.WRITE),
     }
 
 
@@ -187,13 +178,11 @@ def _default_route(patient):
 
 
 @require_POST
-@access.patient_view("clinical", "write")
+@access.patient_view("clinical", access.WRITE, staff_only=True)
 def session_create(request, patient):
     """Start a session from the chart. Every session has its appointment: the chair and nurse are booked with
     every booking rule (scheduling.services.book_session_now), then the one session of that appointment is
     created, both in one transaction. A refusal re-renders the form (400) with what was typed."""
-    if request.user.is_patient:
-        raise PermissionDenied("Patients cannot start sessions.")
     form = NewSessionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -209,7 +198,7 @@ def session_create(request, patient):
                 )
                 session, _ = services.session_for_appointment(appointment, user=request.user)
         except ValidationError as err:
-            form.add_service_errors(err)
+            apply_errors(form, err, NewSessionForm.SERVICE_FIELDS)
         else:
             messages.success(request, f"Session created: {session.chair.name} is booked for it.")
             return redirect("sessions:flowsheet", session.pk)
@@ -223,7 +212,7 @@ def flowsheet_context(request, session, **overrides):
     user = request.user
     now = timezone.now()
     session.refresh_from_db()
-    can_write = access.can(user, "clinical", "write", session.patient) and not user.is_patient
+    can_write = access.staff_can(user, "clinical", access.WRITE, session.patient)
     can_prescribe = access.can(user, "prescribing", "write", session.patient)
     state = SessionState(session.state)
     pre = services.pre_dose_result(session, now)
@@ -231,7 +220,7 @@ def flowsheet_context(request, session, **overrides):
     try:
         dose_plan = services.dose_plan_for(session)
     except ValidationError as err:
-        dose_error = "; ".join(m for msgs in err.message_dict.values() for m in msgs)
+        dose_error = error_text(err, "; ")
     readings = services.readings(session)
     discharge = services.discharge_result(session, now) if state in DOSE_GIVEN_STATES else None
     checklist = DischargeChecklist.objects.filter(session=session).first()
@@ -435,18 +424,8 @@ def _respond(request, session, status_if_plain=400, **overrides):
     return render(request, "sessions/flowsheet.html", ctx, status=status_if_plain)
 
 
-def _messages_of(err: ValidationError) -> str:
-    if hasattr(err, "error_dict"):
-        return " ".join(m for msgs in err.message_dict.values() for m in msgs)
-    return " ".join(err.messages)
-
-
-def flowsheet(request, session_id):
-    if not request.user.is_authenticated:
-        return redirect(f"/login/?next={request.path}")
-    session = _load(request, session_id, "read")
-    if request.user.is_patient:
-        raise PermissionDenied("The flowsheet is for clinic staff.")
+@_session_page
+def flowsheet(request, session):
     ctx = flowsheet_context(request, session)
     if request.htmx and request.GET.get("part") == "body":
         return render(request, "sessions/_flowsheet_body.html", ctx)
@@ -457,24 +436,20 @@ def _write_view(fn):
     """POST-only flowsheet action: login, per-patient write access, clear errors instead of 500s."""
 
     @require_POST
-    def wrapper(request, session_id, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect(f"/login/?next={request.path}")
-        session = _load(request, session_id, "write")
-        if request.user.is_patient:
-            raise PermissionDenied("Patients cannot change the flowsheet.")
+    @_session_action
+    @wraps(fn)
+    def wrapper(request, session, *args, **kwargs):
         try:
             return fn(request, session, *args, **kwargs)
         except services.StaleSession as err:
             return _respond(request, session, status_if_plain=409, error=str(err))
         except ValidationError as err:
-            return _respond(request, session, status_if_plain=400, error=_messages_of(err))
+            return _respond(request, session, status_if_plain=400, error=error_text(err))
         except PermissionDenied as err:
             if request.htmx:
                 return _respond(request, session, error=str(err))
             raise
 
-    wrapper.__name__ = fn.__name__
     return wrapper
 
 
@@ -497,14 +472,8 @@ def add_vitals(request, session):
             is_baseline=form.cleaned_data["is_baseline"],
         )
     except ValidationError as err:
-        if hasattr(err, "error_dict"):
-            for field, msgs in err.message_dict.items():
-                if field in form.fields:
-                    for m in msgs:
-                        form.add_error(field, m)
-                else:
-                    form.add_error(None, " ".join(msgs))
-        return _respond(request, session, vitals_form=form, error=_messages_of(err))
+        apply_errors(form, err)
+        return _respond(request, session, vitals_form=form, error=error_text(err))
     return _respond(request, session)
 
 
@@ -536,9 +505,8 @@ def confirm_dose(request, session):
             expected_version=form.cleaned_data["version"],
         )
     except ValidationError as err:
-        for field, msgs in err.message_dict.items():
-            form.add_error(field if field in form.fields else None, " ".join(msgs))
-        return _respond(request, session, dose_form=form, error=_messages_of(err))
+        apply_errors(form, err)
+        return _respond(request, session, dose_form=form, error=error_text(err))
     return _respond(request, session)
 
 
@@ -563,7 +531,7 @@ def change_state(request, session):
             **form.delivery(),
         )
     except ValidationError as err:
-        return _respond(request, session, error=_messages_of(err), posted=request.POST)
+        return _respond(request, session, error=error_text(err), posted=request.POST)
     return _respond(request, session)
 
 
@@ -624,10 +592,8 @@ def note_amend(request, session):
     return _respond(request, session)
 
 
-def vitals_chart_fragment(request, session_id):
-    if not request.user.is_authenticated:
-        return redirect(f"/login/?next={request.path}")
-    session = _load(request, session_id, "read")
+@_session_page
+def vitals_chart_fragment(request, session):
     return render(
         request,
         "sessions/_vitals_chart.html",
