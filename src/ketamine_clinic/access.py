@@ -23,6 +23,7 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
+from django.shortcuts import redirect
 
 from .choices import Role
 
@@ -344,12 +345,14 @@ def public(view):
     return view
 
 
-def patient_view(area: str, action: str = READ, *, staff_only: bool = False, patient_area: str | None = None):
+def patient_view(area: str, action: str = READ, *, staff_only: bool = False, patient_area: str | None = None,
+                 patients_to: str | None = None):
     """Decorate a view taking ``patient_id``: it is called as ``view(request, patient, ...)`` once allowed.
 
     Anonymous users are sent to the login page. For POST requests the write permission of ``area`` is
     required even when ``action`` is "read" (a page that shows and saves checks both). ``staff_only`` and
-    ``patient_area`` as for ``record_view``.
+    ``patient_area`` as for ``record_view``. ``patients_to``: the staff page of a record the patient has their own
+    page for (their follow-up, their messages: the portal); a patient opening their own is sent there (a URL name).
     """
 
     def decorator(view):
@@ -362,6 +365,8 @@ def patient_view(area: str, action: str = READ, *, staff_only: bool = False, pat
             needed = _needed(request, action)
             area_ = area_for(request.user, area, patient_area)
             patient = open_patient(request, patient_id, area_, needed)
+            if patients_to is not None and request.user.is_patient:
+                return redirect(patients_to)  # their own record (another patient's was a 404 above)
             return view(request, patient, *args, **kwargs)
 
         wrapper.access_area = area

@@ -67,11 +67,9 @@ def _chart_context(request, patient, **extra):
     return context
 
 
-@access.patient_view("clinical")
+# Patients read their own follow-up in the portal (where private journal entries are theirs).
+@access.patient_view("clinical", patients_to="portal:home")
 def chart(request, patient):
-    if request.user.is_patient:
-        # Patients read their own record through the portal (where private journal entries are theirs).
-        return redirect("portal:home")
     return render(request, "followup/chart.html", _chart_context(request, patient))
 
 
@@ -181,12 +179,10 @@ def suggestion_decline(request, suggestion):
     )
 
 
-@access.patient_view("self_report")
+# The patient's side of the thread is the portal; reading here must not mark their own messages read.
+@access.patient_view("self_report", patients_to="portal:messages")
 def message_thread(request, patient):
     """Staff view of a patient's message thread; opening it marks the patient's messages read."""
-    if request.user.is_patient:
-        # The patient's side of the thread is the portal; reading here must not mark their own messages read.
-        return redirect("portal:messages")
     thread = list(Message.objects.visible_to(request.user).filter(patient=patient).select_related("sender"))
     unread = [m.pk for m in thread if m.from_patient and m.read_at is None]
     if unread:
