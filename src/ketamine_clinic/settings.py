@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "ketamine_clinic.followup",
     "ketamine_clinic.portal",
     "ketamine_clinic.prediction",
-    "ketamine_clinic.interop",  # FHIR export (issue 16)
+    "ketamine_clinic.interop",  # FHIR export
     "ketamine_clinic.demo",  # the synthetic demo clinic: only its seed_demo command (no models)
 ]
 

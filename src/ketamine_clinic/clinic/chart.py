@@ -4,8 +4,9 @@ Each clinical app owns its tab page at the URL name listed here; a tab whose URL
 whose area the user's role may not read, is not shown.
 """
 
+from django.urls import reverse
+
 from ketamine_clinic import access
-from ketamine_clinic.navigation import reverse_or_none
 
 CHART_TABS = [
     ("Overview", "patients:chart", "demographics"),
@@ -21,7 +22,6 @@ CHART_TABS = [
 def chart_tabs(user, patient, active_url_name: str | None = None):
     tabs = []
     for label, url_name, area in CHART_TABS:
-        url = reverse_or_none(url_name, patient.pk)
-        if url and access.can(user, area, "read"):
-            tabs.append({"label": label, "url": url, "active": url_name == active_url_name})
+        if access.can(user, area, "read"):
+            tabs.append({"label": label, "url": reverse(url_name, args=[patient.pk]), "active": url_name == active_url_name})
     return tabs

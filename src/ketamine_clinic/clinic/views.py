@@ -7,9 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from ketamine_clinic import access, audit
-from ketamine_clinic.navigation import reverse_or_none
 from ketamine_clinic.validation import apply_errors
 
 from . import services
@@ -34,7 +34,7 @@ def _patient_form(user, *args, **kwargs):
 def dashboard(request):
     context = {
         "panel_urls": panel_urls(request.user),
-        "schedule_url": reverse_or_none("scheduling:day") if access.can(request.user, "schedule", "read") else None,
+        "schedule_url": reverse("scheduling:day") if access.can(request.user, "schedule", "read") else None,
         "can_create": access.can(request.user, "registry", "write"),
     }
     return render(request, "patients/dashboard.html", context)

@@ -54,7 +54,7 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 def overdue_questionnaires(user, now: dt.datetime) -> list[dict] | None:
     """Active patients with overdue measures, by the outcomes app's schedule (outcomes.services.patient_due).
 
-    The measurement schedule is the outcomes app's rule (issue 4); it is reused here, not restated. One
+    The measurement schedule is the outcomes app's rule; it is reused here, not restated. One
     schedule evaluation per active patient the user may open, over data loaded for all of them at once.
     """
     if not access.can(user, "measures", "read"):

@@ -1,4 +1,4 @@
-"""A patient's record as an HL7 FHIR Bundle (issue 16 item 2), built with ``fhir.resources``.
+"""A patient's record as an HL7 FHIR Bundle, built with ``fhir.resources``.
 
 Which FHIR models: ``fhir.resources`` 8.x, subpackage ``fhir.resources.R4B`` (FHIR 4.3.0). No maintained
 release of ``fhir.resources`` carries R4 (4.0.1) models on pydantic 2: 6.x is R4B by default and 5.x/early

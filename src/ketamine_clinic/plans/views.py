@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from ketamine_clinic import access
@@ -14,7 +15,6 @@ from ketamine_clinic.choices import Route
 from ketamine_clinic.clinic.chart import chart_tabs
 from ketamine_clinic.core.instruments import label as instrument_label
 from ketamine_clinic.core.protocols.templates import TEMPLATES, get_template
-from ketamine_clinic.navigation import reverse_or_none
 from ketamine_clinic.validation import apply_errors
 
 from . import services, titration
@@ -23,10 +23,8 @@ from .models import TreatmentPlan
 
 
 def _curve_url(plan, patient):
-    """The PK prediction fragment (issue 3's contract) for the plan's next dose, when that page exists."""
-    base = reverse_or_none("prediction:patient_curve", patient.pk)
-    if base is None:
-        return None
+    """The PK prediction fragment for the plan's next dose."""
+    base = reverse("prediction:patient_curve", args=[patient.pk])
     rule = plan.dose_rule()
     try:
         dose_mg = rule.dose_mg(float(patient.weight_kg) if patient.weight_kg else None)
@@ -113,7 +111,7 @@ def chart(request, patient):
         "can_prescribe": can_prescribe,
         "can_schedule": access.can(user, "schedule", "write"),
         "routes": [(r, services.planning_blockers(patient, r.value)) for r in Route],
-        "generate_url": reverse_or_none("scheduling:generate", plan.pk) if plan else None,
+        "generate_url": reverse("scheduling:generate", args=[plan.pk]) if plan else None,
         "consent_problem": consent_problem(patient, plan.route) if plan else None,
         "eligibility_problem": eligibility_problem(patient) if plan else None,
     }

@@ -166,7 +166,7 @@ def session_violations(*, now: dt.datetime | None = None, sessions=None) -> list
         events = list(s.events.all())
         if s.appointment_id is None:
             bad("has no appointment: its chair and nurse are invisible to the schedule.")
-        # Each session's rules in this order, so its messages read as before the split (issue 14).
+        # Each session's rules in a fixed order: the report reads the same on every run.
         _check_times(s, events, now, bad)
         _check_dose(s, tallies, now, bad)
         _check_pre_dose_measures(s, events, rules, bad)

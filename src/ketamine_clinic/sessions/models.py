@@ -37,7 +37,7 @@ class DosingSession(models.Model):
     scheduled_for = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    # --- added by issue 6 (migration 0002) ---
+    # --- added in migration 0002 ---
     version = models.PositiveIntegerField(default=1, help_text="Optimistic-concurrency counter.")
     chair = models.ForeignKey(
         "scheduling.Chair", null=True, blank=True, on_delete=models.SET_NULL, related_name="dosing_sessions"

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -28,7 +29,6 @@ from ketamine_clinic.core.administration.vitals import DEFAULT_THRESHOLDS, is_ov
 from ketamine_clinic.core.inventory import format_mg
 from ketamine_clinic.inventory import services as inventory
 from ketamine_clinic.inventory.models import Lot
-from ketamine_clinic.navigation import reverse_or_none
 from ketamine_clinic.outcomes.models import MeasureResponse
 from ketamine_clinic.scheduling import services as scheduling
 from ketamine_clinic.scheduling.models import Appointment
@@ -295,9 +295,8 @@ def _moves(session, state, pre, discharge, can_prescribe) -> list[dict]:
 def _measure_urls(session) -> list[dict]:
     measure_urls = []
     for key, label in (("phq9", "PHQ-9"), ("cssrs_screener", "C-SSRS"), ("cadss", "CADSS")):
-        url = reverse_or_none("outcomes:administer", session.patient_id, key)
-        if url:
-            measure_urls.append({"label": label, "url": f"{url}?session={session.pk}"})
+        url = reverse("outcomes:administer", args=[session.patient_id, key])
+        measure_urls.append({"label": label, "url": f"{url}?session={session.pk}"})
     return measure_urls
 
 
@@ -357,8 +356,8 @@ def _held(user, session):
     if held <= 0:
         return None
     lot = Lot.objects.filter(pk=session.lot_id).first()
-    url = reverse_or_none("inventory:waste")
-    can_waste = url and access.can(user, "inventory", "write")
+    url = reverse("inventory:waste")
+    can_waste = access.can(user, "inventory", "write")
     return {
         "amount": format_mg(held),
         "lot": lot.lot_number if lot else session.lot_id,
@@ -375,10 +374,8 @@ def _session_responses(session, instrument):
 
 def _curve_url(session, dose_plan, now):
     """The prediction fragment for the confirmed dose from its real start, or a preview of the planned dose
-    starting now (while the dose is being confirmed); None when the prediction app is absent or no dose."""
-    base = reverse_or_none("prediction:patient_curve", session.patient_id)
-    if base is None:
-        return None
+    starting now (while the dose is being confirmed); None when there is no dose."""
+    base = reverse("prediction:patient_curve", args=[session.patient_id])
     duration = None
     if session.dose_mg is not None and session.dosing_started_at:
         # What was given: the delivered dose once dosing has ended (over the time it actually ran when less

@@ -27,7 +27,7 @@ Rules (each number below is either cited or marked clinic-defined, and lives in 
   nothing longer to offer. IV and the other racemic routes have no labelled maintenance interval and keep the
   clinic's stretch factor.
 
-The response definition itself comes from ``core.instruments.outcomes`` (issue 4); ``response_threshold`` and
+The response definition itself comes from ``core.instruments.outcomes``; ``response_threshold`` and
 ``is_response`` below are thin wrappers over it. Baseline here is the last score at or before the first dose
 (a patient may have several screening scores), which is what the outcomes module's "first score of the
 series" means when the series starts at the first dose.
@@ -43,7 +43,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 # Response = >= 50 % reduction from baseline (Frank et al. 1991; Rush et al. 2006, PMID 16794566): the one
-# definition lives in core.instruments.outcomes (issue 4) and is reused here.
+# definition lives in core.instruments.outcomes and is reused here.
 from ketamine_clinic.core.instruments.outcomes import (  # noqa: E402
     RESPONSE_FRACTION,
     Trajectory,
@@ -70,7 +70,7 @@ class MaintenanceRules:
 
     # Response = >= 50 % reduction from baseline (Rush et al. 2006, PMID 16794566).
     response_fraction: float = RESPONSE_FRACTION
-    # Fading = the latest score has lost >= 50 % of the best improvement: clinic-defined (issue 8 rule).
+    # Fading = the latest score has lost >= 50 % of the best improvement: a clinic-defined rule.
     fading_loss_fraction: float = 0.5
     # Induction = six infusions (aan het Rot et al., Biol Psychiatry 2010; Murrough et al., Biol Psychiatry
     # 2013: six infusions over about 12 days). Doses after these are boosters.

@@ -13,7 +13,7 @@ Rules (from the issue; the numbers are clinic-defined defaults a treatment plan 
   start, overdue ``after_dose_overdue_hours`` after it, satisfied by any administration after the start;
 - periodic: every ``induction_interval_days`` during induction, every ``maintenance_interval_days`` in
   maintenance, counted from the last administration of that instrument; overdue ``grace_hours`` later.
-The plan config may use the protocol templates' key names (issue 5): ``before_each_dose`` = pre_session,
+The plan config may use the protocol templates' key names: ``before_each_dose`` = pre_session,
 ``after_each_dose`` = after_dose, ``weekly``/``monthly`` = periodic; ``end_of_phase`` and ``source`` are
 accepted and ignored here (end-of-phase measures are scheduled by the plan, not by elapsed time).
 Nothing is due for screening-phase patients except baseline, and nothing at all once discharged.

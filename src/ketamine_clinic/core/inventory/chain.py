@@ -92,7 +92,7 @@ def entry_hash(entry: Entry, *, key: bytes) -> str:
 
 
 def unkeyed_entry_hash(entry: Entry) -> str:
-    """The plain SHA-256 used before ledger seals were keyed (issue 12). Only for re-sealing an existing
+    """The plain SHA-256 used before ledger seals were keyed. Only for re-sealing an existing
     ledger once (after checking its old chain) and for naming a row re-hashed that way; never for new entries."""
     return hashlib.sha256(
         canonical(entry.sequence, entry.movement, entry.recorded_at, entry.prev_hash)
