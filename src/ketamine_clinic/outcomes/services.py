@@ -189,14 +189,12 @@ def acknowledge_task(task: UrgentTask, *, user, action: str, request=None) -> Ur
 # ---------------------------------------------------------------------------------------------- schedule
 def plan_schedule_config(patient) -> ScheduleConfig:
     """The active plan's measurement schedule, else the defaults; a broken config falls back."""
-    return _schedule_config(getattr(_active_plan(patient), "measurement_schedule", None))
+    return _schedule_config(getattr(patient.treatment_plans.current(), "measurement_schedule", None))
 
 
 # Outcomes sit below plans and sessions (the nurse's pre-dose check reads today's measures and open urgent
 # tasks), so the schedule reads the patient's plans and dosing sessions through the relations those apps declare
-# on the patient, never by importing them. The active plan is chosen as ``plans.services.current_plan`` does.
-def _active_plan(patient):
-    return patient.treatment_plans.filter(status="active").order_by("-created_at").first()
+# on the patient (``treatment_plans.current()``, the plans app's own reading), never by importing them.
 
 
 def _schedule_config(raw) -> ScheduleConfig:
@@ -227,7 +225,7 @@ def patients_due(patients, now: dt.datetime | None = None) -> dict:
         if state not in NOT_DOSED_STATES:
             sessions[pk].append(SessionTime(starts_at, None, session_id))
     schedules = {}
-    # Newest first, so the first active plan seen per patient is _active_plan()'s choice.
+    # Newest first, so the first active plan seen per patient is treatment_plans.current()'s choice.
     for pk, schedule in (
         Patient.objects.filter(pk__in=ids, treatment_plans__status="active")
         .order_by("pk", "-treatment_plans__created_at")

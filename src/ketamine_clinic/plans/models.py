@@ -16,6 +16,18 @@ from ketamine_clinic.choices import Route
 from ketamine_clinic.core.protocols.dose_rule import DoseRule
 
 
+class PlanQuerySet(models.QuerySet):
+    """``patient.treatment_plans.current()``: the one reading of "the patient's plan", for the apps above plans
+    (sessions, follow-up, the portal) and below them (outcomes reads it through the patient's relation)."""
+
+    def active(self):
+        return self.filter(status=TreatmentPlan.Status.ACTIVE).order_by("-created_at")
+
+    def current(self):
+        """The newest active plan, or None."""
+        return self.active().first()
+
+
 class TreatmentPlan(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -71,6 +83,8 @@ class TreatmentPlan(models.Model):
     start_date = models.DateField(null=True, blank=True)
     session_time = models.TimeField(default=dt.time(9, 0))
     notes = models.TextField(blank=True)
+
+    objects = PlanQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

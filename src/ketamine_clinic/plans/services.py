@@ -35,7 +35,7 @@ CHANGEABLE = (
 
 def current_plan(patient) -> TreatmentPlan | None:
     """The patient's active plan, or None (contract for sessions, outcomes and follow-up)."""
-    return patient.treatment_plans.filter(status=TreatmentPlan.Status.ACTIVE).order_by("-created_at").first()
+    return patient.treatment_plans.current()
 
 
 def planning_blockers(patient, route: str) -> list[str]:

@@ -265,22 +265,9 @@ def waste(
     with transaction.atomic():
         ledger.lock_chain()
         _check_not_still_to_give(session, lot, quantity_mcg)
-        return ledger.append(
-            Movement(
-                Kind.WASTED,
-                lot.pk,
-                quantity_mcg,
-                ledger.when(occurred_at, now),
-                user.pk,
-                session=session.pk,
-                location=location.pk if location else None,
-                witness=witness.pk,
-                reason=reason.strip(),
-            ),
-            actor=actor,
-            now=now,
-            custody=_custody(session),
-        )
+        return ledger.append_waste(actor=actor, user=user, witness=witness, lot=lot, quantity_mcg=quantity_mcg,
+                                   reason=reason, location=location, occurred_at=occurred_at, now=now,
+                                   custody=_custody(session))
 
 
 def still_to_give_mcg(session_id, lot_id) -> int:

@@ -173,7 +173,7 @@ def chart(request, patient):
 
 
 def _default_route(patient):
-    plan = patient.treatment_plans.filter(status="active").first()
+    plan = patient.treatment_plans.current()
     return plan.route if plan else "iv"
 
 

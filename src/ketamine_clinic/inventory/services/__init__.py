@@ -25,7 +25,16 @@ from .balances import (
 )
 from .counts import expected_in, perform_count, resolve_discrepancy
 from .ledger import MAX_CONTAINERS_PER_ENTRY, SessionCustody, append, ledger_key, lock_chain
-from .movements import check_witness, movement_kind, receive, record_movement, user_of, waste, when
+from .movements import (
+    append_waste,
+    check_witness,
+    movement_kind,
+    receive,
+    record_movement,
+    user_of,
+    waste,
+    when,
+)
 from .reports import LOG_KINDS, StockRow, administration_log, held_rows, stock_rows
 from .verification import Verification, verify_ledger, verify_ledger_head
 
@@ -38,6 +47,7 @@ __all__ = [
     "administration_log",
     "all_balances",
     "append",
+    "append_waste",
     "available_lots",
     "check_witness",
     "expected_in",

@@ -108,20 +108,30 @@ def waste(
     check_witness(user, witness, witness_password)
     with transaction.atomic():
         lock_chain()
-        return append(
-            Movement(
-                Kind.WASTED,
-                lot.pk,
-                quantity_mcg,
-                when(occurred_at, now),
-                user.pk,
-                location=location.pk if location else None,
-                witness=witness.pk,
-                reason=reason.strip(),
-            ),
-            actor=actor,
-            now=now,
-        )
+        return append_waste(actor=actor, user=user, witness=witness, lot=lot, quantity_mcg=quantity_mcg,
+                            reason=reason, location=location, occurred_at=occurred_at, now=now)
+
+
+def append_waste(*, actor, user, witness, lot: Lot, quantity_mcg: int, reason: str, location=None,
+                 occurred_at=None, now=None, custody: SessionCustody | None = None):
+    """The one way a waste entry is written, once the witness has confirmed and the chain is locked: from the
+    safe (:func:`waste`) or from what a session holds (``sessions.custody.waste``, which passes its custody)."""
+    return append(
+        Movement(
+            Kind.WASTED,
+            lot.pk,
+            quantity_mcg,
+            when(occurred_at, now),
+            user.pk,
+            session=custody.session_id if custody else None,
+            location=location.pk if location else None,
+            witness=witness.pk,
+            reason=reason.strip(),
+        ),
+        actor=actor,
+        now=now,
+        custody=custody,
+    )
 
 
 def movement_kind(kind) -> Kind:

@@ -54,9 +54,7 @@ def plan_for_route(session: DosingSession):
     plan = session.plan
     if plan is not None and plan.status == plan.Status.ACTIVE and plan.route == session.route:
         return plan
-    return (
-        session.patient.treatment_plans.filter(status="active", route=session.route).order_by("-created_at").first()
-    )
+    return session.patient.treatment_plans.active().filter(route=session.route).first()
 
 
 def dose_plan_for(
