@@ -1,6 +1,7 @@
 """Top navigation: (label, URL name, access area). Shown to a user only if their role may read the area."""
 
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from . import access
 
@@ -28,3 +29,12 @@ def nav_links(user):
         if access.can(user, area, "read"):
             links.append({"label": label, "url": reverse(url_name), "name": url_name})
     return links
+
+
+def back_to(request, fallback: str) -> str:
+    """The page a form came from (its ``next``), if it is on this site; else ``fallback``. A ``next`` pointing
+    elsewhere is ignored, so a crafted link cannot send staff off-site after they act."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback

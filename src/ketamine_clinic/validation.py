@@ -37,3 +37,26 @@ def apply_errors(form, exc: ValidationError, field_names: dict[str, str] | None 
         field = field_names.get(key, key)
         for msg in msgs:
             form.add_error(field if field in form.fields else None, msg)
+
+
+def save_posted(request, form, action, *, done, then):
+    """A page's form action, in one place: when ``form`` was posted and is valid, ``action(form.cleaned_data)``
+    calls the service. A refusal goes on the form (:func:`apply_errors`) and None is returned, so the page shows
+    the form again with what was typed. On success ``done`` (text, or a function of the service's result) is
+    flashed and the answer is a redirect to ``then``: a URL or URL name, a (URL name, args...) tuple, or a function
+    of the result giving one of those.
+    """
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = action(form.cleaned_data)
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return None
+    if done:
+        messages.success(request, done(result) if callable(done) else done)
+    target = then(result) if callable(then) else then
+    return redirect(*target) if isinstance(target, tuple) else redirect(target)

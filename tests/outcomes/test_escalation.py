@@ -87,6 +87,20 @@ def test_acknowledgement_needs_a_documented_action(patient, staff, client_as):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("next_url, lands_on", [("/patients/", "/patients/"), ("https://elsewhere.example/", None),
+                                                ("//elsewhere.example/x", None)])
+def test_after_acknowledging_the_page_goes_back_only_within_the_clinic(patient, staff, client_as, next_url, lands_on):
+    record(patient, "phq9", [0] * 8 + [2], staff["nurse"])
+    task = UrgentTask.objects.get()
+    response = client_as(staff["prescriber"]).post(
+        f"/outcomes/urgent-tasks/{task.pk}/acknowledge/",
+        {"action_taken": "Called patient, safety plan reviewed, seen in clinic today", "next": next_url},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == (lands_on or f"/outcomes/patient/{patient.pk}/")
+
+
+@pytest.mark.django_db
 def test_nurse_cannot_acknowledge_and_other_prescriber_cannot_see(patient, staff, client_as):
     record(patient, "phq9", [0] * 8 + [1], staff["nurse"])
     task = UrgentTask.objects.get()

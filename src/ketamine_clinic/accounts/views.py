@@ -5,10 +5,10 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from ketamine_clinic import access, audit
+from ketamine_clinic.navigation import back_to
 
 from . import services
 
@@ -33,10 +33,7 @@ def locked_out(request, response=None, credentials=None):
 
 
 def _next_url(request):
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return resolve_url(settings.LOGIN_REDIRECT_URL)
+    return back_to(request, resolve_url(settings.LOGIN_REDIRECT_URL))
 
 
 @access.signed_in_view

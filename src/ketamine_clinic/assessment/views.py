@@ -13,7 +13,7 @@ from ketamine_clinic.clinic.chart import chart_tabs
 from ketamine_clinic.core.instruments import library as instruments_library
 from ketamine_clinic.core.protocols.templates import default_measurement_schedule
 from ketamine_clinic.outcomes.models import MeasureResponse
-from ketamine_clinic.validation import apply_errors
+from ketamine_clinic.validation import apply_errors, save_posted
 
 from . import services
 from .forms import (
@@ -165,15 +165,12 @@ def previsit(request, patient):
 @access.patient_view("clinical", "write")
 def treatment_add(request, patient):
     form = PreviousTreatmentForm(request.POST)
-    if form.is_valid():
-        row = form.save(commit=False)
-        try:
-            services.add_previous_treatment(request, patient, row)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"Added {row}.")
-            return redirect("assessment:chart", patient.pk)
+    saved = save_posted(
+        request, form, lambda data: services.add_previous_treatment(request, patient, form.save(commit=False)),
+        done=lambda row: f"Added {row}.", then=("assessment:chart", patient.pk),
+    )
+    if saved:
+        return saved
     context = chart_context(request, patient)
     context["treatment_form"] = form
     return render(request, "assessment/chart.html", context, status=400)
@@ -197,21 +194,16 @@ def decision(request, patient):
         )
         return redirect("assessment:chart", patient.pk)
     form = DecisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_decision(
-                request,
-                patient,
-                screening=screening,
-                decision=form.cleaned_data["decision"],
-                rationale=form.cleaned_data["rationale"],
-                override_reason=form.cleaned_data["override_reason"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "Decision recorded.")
-            return redirect("assessment:chart", patient.pk)
+    saved = save_posted(
+        request, form,
+        lambda data: services.record_decision(
+            request, patient, screening=screening, decision=data["decision"], rationale=data["rationale"],
+            override_reason=data["override_reason"],
+        ),
+        done="Decision recorded.", then=("assessment:chart", patient.pk),
+    )  # fmt: skip
+    if saved:
+        return saved
     context = _decision_context(request, patient, screening, form)
     return render(request, "assessment/decision.html", context, status=400 if form.errors else 200)
 
@@ -240,14 +232,12 @@ def resolve_mismatch(request, patient, fact):
     if screening is None or request.method != "POST":
         return redirect("assessment:decision", patient.pk)
     form = MismatchResolutionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.resolve_mismatch(request, screening, fact=fact, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "Contradiction with the chart resolved and recorded.")
-            return redirect("assessment:decision", patient.pk)
+    saved = save_posted(
+        request, form, lambda data: services.resolve_mismatch(request, screening, fact=fact, reason=data["reason"]),
+        done="Contradiction with the chart resolved and recorded.", then=("assessment:decision", patient.pk),
+    )
+    if saved:
+        return saved
     context = _decision_context(request, patient, screening, DecisionForm(), {fact: form})
     open_facts = {screening.mismatch_fact(r) for r in screening.unresolved_mismatches()}
     if fact not in open_facts:

@@ -17,7 +17,8 @@ from django.utils import timezone
 from ketamine_clinic import access, audit
 from ketamine_clinic.clinic.chart import chart_tabs
 from ketamine_clinic.core.instruments import INSTRUMENTS
-from ketamine_clinic.validation import apply_errors
+from ketamine_clinic.navigation import back_to
+from ketamine_clinic.validation import apply_errors, save_posted
 
 from . import history, services
 from .charts import trajectory_svg
@@ -235,16 +236,14 @@ def acknowledge(request, task):
     """Close an urgent task with the documented action (POST; prescriber/director of a visible patient)."""
     patient = task.patient
     form = AcknowledgeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.acknowledge_task(
-                task, user=request.user, action=form.cleaned_data["action_taken"], request=request
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"Urgent task for {patient.full_name} acknowledged.")
-            return redirect(request.POST.get("next") or reverse("outcomes:chart", args=[patient.pk]))
+    saved = save_posted(
+        request, form,
+        lambda data: services.acknowledge_task(task, user=request.user, action=data["action_taken"], request=request),
+        done=f"Urgent task for {patient.full_name} acknowledged.",
+        then=back_to(request, reverse("outcomes:chart", args=[patient.pk])),
+    )
+    if saved:
+        return saved
     status = 400 if request.method == "POST" else 200
     return render(
         request,

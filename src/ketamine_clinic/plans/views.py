@@ -15,7 +15,7 @@ from ketamine_clinic.choices import Route
 from ketamine_clinic.clinic.chart import chart_tabs
 from ketamine_clinic.core.instruments import label as instrument_label
 from ketamine_clinic.core.protocols.templates import TEMPLATES, get_template
-from ketamine_clinic.validation import apply_errors
+from ketamine_clinic.validation import apply_errors, save_posted
 
 from . import services, titration
 from .forms import PlanChangeForm, PlanCreateForm, PlanStatusForm, TitrationAcceptForm, TitrationDeclineForm
@@ -127,29 +127,28 @@ def create(request, patient):
     blockers = services.planning_blockers(patient, route)
     initial = {"start_date": timezone.localdate() + dt.timedelta(days=1)}
     form = PlanCreateForm(request.POST or None, route=route, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def create_plan(data):
         phase_changes = {}
         if data["weekly_maintenance"]:
             template = get_template(data["protocol_key"])
             if any(p.key == "maintenance" and p.every_n_weeks == 2 for p in template.phases):
                 phase_changes = {"maintenance": {"every_n_weeks": 1}}
-        try:
-            plan = services.create_plan(
-                request,
-                patient,
-                protocol_key=data["protocol_key"],
-                start_date=data["start_date"],
-                session_time=data["session_time"],
-                dose_amount=data["dose_amount"],
-                phase_changes=phase_changes,
-                notes=data["notes"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"Plan created (version 1) from {plan.template().name}.")
-            return redirect("plans:chart", patient.pk)
+        return services.create_plan(
+            request,
+            patient,
+            protocol_key=data["protocol_key"],
+            start_date=data["start_date"],
+            session_time=data["session_time"],
+            dose_amount=data["dose_amount"],
+            phase_changes=phase_changes,
+            notes=data["notes"],
+        )
+
+    saved = save_posted(request, form, create_plan, then=("plans:chart", patient.pk),
+                        done=lambda plan: f"Plan created (version 1) from {plan.template().name}.")
+    if saved:
+        return saved
     context = {
         "patient": patient,
         "tabs": chart_tabs(request.user, patient, "plans:chart"),
@@ -170,17 +169,16 @@ _plan_page = access.record_view(
 @_plan_page
 def change(request, plan):
     form = PlanChangeForm(request.POST or None, instance=TreatmentPlan.objects.get(pk=plan.pk))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def change_plan(data):
         changes = {name: data[name] for name in PlanChangeForm.Meta.fields}
         changes["measurement_schedule"] = data["measurement_schedule_json"]
-        try:
-            services.change_plan(request, plan, reason=data["reason"], **changes)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "Plan changed; the previous version is kept.")
-            return redirect("plans:chart", plan.patient_id)
+        return services.change_plan(request, plan, reason=data["reason"], **changes)
+
+    saved = save_posted(request, form, change_plan, done="Plan changed; the previous version is kept.",
+                        then=("plans:chart", plan.patient_id))
+    if saved:
+        return saved
     context = {
         "patient": plan.patient,
         "tabs": chart_tabs(request.user, plan.patient, "plans:chart"),
@@ -193,16 +191,12 @@ def change(request, plan):
 @_plan_page
 def status(request, plan):
     form = PlanStatusForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.set_status(
-                request, plan, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "Plan status changed.")
-            return redirect("plans:chart", plan.patient_id)
+    saved = save_posted(
+        request, form, lambda data: services.set_status(request, plan, status=data["status"], reason=data["reason"]),
+        done="Plan status changed.", then=("plans:chart", plan.patient_id),
+    )
+    if saved:
+        return saved
     context = {
         "patient": plan.patient,
         "tabs": chart_tabs(request.user, plan.patient, "plans:chart"),

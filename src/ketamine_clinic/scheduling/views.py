@@ -8,12 +8,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from ketamine_clinic import access, audit
 from ketamine_clinic.clinic.chart import chart_tabs
+from ketamine_clinic.navigation import back_to
 from ketamine_clinic.plans.models import TreatmentPlan
-from ketamine_clinic.validation import apply_errors
+from ketamine_clinic.validation import save_posted
 
 from . import services
 from .forms import BookForm, CancelForm, DayForm, RescheduleForm
@@ -106,24 +106,16 @@ def book(request, patient):
     if request.method != "POST":  # a bookmarked or shared booking link: the chart, with its booking form
         return redirect(f"{reverse('scheduling:chart', args=[patient.pk])}#book-form")
     form = BookForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            appointment = services.book(
-                request,
-                patient=patient,
-                kind=data["kind"],
-                starts_at=data["starts_at"],
-                duration_min=data["duration_min"],
-                chair=data["chair"],
-                staff=data["staff"],
-                note=data["note"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"Booked {appointment}.")
-            return redirect("scheduling:chart", patient.pk)
+    saved = save_posted(
+        request, form,
+        lambda data: services.book(
+            request, patient=patient, kind=data["kind"], starts_at=data["starts_at"],
+            duration_min=data["duration_min"], chair=data["chair"], staff=data["staff"], note=data["note"],
+        ),
+        done=lambda appointment: f"Booked {appointment}.", then=("scheduling:chart", patient.pk),
+    )  # fmt: skip
+    if saved:
+        return saved
     return render(request, "scheduling/chart.html", _chart_context(request, patient, form), status=400)
 
 
@@ -153,21 +145,16 @@ def reschedule(request, appointment):
         "staff": appointment.staff,
     }
     form = RescheduleForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.reschedule(
-                request,
-                appointment,
-                starts_at=form.cleaned_data["starts_at"],
-                chair=form.cleaned_data["chair"],
-                staff=form.cleaned_data["staff"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "Appointment moved.")
-            return redirect("scheduling:chart", appointment.patient_id)
+    saved = save_posted(
+        request, form,
+        lambda data: services.reschedule(
+            request, appointment, starts_at=data["starts_at"], chair=data["chair"], staff=data["staff"],
+            reason=data["reason"],
+        ),
+        done="Appointment moved.", then=("scheduling:chart", appointment.patient_id),
+    )  # fmt: skip
+    if saved:
+        return saved
     context = {
         "patient": appointment.patient,
         "tabs": chart_tabs(request.user, appointment.patient, "scheduling:chart"),
@@ -181,14 +168,12 @@ def reschedule(request, appointment):
 @_appointment_page
 def cancel(request, appointment):
     form = CancelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.cancel(request, appointment, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "Appointment cancelled.")
-            return redirect("scheduling:chart", appointment.patient_id)
+    saved = save_posted(
+        request, form, lambda data: services.cancel(request, appointment, reason=data["reason"]),
+        done="Appointment cancelled.", then=("scheduling:chart", appointment.patient_id),
+    )
+    if saved:
+        return saved
     context = {
         "patient": appointment.patient,
         "tabs": chart_tabs(request.user, appointment.patient, "scheduling:chart"),
@@ -201,9 +186,7 @@ def cancel(request, appointment):
 
 @access.record_view(TreatmentPlan, "schedule", access.WRITE, kwarg="plan_id")
 def generate(request, plan):
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("scheduling:chart", args=[plan.patient_id])
+    back = back_to(request, reverse("scheduling:chart", args=[plan.patient_id]))
     if request.method != "POST":
         return redirect(back)
     try:
