@@ -106,6 +106,45 @@ def is_visible(user, patient) -> bool:
 HIDDEN_PATIENT = "Patient not on your care team"
 
 
+# Row rules: which rows of a patient-written or therapy record a user may read. The models' ``visible_to``
+# querysets call these, so the rule lives here with the table above.
+def _signed_in(user) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def integration_notes_for(user, notes: QuerySet) -> QuerySet:
+    """Therapists' notes of patients the user may open, for roles that read therapy notes (never patients)."""
+    if not _signed_in(user) or not can(user, "therapy_notes", READ):
+        return notes.none()
+    return notes.filter(patient__in=visible_patients(user))
+
+
+def journal_entries_for(user, entries: QuerySet) -> QuerySet:
+    """A patient reads all of their own journal; staff only *shared* entries of visible patients.
+
+    "Shared with the therapist" reaches the roles that read therapy notes (therapist, prescriber, director)
+    and may read self-reports; nurses and the front desk never see journal entries.
+    """
+    if not _signed_in(user):
+        return entries.none()
+    if user.is_patient:
+        return entries.filter(patient__user=user)
+    if not (can(user, "self_report", READ) and can(user, "therapy_notes", READ)):
+        return entries.none()
+    return entries.filter(shared=True, patient__in=visible_patients(user))
+
+
+def messages_for(user, messages: QuerySet) -> QuerySet:
+    """A patient's own thread; staff the threads of patients they may open and whose self-reports they read."""
+    if not _signed_in(user):
+        return messages.none()
+    if user.is_patient:
+        return messages.filter(patient__user=user)
+    if not can(user, "self_report", READ):
+        return messages.none()
+    return messages.filter(patient__in=visible_patients(user))
+
+
 class PatientNames:
     """How a clinic-wide record that must list every row (the controlled-substance log and reconciliation, their
     CSV and API: the ledger only adds up whole) names patients to one user: by name and MRN where the user may

@@ -10,10 +10,7 @@ from ketamine_clinic import access
 
 class IntegrationNoteQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Notes of patients the user may open, for roles that read therapy notes (never patients)."""
-        if user is None or not user.is_authenticated or not access.can(user, "therapy_notes", "read"):
-            return self.none()
-        return self.filter(patient__in=access.visible_patients(user))
+        return access.integration_notes_for(user, self)
 
 
 class IntegrationNote(models.Model):

@@ -29,18 +29,7 @@ class JournalTiming(models.TextChoices):
 
 class JournalEntryQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Entries ``user`` may read: a patient all of their own; staff only *shared* entries of visible patients.
-
-        "Shared with the therapist" reaches the roles that read therapy notes (therapist, prescriber, director)
-        and may read self-reports; nurses and the front desk never see journal entries.
-        """
-        if user is None or not user.is_authenticated:
-            return self.none()
-        if user.is_patient:
-            return self.filter(patient__user=user)
-        if not (access.can(user, "self_report", "read") and access.can(user, "therapy_notes", "read")):
-            return self.none()
-        return self.filter(shared=True, patient__in=access.visible_patients(user))
+        return access.journal_entries_for(user, self)
 
 
 class JournalEntry(models.Model):
@@ -108,14 +97,7 @@ class JournalEntry(models.Model):
 
 class MessageQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """A patient's own thread; staff the threads of patients they may open and whose self-reports they read."""
-        if user is None or not user.is_authenticated:
-            return self.none()
-        if user.is_patient:
-            return self.filter(patient__user=user)
-        if not access.can(user, "self_report", "read"):
-            return self.none()
-        return self.filter(patient__in=access.visible_patients(user))
+        return access.messages_for(user, self)
 
     def unread_from_patients(self):
         return self.filter(from_patient=True, read_at__isnull=True)
