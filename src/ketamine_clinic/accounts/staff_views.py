@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from ketamine_clinic import access, audit
-from ketamine_clinic.validation import apply_errors
+from ketamine_clinic.validation import apply_errors, save_posted
 
 from . import services, staff
 from .staff_forms import NewPasswordForm, NewStaffForm, StaffActionForm, StaffDetailsForm
@@ -39,14 +39,13 @@ def staff_list(request):
 @access.staff_view("staff_admin", "write")
 def staff_create(request):
     form = NewStaffForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            member = staff.add_staff(request, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"Added {member.display_name()} ({member.get_role_display()}).")
-            return redirect("staff:detail", member.pk)
+    saved = save_posted(
+        request, form, lambda data: staff.add_staff(request, **data),
+        done=lambda member: f"Added {member.display_name()} ({member.get_role_display()}).",
+        then=lambda member: ("staff:detail", member.pk),
+    )
+    if saved:
+        return saved
     return render(request, "accounts/staff_form.html", {"form": form})
 
 
@@ -70,14 +69,12 @@ def staff_detail(request, staff_id):
     if request.method != "POST":
         return _detail(request, member)
     form = StaffDetailsForm(request.POST)
-    if form.is_valid():
-        try:
-            changed = staff.change_staff(request, member, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "Saved." if changed else "Nothing changed.")
-            return redirect("staff:detail", member.pk)
+    saved = save_posted(
+        request, form, lambda data: staff.change_staff(request, member, **data),
+        done=lambda changed: "Saved." if changed else "Nothing changed.", then=("staff:detail", member.pk),
+    )
+    if saved:
+        return saved
     return _detail(request, member, details=form, status=400)
 
 
@@ -85,14 +82,13 @@ def staff_detail(request, staff_id):
 def staff_password(request, staff_id):
     member = _member(staff_id)
     form = NewPasswordForm(request.POST)
-    if form.is_valid():
-        try:
-            staff.set_password(request, member, form.cleaned_data["password"])
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"New password set for {member.display_name()}. Give it to them in person.")
-            return redirect("staff:detail", member.pk)
+    saved = save_posted(
+        request, form, lambda data: staff.set_password(request, member, data["password"]),
+        done=f"New password set for {member.display_name()}. Give it to them in person.",
+        then=("staff:detail", member.pk),
+    )
+    if saved:
+        return saved
     return _detail(request, member, password=form, status=400)
 
 

@@ -12,11 +12,9 @@ they reuse the recording pattern here (:func:`record_page`).
 import datetime as dt
 from urllib.parse import urlencode
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,7 +22,7 @@ from ketamine_clinic import access, audit
 from ketamine_clinic.access import staff_view
 from ketamine_clinic.core.inventory import format_mg
 from ketamine_clinic.csv_export import write_csv
-from ketamine_clinic.validation import apply_errors
+from ketamine_clinic.validation import save_posted
 
 from . import exports, services
 from .forms import AsOfForm, CountForm, DateRangeForm, LogFilterForm, ReceiveForm, ResolveForm
@@ -56,17 +54,12 @@ def record_page(
     template="inventory/form.html",
     extra=None,
 ):
-    """The one pattern of every recording page: on a valid POST call ``save(cleaned_data)``; a refusal by the
-    ledger rules becomes field/form errors (nothing saved), success flashes ``saved(obj)`` and redirects.
-    Cancel goes back where a save would have gone."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            obj = save(form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, saved(obj))
-            return redirect(redirect_to)
+    """Every recording page: ``validation.save_posted`` with ``save(cleaned_data)`` (a refusal by the ledger rules
+    becomes field/form errors, nothing saved; success flashes ``saved(obj)`` and redirects), on the inventory form
+    template. Cancel goes back where a save would have gone."""
+    done = save_posted(request, form, save, done=saved, then=redirect_to)
+    if done:
+        return done
     if request.method == "GET" and "session" in form.fields:
         # The session list names patients: reading it is audited like any list of patient data.
         audit.record(request, "list", detail={"page": request.resolver_match.view_name})
