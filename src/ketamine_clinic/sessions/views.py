@@ -27,6 +27,7 @@ from ketamine_clinic.core.administration.states import (
 )
 from ketamine_clinic.core.administration.vitals import DEFAULT_THRESHOLDS, is_overdue
 from ketamine_clinic.core.inventory import format_mg
+from ketamine_clinic.core.protocols import routes
 from ketamine_clinic.inventory import services as inventory
 from ketamine_clinic.inventory.models import Lot
 from ketamine_clinic.outcomes.models import MeasureResponse
@@ -46,6 +47,9 @@ from .forms import (
     VitalsForm,
 )
 from .models import DischargeChecklist, DosingSession, SessionNote, VitalsReading
+
+# The esketamine device as the rule table gives it (the planned devices line reads it, never a typed "28 mg").
+NASAL_DEVICE = {"mg": routes.ESKETAMINE_MG_PER_DEVICE, "minutes_between": routes.ESKETAMINE_MINUTES_BETWEEN_DEVICES}
 
 # A session's pages are clinic staff's (patients never open the flowsheet, even their own): 404 for a session whose
 # patient is not visible, 403 for a role that may not read (or, for a POST, write) the clinical record.
@@ -243,6 +247,7 @@ def flowsheet_context(request, session, **overrides):
         "baseline": services.baseline_reading(session),
         "alerts": services.active_alerts(session),
         "thresholds": DEFAULT_THRESHOLDS,
+        "nasal_device": NASAL_DEVICE,
         "due": due,
         "overdue": is_overdue(due, now),
         "since_dose": _since_dose(session, now),
@@ -323,7 +328,7 @@ def _forms(session, state, dose_plan, checklist, user) -> dict:
         "dose_form": DoseForm(
             initial={
                 "version": session.version,
-                "dose_mg": round(dose_plan.dose_mg, 2) if dose_plan else None,
+                "dose_mg": _dose_to_confirm(dose_plan),
             },
             lots=services.lot_choices(session),
             user=user,
@@ -332,6 +337,15 @@ def _forms(session, state, dose_plan, checklist, user) -> dict:
         "discharge_form": DischargeChecklistForm(instance=checklist),
         "amend_form": NoteAmendForm(),
     }
+
+
+def _dose_to_confirm(dose_plan):
+    """The dose offered for confirmation: for an infusion, what the drawn volume holds (0.84 mL of 50 mg/mL is
+    42.00 mg, not the 42.10 ordered), so the confirmed dose, the draw and the ledger agree; else the plan's dose."""
+    if dose_plan is None:
+        return None
+    mg = dose_plan.infusion.drawn_dose_mg if dose_plan.infusion else dose_plan.dose_mg
+    return round(mg, 2)
 
 
 def _dose_given(user, session) -> dict:

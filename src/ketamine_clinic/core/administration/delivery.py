@@ -26,7 +26,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-ESKETAMINE_MG_PER_DEVICE = Decimal("28")  # SPRAVATO PI section 2 / 16: 28 mg per single-use device
+from ketamine_clinic.core.protocols import routes
+
+ESKETAMINE_MG_PER_DEVICE = Decimal(routes.ESKETAMINE_MG_PER_DEVICE)  # the device table: core.protocols.routes
 MG_STEP = Decimal("0.01")
 # No dose (mg), pump volume (mL) or device count read at the chair comes near this; a larger figure is a typing
 # slip, and one like 1e308 cannot even be divided into 28 mg devices at 0.01 mg precision.

@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from ketamine_clinic.core.protocols.dose_rule import DoseRule
+from ketamine_clinic.core.protocols.routes import ESKETAMINE_MG_PER_DEVICE
 
-ESKETAMINE_MG_PER_DEVICE = 28.0  # SPRAVATO PI section 2: one device = 28 mg in two sprays
-ESKETAMINE_MINUTES_BETWEEN_DEVICES = 5  # SPRAVATO PI section 2
 LB_PER_KG = 2.2046226218  # exact definition: 1 lb = 0.45359237 kg
 
 

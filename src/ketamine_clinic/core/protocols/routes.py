@@ -102,6 +102,11 @@ class RouteRules:
 
 BP_LIMITS = BloodPressureLimits()
 
+# The esketamine nasal spray device: 28 mg in two sprays, one device after another with 5 minutes between them
+# (56 mg = 2 devices, 84 mg = 3). SPRAVATO PI section 2 (2.3 administration instructions) and section 16.
+ESKETAMINE_MG_PER_DEVICE = 28
+ESKETAMINE_MINUTES_BETWEEN_DEVICES = 5
+
 # Racemic ketamine has no patient label for depression: fasting is clinic policy (nausea and vomiting are
 # common), stricter than the esketamine label because IV/IM doses reach higher peak levels.
 RACEMIC_FASTING = Fasting(
