@@ -62,6 +62,7 @@ def test_new_patient_from_intake_to_generated_schedule(page, live_server, login,
     page.goto(f"{live_server.url}/plans/patient/{patient.pk}/new/?route=iv")
     expect(page.locator("#planning-blocked")).to_contain_text("No prescriber decision to proceed")
     expect(page.locator("#planning-blocked")).to_contain_text("has not acknowledged the current consent")
+    expect(page.locator("#planning-blocked")).to_contain_text("No PDMP check is recorded")
 
     # The prescriber's decision.
     page.goto(f"{live_server.url}/assessment/patient/{patient.pk}/")
@@ -85,8 +86,20 @@ def test_new_patient_from_intake_to_generated_schedule(page, live_server, login,
     page.click("#consent-form button[type=submit]")
     expect(page.locator("#consent")).to_contain_text("Consented")
 
-    # Plan from the IV template, starting next Monday.
+    # The PDMP check, on the Plan tab: a check found concerns must say what; then it is recorded.
     page.click("nav.tabs >> text=Plan")
+    expect(page.locator("#pdmp-needed")).to_contain_text("No PDMP check is recorded")
+    page.fill("#id_checked_on", clinic_clock.today().isoformat())
+    page.fill("#id_state", "ny")
+    page.check("input[name=result][value=concerns]")
+    page.click("#pdmp-form button[type=submit]")
+    expect(page.locator("#pdmp-form")).to_contain_text("Describe what the PDMP showed")
+    page.check("input[name=result][value=no_concerns]")
+    page.click("#pdmp-form button[type=submit]")
+    expect(page.locator("#pdmp-latest")).to_contain_text("in NY")
+    expect(page.locator("#pdmp-latest")).to_contain_text("No concerns")
+
+    # Plan from the IV template, starting next Monday.
     page.click("#new-plan-iv")
     today = clinic_clock.today()
     monday = today + dt.timedelta(days=7 - today.weekday())

@@ -79,6 +79,8 @@ def _clinic():
             published_at=timezone.now() - dt.timedelta(days=1),
         )
         assessment.acknowledge_consent(staff["prescriber"], p, document=doc, typed_name=p.full_name)
+        plans.record_pdmp_check(staff["prescriber"], p, checked_on=timezone.localdate(), state="NY",
+                                result="no_concerns")
         key = "esketamine_label" if route == "intranasal" else "iv_racemic_standard"
         plans.create_plan(staff["prescriber"], p, protocol_key=key, start_date=timezone.localdate())
         patients[route] = p

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ketamine_clinic.audit.models import AuditEvent
 from ketamine_clinic.core.protocols.dose_rule import DoseRule
-from ketamine_clinic.demo.assessment import approve, consent, ensure_consent_documents, record_intake
+from ketamine_clinic.demo.assessment import approve, consent, ensure_consent_documents, pdmp_checked, record_intake
 from ketamine_clinic.plans.models import TreatmentPlan
 from ketamine_clinic.plans.services import current_plan
 
@@ -23,8 +23,11 @@ def start_date():
 
 @pytest.fixture
 def patient(staff, make_patient):
+    """A patient with a current PDMP check (that gate: test_pdmp_check.py), so the tests here see the others."""
     ensure_consent_documents(staff["director"])
-    return make_patient(care_team=[staff["prescriber"], staff["nurse"]])
+    patient = make_patient(care_team=[staff["prescriber"], staff["nurse"]])
+    pdmp_checked(staff["prescriber"], patient)
+    return patient
 
 
 def create(client, patient, route="iv", **data):

@@ -14,6 +14,7 @@ record-keeping timestamps the services do not take (when a row was typed in) are
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 
 from ketamine_clinic.accounts.models import Role
 from ketamine_clinic.assessment import services
@@ -28,6 +29,7 @@ from ketamine_clinic.assessment.models import (
 from ketamine_clinic.choices import Route
 from ketamine_clinic.core.protocols.route_texts import consent_expectations
 from ketamine_clinic.patients.models import Phase
+from ketamine_clinic.plans import services as plans
 
 # Each body's "what to expect at each visit" paragraph (fasting, minimum stay, maintenance intervals) is written
 # from the route table (core.protocols.route_texts), so the consent says the numbers the gates enforce.
@@ -176,11 +178,27 @@ def consent(actor, patient, route: str, when=None):
 
 
 def ready_for_planning(actor, patient, route: str = Route.IV, **answers) -> None:
-    """Intake (all clear unless told), decision to proceed, and consent for ``route``."""
+    """Intake (all clear unless told), decision to proceed, consent for ``route`` and a PDMP check today."""
     ensure_consent_documents(actor)
     record_intake(actor, patient, **answers)
     approve(actor, patient)
     consent(actor, patient, route)
+    pdmp_checked(actor, patient)
+
+
+# The demo clinic is in New York (its time zone); a PDMP check there is the state's (I-STOP).
+DEMO_PDMP_STATE = "NY"
+
+
+def pdmp_checked(prescriber, patient, days_ago: int = 0):
+    """A synthetic PDMP check with no concerns, ``days_ago`` days back, through the service (for the demo and for
+    tests that start a plan); nothing is added when the patient already has one that is current."""
+    if plans.pdmp_problem(patient) is None:
+        return None
+    return plans.record_pdmp_check(
+        prescriber, patient, checked_on=timezone.localdate() - dt.timedelta(days=days_ago),
+        state=DEMO_PDMP_STATE, result="no_concerns",
+    )
 
 
 def _treatments(patient, user, rng):

@@ -18,6 +18,7 @@ from ketamine_clinic.assessment import services as assessment
 from ketamine_clinic.patients.models import Phase
 from ketamine_clinic.plans import services
 
+from .assessment import pdmp_checked
 from .outcomes import PROFILES
 
 # Nine days back always leaves three completed infusions before today, whatever the weekday (every 2 days on
@@ -50,6 +51,9 @@ def seed(clinic) -> None:
     titration_demo = _non_responding_induction(clinic)
     titration_demo_done = False
     for index, patient in enumerate(clinic.patients):
+        # Every demo patient's prescriber has looked them up in the PDMP in the last weeks, so a plan can start
+        # (on the page too, for the patients still in screening).
+        pdmp_checked(patient.care_team.filter(role=Role.PRESCRIBER).first() or prescriber, patient, index % 20)
         if patient.phase == Phase.SCREENING or patient.treatment_plans.exists():
             continue
         route = "intranasal" if assessment.consent_is_current(patient, "intranasal") else "iv"

@@ -178,6 +178,49 @@ def create(request, patient_id: RecordId, payload: PlanIn):
     return Status(201, _plan_out(plan))
 
 
+class PdmpCheckIn(Schema):
+    checked_on: dt.date
+    state: Annotated[str, Field(max_length=2, description="The state whose PDMP was checked, e.g. NY")]
+    result: Annotated[str, Field(description="no_concerns or concerns")]
+    concerns: Annotated[str, Field(max_length=4000)] = ""
+
+
+class PdmpCheckOut(Schema):
+    id: int
+    patient_id: int
+    checked_on: dt.date
+    state: str
+    result: str
+    concerns: str
+    checked_by_id: int
+    recorded_at: dt.datetime
+
+
+class PdmpStatusOut(Schema):
+    current: bool
+    problem: str | None
+    valid_days: int
+    checks: list[PdmpCheckOut]
+
+
+@router.get("/patient/{patient_id}/pdmp-checks", response=PdmpStatusOut,
+            summary="The patient's PDMP checks, newest first, and whether a plan may start")
+def pdmp_checks(request, patient_id: RecordId):
+    from django.conf import settings
+
+    patient = access.open_patient(request, patient_id, "prescribing", "read")
+    problem = services.pdmp_problem(patient)
+    return {"current": problem is None, "problem": problem, "valid_days": settings.PDMP_CHECK_VALID_DAYS,
+            "checks": list(patient.pdmp_checks.all())}
+
+
+@router.post("/patient/{patient_id}/pdmp-checks", response={201: PdmpCheckOut},
+             summary="Record a PDMP check (422 naming the field for a future date, unknown state or missing concerns)")
+def record_pdmp_check(request, patient_id: RecordId, payload: PdmpCheckIn):
+    patient = access.open_patient(request, patient_id, "prescribing", "write")
+    return Status(201, services.record_pdmp_check(request, patient, **payload.dict()))
+
+
 def _load(request, plan_id, area, action):
     return access.open_record(request, TreatmentPlan, plan_id, area, action)
 

@@ -4,6 +4,7 @@ from django import forms
 
 from ketamine_clinic.core.instruments.schedule import ScheduleConfig
 from ketamine_clinic.core.protocols.templates import TEMPLATES
+from ketamine_clinic.core.safety import pdmp
 
 from .models import TreatmentPlan
 
@@ -118,3 +119,15 @@ class TitrationDeclineForm(forms.Form):
         label="Reason for declining",
         help_text="Required; kept in the audit log. The suggestion is not shown again at this dose.",
     )
+
+
+class PdmpCheckForm(forms.Form):
+    """The prescriber's record of a PDMP lookup (the rules: core.safety.pdmp, checked by the service)."""
+
+    checked_on = forms.DateField(widget=DateInput, label="Checked on",
+                                 error_messages={"invalid": "Give the date of the check, e.g. 2026-12-01."})
+    state = forms.CharField(max_length=2, label="State PDMP (two letters)", widget=forms.TextInput(
+        attrs={"size": 3, "autocapitalize": "characters", "autocomplete": "off"}))
+    result = forms.ChoiceField(choices=list(pdmp.RESULTS.items()), widget=forms.RadioSelect)
+    concerns = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}),
+                               label="What raised concern (if any)")

@@ -14,6 +14,7 @@ from django.db import models
 
 from ketamine_clinic.choices import Route
 from ketamine_clinic.core.protocols.dose_rule import DoseRule
+from ketamine_clinic.core.safety import pdmp
 
 
 class PlanQuerySet(models.QuerySet):
@@ -205,3 +206,27 @@ class TitrationDecision(models.Model):
     @property
     def patient(self):
         return self.plan.patient
+
+
+class PdmpCheck(models.Model):
+    """A prescriber's check of the state prescription drug monitoring program before a controlled-substance plan
+    starts (core.safety.pdmp): when, where, what it found, who. Kept as recorded: a new check is a new row."""
+
+    class Result(models.TextChoices):
+        NO_CONCERNS = pdmp.NO_CONCERNS, pdmp.RESULTS[pdmp.NO_CONCERNS]
+        CONCERNS = pdmp.CONCERNS, pdmp.RESULTS[pdmp.CONCERNS]
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="pdmp_checks")
+    checked_on = models.DateField()
+    state = models.CharField("state PDMP", max_length=2)
+    result = models.CharField(max_length=20, choices=Result.choices)
+    concerns = models.TextField(blank=True, max_length=4000)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-checked_on", "-recorded_at", "-id"]
+        verbose_name = "PDMP check"
+
+    def __str__(self):
+        return f"PDMP {self.state} {self.checked_on:%Y-%m-%d}: {self.get_result_display()}"

@@ -1,22 +1,26 @@
 """Plan rules (contract: ``current_plan``) and the writes that keep every version.
 
 Planning is refused, with a message naming what is missing, until the prescriber has decided to proceed on the
-latest eligibility screen and the patient has acknowledged the current consent version for the plan's route.
+latest eligibility screen, the patient has acknowledged the current consent version for the plan's route, and a
+current PDMP check is recorded (ketamine and esketamine are Schedule III: core.safety.pdmp).
 """
 
 import datetime as dt
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from ketamine_clinic import audit
+from ketamine_clinic import access, audit
 from ketamine_clinic.assessment import services as assessment
 from ketamine_clinic.audit import acting_user as _user
 from ketamine_clinic.choices import Route
 from ketamine_clinic.core.protocols.templates import ProtocolTemplate, get_template
+from ketamine_clinic.core.safety import pdmp
 
-from .models import TreatmentPlan, TreatmentPlanVersion
+from .models import PdmpCheck, TreatmentPlan, TreatmentPlanVersion
 
 # Fields a plan change may touch (everything else comes from the template or is history).
 CHANGEABLE = (
@@ -50,7 +54,47 @@ def planning_blockers(patient, route: str) -> list[str]:
         consent = assessment.consent_problem(patient, route)
         if consent:
             problems.append(consent)
+    check = pdmp_problem(patient)
+    if check:
+        problems.append(check)
     return problems
+
+
+def latest_pdmp_check(patient) -> PdmpCheck | None:
+    return patient.pdmp_checks.select_related("checked_by").first()
+
+
+def pdmp_problem(patient, today: dt.date | None = None) -> str | None:
+    """Why a controlled-substance plan cannot start today for want of a current PDMP check (None = current)."""
+    latest = latest_pdmp_check(patient)
+    return pdmp.currency_problem(
+        latest.checked_on if latest else None, today or timezone.localdate(), settings.PDMP_CHECK_VALID_DAYS
+    )
+
+
+def record_pdmp_check(actor, patient, *, checked_on, state: str, result: str, concerns: str = "") -> PdmpCheck:
+    """Record the prescriber's PDMP check for ``patient`` (checked by the acting prescriber), audited.
+
+    Refused (ValidationError by field) for a future date, an unknown state code, no result, or concerns found but
+    not described; PermissionDenied unless the user may write prescribing decisions for this patient."""
+    user = _user(actor)
+    if user is None or not access.staff_can(user, "prescribing", access.WRITE):
+        raise PermissionDenied("Only prescribers record a PDMP check.")
+    if not isinstance(checked_on, dt.date):
+        try:
+            checked_on = dt.date.fromisoformat(str(checked_on))
+        except ValueError:
+            raise ValidationError({"checked_on": "Give the date of the PDMP check as YYYY-MM-DD."}) from None
+    check = pdmp.PdmpCheck(checked_on=checked_on, state=(state or "").strip().upper(), result=result or "",
+                           concerns=(concerns or "").strip())
+    problems = pdmp.check_problems(check, timezone.localdate())
+    if problems:
+        raise ValidationError(problems)
+    row = PdmpCheck.objects.create(patient=patient, checked_on=check.checked_on, state=check.state,
+                                   result=check.result, concerns=check.concerns, checked_by=user)
+    audit.record(actor, "create", row, patient=patient,
+                 detail={"pdmp_check": {"checked_on": str(row.checked_on), "state": row.state, "result": row.result}})
+    return row
 
 
 def _frequency(template: ProtocolTemplate) -> list[dict]:

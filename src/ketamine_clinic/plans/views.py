@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from ketamine_clinic import access
 from ketamine_clinic.assessment.services import consent_problem, eligibility_problem
@@ -18,7 +19,14 @@ from ketamine_clinic.core.protocols.templates import TEMPLATES, get_template
 from ketamine_clinic.validation import apply_errors, save_posted
 
 from . import services, titration
-from .forms import PlanChangeForm, PlanCreateForm, PlanStatusForm, TitrationAcceptForm, TitrationDeclineForm
+from .forms import (
+    PdmpCheckForm,
+    PlanChangeForm,
+    PlanCreateForm,
+    PlanStatusForm,
+    TitrationAcceptForm,
+    TitrationDeclineForm,
+)
 from .models import TreatmentPlan
 
 
@@ -75,6 +83,10 @@ def _dose_text(plan, patient):
 
 @access.patient_view("clinical")
 def chart(request, patient):
+    return render(request, "plans/chart.html", _chart_context(request, patient))
+
+
+def _chart_context(request, patient, **overrides):
     plan = services.current_plan(patient)
     plans = patient.treatment_plans.all()
     template = None
@@ -112,10 +124,13 @@ def chart(request, patient):
         "can_schedule": access.can(user, "schedule", "write"),
         "routes": [(r, services.planning_blockers(patient, r.value)) for r in Route],
         "generate_url": reverse("scheduling:generate", args=[plan.pk]) if plan else None,
+        "pdmp": services.latest_pdmp_check(patient),
+        "pdmp_problem": services.pdmp_problem(patient),
+        "pdmp_form": PdmpCheckForm(initial={"checked_on": timezone.localdate()}) if can_prescribe else None,
         "consent_problem": consent_problem(patient, plan.route) if plan else None,
         "eligibility_problem": eligibility_problem(patient) if plan else None,
     }
-    return render(request, "plans/chart.html", context)
+    return {**context, **overrides}
 
 
 @access.patient_view("prescribing", "write")
@@ -158,6 +173,20 @@ def create(request, patient):
         "templates": [t for t in TEMPLATES.values() if t.route == route],
     }
     return render(request, "plans/create.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@access.patient_view("prescribing", access.WRITE, staff_only=True)
+def pdmp_check(request, patient):
+    """Record the prescriber's PDMP check (the form on the plan tab); a refusal shows the tab again with it."""
+    form = PdmpCheckForm(request.POST)
+    saved = save_posted(
+        request, form, lambda data: services.record_pdmp_check(request, patient, **data),
+        done="PDMP check recorded.", then=("plans:chart", patient.pk),
+    )
+    if saved:
+        return saved
+    return render(request, "plans/chart.html", _chart_context(request, patient, pdmp_form=form), status=400)
 
 
 # The plan's own pages (change, status, titration) are prescribing decisions: write, even to show the form.
