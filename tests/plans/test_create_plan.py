@@ -9,7 +9,13 @@ from django.utils import timezone
 
 from ketamine_clinic.audit.models import AuditEvent
 from ketamine_clinic.core.protocols.dose_rule import DoseRule
-from ketamine_clinic.demo.assessment import approve, consent, ensure_consent_documents, pdmp_checked, record_intake
+from ketamine_clinic.demo.assessment import (
+    approve,
+    consent,
+    ensure_consent_documents,
+    pdmp_checked,
+    record_intake,
+)
 from ketamine_clinic.plans.models import TreatmentPlan
 from ketamine_clinic.plans.services import current_plan
 
