@@ -284,8 +284,8 @@ def _needed(request, action: str) -> str:
 
 def refuse_patients(request, area: str, action: str) -> None:
     """Clinic staff's work (``staff_only``): patients, and roles that may not ``action`` in ``area`` at all, are
-    refused (403, audited) before any record is loaded, as staff_view refuses them, whatever the record. The write a POST needs is checked after the
-    record is found (404 first for what the user may not see)."""
+    refused (403, audited) before any record is loaded, as staff_view refuses them, whatever the record. The write
+    a POST needs is checked after the record is found (404 first for what the user may not see)."""
     if request.user.is_patient or not can(request.user, area, action):
         from . import audit
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from ketamine_clinic.core.safety import pdmp as _pdmp
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("KETAMINE_CLINIC_DATA_DIR", Path.cwd() / "var")).resolve()
 
@@ -193,7 +195,7 @@ CLINIC_PHONE_REGION = os.environ.get("CLINIC_PHONE_REGION", "US")
 ELIGIBILITY_VALID_DAYS = int(os.environ.get("ELIGIBILITY_VALID_DAYS", "365"))
 CONSENT_VALID_DAYS = int(os.environ.get("CONSENT_VALID_DAYS", "365"))
 # How old a PDMP check may be when a controlled-substance plan starts (core.safety.pdmp: 90 days after CDC 2022).
-PDMP_CHECK_VALID_DAYS = int(os.environ.get("PDMP_CHECK_VALID_DAYS", "90"))
+PDMP_CHECK_VALID_DAYS = int(os.environ.get("PDMP_CHECK_VALID_DAYS", _pdmp.DEFAULT_VALID_DAYS))
 
 # The controlled-substance ledger's seal key (HMAC-SHA256, see core/inventory/chain.py). It must NOT be stored
 # in the database: whoever holds it can re-seal a rewritten ledger. Set LEDGER_KEY (at least 16 characters,

@@ -60,16 +60,18 @@ def planning_blockers(patient, route: str) -> list[str]:
     return problems
 
 
-def latest_pdmp_check(patient) -> PdmpCheck | None:
-    return patient.pdmp_checks.select_related("checked_by").first()
+def pdmp_status(patient, today: dt.date | None = None) -> tuple[PdmpCheck | None, str | None]:
+    """The patient's latest PDMP check and why a controlled-substance plan cannot start today for want of a current
+    one (None = current), read with one query."""
+    latest = patient.pdmp_checks.select_related("checked_by").first()
+    problem = pdmp.currency_problem(
+        latest.checked_on if latest else None, today or timezone.localdate(), settings.PDMP_CHECK_VALID_DAYS
+    )
+    return latest, problem
 
 
 def pdmp_problem(patient, today: dt.date | None = None) -> str | None:
-    """Why a controlled-substance plan cannot start today for want of a current PDMP check (None = current)."""
-    latest = latest_pdmp_check(patient)
-    return pdmp.currency_problem(
-        latest.checked_on if latest else None, today or timezone.localdate(), settings.PDMP_CHECK_VALID_DAYS
-    )
+    return pdmp_status(patient, today)[1]
 
 
 def record_pdmp_check(actor, patient, *, checked_on, state: str, result: str, concerns: str = "") -> PdmpCheck:

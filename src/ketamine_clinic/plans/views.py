@@ -88,6 +88,7 @@ def chart(request, patient):
 
 def _chart_context(request, patient, **overrides):
     plan = services.current_plan(patient)
+    pdmp_check, pdmp_problem = services.pdmp_status(patient)
     plans = patient.treatment_plans.all()
     template = None
     if plan is not None:
@@ -124,8 +125,8 @@ def _chart_context(request, patient, **overrides):
         "can_schedule": access.can(user, "schedule", "write"),
         "routes": [(r, services.planning_blockers(patient, r.value)) for r in Route],
         "generate_url": reverse("scheduling:generate", args=[plan.pk]) if plan else None,
-        "pdmp": services.latest_pdmp_check(patient),
-        "pdmp_problem": services.pdmp_problem(patient),
+        "pdmp": pdmp_check,
+        "pdmp_problem": pdmp_problem,
         "pdmp_form": PdmpCheckForm(initial={"checked_on": timezone.localdate()}) if can_prescribe else None,
         "consent_problem": consent_problem(patient, plan.route) if plan else None,
         "eligibility_problem": eligibility_problem(patient) if plan else None,
