@@ -66,6 +66,13 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     # Staff replies to a patient's messages (followup/views.message_reply): whoever writes to the record, nurses,
     # prescribers and the director (clinical) or therapists (therapy notes). The patient writes through self_report.
     "patient_replies": {Role.DIRECTOR: RW, Role.PRESCRIBER: RW, Role.NURSE: RW, Role.THERAPIST: RW},
+    # Billing codes of sessions and their export for claims: the desk (who bills in a small clinic), the
+    # prescriber whose sessions they are, and the director.
+    "billing": {Role.DIRECTOR: R, Role.PRESCRIBER: R, Role.FRONT_DESK: R},
+    # The outbox of messages sent by email and SMS (sent, failed, retried): the director retries failures.
+    "outbox": {Role.DIRECTOR: RW},
+    # The clinic's own records as a healthcare setting (address, REMS certification).
+    "clinic_settings": {Role.DIRECTOR: RW, Role.PRESCRIBER: R, Role.NURSE: R, Role.FRONT_DESK: R},
 }
 # Roles that see every patient rather than only their care team's.
 SEES_ALL_PATIENTS = frozenset({Role.DIRECTOR, Role.FRONT_DESK})

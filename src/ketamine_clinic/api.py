@@ -18,11 +18,13 @@ from ninja.security import django_auth
 from .accounts.api import router as staff_router
 from .api_types import Error
 from .assessment.api import router as assessment_router
+from .billing.api import router as billing_router
 from .clinic.api import router as patients_router
 from .clinic.audit_api import router as audit_router
 from .followup.api import router as followup_router
 from .interop.api import router as fhir_router
 from .inventory.api import router as inventory_router
+from .notifications.api import router as notifications_router
 from .outcomes.api import router as outcomes_router
 from .plans.api import router as plans_router
 from .portal.api import router as portal_router
@@ -133,3 +135,5 @@ api.add_router("/followup/", followup_router)
 api.add_router("/portal/", portal_router)
 api.add_router("/prediction/", prediction_router)
 api.add_router("/fhir/", fhir_router)
+api.add_router("/billing/", billing_router)
+api.add_router("/notifications/", notifications_router)

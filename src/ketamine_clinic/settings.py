@@ -63,6 +63,10 @@ INSTALLED_APPS = [
     "ketamine_clinic.portal",
     "ketamine_clinic.prediction",
     "ketamine_clinic.interop",  # FHIR export
+    "ketamine_clinic.billing",  # CPT/HCPCS codes on the session record
+    "ketamine_clinic.notifications",  # the outbox: email and SMS through the task worker
+    "django_tasks",
+    "django_tasks_db",  # the tasks' database backend and its db_worker
     "ketamine_clinic.demo",  # the synthetic demo clinic: only its seed_demo command (no models)
 ]
 

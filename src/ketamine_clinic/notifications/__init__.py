@@ -1,0 +1,1 @@
+"""Messages that leave the app (email, SMS) through Django's tasks API: the outbox, channels and preferences."""
