@@ -99,7 +99,18 @@ def staff(db):
     users["other_nurse"] = User.objects.create_user(username="t_other_nurse", password=PASSWORD, role=Role.NURSE)
     users["other_therapist"] = User.objects.create_user(username="t_other_therapist", password=PASSWORD,
                                                         role=Role.THERAPIST)
+    _certified_setting(users["director"])
     return users
+
+
+def _certified_setting(director):
+    """The test clinic is certified in the SPRAVATO REMS (esketamine is booked and dosed only in a certified
+    setting); a test of the gate takes the certification away."""
+    from ketamine_clinic.clinic.services import current_site
+
+    site = current_site()
+    site.rems_setting_id, site.rems_certified_on, site.rems_certified_by = "TEST-HCS-1", dt.date(2026, 1, 5), director
+    site.save()
 
 
 @pytest.fixture

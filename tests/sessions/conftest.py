@@ -47,6 +47,15 @@ def make_consented_and_eligible(patient, prescriber, route="iv"):
     ConsentAcknowledgement.objects.create(
         patient=patient, document=document, typed_name="Pat", recorded_by=prescriber
     )
+    if route == "intranasal":
+        enrol_in_rems(patient, prescriber)
+
+
+def enrol_in_rems(patient, user):
+    """The patient's SPRAVATO REMS enrolment (before the first esketamine session)."""
+    from ketamine_clinic.assessment.models import RemsEnrolment
+
+    return RemsEnrolment.objects.create(patient=patient, enrolled_on=timezone.localdate(), recorded_by=user)
 
 
 @pytest.fixture

@@ -413,3 +413,21 @@ class ConsentAcknowledgement(models.Model):
 
     def __str__(self):
         return f"{self.patient} consented to {self.document} on {self.acknowledged_at:%Y-%m-%d}"
+
+
+class RemsEnrolment(models.Model):
+    """The patient's enrolment in the SPRAVATO REMS (the Patient Enrollment Form the setting submits before the
+    first esketamine session; core.safety.rems). Kept as recorded: a correction is a new row, the latest counts."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="rems_enrolments")
+    enrolled_on = models.DateField("enrolled on")  # never in the future (the service checks)
+    rems_patient_id = models.CharField("REMS patient number", max_length=60, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)  # set by the service
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name = "SPRAVATO REMS enrolment"
+
+    def __str__(self):
+        return f"{self.patient} enrolled in the SPRAVATO REMS on {self.enrolled_on:%Y-%m-%d}"

@@ -27,9 +27,11 @@ from django.utils import timezone
 
 from ketamine_clinic import access, audit
 from ketamine_clinic.audit import acting_user
+from ketamine_clinic.clinic.services import rems_certified
 from ketamine_clinic.core.safety import chart_codes as core_chart
 from ketamine_clinic.core.safety import eligibility as core_eligibility
 from ketamine_clinic.core.safety import event_time
+from ketamine_clinic.core.safety import rems as core_rems
 from ketamine_clinic.core.safety import treatment_resistance as core_trd
 
 from .models import (
@@ -40,6 +42,7 @@ from .models import (
     EligibilityScreening,
     IntakeAssessment,
     PreviousTreatment,
+    RemsEnrolment,
 )
 
 
@@ -530,3 +533,49 @@ def publish_consent_document(
     )
     audit.record(actor, "create", document, detail={"route": route, "version": document.version})
     return document
+
+
+# SPRAVATO REMS enrolment ----------------------------------------------------------------------------------------
+
+
+def rems_enrolment(patient) -> RemsEnrolment | None:
+    """The patient's latest recorded SPRAVATO REMS enrolment (None: not enrolled)."""
+    return patient.rems_enrolments.select_related("recorded_by").first()
+
+
+def record_rems_enrolment(actor, patient, *, enrolled_on, rems_patient_id: str = "") -> RemsEnrolment:
+    """Record that ``patient`` is enrolled in the SPRAVATO REMS (the date, the program's patient number if given).
+
+    Refused (by field) for a missing or future date; PermissionDenied unless the user writes this patient's
+    clinical record. Audited. Booking and dosing esketamine read it (core.safety.rems)."""
+    user = acting_user(actor)
+    access.require(user, "clinical", access.WRITE, patient)
+    if enrolled_on in (None, ""):
+        raise ValidationError({"enrolled_on": "Give the date the patient was enrolled in the SPRAVATO REMS."})
+    if not isinstance(enrolled_on, dt.date):
+        try:
+            enrolled_on = dt.date.fromisoformat(str(enrolled_on))
+        except ValueError:
+            raise ValidationError({"enrolled_on": "Give the date of the enrolment as YYYY-MM-DD."}) from None
+    if enrolled_on > timezone.localdate():
+        raise ValidationError({"enrolled_on": "The enrolment cannot be dated in the future."})
+    rems_patient_id = (rems_patient_id or "").strip()
+    if len(rems_patient_id) > RemsEnrolment._meta.get_field("rems_patient_id").max_length:
+        raise ValidationError({"rems_patient_id": "The REMS patient number is at most 60 characters."})
+    with transaction.atomic():
+        row = RemsEnrolment.objects.create(patient=patient, enrolled_on=enrolled_on, rems_patient_id=rems_patient_id,
+                                           recorded_by=user, recorded_at=timezone.now())
+        audit.record(actor, "create", row, detail={"rems_enrolment": {
+            "enrolled_on": str(enrolled_on), "rems_patient_id": rems_patient_id}})
+    return row
+
+
+def rems_problems(patient, route: str | None) -> list[str]:
+    """Why an esketamine session cannot be booked or dosed for ``patient`` for want of the setting's REMS
+    certification or the patient's enrolment (empty for other routes). Booking and the dosing gate both ask here,
+    and the rule is the core's (core.safety.rems)."""
+    if not core_rems.is_rems_route(route):
+        return []
+    return core_rems.esketamine_gate_problems(
+        route, rems_certified(), rems_enrolment(patient) is not None, patient_name=patient.full_name
+    )

@@ -178,12 +178,25 @@ def consent(actor, patient, route: str, when=None):
 
 
 def ready_for_planning(actor, patient, route: str = Route.IV, **answers) -> None:
-    """Intake (all clear unless told), decision to proceed, consent for ``route`` and a PDMP check today."""
+    """Intake (all clear unless told), decision to proceed, consent for ``route`` and a PDMP check today; for
+    esketamine, the patient's SPRAVATO REMS enrolment too."""
     ensure_consent_documents(actor)
     record_intake(actor, patient, **answers)
     approve(actor, patient)
     consent(actor, patient, route)
     pdmp_checked(actor, patient)
+    if route == Route.INTRANASAL:
+        rems_enrolled(actor, patient)
+
+
+def rems_enrolled(actor, patient, enrolled_on: dt.date | None = None):
+    """The patient's SPRAVATO REMS enrolment with a synthetic REMS patient number, through the service (for the
+    demo and for tests that book esketamine); nothing is added when the patient is enrolled already."""
+    if services.rems_enrolment(patient) is not None:
+        return None
+    return services.record_rems_enrolment(
+        actor, patient, enrolled_on=enrolled_on or timezone.localdate(), rems_patient_id=f"SYN-{patient.mrn}"
+    )
 
 
 # The demo clinic is in New York (its time zone); a PDMP check there is the state's (I-STOP).
@@ -304,6 +317,9 @@ def _accepted(prescriber, patient, index: int, when) -> None:
     approve(prescriber, patient, decided_at=when + dt.timedelta(hours=2))
     route = Route.INTRANASAL if index % 4 == 1 else Route.IV
     consent(prescriber, patient, route, when=when + dt.timedelta(days=1))
+    if route == Route.INTRANASAL:
+        # Enrolled in the SPRAVATO REMS with the consent, before the first session (core.safety.rems).
+        rems_enrolled(prescriber, patient, enrolled_on=timezone.localdate(when + dt.timedelta(days=1)))
 
 
 def _backdate(patient, when) -> None:

@@ -10,17 +10,19 @@ from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db import transaction
 from django.test.utils import override_settings
 
-from . import assessment, followup, inventory, outcomes, plans, portal, scheduling, sessions
+from . import assessment, followup, inventory, outcomes, plans, portal, scheduling, sessions, setting
 from .registry import DEMO_PASSWORD, DemoClinic, demo_logins, seed_registry
 
 __all__ = ["DEMO_HASHERS", "DEMO_PASSWORD", "STEPS", "DemoArgon2", "DemoClinic", "demo_logins", "seed",
            "seed_registry", "steps"]
 
 # The areas seeded after the registry, in dependency order: each needs what the ones before it made.
+# The setting first: the clinic is certified in the SPRAVATO REMS before any esketamine visit is booked.
 # Outcomes before sessions: each dose's pre-dose PHQ-9 and C-SSRS exist before the session walks the gate.
 # Inventory after sessions: the sessions draw and waste from the stock it receives (receive_stock, called by
 # the sessions seed before the first dose); inventory's own step is the count a week ago.
 STEPS = (
+    ("setting", setting.seed),
     ("assessment", assessment.seed),
     ("plans", plans.seed),
     ("scheduling", scheduling.seed),

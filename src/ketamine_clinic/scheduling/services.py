@@ -115,9 +115,11 @@ def dosing_plan_problem(patient, plan=None) -> tuple[object | None, str | None]:
     """The plan a dosing visit for ``patient`` is given under, and why it cannot be booked (None = it can).
 
     A dosing visit needs current eligibility (the prescriber's decision to proceed on a current screening),
-    current consent for the plan's route, and an active plan (assessment and plans services, read-only).
+    current consent for the plan's route, and an active plan (assessment and plans services, read-only); an
+    esketamine visit also needs the clinic's SPRAVATO REMS certification and the patient's enrolment
+    (core.safety.rems, through ``assessment.services.rems_problems``).
     """
-    from ketamine_clinic.assessment.services import consent_problem, eligibility_problem
+    from ketamine_clinic.assessment.services import consent_problem, eligibility_problem, rems_problems
     from ketamine_clinic.plans.services import current_plan
 
     problem = eligibility_problem(patient)
@@ -137,6 +139,9 @@ def dosing_plan_problem(patient, plan=None) -> tuple[object | None, str | None]:
     problem = consent_problem(patient, plan.route)
     if problem:
         return plan, f"{problem} A dosing visit needs current consent."
+    rems = rems_problems(patient, plan.route)
+    if rems:
+        return plan, " ".join(rems)
     return plan, None
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ketamine_clinic import audit
+from ketamine_clinic.assessment import services as assessment_services
 from ketamine_clinic.core.administration import delivery as core_delivery
 from ketamine_clinic.core.administration.states import IllegalTransition, SessionState, plan_transition
 from ketamine_clinic.inventory import services as inventory
@@ -57,7 +58,13 @@ def _gates_dosing(fresh: DosingSession, now) -> _Gates:
         raise ValidationError({"__all__": ["Confirm the dose before starting dosing."]})
     _check_dose_drawn(fresh)
     pre_result = pre_dose_result(fresh, now)
-    return _Gates(pre_dose=pre_result.gate(), cautions=tuple(f.message for f in pre_result.cautions))
+    gate = pre_result.gate()
+    # The SPRAVATO REMS records (setting certified, patient enrolled) are held like an open suicide-risk task:
+    # recording them clears the gate, a prescriber's override at the chair does not.
+    rems = tuple(assessment_services.rems_problems(fresh.patient, fresh.route))
+    if rems:
+        gate = replace(gate, blocking=gate.blocking + rems, not_overridable=gate.not_overridable + rems)
+    return _Gates(pre_dose=gate, cautions=tuple(f.message for f in pre_result.cautions))
 
 
 def _gates_ready_for_discharge(fresh: DosingSession, now) -> _Gates:
