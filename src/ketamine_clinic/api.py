@@ -32,6 +32,7 @@ from .prediction.api import router as prediction_router
 from .scheduling.api import router as scheduling_router
 from .sessions.api import router as sessions_router
 from .sessions.custody_api import router as session_custody_router
+from .sessions.rems_api import router as session_rems_router
 from .validation import error_messages
 
 # Why each error can be answered, and which operations can answer it (see ClinicAPI.get_openapi_schema).
@@ -128,6 +129,7 @@ api.add_router("/assessment/", assessment_router)
 api.add_router("/plans/", plans_router)
 api.add_router("/schedule/", scheduling_router)
 api.add_router("/sessions/", sessions_router)
+api.add_router("/sessions/", session_rems_router)  # the SPRAVATO REMS monitoring form of a session
 api.add_router("/outcomes/", outcomes_router)
 api.add_router("/inventory/", inventory_router)
 api.add_router("/inventory/", session_custody_router)  # draw, waste, movements, reconciliation: sessions' drug

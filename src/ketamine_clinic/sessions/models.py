@@ -366,3 +366,53 @@ class SessionNoteAmendment(models.Model):
     @property
     def patient(self):
         return self.note.session.patient
+
+
+class RemsForm(models.Model):
+    """The SPRAVATO REMS Patient Monitoring Form of one esketamine session (core.administration.rems_form).
+
+    Most of the form is read from the record each time (patient, dose, lot, times, blood pressures); this row
+    keeps what a clinician answers or confirms, the values as they stood when the note was signed, and the
+    submission to the REMS (which happens outside the system, by fax or the REMS portal)."""
+
+    session = models.OneToOneField(DosingSession, on_delete=models.CASCADE, related_name="rems_form")
+    # {class key: True/False} for core.administration.rems_form.CONCOMITANT_CLASSES, confirmed by the nurse.
+    concomitant = models.JSONField(null=True, blank=True)
+    concomitant_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    vitals_acceptable_before = models.BooleanField(null=True, blank=True)
+    vitals_acceptable_at_completion = models.BooleanField(null=True, blank=True)
+    sedation = models.BooleanField(null=True, blank=True)
+    dissociation = models.BooleanField(null=True, blank=True)
+    respiratory_depression = models.BooleanField(null=True, blank=True)
+    serious_adverse_event = models.BooleanField(null=True, blank=True)
+    serious_adverse_event_detail = models.TextField(blank=True)
+    evaluation_suggested_minutes = models.PositiveIntegerField(null=True, blank=True)
+    evaluation_minutes = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(24 * 60)],
+        help_text="Minutes from the first device: when the patient would have been ready to leave.",
+    )
+    evaluation_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    evaluation_confirmed_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+    signed_values = models.JSONField(null=True, blank=True, help_text="The whole form when the note was signed.")
+    submitted_on = models.DateField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submission_confirmation = models.CharField(max_length=80, blank=True)
+
+    def __str__(self):
+        return f"REMS monitoring form of session {self.session_id}"
+
+    @property
+    def patient(self):
+        return self.session.patient
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_on is not None

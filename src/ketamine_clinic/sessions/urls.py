@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import rems_views, views
 
 app_name = "sessions"
 
@@ -22,4 +22,10 @@ urlpatterns = [
     path("<int:session_id>/note/", views.note_generate, name="note"),
     path("<int:session_id>/note/sign/", views.note_sign, name="note_sign"),
     path("<int:session_id>/note/amend/", views.note_amend, name="note_amend"),
+    path("rems/", rems_views.forms_due, name="rems_due"),
+    path("<int:session_id>/rems/", rems_views.form_page, name="rems_form"),
+    path("<int:session_id>/rems/answers/", rems_views.save_answers, name="rems_answers"),
+    path("<int:session_id>/rems/evaluation/", rems_views.confirm_evaluation, name="rems_evaluation"),
+    path("<int:session_id>/rems/submitted/", rems_views.record_submission, name="rems_submission"),
+    path("<int:session_id>/rems/form.pdf", rems_views.form_pdf, name="rems_pdf"),
 ]

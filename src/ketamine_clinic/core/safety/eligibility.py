@@ -484,6 +484,12 @@ INTERACTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "monitor blood pressure closely.",
         ("spravato_pi",),
     ),
+    "sedative_hypnotic": (
+        "Non-benzodiazepine sedative hypnotic",
+        "Sedative hypnotics (zolpidem, zaleplon, eszopiclone, zopiclone) are CNS depressants and may increase "
+        "sedation: monitor closely for sedation.",
+        ("spravato_pi",),
+    ),
     "opioid": (
         "Opioid / CNS depressant",
         "Opioids and other CNS depressants may increase sedation: monitor closely for sedation.",

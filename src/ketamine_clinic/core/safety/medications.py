@@ -76,6 +76,10 @@ DRUG_CLASSES: dict[str, frozenset[str]] = {
             "desoxyn",
         }
     ),
+    # "Non-benzodiazepine sedative hypnotics", as the SPRAVATO REMS Patient Monitoring Form names them.
+    "sedative_hypnotic": frozenset(
+        {"zolpidem", "ambien", "zaleplon", "sonata", "eszopiclone", "lunesta", "zopiclone", "imovane"}
+    ),
     "opioid": frozenset(
         {
             "morphine",

@@ -12,7 +12,8 @@ Rules that protect the record:
 One module per job: :mod:`.booking` (the session of a booked appointment), :mod:`.dosing` (order, dose plan,
 confirmed dose and its draw, lot choices), :mod:`.flowsheet` (readings, entries, alerts, next vitals due),
 :mod:`.checks` (pre-dose and discharge checks), :mod:`.states` (state changes, as a table of target states),
-:mod:`.note` (compose, generate, sign, amend), :mod:`.common` (version lock, clock). Callers keep using
+:mod:`.note` (compose, generate, sign, amend), :mod:`.rems` (the SPRAVATO REMS Patient Monitoring Form:
+filled from the record, answered, frozen at signing, submitted; used as ``services.rems``), :mod:`.common` (version lock, clock). Callers keep using
 ``from ketamine_clinic.sessions import services; services.transition(...)``: the public names are here.
 """
 

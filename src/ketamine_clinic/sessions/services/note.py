@@ -16,6 +16,7 @@ from ..models import (
     SessionNote,
     SessionNoteAmendment,
 )
+from . import rems
 from .common import _now, _require_prescriber
 from .flowsheet import readings
 from .states import _delivery_note, held_remainder_mg
@@ -161,6 +162,7 @@ def sign_note(note: SessionNote, *, user, now=None) -> SessionNote:
         locked = SessionNote.objects.select_for_update().get(pk=note.pk)
         if locked.is_signed:
             raise ValidationError({"__all__": ["The note is already signed."]})
+        rems.freeze_on_signing(note.session)  # an esketamine note locks only with a complete REMS form
         locked.signed_by, locked.signed_at = user, _now(now)
         locked.save(update_fields=["signed_by", "signed_at"])
         audit.record(user, "update", locked, detail={"signed": True})
