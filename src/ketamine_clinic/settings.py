@@ -15,7 +15,6 @@ from pathlib import Path
 
 import dj_database_url
 
-from ketamine_clinic.core.administration import rems_form as _rems_form
 from ketamine_clinic.core.safety import pdmp as _pdmp
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -201,10 +200,6 @@ ELIGIBILITY_VALID_DAYS = int(os.environ.get("ELIGIBILITY_VALID_DAYS", "365"))
 CONSENT_VALID_DAYS = int(os.environ.get("CONSENT_VALID_DAYS", "365"))
 # How old a PDMP check may be when a controlled-substance plan starts (core.safety.pdmp: 90 days after CDC 2022).
 PDMP_CHECK_VALID_DAYS = int(os.environ.get("PDMP_CHECK_VALID_DAYS", _pdmp.DEFAULT_VALID_DAYS))
-# The predicted esketamine level the REMS form's evaluation suggestion waits for (a hint; core.administration.rems_form).
-REMS_PREDICTED_LEVEL_NG_PER_ML = float(
-    os.environ.get("REMS_PREDICTED_LEVEL_NG_PER_ML", _rems_form.DEFAULT_PREDICTED_LEVEL_NG_PER_ML)
-)
 
 # The controlled-substance ledger's seal key (HMAC-SHA256, see core/inventory/chain.py). It must NOT be stored
 # in the database: whoever holds it can re-seal a rewritten ledger. Set LEDGER_KEY (at least 16 characters,
@@ -289,6 +284,42 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise looks here too (col
 # The production server (`ketamine-clinic serve`): gunicorn workers and where it listens.
 SERVER_WORKERS = int(os.environ.get("SERVER_WORKERS", "3"))
 SERVER_BIND = os.environ.get("SERVER_BIND", "127.0.0.1:8000")
+
+# Messages that leave the app (notifications/): Django's tasks API on the database backend (django-tasks-db), so
+# the queue lives in the clinic's own database and `ketamine-clinic worker` (db_worker) runs on as many machines as
+# needed. See docs/notifications.md.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Email: SMTP when EMAIL_HOST is set (a clinic's server); otherwise one file per message under DATA_DIR/mail (the
+# demo). EMAIL_BACKEND may name any Django email backend.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "1" if EMAIL_HOST else "0") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", DATA_DIR / "mail"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ketamine-clinic <no-reply@localhost>")
+# Text messages: a dotted path to a notifications.sms.SmsBackend (a provider adapter; the file and console
+# backends ship for the demo). The file backend writes one file per message under SMS_FILE_PATH.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "ketamine_clinic.notifications.sms.FileBackend")
+SMS_FILE_PATH = Path(os.environ.get("SMS_FILE_PATH", DATA_DIR / "sms"))
+# Where links in messages point (the portal, the dashboard): the clinic's public address.
+CLINIC_BASE_URL = os.environ.get("CLINIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Clinic policy: hours before a dosing visit at which the patient is reminded ("48,2"); minutes an urgent
+# suicide-risk task may stay unacknowledged before the director is paged; the director on call (a username; blank:
+# every active director); how often the worker's sweep looks for reminders and digests due.
+REMINDER_HOURS_BEFORE = tuple(
+    sorted({int(h) for h in os.environ.get("REMINDER_HOURS_BEFORE", "48,2").split(",") if h.strip()}, reverse=True)
+)
+URGENT_ESCALATION_MIN = int(os.environ.get("URGENT_ESCALATION_MIN", "15"))
+ON_CALL_DIRECTOR = os.environ.get("ON_CALL_DIRECTOR", "").strip()
+NOTIFICATION_SWEEP_MIN = int(os.environ.get("NOTIFICATION_SWEEP_MIN", "5"))
+# The staff digest (unsigned notes, counts not recorded, ...) goes once a day at this clinic time on open days.
+DIGEST_AT = dt.time.fromisoformat(os.environ.get("DIGEST_AT", "17:00"))
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,7 @@ from ketamine_clinic.core.instruments.schedule import ScheduleConfig, SessionTim
 from ketamine_clinic.core.safety.event_time import is_in_future
 from ketamine_clinic.patients.models import Patient
 
+from . import tasks
 from .models import FLAG_LABELS, MeasureResponse, UrgentTask
 
 # Session states in which no drug was (or will be) given: they do not count for the schedule.
@@ -135,6 +136,8 @@ def escalate(admin: MeasureResponse, *, actor=None) -> UrgentTask | None:
         flags=flags,
     )
     audit.record(actor, "create", task, detail={"flags": flags, "assigned_to": task.assigned_to_id})
+    # Once the task is committed: page the care team now, and the director if it is still open later.
+    transaction.on_commit(lambda: tasks.page_care_team(task.pk), robust=True)
     return task
 
 
