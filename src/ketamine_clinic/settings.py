@@ -15,6 +15,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from ketamine_clinic.core.administration import rems_form as _rems_form
 from ketamine_clinic.core.safety import pdmp as _pdmp
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -200,6 +201,10 @@ ELIGIBILITY_VALID_DAYS = int(os.environ.get("ELIGIBILITY_VALID_DAYS", "365"))
 CONSENT_VALID_DAYS = int(os.environ.get("CONSENT_VALID_DAYS", "365"))
 # How old a PDMP check may be when a controlled-substance plan starts (core.safety.pdmp: 90 days after CDC 2022).
 PDMP_CHECK_VALID_DAYS = int(os.environ.get("PDMP_CHECK_VALID_DAYS", _pdmp.DEFAULT_VALID_DAYS))
+# The predicted esketamine level the REMS form's evaluation suggestion waits for (a hint; core.administration.rems_form).
+REMS_PREDICTED_LEVEL_NG_PER_ML = float(
+    os.environ.get("REMS_PREDICTED_LEVEL_NG_PER_ML", _rems_form.DEFAULT_PREDICTED_LEVEL_NG_PER_ML)
+)
 
 # The controlled-substance ledger's seal key (HMAC-SHA256, see core/inventory/chain.py). It must NOT be stored
 # in the database: whoever holds it can re-seal a rewritten ledger. Set LEDGER_KEY (at least 16 characters,
