@@ -14,6 +14,7 @@ NAV = [
     ("Consent documents", "assessment:consent_documents", "prescribing"),
     ("Follow-up", "followup:worklists", "clinical"),
     ("Clinic outcomes", "followup:dashboard", "clinic_reports"),
+    ("Billing", "billing:sessions", "billing"),
     ("Audit log", "audit:log", "audit"),
     ("Staff", "staff:list", "staff_admin"),
     ("My care", "portal:home", "self_report"),

@@ -1,3 +1,9 @@
+from django.urls import path
+
+from . import views
+
 app_name = "billing"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.sessions, name="sessions"),
+]
