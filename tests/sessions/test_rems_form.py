@@ -214,3 +214,28 @@ def test_patients_and_other_routes_have_no_form(completed, patient, staff, clien
     outsider = make_patient(care_team=[staff["prescriber"]])
     theirs = DosingSession.objects.create(patient=outsider, route="intranasal", scheduled_for=timezone.now())
     assert client_as(staff["nurse"]).get(f"/api/sessions/{theirs.pk}/rems-form").status_code == 404
+
+
+def test_export_rems_writes_one_pdf_per_session_and_an_index(completed, staff, tmp_path, capsys):
+    import csv
+    import subprocess
+
+    from ketamine_clinic.cli import main
+
+    _sign(completed, staff)
+    day = timezone.localtime(completed.dosing_started_at).date().isoformat()
+    out = tmp_path / "rems"
+    assert main(["export", "rems", "--as", staff["nurse"].username, "--start", day, "--end", day, "-o", str(out)]) == 0
+    index = list(csv.DictReader(open(out / "index.csv", encoding="utf-8")))
+    assert [row["session_id"] for row in index] == [str(completed.pk)]
+    assert index[0]["lot_number"] == "T-esketamine-28" and index[0]["signed"] == "yes" and index[0]["missing"] == ""
+    text = subprocess.run(["pdftotext", str(out / index[0]["file"]), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "T-esketamine-28" in text and "160/98 mmHg" in text
+    # The range is checked, the role is checked, and nothing is written for a refusal.
+    assert main(["export", "rems", "--as", staff["nurse"].username, "--start", day, "--end", "2026-02-30",
+                 "-o", str(tmp_path / "bad")]) == 2
+    assert main(["export", "rems", "--as", staff["front_desk"].username, "--start", day, "--end", day,
+                 "-o", str(tmp_path / "desk")]) == 2
+    assert not (tmp_path / "bad").exists() and not (tmp_path / "desk").exists()
+    assert "may not read REMS forms" in capsys.readouterr().err

@@ -4,6 +4,8 @@
     export inventory     --as director [--as-of 2026-11-30T18:00] [-o inventory.csv]
     export audit         --as director --start 2026-11-01 --end 2026-11-30 [--patient MRN] [--user NAME]
     export fhir          --as prescriber --patient MRN [-o bundle.json]   (one patient's record, FHIR R4 JSON)
+    export rems          --as nurse --start 2026-11-01 --end 2026-11-30 -o DIR
+                         (one SPRAVATO REMS Patient Monitoring Form PDF per esketamine session, and index.csv)
 
 The same rows as the pages' CSV buttons. ``--as`` names the staff member responsible for the export: their
 role must be allowed that area (the controlled-substance records, or the audit log), exactly as on the
@@ -18,7 +20,8 @@ import sys
 
 from . import CommandError, django_setup
 
-AREAS = {"inventory-log": "inventory", "inventory": "inventory", "audit": "audit", "fhir": "clinical"}
+AREAS = {"inventory-log": "inventory", "inventory": "inventory", "audit": "audit", "fhir": "clinical",
+         "rems": "clinical"}
 
 
 def _date(text: str) -> dt.date:
@@ -50,7 +53,7 @@ def register(subparsers) -> None:
     p.add_argument("--kind", help="inventory-log: only this movement (received, drawn, administered, wasted ...)")
     p.add_argument("--patient", help="audit: only this patient's MRN; fhir: the patient to export")
     p.add_argument("--user", help="audit: only this username's actions")
-    p.add_argument("-o", "--output", help="write to this file instead of standard output")
+    p.add_argument("-o", "--output", help="write to this file instead of standard output (rems: a folder)")
     p.set_defaults(func=run)
 
 
@@ -136,6 +139,57 @@ def _fhir(args, user) -> int:
     return 0
 
 
+REMS_INDEX = ["session_id", "treatment_date", "mrn", "patient", "dose", "lot_number", "signed", "missing",
+              "due_on", "submitted_on", "confirmation", "file"]
+
+
+def _rems(args, user) -> int:
+    """One REMS form PDF per esketamine session of the range, and index.csv, in the folder -o names."""
+    from pathlib import Path
+
+    from django.core.exceptions import PermissionDenied
+
+    from ketamine_clinic import audit
+    from ketamine_clinic.csv_export import write_csv
+    from ketamine_clinic.sessions import rems_pdf
+    from ketamine_clinic.sessions.services import rems
+
+    start, end = _date_range(args)
+    if not args.output:
+        raise CommandError("rems needs -o DIR (the folder for the PDFs and index.csv).")
+    folder = Path(args.output)
+    if folder.exists() and not folder.is_dir():
+        raise CommandError(f"{folder} is a file; -o names a folder for rems.")
+    try:
+        sessions = list(rems.sessions_between(user, start, end))
+    except PermissionDenied:
+        raise CommandError(f"{user.username} ({user.get_role_display()}) may not read REMS forms.") from None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CommandError(f"cannot create {folder}: {exc.strerror}.") from None
+    rows = []
+    for session in sessions:
+        values = rems.form_for_output(session)
+        name = f"rems-{values['treatment_date']}-{session.patient.mrn}-session{session.pk}.pdf"
+        audit.record(user, "export", rems.form_of(session) or session, patient=session.patient,
+                     detail={"rems_form_pdf": session.pk, "via": "command line"})
+        try:
+            (folder / name).write_bytes(rems_pdf.render(values))
+        except OSError as exc:
+            raise CommandError(f"cannot write {folder / name}: {exc.strerror}.") from None
+        rows.append([
+            session.pk, values["treatment_date"], session.patient.mrn,
+            f"{session.patient.last_name}, {session.patient.first_name}", values["dose_box"] or "",
+            values["lot_number"] or "", "yes" if values["signed"] else "no", "; ".join(values["missing"]),
+            values["due_on"] or "", values["submitted_on"] or "", values["submission_confirmation"], name,
+        ])
+    with open(folder / "index.csv", "w", newline="", encoding="utf-8") as stream:
+        write_csv(stream, REMS_INDEX, rows)
+    print(f"{len(rows)} REMS forms written to {folder}", file=sys.stderr)
+    return 0
+
+
 def run(args) -> int:
     django_setup()
     from ketamine_clinic import access, audit
@@ -148,6 +202,8 @@ def run(args) -> int:
     area = AREAS[args.what]
     if args.what == "fhir":
         return _fhir(args, user)
+    if args.what == "rems":
+        return _rems(args, user)
     if not access.can(user, area, "read"):
         raise CommandError(f"{user.username} ({user.get_role_display()}) may not read the {area} records.")
     header, rows, detail = _rows(args, user)

@@ -19,8 +19,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from ketamine_clinic.core.administration.predose import pregnancy_test_applicable
+from ketamine_clinic.core.administration.rems_form import MIN_MONITORING_MIN
 from ketamine_clinic.core.administration.vitals import VitalSigns
 from ketamine_clinic.core.pharmacology.dosing import plan_dose
 from ketamine_clinic.core.protocols.routes import rules_for
@@ -309,7 +311,24 @@ def _close(walk: Walk, lot, *, closed: int):
             session=s, occurred_at=walk.at(closed + 2), now=walk.at(closed + 2),
         )
     note = services.generate_note(s, user=walk.nurse, now=walk.at(closed + 3))
+    if services.rems.needs_form(s):
+        _answer_rems_form(walk, closed)
     services.sign_note(note, user=walk.prescriber, now=walk.at(closed + 10))
+    # Forms of the last two days are still to be sent: the REMS work list has something on it.
+    closed_on = timezone.localtime(walk.at(closed)).date()
+    if services.rems.needs_form(s) and closed_on < timezone.localdate() - dt.timedelta(days=2):
+        services.rems.record_submission(s, user=walk.nurse, submitted_on=closed_on,
+                                        confirmation=f"DEMO-{s.pk:06d}")
+
+
+def _answer_rems_form(walk: Walk, closed: int) -> None:
+    """The nurse confirms the REMS form's answers as the chart suggests them; the prescriber takes the suggested
+    evaluation answer (or the 2 hours observed, where the record supports no suggestion)."""
+    s = walk.session
+    initial = services.rems.prefill(s)
+    services.rems.save_answers(s, {**initial, "serious_adverse_event": False}, user=walk.nurse)
+    minutes = initial["evaluation_minutes"] or MIN_MONITORING_MIN
+    services.rems.confirm_evaluation(s, minutes, user=walk.prescriber, now=walk.at(closed + 8))
 
 
 def _on_team(patient, staff, turn: int = 0):

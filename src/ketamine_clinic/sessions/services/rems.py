@@ -301,7 +301,7 @@ def save_answers(session: DosingSession, data: dict, *, user) -> RemsForm:
     return form
 
 
-def confirm_evaluation(session: DosingSession, minutes, *, user) -> RemsForm:
+def confirm_evaluation(session: DosingSession, minutes, *, user, now=None) -> RemsForm:
     """The prescriber confirms (or changes) the answer to the REMS evaluation question, in minutes from the
     first device. The suggestion stays recorded beside it."""
     _require_form_session(session)
@@ -317,7 +317,7 @@ def confirm_evaluation(session: DosingSession, minutes, *, user) -> RemsForm:
         form = _lock_form(session, user)
         form.evaluation_minutes = minutes
         form.evaluation_suggested_minutes = hint.minutes if hint else None
-        form.evaluation_confirmed_by, form.evaluation_confirmed_at = user, _now()
+        form.evaluation_confirmed_by, form.evaluation_confirmed_at = user, _now(now)
         form.updated_by = user
         form.save()
         audit.record(user, "update", form, patient=session.patient,
@@ -438,3 +438,21 @@ def forms_due(user, today: dt.date | None = None) -> list[dict]:
             "note_signed": bool(note and note.is_signed),
         })
     return rows
+
+
+def sessions_between(user, start: dt.date, end: dt.date):
+    """The esketamine sessions that reached dosing on the clinic days ``start``..``end`` (inclusive), of the
+    patients the user may see, oldest first (the export's list)."""
+    if not access.can(user, "clinical", access.READ) or user.role == "patient":
+        raise PermissionDenied("REMS forms are for clinical staff.")
+    tz = timezone.get_current_timezone()
+    since = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return (
+        DosingSession.objects.filter(
+            route=core_rems.ROUTE, dosing_started_at__gte=since, dosing_started_at__lt=until,
+            patient__in=access.visible_patients(user),
+        )
+        .select_related("patient", "nurse")
+        .order_by("dosing_started_at", "pk")
+    )
