@@ -21,6 +21,7 @@ from .assessment.api import router as assessment_router
 from .billing.api import router as billing_router
 from .clinic.api import router as patients_router
 from .clinic.audit_api import router as audit_router
+from .clinic.site_api import router as site_router
 from .followup.api import router as followup_router
 from .interop.api import router as fhir_router
 from .inventory.api import router as inventory_router
@@ -124,6 +125,7 @@ def _invalid(request, exc):
 
 api.add_router("/patients/", patients_router)
 api.add_router("/audit/", audit_router)
+api.add_router("/staff/", site_router)  # the clinic setting: the director's, before the accounts' /{staff_id} takes its path
 api.add_router("/staff/", staff_router)
 api.add_router("/assessment/", assessment_router)
 api.add_router("/plans/", plans_router)

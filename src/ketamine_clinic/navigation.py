@@ -17,6 +17,7 @@ NAV = [
     ("Billing", "billing:sessions", "billing"),
     ("Audit log", "audit:log", "audit"),
     ("Staff", "staff:list", "staff_admin"),
+    ("Clinic setting", "clinic:site", "clinic_settings"),
     ("My care", "portal:home", "self_report"),
 ]
 

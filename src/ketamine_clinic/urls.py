@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("audit/", include("ketamine_clinic.clinic.audit_urls")),
     path("patients/", include("ketamine_clinic.clinic.urls")),
+    path("clinic/", include("ketamine_clinic.clinic.site_urls")),
     path("assessment/", include("ketamine_clinic.assessment.urls")),
     path("plans/", include("ketamine_clinic.plans.urls")),
     path("schedule/", include("ketamine_clinic.scheduling.urls")),

@@ -363,6 +363,46 @@ def previsit(request, patient_id: RecordId, payload: PreVisitIn):
     return Status(201, row)
 
 
+class RemsEnrolmentIn(Schema):
+    enrolled_on: dt.date
+    rems_patient_id: str = ""
+
+
+class RemsEnrolmentOut(Schema):
+    id: int
+    patient_id: int
+    enrolled_on: dt.date
+    rems_patient_id: str
+    recorded_by_id: int
+    recorded_at: dt.datetime
+
+
+class RemsStatusOut(Schema):
+    enrolled: bool
+    setting_certified: bool
+    problems: list[str]  # why esketamine cannot be booked or dosed now (empty: it can)
+    enrolment: RemsEnrolmentOut | None
+
+
+@router.get("/patient/{patient_id}/rems-enrolment", response=RemsStatusOut,
+            summary="The patient's SPRAVATO REMS enrolment, and whether esketamine may be booked and dosed")
+def rems_enrolment(request, patient_id: RecordId):
+    from ketamine_clinic.choices import Route
+    from ketamine_clinic.clinic.services import rems_certified
+
+    patient = access.open_patient(request, patient_id, "clinical", "read")
+    enrolment = services.rems_enrolment(patient)
+    return {"enrolled": enrolment is not None, "setting_certified": rems_certified(),
+            "problems": services.rems_problems(patient, Route.INTRANASAL), "enrolment": enrolment}
+
+
+@router.post("/patient/{patient_id}/rems-enrolment", response={201: RemsEnrolmentOut},
+             summary="Record the patient's SPRAVATO REMS enrolment (422 for a future date)")
+def record_rems_enrolment(request, patient_id: RecordId, payload: RemsEnrolmentIn):
+    patient = access.open_patient(request, patient_id, "clinical", "write")
+    return Status(201, services.record_rems_enrolment(request, patient, **payload.dict()))
+
+
 @router.get("/consent-documents", response=list[ConsentDocumentOut], summary="All consent document versions")
 def consent_documents(request):
     access.require(request.user, "prescribing", "read")

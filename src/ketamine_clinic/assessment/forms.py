@@ -195,3 +195,12 @@ class ConsentDocumentForm(forms.ModelForm):
         model = ConsentDocument
         fields = ["route", "title", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 14})}
+
+
+class RemsEnrolmentForm(forms.Form):
+    """The patient's SPRAVATO REMS enrolment (the rules: the service; the gate: core.safety.rems)."""
+
+    enrolled_on = forms.DateField(widget=DateInput, label="Enrolled on",
+                                  error_messages={"invalid": "Give the date of the enrolment, e.g. 2026-12-01."})
+    rems_patient_id = forms.CharField(required=False, max_length=60, label="REMS patient number (if given)",
+                                      widget=forms.TextInput(attrs={"autocomplete": "off"}))

@@ -21,6 +21,7 @@ urlpatterns = [
         name="resolve_mismatch",
     ),
     path("patient/<int:patient_id>/consent/<str:route>/", views.consent, name="consent"),
+    path("patient/<int:patient_id>/rems-enrolment/", views.rems_enrolment, name="rems_enrolment"),
     path("consent-documents/", views.consent_documents, name="consent_documents"),
     path("consent-documents/new/", views.consent_document_new, name="consent_document_new"),
 ]

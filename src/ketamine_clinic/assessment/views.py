@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from ketamine_clinic import access, audit
 from ketamine_clinic.choices import Route
@@ -24,6 +26,7 @@ from .forms import (
     MismatchResolutionForm,
     PreviousTreatmentForm,
     PreVisitForm,
+    RemsEnrolmentForm,
 )
 from .models import PATIENT_ANSWERABLE, ConsentDocument, PreviousTreatment
 
@@ -86,6 +89,9 @@ def chart_context(request, patient, active="assessment:chart"):
         "can_write": access.can(user, "clinical", "write"),
         "can_decide": access.can(user, "prescribing", "write"),
         "is_patient": user.is_patient,
+        "rems_enrolment": services.rems_enrolment(patient),
+        "rems_form": RemsEnrolmentForm(initial={"enrolled_on": timezone.localdate()})
+        if access.staff_can(user, "clinical", "write") else None,
     }
 
 
@@ -173,6 +179,23 @@ def treatment_add(request, patient):
         return saved
     context = chart_context(request, patient)
     context["treatment_form"] = form
+    return render(request, "assessment/chart.html", context, status=400)
+
+
+@require_POST
+@access.patient_view("clinical", access.WRITE, staff_only=True)
+def rems_enrolment(request, patient):
+    """Record the patient's SPRAVATO REMS enrolment (the card on the assessment tab); a refusal shows the tab again
+    with the form as typed."""
+    form = RemsEnrolmentForm(request.POST)
+    saved = save_posted(
+        request, form, lambda data: services.record_rems_enrolment(request, patient, **data),
+        done="SPRAVATO REMS enrolment recorded.", then=("assessment:chart", patient.pk),
+    )
+    if saved:
+        return saved
+    context = chart_context(request, patient)
+    context["rems_form"] = form
     return render(request, "assessment/chart.html", context, status=400)
 
 

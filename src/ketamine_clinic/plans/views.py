@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ketamine_clinic import access
-from ketamine_clinic.assessment.services import consent_problem, eligibility_problem
+from ketamine_clinic.assessment.services import consent_problem, eligibility_problem, rems_problems
 from ketamine_clinic.choices import Route
 from ketamine_clinic.clinic.chart import chart_tabs
 from ketamine_clinic.core.instruments import label as instrument_label
@@ -129,6 +129,7 @@ def _chart_context(request, patient, **overrides):
         "pdmp_problem": pdmp_problem,
         "pdmp_form": PdmpCheckForm(initial={"checked_on": timezone.localdate()}) if can_prescribe else None,
         "consent_problem": consent_problem(patient, plan.route) if plan else None,
+        "rems_problems": rems_problems(patient, plan.route) if plan else [],
         "eligibility_problem": eligibility_problem(patient) if plan else None,
     }
     return {**context, **overrides}
