@@ -90,3 +90,10 @@ def aborted_session(make_patient, staff):
     services.transition(session, "checked_in", user=staff["nurse"], version=session.version)
     services.transition(session, "aborted", user=staff["nurse"], version=session.version, reason="BP 190/110")
     return session
+
+
+@pytest.fixture
+def walk():
+    """The session helpers of tests/sessions plus ``discharge(session, nurse, now)``."""
+    return type("Walk", (), {"discharge": staticmethod(discharge), "start_dosing": staticmethod(
+        session_helpers.start_dosing)})

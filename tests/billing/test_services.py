@@ -100,3 +100,22 @@ def test_export_rows_for_the_command_line(staff, completed_iv, aborted_session):
     aborted = by_session[aborted_session.pk]
     assert aborted["codes"] == "" and aborted["dose_mg"] == "" and "No drug was given" in aborted["notes"]
     assert AuditEvent.objects.filter(action="export", detail__via="command line").count() == 1
+
+
+def test_pauses_charted_on_the_flowsheet_are_not_infusion_time(staff, iv_session, walk):
+    """95 min from start to end of dosing with a 15-minute pause is 80 min: the first hour only (no 96366)."""
+    from ketamine_clinic.sessions import services as sessions
+    from ketamine_clinic.sessions.models import Intervention
+
+    nurse = staff["nurse"]
+    now = timezone.now().replace(second=0, microsecond=0)
+    minutes_ago = lambda m: now - dt.timedelta(minutes=m)  # noqa: E731
+    walk.start_dosing(iv_session, nurse, at=minutes_ago(170))
+    for key, kind, at in (("p1", "infusion_paused", 140), ("r1", "infusion_resumed", 125)):
+        sessions.add_entry(Intervention, iv_session, user=nurse, idempotency_key=key, kind=kind,
+                           given_at=minutes_ago(at))
+    sessions.transition(iv_session, "monitoring", user=nurse, version=iv_session.version, now=minutes_ago(65))
+    walk.discharge(iv_session, nurse, now)
+    suggestion = services.codes_for(iv_session)
+    assert suggestion.infusion_minutes == 80 and codes(suggestion) == {"96365": 1, "J3490": 1}
+    assert services.infusion_pauses(iv_session) == ((minutes_ago(140), minutes_ago(125)),)

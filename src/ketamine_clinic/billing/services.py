@@ -7,7 +7,8 @@ derived from the session each time, so they follow a corrected record.
 
 Which sessions: finished ones (discharged, stopped early, aborted) whose clinic day (the day dosing began, else
 the day it was scheduled, in the clinic's time zone) falls in the range. Sessions still under way are left out
-until they end.
+until they end. Infusion time is the time from the start to the end of dosing less the pauses charted on the
+flowsheet (infusion paused, then resumed).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.utils import timezone
 from ketamine_clinic import access, audit
 from ketamine_clinic.core.administration import billing as rules
 from ketamine_clinic.core.administration.states import SessionState
-from ketamine_clinic.sessions.models import DosingSession
+from ketamine_clinic.sessions.models import DosingSession, Intervention
 
 AREA = "billing"
 
@@ -69,6 +70,20 @@ def outcome_of(session: DosingSession) -> str:
     return OUTCOME_OF_STATE.get(SessionState(session.state), rules.UNDER_WAY)
 
 
+def infusion_pauses(session: DosingSession) -> tuple:
+    """(paused at, resumed at or None) of each pause the nurse charted (the flowsheet's interventions)."""
+    pauses, open_at = [], None
+    for entry in sorted(session.interventions.all(), key=lambda e: (e.given_at, e.pk)):
+        if entry.kind == Intervention.Kind.PAUSED and open_at is None:
+            open_at = entry.given_at
+        elif entry.kind == Intervention.Kind.RESUMED and open_at is not None:
+            pauses.append((open_at, entry.given_at))
+            open_at = None
+    if open_at is not None:
+        pauses.append((open_at, None))
+    return tuple(pauses)
+
+
 def facts_of(session: DosingSession) -> rules.SessionFacts:
     """The session record as the billing rules read it. Observation runs from the end of dosing (the last nasal
     device) to discharge, or to the moment a session stopped early."""
@@ -83,6 +98,7 @@ def facts_of(session: DosingSession) -> rules.SessionFacts:
         delivered_mg=None if outcome == rules.ABORTED else session.given_mg,
         infusion_started_at=session.dosing_started_at,
         infusion_ended_at=session.dosing_ended_at,
+        infusion_pauses=infusion_pauses(session) if session.route == rules.IV else (),
         observation_started_at=session.dosing_ended_at,
         observation_ended_at=observation_end,
     )
@@ -148,6 +164,7 @@ def _billed_sessions(user, start: dt.date, end: dt.date) -> list[BilledSession]:
         .annotate(day_at=Coalesce("dosing_started_at", "scheduled_for"))
         .filter(day_at__gte=_day_start(start), day_at__lt=_day_start(end + dt.timedelta(days=1)))
         .select_related("patient")
+        .prefetch_related("interventions")
         .order_by("day_at", "pk")
     )
     return [BilledSession(s, codes_for(s)) for s in sessions]

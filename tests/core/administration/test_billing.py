@@ -167,3 +167,35 @@ def test_infusion_units_cover_the_time_by_the_30_minute_rule(minutes):
 def test_infusion_units_never_fall_as_time_grows(minutes):
     a, b = infusion_units(minutes), infusion_units(minutes + 1)
     assert a[0] <= b[0] and a[1] <= b[1]
+
+
+def test_pauses_do_not_count_as_infusion_time():
+    """100 min on the clock with a 12-minute pause is 88 min of infusion: the first hour only, no 96366."""
+    paused = (START + dt.timedelta(minutes=30), START + dt.timedelta(minutes=42))
+    facts = SessionFacts(route="iv", outcome="completed", date_of_service=DAY, delivered_mg=35,
+                         infusion_started_at=START, infusion_ended_at=START + dt.timedelta(minutes=100),
+                         infusion_pauses=(paused,))
+    suggestion = billing_lines(facts)
+    assert suggestion.infusion_minutes == 88 and codes(suggestion) == {"96365": 1, "J3490": 1}
+    assert "pauses not counted" in suggestion.lines[0].why
+
+
+def test_pause_never_resumed_runs_to_the_end_and_overlaps_count_once():
+    end = START + dt.timedelta(minutes=60)
+    assert billing.running_minutes(START, end, [(START + dt.timedelta(minutes=40), None)]) == 40
+    overlapping = [(START + dt.timedelta(minutes=10), START + dt.timedelta(minutes=20)),
+                   (START + dt.timedelta(minutes=15), START + dt.timedelta(minutes=25))]
+    assert billing.running_minutes(START, end, overlapping) == 45
+    before_start = [(START - dt.timedelta(minutes=10), START + dt.timedelta(minutes=5))]
+    assert billing.running_minutes(START, end, before_start) == 55
+    assert billing.running_minutes(START, None, overlapping) is None
+
+
+@given(st.lists(st.tuples(st.integers(0, 120), st.integers(0, 60)), max_size=5))
+def test_running_time_is_between_zero_and_the_clock_time(pauses):
+    end = START + dt.timedelta(minutes=100)
+    spans = [(START + dt.timedelta(minutes=a), START + dt.timedelta(minutes=a + b)) for a, b in pauses]
+    minutes = billing.running_minutes(START, end, spans)
+    assert 0 <= minutes <= 100
+    if not any(b for _, b in pauses):
+        assert minutes == 100

@@ -12,7 +12,8 @@ The rules, with their sources (``SOURCES``):
   an infusion of 15 minutes or less is reported as an IV push (96374); 96365 covers the first hour and is
   reported for an infusion of more than 15 minutes (16 min or more) up to 90 minutes; each 96366 unit is an
   additional hour, reported once that hour runs more than 30 minutes (91-150 min: one unit, 151-210 min: two).
-  Time is counted in whole minutes, from the start to the end of the infusion as charted.
+  Time is counted in whole minutes, from the start to the end of the infusion as charted, less the time it
+  was paused (the codes count the time the drug ran, not the time the line was in).
 - Esketamine nasal spray with the 2 hours' observation (CMS HCPCS, CY 2020 physician fee schedule):
   G2082 up to 56 mg, G2083 greater than 56 mg; one per session, for an established patient; each includes
   2 hours' post-administration observation, so a session observed for less gets neither.
@@ -161,6 +162,8 @@ class SessionFacts:
     infusion_started_at: dt.datetime | None = None
     infusion_ended_at: dt.datetime | None = None
     infusion_minutes: int | None = None
+    # (paused at, resumed at) of each pause of the infusion; a pause never resumed has None and runs to the end.
+    infusion_pauses: tuple[tuple[dt.datetime, dt.datetime | None], ...] = ()
     observation_started_at: dt.datetime | None = None
     observation_ended_at: dt.datetime | None = None
 
@@ -199,6 +202,22 @@ def whole_minutes(start: dt.datetime | None, end: dt.datetime | None) -> int | N
     return max(0, math.floor((end - start).total_seconds() / 60))
 
 
+def running_minutes(start: dt.datetime | None, end: dt.datetime | None, pauses=()) -> int | None:
+    """Whole minutes the infusion ran between ``start`` and ``end``, less its pauses (each clipped to the
+    infusion; overlapping pauses count once), or None without both times."""
+    if start is None or end is None:
+        return None
+    paused = dt.timedelta(0)
+    reached = start
+    for paused_at, resumed_at in sorted(pauses, key=lambda p: p[0]):
+        begin = max(paused_at, reached)
+        finish = min(end, resumed_at or end)
+        if finish > begin:
+            paused += finish - begin
+            reached = finish
+    return max(0, math.floor(((end - start) - paused).total_seconds() / 60))
+
+
 def infusion_units(minutes: int) -> tuple[int, int]:
     """(96365 units, 96366 units) for an IV infusion of ``minutes`` (source "cpt_infusion"); (0, 0) for a push."""
     if minutes <= PUSH_MAX_MIN:
@@ -223,14 +242,17 @@ def _mg_text(mg: Decimal) -> str:
 def _iv_lines(facts: SessionFacts, mg: Decimal, notes: list[str]) -> tuple[list[BillingLine], int | None]:
     minutes = facts.infusion_minutes
     if minutes is None:
-        minutes = whole_minutes(facts.infusion_started_at, facts.infusion_ended_at)
+        minutes = running_minutes(facts.infusion_started_at, facts.infusion_ended_at, facts.infusion_pauses)
     lines = []
     if minutes is None:
         notes.append("The infusion's start or stop time is not charted: infusion codes need both.")
     else:
         first, more = infusion_units(minutes)
         if first:
-            lines.append(_line("96365", 1, f"IV infusion of {minutes} min: more than 15 min, the first hour."))
+            paused = " (pauses not counted)" if facts.infusion_pauses and facts.infusion_minutes is None else ""
+            lines.append(
+                _line("96365", 1, f"IV infusion of {minutes} min{paused}: more than 15 min, the first hour.")
+            )
             if more:
                 lines.append(
                     _line(
