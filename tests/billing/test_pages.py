@@ -43,7 +43,7 @@ def test_table_shows_the_sessions_with_codes(staff, client_as, completed_iv, abo
     assert f"{patient.mrn} · {patient.last_name}, {patient.first_name}" in body
     assert "<strong>96365</strong>" in body and "<strong>J3490</strong>" in body and "50 min" in body
     assert "35 mg" in body and "none given" in body and "No drug was given" in body
-    assert "Source: AMA CPT" in body
+    assert "<summary>Source</summary><small>AMA CPT" in body
     assert AuditEvent.objects.filter(user=staff["prescriber"], action="list",
                                      detail__export="billing codes").exists()
 
@@ -74,7 +74,7 @@ def test_page_offers_the_csv_link(staff, client_as, completed_iv):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ({"start": "2026-13-01", "end": "2026-12-01"}, "Give the date as YYYY-MM-DD"),
+        ({"start": "2026-13-01", "end": "2026-12-01"}, "Give a day that exists, as YYYY-MM-DD"),
         ({"start": "yesterday", "end": ""}, "Give a date (YYYY-MM-DD)."),
         ({"start": "2026-12-02", "end": "2026-12-01"}, "The last day must not be before the first day."),
         ({"start": "2024-01-01", "end": "2026-12-01"}, "One export covers at most 366 days"),

@@ -2,7 +2,7 @@
 
 from django import forms
 
-DATE_ERRORS = {"invalid": "Give the date as YYYY-MM-DD, e.g. 2026-12-01.", "required": "Give a date (YYYY-MM-DD)."}
+DATE_ERRORS = {"invalid": "Give a day that exists, as YYYY-MM-DD (e.g. 2026-12-01).", "required": "Give a date (YYYY-MM-DD)."}
 
 
 class DateRangeForm(forms.Form):
