@@ -9,6 +9,7 @@ NAV = [
     ("Patients", "patients:list", "registry"),
     ("Schedule", "scheduling:day", "schedule"),
     ("Sessions board", "sessions:board", "clinical"),
+    ("REMS forms", "sessions:rems_due", "clinical"),
     ("Measures due", "outcomes:due", "measures"),
     ("Controlled substances", "inventory:home", "inventory"),
     ("Consent documents", "assessment:consent_documents", "prescribing"),
