@@ -1,5 +1,8 @@
 """``ketamine-clinic demo``: migrate the embedded database, seed the demo clinic, serve it."""
 
+import subprocess
+import sys
+
 from . import CommandError, django_setup
 
 
@@ -31,4 +34,10 @@ def run(args) -> int:
     print(f"Serving the demo clinic at http://{args.addrport}/  (Ctrl+C to stop)")
     from .serve import serve
 
-    return serve(bind=args.addrport, workers=2)
+    # The task worker beside the server, so reminders and pages reach DATA_DIR/mail and DATA_DIR/sms.
+    worker = subprocess.Popen([sys.executable, "-m", "ketamine_clinic", "worker"])
+    try:
+        return serve(bind=args.addrport, workers=2)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
