@@ -187,6 +187,7 @@ ROUTES = {
     "outcomes/self-report/done/<int:measure_response_id>/": "questionnaire administration",
     "outcomes/self-report/<str:instrument>/": "instrument phq9",
     "billing/": "- (finished sessions with codes, A's among them)",
+    "billing/session/<int:session_id>/": "dosing session (its billing codes)",
     "notifications/outbox/": "- (the outbox, director only)",
     "notifications/reminders/": "- (the logged-in patient's own)",
     "inventory/": "-",

@@ -94,3 +94,31 @@ def test_fragment_renders_one_sessions_lines(completed_iv, aborted_session):
     assert "<strong>96365</strong>" in html and "IV infusion of 50 min" in html
     empty = render_to_string("billing/_session_codes.html", {"billing_lines": services.codes_for(aborted_session)})
     assert "No billing codes." in empty and "No drug was given" in empty
+
+
+def test_the_ended_sessions_flowsheet_loads_its_codes(staff, client_as, completed_iv):
+    from ketamine_clinic.sessions.models import DosingSession
+
+    flowsheet = reverse("sessions:flowsheet", args=[completed_iv.pk])
+    fragment = reverse("billing:session_codes", args=[completed_iv.pk])
+    assert fragment in client_as(staff["prescriber"]).get(flowsheet).content.decode()
+    assert fragment not in client_as(staff["nurse"]).get(flowsheet).content.decode()  # no billing for nurses
+    codes = client_as(staff["prescriber"]).get(fragment)
+    assert codes.status_code == 200 and "96365" in codes.content.decode()
+    assert client_as(staff["nurse"]).get(fragment).status_code == 403
+    assert AuditEvent.objects.filter(action="view", detail__billing_codes=completed_iv.pk).exists()
+    assert DosingSession.objects.get(pk=completed_iv.pk).is_closed
+
+
+def test_export_billing_command(staff, completed_iv, tmp_path, capsys):
+    from ketamine_clinic.cli import main
+
+    out = tmp_path / "billing.csv"
+    assert main(["export", "billing", "--as", staff["front_desk"].username, "--start", today(), "--end", today(),
+                 "-o", str(out)]) == 0
+    rows = list(csv.DictReader(open(out, encoding="utf-8")))
+    assert [r["session"] for r in rows] == [str(completed_iv.pk)] and "96365" in rows[0]["codes"]
+    assert main(["export", "billing", "--as", staff["nurse"].username, "--start", today(), "--end", today()]) == 2
+    assert main(["export", "billing", "--as", staff["front_desk"].username, "--start", "2020-01-01",
+                 "--end", today()]) == 2
+    assert "at most 366 days" in capsys.readouterr().err

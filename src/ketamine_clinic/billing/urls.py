@@ -6,4 +6,5 @@ app_name = "billing"
 
 urlpatterns = [
     path("", views.sessions, name="sessions"),
+    path("session/<int:session_id>/", views.session_codes, name="session_codes"),
 ]

@@ -9,7 +9,9 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from ketamine_clinic import access, audit
 from ketamine_clinic.access import staff_view
+from ketamine_clinic.sessions.models import DosingSession
 from ketamine_clinic.csv_export import write_csv
 from ketamine_clinic.validation import apply_errors
 
@@ -52,3 +54,10 @@ def sessions(request):
             "csv_query": f"start={start}&end={end}&format=csv" if billed else "",
         },
     )
+
+
+@access.record_view(DosingSession.objects.select_related("patient"), services.AREA, kwarg="session_id", staff_only=True)
+def session_codes(request, session):
+    """One session's suggested codes, loaded into the flowsheet of an ended session."""
+    audit.record(request, "view", session, detail={"billing_codes": session.pk})
+    return render(request, "billing/_session_codes.html", {"billing_lines": services.codes_for(session)})

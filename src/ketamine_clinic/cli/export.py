@@ -4,6 +4,7 @@
     export inventory     --as director [--as-of 2026-11-30T18:00] [-o inventory.csv]
     export audit         --as director --start 2026-11-01 --end 2026-11-30 [--patient MRN] [--user NAME]
     export fhir          --as prescriber --patient MRN [-o bundle.json]   (one patient's record, FHIR R4 JSON)
+    export billing       --as frontdesk --start 2026-11-01 --end 2026-11-30 [-o billing.csv]  (sessions with codes)
     export rems          --as nurse --start 2026-11-01 --end 2026-11-30 -o DIR
                          (one SPRAVATO REMS Patient Monitoring Form PDF per esketamine session, and index.csv)
 
@@ -21,7 +22,7 @@ import sys
 from . import CommandError, django_setup
 
 AREAS = {"inventory-log": "inventory", "inventory": "inventory", "audit": "audit", "fhir": "clinical",
-         "rems": "clinical"}
+         "rems": "clinical", "billing": "billing"}
 
 
 def _date(text: str) -> dt.date:
@@ -84,6 +85,18 @@ def _rows(args, user):
         rows = exports.log_rows(user, start, end, kinds=kinds)
         detail = {"export": "inventory log", "start": str(start), "end": str(end), "kind": args.kind or ""}
         return exports.LOG_HEADER, rows, detail
+    if args.what == "billing":
+        from django.core.exceptions import ValidationError
+
+        from ketamine_clinic.billing import services as billing
+        from ketamine_clinic.validation import error_text
+
+        start, end = _date_range(args)
+        try:
+            header, rows = billing.export_rows(user, start, end)
+        except ValidationError as exc:
+            raise CommandError(error_text(exc)) from None
+        return header, rows, {"export": "billing codes", "start": str(start), "end": str(end)}
     if args.what == "inventory":
         from ketamine_clinic.inventory import exports
 

@@ -240,6 +240,7 @@ def flowsheet_context(request, session, **overrides):
         "now": now,
         "can_write": can_write,
         "can_prescribe": can_prescribe,
+        "can_bill": access.can(user, "billing", "read", session.patient),
         "pre": pre,
         "dose_plan": dose_plan,
         "dose_error": dose_error,
