@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from ketamine_clinic import access, audit
 from ketamine_clinic.access import staff_view
-from ketamine_clinic.sessions.models import DosingSession
 from ketamine_clinic.csv_export import write_csv
+from ketamine_clinic.sessions.models import DosingSession
 from ketamine_clinic.validation import apply_errors
 
 from . import services
