@@ -17,6 +17,7 @@ NAV = [
     ("Clinic outcomes", "followup:dashboard", "clinic_reports"),
     ("Billing", "billing:sessions", "billing"),
     ("Audit log", "audit:log", "audit"),
+    ("Outbox", "notifications:outbox", "outbox"),
     ("Staff", "staff:list", "staff_admin"),
     ("Clinic setting", "clinic:site", "clinic_settings"),
     ("My care", "portal:home", "self_report"),

@@ -71,6 +71,8 @@ def test_the_outbox_is_the_directors(make_patient, staff, emails, inbox, run_wor
     page = client_as(staff["director"]).get("/notifications/outbox/")
     assert page.status_code == 200 and emails["prescriber"] in page.content.decode()
     assert client_as(staff["nurse"]).get("/notifications/outbox/").status_code == 403
+    assert 'href="/notifications/outbox/"' in client_as(staff["director"]).get("/", follow=True).content.decode()  # the menu
+    assert 'href="/notifications/outbox/"' not in client_as(staff["nurse"]).get("/", follow=True).content.decode()
     assert client_as(staff["nurse"]).post("/notifications/outbox/", {"message": 1}).status_code == 403
     patient = make_patient(care_team=[staff["prescriber"]], with_login=True)
     assert client_as(patient.user).get("/notifications/outbox/").status_code == 403
