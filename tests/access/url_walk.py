@@ -65,6 +65,7 @@ ROUTES = {
     "api/schedule/chairs": "-",
     "api/schedule/day": "-",
     "api/schedule/patient/<patient_id>": "patient",
+    "api/schedule/patient/<patient_id>/series": "patient",
     "api/schedule/plan/<plan_id>/generate": "plan",
     "api/schedule/appointments/<appointment_id>/reschedule": "appointment",
     "api/schedule/appointments/<appointment_id>/cancel": "appointment",

@@ -36,6 +36,7 @@ from ketamine_clinic.outcomes.services import patients_due
 from ketamine_clinic.patients.models import Diagnosis, Patient, Phase
 from ketamine_clinic.portal.models import JournalEntry, Message
 from ketamine_clinic.scheduling.models import Appointment
+from ketamine_clinic.scheduling.series import at_risk_patients
 from ketamine_clinic.sessions.models import DosingSession, SideEffect, VitalsReading
 
 from .models import BoosterSuggestion
@@ -158,9 +159,16 @@ def unread_shared_journal(user):
     return JournalEntry.objects.visible_to(user).exclude(reads__user=user)
 
 
+def series_at_risk(user, now: dt.datetime):
+    """Patients whose induction series may not finish (a missed or twice-moved visit, a gap longer than the
+    protocol allows), with the reasons: the scheduling app's reading (scheduling.series), not restated here."""
+    return at_risk_patients(user, now)
+
+
 def worklists(user, now: dt.datetime, no_contact_days: int = NO_CONTACT_DAYS_DEFAULT) -> dict:
     return {
         "shared_journal": unread_shared_journal(user),
+        "series_at_risk": series_at_risk(user, now),
         "overdue": overdue_questionnaires(user, now),
         "missed": missed_appointments(user, now),
         "no_contact": no_contact(user, now, no_contact_days),

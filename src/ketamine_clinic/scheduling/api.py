@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.responses import Status
@@ -10,7 +11,7 @@ from ketamine_clinic import access, audit
 from ketamine_clinic.api_types import ClinicDateTime, RecordId
 from ketamine_clinic.plans.models import TreatmentPlan
 
-from . import services
+from . import series, services
 from .models import Appointment, Chair
 
 router = Router(tags=["schedule"])
@@ -39,6 +40,26 @@ class ChairOut(Schema):
     room: str
     active: bool
     chair_type: str  # core.protocols.schedule.CHAIR_TYPES key: which routes the chair takes
+
+
+class InductionSeriesOut(Schema):
+    """The induction series of the patient's active plan (rules: core.protocols.series)."""
+
+    plan_id: int
+    done: int
+    total: int
+    summary: str  # e.g. "3 of 6 done, last 2 days ago"
+    days_since_last_done: int | None
+    last_done_at: ClinicDateTime | None
+    next_booked_at: ClinicDateTime | None
+    next_booked_dose: int | None
+    missed: int
+    moved: int  # reschedules of the series' visits, all told
+    cancelled: int
+    max_gap_days: int  # the longest gap between doses the protocol allows
+    complete: bool
+    at_risk: bool
+    at_risk_reasons: list[str]
 
 
 class GeneratedOut(Schema):
@@ -124,6 +145,17 @@ def day(request, date: dt.date | None = None):
 def patient_appointments(request, patient_id: RecordId):
     patient = access.open_patient(request, patient_id, "schedule", "read")
     return list(patient.appointments.order_by("starts_at"))
+
+
+@router.get("/patient/{patient_id}/series", response=InductionSeriesOut, summary="A patient's induction series")
+def patient_series(request, patient_id: RecordId):
+    """How far the patient is through the induction of their active plan, and why it may not finish."""
+    patient = access.open_patient(request, patient_id, "schedule", "read")
+    row = series.patient_series(patient)
+    if row is None:
+        raise Http404("The patient has no active treatment plan with an induction series.")
+    fields = {name: getattr(row.progress, name) for name in InductionSeriesOut.model_fields if name != "plan_id"}
+    return {**fields, "plan_id": row.plan.pk, "at_risk_reasons": list(row.progress.at_risk_reasons)}
 
 
 @router.post("/patient/{patient_id}", response={201: AppointmentOut}, summary="Book an appointment")

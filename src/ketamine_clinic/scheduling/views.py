@@ -15,7 +15,7 @@ from ketamine_clinic.navigation import back_to
 from ketamine_clinic.plans.models import TreatmentPlan
 from ketamine_clinic.validation import save_posted
 
-from . import services
+from . import series, services
 from .forms import BookForm, CancelForm, DayForm, RescheduleForm
 from .models import Appointment, Chair, ChangeRequest
 
@@ -53,7 +53,8 @@ def day(request):
 @access.staff_view("schedule")
 def arrivals_panel(request):
     """The front desk's day on the dashboard: today's visits in order with who has arrived (checked in) and each
-    dosing visit's ride home, then tomorrow's visits to confirm by phone with what the patient is reminded of."""
+    dosing visit's ride home, then tomorrow's visits to confirm by phone with what the patient is reminded of,
+    then the patients whose induction series is at risk of not finishing, with the reasons, to call and rebook."""
     today = timezone.localdate()
     visible = set(access.visible_patients(request.user).values_list("pk", flat=True))
     active = (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
@@ -65,13 +66,16 @@ def arrivals_panel(request):
     today_rows = rows(today)
     tomorrow_rows = [a for a in rows(today + dt.timedelta(days=1)) if a.status == Appointment.Status.BOOKED]
     requests = list(services.open_change_requests(request.user))
+    at_risk = series.at_risk_patients(request.user) or []
     audit.record_panel(request, "arrivals", {"today": [a.pk for a in today_rows],
                                              "tomorrow": [a.pk for a in tomorrow_rows],
-                                             "requests": [r.pk for r in requests]})
+                                             "requests": [r.pk for r in requests],
+                                             "series_at_risk": [r.patient.pk for r in at_risk]})
     return render(request, "scheduling/_arrivals_panel.html", {
         "today": [{"appointment": a, "session": getattr(a, "dosing_session", None)} for a in today_rows],
         "tomorrow": tomorrow_rows,
         "requests": requests,
+        "series_at_risk": at_risk,
         "can_write": access.can(request.user, "schedule", "write"),
     })
 
@@ -90,6 +94,7 @@ def _chart_context(request, patient, book_form=None):
         "patient": patient,
         "tabs": chart_tabs(request.user, patient, "scheduling:chart"),
         "appointments": patient.appointments.select_related("chair", "staff").order_by("starts_at"),
+        "series": series.series_progress(patient),
         "form": book_form or BookForm(),
         "can_write": access.can(request.user, "schedule", "write"),
         "now": timezone.now(),
