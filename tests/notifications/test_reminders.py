@@ -14,12 +14,16 @@ VISIT = "2026-12-04T10:00"  # a Friday; the clock starts on Tuesday 2026-12-01 1
 def visit(make_patient, staff, clinic_clock, settings):
     """A dosing visit (IV ketamine) booked through the scheduling service for Friday 10:00, for a patient with an
     email address and a phone."""
+    from ketamine_clinic.clinic.services import current_site
     from ketamine_clinic.demo.assessment import ready_for_planning
     from ketamine_clinic.plans import services as plans
     from ketamine_clinic.scheduling import services as scheduling
     from ketamine_clinic.scheduling.models import Chair
 
     settings.REMINDER_HOURS_BEFORE = (48, 2)
+    site = current_site()
+    site.name, site.address = "Harbour Street Clinic", "12 Harbour Street\nBoston, MA 02110"
+    site.save()
     patient = make_patient(care_team=[staff["prescriber"], staff["nurse"]], email="pat@example.test",
                            phone="+1 617 555 0101", with_login=True)
     ready_for_planning(staff["prescriber"], patient, "iv")
@@ -56,7 +60,7 @@ def test_the_reminder_arrives_48_hours_before_with_the_routes_preparation(visit,
     assert mail["Subject"] == "ketamine-clinic: appointment reminder"
     body = " ".join(inbox.body(mail).split())
     assert reminder_text("iv") in body
-    assert "Friday 04 December 2026 at 10:00" in body and "Room 2" in body
+    assert "Friday 04 December 2026 at 10:00 at Harbour Street Clinic, 12 Harbour Street, Boston, MA 02110 (Room 2)" in body
     assert "http://127.0.0.1:8000/portal/appointments/" in body
 
     clinic_clock.move_to("2026-12-04T08:01")  # 2 hours before: the second reminder
@@ -130,7 +134,7 @@ def test_a_text_message_reminder_lands_in_the_sms_file(visit, inbox, sweep_now, 
     [text] = list(sms_dir.glob("*.txt"))
     content = text.read_text()
     assert "To: +1 617 555 0101" in content
-    assert "Friday 04 December 2026 at 10:00" in content and "See the portal" in content
+    assert "Friday 04 December 2026 at 10:00 at Harbour Street Clinic (Room 2). See the portal" in content
     for clinical in ("eat", "drink", "ketamine ", "esketamine", "dose", "drive"):
         assert clinical not in content.split("\n\n", 1)[1].lower().replace("ketamine-clinic", "")
     message = Message.objects.get()

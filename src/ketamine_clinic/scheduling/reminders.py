@@ -17,6 +17,7 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from ketamine_clinic.clinic.services import current_site
 from ketamine_clinic.notifications import services as notifications
 from ketamine_clinic.notifications.models import Message
 
@@ -25,9 +26,16 @@ from .models import Appointment, AppointmentChange
 SUBJECT = "ketamine-clinic: appointment reminder"
 
 
-def _place(appointment: Appointment) -> str:
-    room = appointment.chair.room if appointment.chair_id and appointment.chair.room else ""
-    return f"the clinic ({room})" if room else "the clinic"
+def _place(appointment: Appointment, *, full: bool) -> str:
+    """The clinic (its name, with the address in an email) and the room of the chair, if it has one."""
+    site = current_site()
+    place = site.name
+    address = ", ".join(line.strip() for line in site.address.splitlines() if line.strip())
+    if full and address:
+        place += f", {address}"
+    if appointment.chair_id and appointment.chair.room:
+        place += f" ({appointment.chair.room})"
+    return place
 
 
 def _when(appointment: Appointment) -> str:
@@ -38,14 +46,17 @@ def _when(appointment: Appointment) -> str:
 def email_body(appointment: Appointment, link: str) -> str:
     return (
         f"Hello {appointment.patient.first_name},\n\n"
-        f"This is a reminder of your treatment visit on {_when(appointment)} at {_place(appointment)}.\n\n"
+        f"This is a reminder of your treatment visit on {_when(appointment)} at {_place(appointment, full=True)}.\n\n"
         f"How to prepare: {appointment.reminder}\n\n"
         f"To see your appointments or ask to change one, sign in to the portal:\n{link}\n"
     )
 
 
 def sms_body(appointment: Appointment, link: str) -> str:
-    return f"ketamine-clinic: your visit is on {_when(appointment)} at {_place(appointment)}. See the portal: {link}"
+    return (
+        f"ketamine-clinic: your visit is on {_when(appointment)} at {_place(appointment, full=False)}. "
+        f"See the portal: {link}"
+    )
 
 
 def due_hours(appointment: Appointment, now: dt.datetime, booked_at: dt.datetime, hours=None) -> int | None:
