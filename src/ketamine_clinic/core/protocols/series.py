@@ -3,8 +3,7 @@
 Pure: the protocol template (its ``induction`` phase) and the patient's induction visits in, a ``SeriesProgress``
 out. The numbers come from the template; nothing here restates a dose count or an interval.
 
-A series is at risk of not finishing when (the clinic's reading of the risk, from the front desk's and the
-prescriber's experience; no published threshold):
+A series is at risk of not finishing when (clinic-defined; no published source sets these signs):
 
 - a visit was missed (a no-show);
 - a visit still to come (or missed, or cancelled) has been moved twice or more;
@@ -31,7 +30,7 @@ MISSED = "missed"  # no-show
 CANCELLED = "cancelled"
 STATUSES = (DONE, BOOKED, MISSED, CANCELLED)
 
-# Moved this many times or more puts the visit's dose at risk (the "twice-moved visit"; clinic-defined).
+# Moved this many times or more puts the visit's dose at risk: a visit moved twice (clinic-defined).
 MOVED_TOO_OFTEN = 2
 
 # An induction series without a window has only its aimed interval: then a dose a whole interval late is the
