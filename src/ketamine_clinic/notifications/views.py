@@ -4,6 +4,7 @@ choice of how to be reminded (linked from the portal)."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 
 from ketamine_clinic import access, audit
 from ketamine_clinic.validation import error_text, save_posted
@@ -29,7 +30,9 @@ def outbox(request):
             messages.error(request, error_text(exc))
         else:
             messages.success(request, f"Message {message.pk} queued to be sent again.")
-        return redirect(f"{request.path}?status={request.GET.get('status', '')}")
+        status = request.GET.get("status", "")
+        return redirect(f"{request.path}?{urlencode({'status': status})}" if status in Message.Status.values
+                        else request.path)
     filters = OutboxFilterForm(request.GET or None)
     rows = Message.objects.select_related("user", "patient").order_by("-created_at", "-id")
     status = filters.cleaned_data["status"] if filters.is_valid() else ""
