@@ -50,7 +50,7 @@ class SubmissionIn(Schema):
     submission_confirmation: str = Field(..., max_length=80)
 
 
-class DueOut(Schema):
+class RemsFormDueOut(Schema):
     session_id: int
     patient_id: int
     mrn: str
@@ -61,7 +61,7 @@ class DueOut(Schema):
     signed: bool
 
 
-@router.get("/rems-forms/due", response=list[DueOut], summary="Esketamine sessions whose REMS form is not submitted")
+@router.get("/rems-forms/due", response=list[RemsFormDueOut], summary="Esketamine sessions whose REMS form is not submitted")
 def forms_due(request):
     rows = rems.forms_due(request.user)
     audit.record(request, "list", detail={"api": "rems-forms/due", "shown": [r["session"].pk for r in rows][:200]})

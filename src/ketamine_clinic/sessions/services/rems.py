@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -160,21 +161,22 @@ def _concomitant_suggested(patient) -> dict[str, list[str]]:
 
 
 def _monitoring_provider(session: DosingSession):
-    """The session's nurse; for a session opened without one, whoever moved it into monitoring."""
+    """The session's nurse; for a session opened without one, whoever started the dose (and so watched it)."""
     if session.nurse_id:
-        return session.nurse
-    moved = session.events.filter(to_state="monitoring").select_related("by").order_by("at").first()
-    return moved.by if moved else None
+        # By id, not session.nurse: a session object walked through the services may hold a stale cached relation.
+        return get_user_model().objects.filter(pk=session.nurse_id).first()
+    started = session.events.filter(to_state="dosing").select_related("by").order_by("at").first()
+    return started.by if started else None
 
 
 def _provider(session: DosingSession, site) -> dict:
     nurse = _monitoring_provider(session)
+    # Staff records hold no personal telephone, and not every account has an email: the form then gets the
+    # setting's own number and address, where the provider can be reached.
     return {
         "provider_name": nurse.display_name() if nurse else None,
-        "provider_credentials": getattr(nurse, "credentials", "") if nurse else "",
-        # Staff records hold no personal telephone: the form gets the setting's number, where the provider is.
         "provider_phone": site.phone or None,
-        "provider_email": (nurse.email or None) if nurse else None,
+        "provider_email": (nurse.email if nurse and nurse.email else site.email) or None,
     }
 
 
