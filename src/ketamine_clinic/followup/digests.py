@@ -20,11 +20,12 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
+from ketamine_clinic.core.administration import rems_form as core_rems
 from ketamine_clinic.inventory.models import Count, StorageLocation
 from ketamine_clinic.notifications import services as notifications
 from ketamine_clinic.notifications.models import Message
 from ketamine_clinic.scheduling.services import clinic_calendar
-from ketamine_clinic.sessions.models import SessionNote
+from ketamine_clinic.sessions.models import DosingSession, SessionNote
 
 SUBJECT = "ketamine-clinic: your daily digest"
 
@@ -63,8 +64,42 @@ def counts_not_recorded(now: dt.datetime) -> list[tuple[object, str]]:
     return [(user, line) for user in staff]
 
 
+REMS_WARN_DAYS = 2  # clinic-defined: a form is "near its deadline" with this many days or fewer left of the 7
+
+
+def rems_forms_near_deadline(now: dt.datetime) -> list[tuple[object, str]]:
+    """SPRAVATO REMS forms not yet submitted with REMS_WARN_DAYS or fewer left (or overdue), for the session's
+    nurse and prescriber; overdue ones also for the medical director, who answers for the certified setting."""
+    today = timezone.localdate(now)
+    waiting = defaultdict(lambda: [0, 0])  # user -> [near, overdue]
+    sessions = (
+        DosingSession.objects.filter(route=core_rems.ROUTE, dosing_started_at__isnull=False)
+        .exclude(rems_form__submitted_on__isnull=False)
+        .select_related("nurse", "prescriber")
+    )
+    directors = list(get_user_model().objects.filter(role="director", is_active=True))
+    for session in sessions:
+        due = core_rems.deadline(timezone.localdate(session.dosing_started_at), today)
+        if due.days_left > REMS_WARN_DAYS:
+            continue
+        owners = {u for u in (session.nurse, session.prescriber) if u is not None and u.is_active}
+        if due.overdue:
+            owners.update(directors)
+        for user in owners:
+            waiting[user][1 if due.overdue else 0] += 1
+    def forms(n: int) -> str:
+        return f"{n} REMS monitoring form{' is' if n == 1 else 's are'}"
+
+    lines = []
+    for user, (near, overdue) in waiting.items():
+        parts = ([f"{forms(overdue)} overdue"] if overdue else []) + (
+            [f"{forms(near)} due within {REMS_WARN_DAYS} days"] if near else [])
+        lines.append((user, "; ".join(parts) + f" (each is due {core_rems.SUBMIT_WITHIN_DAYS} days after its treatment)."))
+    return lines
+
+
 # The extension point: add a source here (a function of ``now`` returning ``[(user, line), ...]``).
-DIGEST_SOURCES: list[DigestSource] = [unsigned_notes, counts_not_recorded]
+DIGEST_SOURCES: list[DigestSource] = [unsigned_notes, counts_not_recorded, rems_forms_near_deadline]
 
 
 def digest_due(now: dt.datetime) -> bool:
