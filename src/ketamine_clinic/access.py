@@ -71,6 +71,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     "billing": {Role.DIRECTOR: R, Role.PRESCRIBER: R, Role.FRONT_DESK: R},
     # The outbox of messages sent by email and SMS (sent, failed, retried): the director retries failures.
     "outbox": {Role.DIRECTOR: RW},
+    # The whole clinic as FHIR NDJSON (bulk $export, for registries and analytics): the medical director only.
+    "bulk_export": {Role.DIRECTOR: R},
     # The clinic's own records as a healthcare setting (address, REMS certification).
     "clinic_settings": {Role.DIRECTOR: RW, Role.PRESCRIBER: R, Role.NURSE: R, Role.FRONT_DESK: R},
 }

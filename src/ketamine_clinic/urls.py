@@ -31,6 +31,7 @@ urlpatterns = [
     path("portal/", include("ketamine_clinic.portal.urls")),
     path("prediction/", include("ketamine_clinic.prediction.urls")),
     path("interop/", include("ketamine_clinic.interop.urls")),
+    path("fhir/", include("ketamine_clinic.interop.fhir_urls")),
     path("billing/", include("ketamine_clinic.billing.urls")),
     path("notifications/", include("ketamine_clinic.notifications.urls")),
 ]

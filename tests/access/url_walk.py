@@ -229,6 +229,14 @@ ROUTES = {
     "portal/journal/<int:entry_id>/share/": "journal entry",
     "prediction/patient/<int:patient_id>/curve/": "patient",
     "interop/patient/<int:patient_id>/fhir-bundle": "patient (FHIR export download, chart page)",
+    "fhir/metadata": "- (the FHIR CapabilityStatement)",
+    "fhir/$export": "- (the clinic's FHIR bulk export, director only)",
+    "fhir/Patient/patient-<int:patient_id>": "patient (FHIR read)",
+    "fhir/Encounter/encounter-<int:session_id>": "dosing session (FHIR read)",
+    "fhir/MedicationAdministration/medicationadministration-<int:session_id>": "dosing session (FHIR read)",
+    "fhir/QuestionnaireResponse/questionnaireresponse-<int:measure_response_id>": "questionnaire administration",
+    "fhir/<str:resource_type>": "FHIR type Observation (search: a patient's own; staff name the patient)",
+    "fhir/<str:resource_type>/<str:resource_id>": "FHIR type Observation, A's score (FHIR read)",
 }
 
 # Path parameter -> the World attribute that fills it. Patient-bearing ones are probed with MISSING_ID too.
@@ -245,7 +253,8 @@ CLINIC_WIDE = {
     # A clinician on B's team only: removing them from A's team answers "not on the team", changes nothing.
     "user_id": "staff_member", "staff_id": "staff_member",
 }
-WORDS = {"fact": "fact", "route": "route", "kind": "kind", "instrument": "instrument"}
+WORDS = {"fact": "fact", "route": "route", "kind": "kind", "instrument": "instrument",
+         "resource_type": "fhir_type", "resource_id": "fhir_id"}
 
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
@@ -364,6 +373,8 @@ class World:
     route: str = "iv"
     kind: str = "side_effect"
     instrument: str = "phq9"
+    fhir_type: str = "Observation"
+    fhir_id: str = ""  # A's questionnaire score as a FHIR Observation id (set in build_world)
 
 
 def build_world():
@@ -459,6 +470,7 @@ def build_world():
 
     world.change_request = ChangeRequest.objects.create(appointment=world.appointment, kind="reschedule",
                                                         note="Synthetic: a later week, please")
+    world.fhir_id = f"score-{world.administration.pk}"
     missing = [f.name for f in dataclasses.fields(World) if getattr(world, f.name) is None]
     assert missing == [], f"the demo chain no longer gives patient A: {missing}"
     return world

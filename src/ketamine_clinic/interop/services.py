@@ -122,11 +122,39 @@ def _narrative(text: str) -> Narrative:
     return Narrative(status="generated", div=f'<div xmlns="http://www.w3.org/1999/xhtml">{html.escape(text)}</div>')
 
 
-class _Builder:
-    """Collects the resources of one patient's Bundle; ids are "<kind>-<primary key>", stable across exports."""
+# The builder's sections in the Bundle's order, and which of them make each resource type (a REST read or search,
+# or the bulk export, of one type runs only those).
+SECTION_ORDER = ("patient_resource", "conditions", "allergies", "previous_treatments", "intakes", "consents",
+                 "care_plans", "appointments", "sessions", "instruments")
+SECTIONS = {
+    "Patient": ("patient_resource",),
+    "Condition": ("conditions",),
+    "AllergyIntolerance": ("allergies",),
+    "MedicationStatement": ("previous_treatments",),
+    "Procedure": ("previous_treatments", "sessions"),
+    "Consent": ("consents",),
+    "CarePlan": ("care_plans",),
+    "Appointment": ("appointments",),
+    "Encounter": ("sessions",),
+    "MedicationAdministration": ("sessions",),
+    "Medication": ("sessions",),
+    "DocumentReference": ("sessions",),
+    "Observation": ("patient_resource", "intakes", "sessions", "instruments"),
+    "QuestionnaireResponse": ("instruments",),
+    "Practitioner": SECTION_ORDER,
+}
 
-    def __init__(self, patient):
+
+class _Builder:
+    """Collects the resources of one patient's Bundle; ids are "<kind>-<primary key>", stable across exports.
+
+    ``session_ids`` / ``administration_ids`` narrow the sessions and questionnaire administrations built (a REST
+    read of one Encounter or one score builds that one alone, with the same code as the Bundle)."""
+
+    def __init__(self, patient, *, session_ids=None, administration_ids=None):
         self.patient = patient
+        self.session_ids = session_ids
+        self.administration_ids = administration_ids
         self.resources: list = []
         self.staff: dict[int, Practitioner] = {}
         self.patient_ref = Reference(reference=f"Patient/patient-{patient.pk}", display=patient.full_name)
@@ -281,7 +309,10 @@ class _Builder:
         state = {"scheduled": "planned", "checked_in": "arrived", "pre_dose_checks": "in-progress",
                  "dosing": "in-progress", "monitoring": "in-progress", "ready_for_discharge": "in-progress",
                  "discharged": "finished", "aborted": "cancelled", "stopped_early": "finished"}
-        sessions = self.patient.dosing_sessions.select_related(
+        sessions = self.patient.dosing_sessions.all()
+        if self.session_ids is not None:
+            sessions = sessions.filter(pk__in=self.session_ids)
+        sessions = sessions.select_related(
             "nurse", "prescriber", "plan", "dose_confirmed_by", "note__signed_by",
         ).prefetch_related("vitalsreadings", "dissociationscores", "sideeffects", "interventions",
                            "note__amendments")
@@ -430,7 +461,10 @@ class _Builder:
     def instruments(self):
         """Each administration: the answers as a QuestionnaireResponse, one Observation per answered item (its
         code from the table) and the scored result, whose members are the items (as US Core's PHQ-9 example)."""
-        for a in self.patient.measure_responses.select_related("administered_by", "session"):
+        administrations = self.patient.measure_responses.all()
+        if self.administration_ids is not None:
+            administrations = administrations.filter(pk__in=self.administration_ids)
+        for a in administrations.select_related("administered_by", "session"):
             inst = INSTRUMENTS.get(a.instrument)
             name = inst.short_name if inst else a.instrument
             enc_ref = Reference(reference=f"Encounter/encounter-{a.session_id}") if a.session_id else None
@@ -469,18 +503,15 @@ class _Builder:
                 hasMember=members or None, **common, **value,
             ))
 
+    def build(self, sections=SECTION_ORDER) -> list:
+        """The resources of ``sections`` (builder method names, in the Bundle's order), then their practitioners."""
+        for name in SECTION_ORDER:
+            if name in sections:
+                getattr(self, name)()
+        return [*self.resources, *self.staff.values()]
+
     def bundle(self) -> Bundle:
-        self.patient_resource()
-        self.conditions()
-        self.allergies()
-        self.previous_treatments()
-        self.intakes()
-        self.consents()
-        self.care_plans()
-        self.appointments()
-        self.sessions()
-        self.instruments()
-        resources = [*self.resources, *self.staff.values()]
+        resources = self.build()
         return Bundle(
             id=f"patient-{self.patient.pk}-record",
             identifier=Identifier(system=f"{BASE_URL}/sid/export", value=f"{self.patient.mrn}-{timezone.now():%Y%m%dT%H%M%S}"),
@@ -492,6 +523,14 @@ class _Builder:
 def patient_bundle(patient) -> Bundle:
     """The Bundle of ``patient``'s record. No permission check here: callers use ``export_patient``."""
     return _Builder(patient).bundle()
+
+
+def patient_resources(patient, types, *, session_ids=None, administration_ids=None) -> list:
+    """The resources of ``types`` (FHIR resource type names) in ``patient``'s record, built as the Bundle builds
+    them. No permission check here: the REST endpoint and the bulk export check and audit first."""
+    sections = {name for t in types for name in SECTIONS[t]}
+    built = _Builder(patient, session_ids=session_ids, administration_ids=administration_ids).build(sections)
+    return [r for r in built if r.get_resource_type() in types]
 
 
 def export_patient(actor, patient, *, via: str) -> str:
