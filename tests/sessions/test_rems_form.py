@@ -239,3 +239,19 @@ def test_export_rems_writes_one_pdf_per_session_and_an_index(completed, staff, t
                  "-o", str(tmp_path / "desk")]) == 2
     assert not (tmp_path / "bad").exists() and not (tmp_path / "desk").exists()
     assert "may not read REMS forms" in capsys.readouterr().err
+
+
+def test_verify_finds_a_note_signed_around_the_form_and_a_dose_without_enrolment(completed, staff):
+    from ketamine_clinic.assessment.models import RemsEnrolment
+    from ketamine_clinic.sessions.invariants import session_violations
+
+    def rems_problems():
+        return [v.message for v in session_violations(sessions=DosingSession.objects.filter(pk=completed.pk))
+                if v.area == "rems"]
+
+    assert rems_problems() == []
+    note = services.generate_note(completed, user=staff["nurse"])
+    SessionNote.objects.filter(pk=note.pk).update(signed_by=staff["prescriber"], signed_at=timezone.now())  # a side door
+    assert rems_problems() == ["the note is signed but the REMS monitoring form was never completed."]
+    RemsEnrolment.objects.filter(patient=completed.patient).delete()
+    assert "esketamine was given to a patient not enrolled in the SPRAVATO REMS." in rems_problems()

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from ketamine_clinic.assessment.models import RemsEnrolment
+from ketamine_clinic.clinic import services as clinic_services
 from ketamine_clinic.core.administration import predose as core_predose
+from ketamine_clinic.core.administration import rems_form as core_rems
 from ketamine_clinic.core.administration.states import DOSE_GIVEN_STATES, SessionState
 from ketamine_clinic.core.inventory import format_mg, mg_to_mcg, session_tallies
 from ketamine_clinic.core.protocols.routes import ROUTE_RULES
@@ -145,17 +148,38 @@ def _check_chair(s: DosingSession, bad) -> None:
             bad(problem, "schedule")
 
 
+def _check_rems(s: DosingSession, enrolled: set[int], certified: bool, bad) -> None:
+    """An esketamine dose needs the setting's REMS certification and the patient's enrolment (core.safety.rems), and
+    its signed note a complete REMS Patient Monitoring Form, frozen when it was signed (core.administration.rems_form)."""
+    if s.route != core_rems.ROUTE:
+        return
+    if s.dosing_started_at is not None:
+        if not certified:
+            bad("esketamine was given while the clinic is not recorded as SPRAVATO REMS-certified.", "rems")
+        if s.patient_id not in enrolled:
+            bad("esketamine was given to a patient not enrolled in the SPRAVATO REMS.", "rems")
+    note = getattr(s, "note", None)
+    if note is not None and note.is_signed:
+        form = getattr(s, "rems_form", None)
+        if form is None or form.signed_values is None:
+            bad("the note is signed but the REMS monitoring form was never completed.", "rems")
+        elif gaps := core_rems.missing_fields(form.signed_values):
+            bad(f"the note is signed with the REMS monitoring form incomplete: {'; '.join(gaps)}.", "rems")
+
+
 def session_violations(*, now: dt.datetime | None = None, sessions=None) -> list[Violation]:
     """Every session rule broken in the database (or in ``sessions``), in session order."""
     from ketamine_clinic.inventory.models import LedgerEntry
 
     now = now or timezone.now()
     qs = sessions if sessions is not None else DosingSession.objects.all()
-    qs = qs.select_related("patient", "appointment__chair").prefetch_related(
+    qs = qs.select_related("patient", "appointment__chair", "note", "rems_form").prefetch_related(
         Prefetch("events", queryset=SessionEvent.objects.order_by("at", "id"))
     )
     tallies = session_tallies(e.as_core() for e in LedgerEntry.objects.order_by("sequence"))
     rules = core_predose.PreDoseRules()
+    enrolled = set(RemsEnrolment.objects.values_list("patient_id", flat=True))
+    certified = clinic_services.rems_certified()
     out: list[Violation] = []
     for s in qs.order_by("scheduled_for", "pk"):
         name = _name(s)
@@ -172,4 +196,5 @@ def session_violations(*, now: dt.datetime | None = None, sessions=None) -> list
         _check_pre_dose_measures(s, events, rules, bad)
         _check_observation(s, events, bad)
         _check_chair(s, bad)
+        _check_rems(s, enrolled, certified, bad)
     return out
