@@ -109,7 +109,7 @@ def bulk_export(request):
             "application/fhir+ndjson", "application/ndjson", "ndjson"):
         raise rest.BadSearch("_outputFormat: only NDJSON (application/fhir+ndjson) is written.")
     kinds = rest.bulk_types(request.GET.get("_type"))
-    lines = rest.start_bulk_export(request, kinds, via="FHIR $export")
-    response = StreamingHttpResponse(lines, content_type="application/fhir+ndjson")
+    resources = rest.start_bulk_export(request, kinds, via="FHIR $export")
+    response = StreamingHttpResponse((line for _, line in resources), content_type="application/fhir+ndjson")
     response["Content-Disposition"] = 'attachment; filename="clinic-export.ndjson"'
     return response

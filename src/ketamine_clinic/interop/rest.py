@@ -371,10 +371,10 @@ def bulk_types(raw: str | None) -> list[str]:
 
 
 def start_bulk_export(actor, kinds, *, via: str):
-    """Check and audit the whole clinic's export (the medical director only), then return its NDJSON lines lazily:
-    patients are read ``CHUNK`` at a time and each one's resources built, written and dropped, so memory does not
-    grow with the clinic. Practitioners and lot Medications are written once (the ids seen are kept: they grow
-    with the staff and the stock, not with the patients)."""
+    """Check and audit the whole clinic's export (the medical director only), then return its resources lazily as
+    (resource type, NDJSON line) pairs: patients are read ``CHUNK`` at a time and each one's resources built,
+    written and dropped, so memory does not grow with the clinic. Practitioners and lot Medications are written
+    once (the ids seen are kept: they grow with the staff and the stock, not with the patients)."""
     user = audit.acting_user(actor)
     if not access.can(user, "bulk_export", access.READ) or user.is_patient:
         audit.record(actor, "denied", detail={"area": "bulk_export", "export": "FHIR bulk"})
@@ -402,4 +402,4 @@ def _bulk_lines(kinds):
                 if key in seen:
                     continue
                 seen.add(key)
-            yield resource.model_dump_json() + "\n"
+            yield kind, resource.model_dump_json() + "\n"
