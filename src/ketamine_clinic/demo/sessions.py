@@ -36,7 +36,7 @@ from ketamine_clinic.plans.models import TreatmentPlan
 from ketamine_clinic.scheduling import services as scheduling
 from ketamine_clinic.scheduling.models import Appointment
 from ketamine_clinic.sessions import custody, services
-from ketamine_clinic.sessions.models import Intervention, Observation, SideEffect
+from ketamine_clinic.sessions.models import DissociationScore, Intervention, Observation, SideEffect
 
 from .inventory import receive_stock
 from .registry import DEMO_PASSWORD
@@ -218,11 +218,28 @@ def _monitor(clinic, walk: Walk, rule, base: VitalSigns, *, reach: int, end: int
             slowed_at = _answer_alert(walk, row, minute, end=end, slowed_at=slowed_at)
         if nausea and minute == DOSING_AT + 2 * step:
             _treat_nausea(walk, minute)
+        _chart_dissociation(walk, minute, step)
         if minute + step >= end and minute < end and reach >= ORDER.index("monitoring"):
             _end_dosing(walk, rule, end=end, slowed_at=slowed_at, stopped=stopped)
             if stopped:
                 break  # the patient has left: the flowsheet takes no more entries
     return slowed_at
+
+
+# The nurse's CADSS at the chair: near the peak (about 40 minutes into the dose) and once it has passed (90).
+CADSS_PEAK_AT, CADSS_RESOLVED_AT = 40, 90
+
+
+def _chart_dissociation(walk: Walk, minute: int, step: int) -> None:
+    """A dissociation total at the first reading on or after each CADSS time; the peak varies by session (its id,
+    so the seed's random sequence is not disturbed)."""
+    since_dose = minute - DOSING_AT
+    for at, total in ((CADSS_PEAK_AT, 4 + walk.session.pk * 7 % 17), (CADSS_RESOLVED_AT, 0)):
+        if since_dose - step < at <= since_dose:
+            services.add_entry(
+                DissociationScore, walk.session, user=walk.nurse, idempotency_key=walk.key("cadss"),
+                taken_at=walk.at(minute), total=total,
+            )
 
 
 def _vitals(rng, base: VitalSigns, minute: int, *, raised: bool) -> VitalSigns:
