@@ -273,6 +273,8 @@ def preview(actor, text) -> Preview:
                       if not access.can(user, area, action)})
     if missing:
         raise PermissionDenied(f"Your role may not {' or '.join(missing)}, which this referral needs.")
+    if patient is not None:  # the preview shows what the chart holds: a read of it
+        audit.record(actor, "view", patient, detail={"fhir_import": "preview", "matched_by": matched_by})
     return plan
 
 
@@ -425,8 +427,8 @@ def import_bundle(actor, text, *, via: str) -> tuple[Patient, Preview]:
     """Import ``text`` for ``actor``: the same reading as ``preview`` (done again: nothing carried over from the
     preview is trusted), then every write in one transaction, so a refusal anywhere leaves nothing behind. Audited
     per record written and once for the import."""
-    plan = preview(actor, text)
     with transaction.atomic():
+        plan = preview(actor, text)
         patient = plan.patient or _register(actor, plan)
         if plan.patient is not None:
             patient = Patient.objects.select_for_update().get(pk=patient.pk)

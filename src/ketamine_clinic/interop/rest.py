@@ -302,7 +302,7 @@ def _search_patients(user, query: Query):
         system, value = _token(ident)
         if system not in (None, services.MRN_SYSTEM):
             patients = patients.none()
-        patients = patients.filter(mrn=value)
+        patients = patients.filter(mrn=value.strip().upper())  # MRNs are kept in capitals (the registration form)
     total = patients.count()
     resources = [read_patient(p) for p in patients[:query.count()]]
     return resources, total
