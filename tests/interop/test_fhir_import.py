@@ -3,7 +3,9 @@ transaction; an invalid Bundle refused whole with the FHIR path of what is wrong
 duplicates; and a round trip (export a demo patient, import it as a new patient, export again: the same content)."""
 
 import datetime as dt
+import html
 import json
+import re
 
 import pytest
 from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
@@ -188,7 +190,10 @@ def test_the_pages_upload_preview_and_confirm(staff, client_as):
     text = page.content.decode()
     assert 'id="import-create"' in text and "F33.2" in text and "Bundle.entry[5].resource" in text
     assert not Patient.objects.filter(mrn="REF0001").exists()
-    done = client.post("/interop/import/confirm/", {"bundle": referral()})
+    # The preview's form carries the Bundle to the confirmation, where it is read again.
+    carried = html.unescape(re.search(r'name="bundle" value="([^"]*)"', text).group(1))
+    assert json.loads(carried) == json.loads(referral())
+    done = client.post("/interop/import/confirm/", {"bundle": carried})
     patient = Patient.objects.get(mrn="REF0001")
     assert done.status_code == 302 and done["Location"] == f"/patients/{patient.pk}/"
     assert AuditEvent.objects.filter(patient=patient, detail__via="import page").exists()
