@@ -21,8 +21,10 @@ CERTIFIED_DAYS_AGO = 420
 def seed(clinic) -> None:
     director = clinic.first(Role.DIRECTOR)
     site = services.current_site()
+    blank = {field: value for field, value in DEMO_SITE.items() if field != "name" and not getattr(site, field)}
+    if blank or not site.rems_certified:  # the REMS form needs the setting's address and telephone
+        services.update_site(director, site, **(DEMO_SITE if not site.rems_certified else blank))
     if site.rems_certified:
         return
-    services.update_site(director, site, **DEMO_SITE)
     certified_on = timezone.localdate(clinic.now) - dt.timedelta(days=CERTIFIED_DAYS_AGO)
     services.record_rems_certification(director, site, DEMO_REMS_SETTING_ID, certified_on)
