@@ -255,3 +255,15 @@ def test_verify_finds_a_note_signed_around_the_form_and_a_dose_without_enrolment
     assert rems_problems() == ["the note is signed but the REMS monitoring form was never completed."]
     RemsEnrolment.objects.filter(patient=completed.patient).delete()
     assert "esketamine was given to a patient not enrolled in the SPRAVATO REMS." in rems_problems()
+
+
+def test_a_low_saturation_is_charted_evidence_of_respiratory_depression(completed, staff, helpers):
+    from ketamine_clinic.sessions.models import VitalsReading
+
+    assert rems.charted_answers(completed)["respiratory_depression"]["suggested"] is False
+    # The reading as it would have been charted at 55 minutes (the session has ended: written as a row).
+    VitalsReading.objects.create(session=completed, entered_by=staff["nurse"], idempotency_key=helpers.key(),
+                                 taken_at=completed.dosing_started_at + dt.timedelta(minutes=55),
+                                 sbp=120, dbp=78, hr=70, spo2=89, rr=8)
+    assert rems.charted_answers(completed)["respiratory_depression"] == {
+        "suggested": True, "evidence": "low SpO2 or respiratory rate charted"}

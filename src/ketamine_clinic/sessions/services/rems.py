@@ -126,7 +126,6 @@ def charted_answers(session: DosingSession) -> dict:
         r for r in charted_readings
         if (r.spo2 is not None and r.spo2 < _SPO2_LOW) or (r.rr is not None and r.rr < _RR_LOW)
     ]
-    oxygen = [i for i in session.interventions.all() if i.kind == "oxygen"]
     before_alerts = [r for r in charted_readings if r.is_baseline and r.alerts]
     last = charted_readings[-1] if charted_readings else None
     severe = [e for e in effects if e.severity == "severe"]
@@ -139,9 +138,7 @@ def charted_answers(session: DosingSession) -> dict:
                                                         else "CADSS 0 or not charted"),
         ),
         "respiratory_depression": (
-            bool(low or oxygen),
-            "low SpO2 or respiratory rate charted" if low else ("oxygen given" if oxygen else
-                                                                 "SpO2 and respiratory rate in range"),
+            bool(low), "low SpO2 or respiratory rate charted" if low else "SpO2 and respiratory rate in range",
         ),
         "vitals_acceptable_before": (not before_alerts, "baseline raised an alert" if before_alerts else
                                      "baseline without alerts"),
