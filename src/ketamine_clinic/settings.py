@@ -15,6 +15,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from ketamine_clinic.core.administration import discharge_hint as _discharge_hint
 from ketamine_clinic.core.administration import rems_form as _rems_form
 from ketamine_clinic.core.safety import pdmp as _pdmp
 
@@ -204,6 +205,11 @@ PDMP_CHECK_VALID_DAYS = int(os.environ.get("PDMP_CHECK_VALID_DAYS", _pdmp.DEFAUL
 # The predicted esketamine level the REMS form's evaluation suggestion waits for (a hint; core.administration.rems_form).
 REMS_PREDICTED_LEVEL_NG_PER_ML = float(
     os.environ.get("REMS_PREDICTED_LEVEL_NG_PER_ML", _rems_form.DEFAULT_PREDICTED_LEVEL_NG_PER_ML)
+)
+# The predicted racemic ketamine level the flowsheet's discharge hint waits for (clinic-set, a hint; Bowdle 1998,
+# core.administration.discharge_hint).
+DISCHARGE_HINT_LEVEL_NG_PER_ML = float(
+    os.environ.get("DISCHARGE_HINT_LEVEL_NG_PER_ML", _discharge_hint.DEFAULT_LEVEL_NG_PER_ML)
 )
 
 # The controlled-substance ledger's seal key (HMAC-SHA256, see core/inventory/chain.py). It must NOT be stored

@@ -230,6 +230,7 @@ ROUTES = {
     "portal/journal/<int:entry_id>/": "journal entry",
     "portal/journal/<int:entry_id>/share/": "journal entry",
     "prediction/patient/<int:patient_id>/curve/": "patient",
+    "prediction/session/<int:session_id>/curve/": "dosing session (its curve from what was charted)",
     "interop/patient/<int:patient_id>/fhir-bundle": "patient (FHIR export download, chart page)",
     "interop/import/": "- (a referral's FHIR Bundle: upload and preview)",
     "interop/import/confirm/": "- (a referral's FHIR Bundle: the import)",

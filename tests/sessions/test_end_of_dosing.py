@@ -5,7 +5,7 @@ use it. The ledger side (drawn / administered / wasted) is in tests/inventory/te
 import datetime as dt
 import json
 from decimal import Decimal
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 from django.urls import reverse
 from django.utils import timezone
@@ -192,11 +192,13 @@ def test_note_and_curve_use_the_delivered_dose_and_the_time_it_ran(staff, client
     note = services.compose_note(iv_session)
     assert "Outcome: Stopped early - Distressing dissociation" in note
     assert "Delivered 17.5 mg of 35 mg confirmed (entered by the nurse); not given 17.5 mg" in note
-    body = client_as(staff["nurse"]).get(reverse("sessions:flowsheet", args=[iv_session.pk])).content.decode()
+    client = client_as(staff["nurse"])
+    body = client.get(reverse("sessions:flowsheet", args=[iv_session.pk])).content.decode()
     start_at = body.index('id="prediction"')
     url = body[body.index('hx-get="', start_at) + 8 :].split('"')[0].replace("&amp;", "&")
-    query = parse_qs(urlparse(url).query)
-    assert float(query["dose_mg"][0]) == 17.5 and float(query["duration_min"][0]) == 20.0
+    assert urlparse(url).path == reverse("prediction:session_curve", args=[iv_session.pk])
+    curve = client.get(url).content.decode()  # the session's curve: 17.5 mg over the 20 min it ran
+    assert 'data-given-mg="17.50"' in curve and "over 20 min" in curve
 
 
 def test_aborted_before_any_dose_was_confirmed_records_no_delivered_dose(staff, iv_session, helpers):

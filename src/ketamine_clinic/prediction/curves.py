@@ -290,3 +290,37 @@ def _tick_step(span_min: float) -> float:
         if span_min / s <= 8:
             return float(s)
     return 10080.0
+
+
+def given_inputs(given, now: dt.datetime | None = None) -> dict:
+    """Inputs for ``predict`` from a session's dose as given (sessions.exposure.GivenDose): the charted events,
+    the session's weight, from the real start of dosing. ValidationError when the model refuses them."""
+    age = given.age_years
+    model = models.get(_default_model(given.route, given.drug, age))
+    try:
+        model.check_route(given.route)
+        model.check_patient(given.weight_kg, age)
+        model.check_effect_site()
+    except models.ModelError as exc:
+        raise ValidationError({"__all__": [str(exc)]}) from None
+    # The window covers the whole of what went in and the fall afterwards.
+    horizon = max(360.0 if given.route != "iv" else 240.0, schedule.last_input_end(given.events) + 180.0)
+    horizon = min(horizon, MAX_HORIZON_MIN)
+    infusions = [ev for ev in given.events if isinstance(ev, schedule.Infusion)]
+    return {
+        "model": model,
+        "route": given.route,
+        "dose_mg": given.total_mg,
+        "duration_min": (schedule.last_input_end(infusions) - infusions[0].start_min) if infusions else None,
+        "weight_kg": given.weight_kg,
+        "age_years": age,
+        "events": given.events,
+        "start": given.start,
+        "now": now or timezone.now(),
+        "horizon_min": float(horizon),
+        "step_min": max(0.5, horizon / 480.0),
+        "threshold_ng_per_ml": None,
+        "population": 0,
+        "seed": None,
+        "dose_from_plan": False,
+    }

@@ -35,7 +35,7 @@ from ketamine_clinic.scheduling import services as scheduling
 from ketamine_clinic.scheduling.models import Appointment
 from ketamine_clinic.validation import apply_errors, error_text
 
-from . import services
+from . import exposure, services
 from .forms import (
     ENTRY_FORMS,
     DischargeChecklistForm,
@@ -388,28 +388,24 @@ def _session_responses(session, instrument):
 
 
 def _curve_url(session, dose_plan, now):
-    """The prediction fragment for the confirmed dose from its real start, or a preview of the planned dose
-    starting now (while the dose is being confirmed); None when there is no dose."""
-    base = reverse("prediction:patient_curve", args=[session.patient_id])
-    duration = None
+    """The prediction fragment: once dosing has started, the session's curve from what was charted; before, a
+    preview of the planned dose starting now (while the dose is being confirmed); None when there is no dose."""
     if session.dose_mg is not None and session.dosing_started_at:
-        # What was given: the delivered dose once dosing has ended (over the time it actually ran when less
-        # than the confirmed dose went in), else the confirmed dose.
-        dose, start = session.given_mg, session.dosing_started_at
-        if not dose:
+        # What was given, from the record (the pump's charted changes, the delivered dose): the session's own
+        # curve, its URL stamped with the record so a charted change fetches it again.
+        if not session.given_mg:
             return None
-        if session.delivered_differs and session.dosing_ended_at:
-            ran = (session.dosing_ended_at - session.dosing_started_at).total_seconds() / 60
-            duration = round(min(max(ran, 1.0), 600.0), 1)
-    elif dose_plan is not None and session.state == SessionState.PRE_DOSE_CHECKS:
+        base = reverse("prediction:session_curve", args=[session.pk])
+        return f"{base}?{urlencode({'record': exposure.record_stamp(session)})}"
+    base = reverse("prediction:patient_curve", args=[session.patient_id])
+    if dose_plan is not None and session.state == SessionState.PRE_DOSE_CHECKS:
         dose, start = round(dose_plan.dose_mg, 2), now
     else:
         return None
     params = {"route": session.route, "dose_mg": dose, "start": start.isoformat()}
     if session.route == "iv":
         params["duration_min"] = (
-            duration
-            or (session.dose_rule or {}).get("infusion_duration_min")
+            (session.dose_rule or {}).get("infusion_duration_min")
             or (dose_plan.rule.infusion_duration_min if dose_plan else None)
             or 40
         )

@@ -30,14 +30,6 @@ ACTIONS = (RATE, PAUSE, RESUME, STOP)
 #: A running segment shorter than this (minutes) is dropped: two charted changes at the same minute.
 MIN_SEGMENT_MIN = 1e-6
 
-# Racemic ketamine: perceptual (dissociative) effects rise roughly linearly with plasma concentration from about
-# 50 ng/mL at steady state (Bowdle TA et al., "Psychedelic effects of ketamine in healthy volunteers:
-# relationship to steady-state plasma concentrations", Anesthesiology 1998;88:82-88). Clinic-set and a hint only:
-# a predicted level below it is one input to the discharge judgement, never a gate.
-DEFAULT_DISCHARGE_HINT_LEVEL_NG_PER_ML = 50.0
-DISCHARGE_HINT_SOURCE = "Bowdle et al., Anesthesiology 1998;88:82-88 (effects from ~50 ng/mL racemic, steady state)"
-
-
 @dataclass(frozen=True)
 class Segment:
     """The pump running at ``rate_mg_per_h`` from ``start_min`` to ``end_min`` (0 = paused)."""
