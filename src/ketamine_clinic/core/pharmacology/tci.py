@@ -89,6 +89,8 @@ _EFFECT_SLACK = 1e-10
 #: when plasma falls to the effect-site level, well within one or two time constants for these models).
 _PEAK_HORIZON_KE0 = 12.0
 _PEAK_GRID = 240
+_WITHIN_UNIT = np.geomspace(1e-3, 1.0, 40)  # times within the interval, as fractions of it
+_AFTER_UNIT = np.linspace(0.0, 1.0, _PEAK_GRID - _WITHIN_UNIT.size)  # exponents of the geometric grid after it
 
 _MAX_STEPS = 200_000
 SITES = ("plasma", "effect")
@@ -352,42 +354,67 @@ def _plan_effect(tr: _Transition, lengths: np.ndarray, target: np.ndarray, umax:
     Jacobs' plasma rule with the same target (at the effect-site peak plasma and effect site are equal, so
     holding plasma there holds the effect site), never above the peak-effect rate (see the module docstring).
     The pure peak rule alone alternates pump-on / pump-off steps in maintenance: each step's pulse fills the
-    allowed peak, so the next step may add nothing."""
+    allowed peak, so the next step may add nothing.
+
+    Between changes of rule the rate is an affine function of the state (held: the plasma rule; pump off;
+    pump at its maximum), so a run of updates under one rule is computed at once (the state after 1, 2, 4, ...
+    updates by squaring the one-update map) and checked at once: where the rule still applies (the rate within
+    [0, max], the peak rule not binding, still loading or already holding), the run is kept; the first update
+    where it does not is done on its own, exactly as before."""
     steps = lengths.shape[0]
     n = tr.lam.shape[0]
     rates = np.empty(steps)
     states = np.empty((steps, n))
-    cache = {}
+    h = float(lengths[0])
+    main = _PeakSearch(tr, h)
+    last_length = float(lengths[-1])
+    # The last update stops at the end of the infusion; when that only rounds the interval (a duration that is a
+    # multiple of it), the same transition is used.
+    same_last = abs(last_length - h) <= 1e-12 * h
+    runs_until = steps if same_last else steps - 1
+    # Each update's index of the next change of target (a run never crosses one).
+    change = np.nonzero(np.diff(target))[0] + 1
+    segment_end = np.append(change, steps)[np.searchsorted(change, np.arange(steps), side="right")]
     z = np.zeros(n)
     held_target = None
-    for k in range(steps):
-        L = float(lengths[k])
-        if L not in cache:
-            cache[L] = _PeakSearch(tr, L)
-        ps = cache[L]
+    first_hold = False
+    peak_ahead = None  # (step, minutes) of the effect-site peak a loading update has put on the target
+    k = 0
+    while k < steps:
+        ps = main if k < runs_until else _PeakSearch(tr, last_length)
         T = float(target[k])
-        limit = T * (1.0 + _EFFECT_SLACK)
+        end = min(int(segment_end[k]), runs_until)
         ce_now = float(tr.effect @ z)
         if T != held_target and ce_now >= T * (1.0 - LOADING_FRACTION):
             held_target = T  # from here on hold, even through the dip after the peak (no second loading)
+            first_hold = True
+        done = 0
         if T == held_target:
-            # Plasma aimed off the target in proportion to the effect site's gap (above it while the effect
-            # site is below, below it while the effect site comes down after a lowered target), so that the
-            # effect site closes the gap within a minute or so without overshooting it either way.
-            aim = T + HOLD_GAIN * ps.effect_gain * (T - ce_now)
-            u = (aim - float(ps.plasma_free @ z)) / ps.plasma_unit
-            u = 0.0 if u < 0.0 else (umax if u > umax else u)
-            # Cap by the peak rule: the effect site must not rise above the target (nor, while it is still
-            # above a lowered target, above where it is now). It is a running average of plasma, so if plasma
-            # stays below that level from here on (pump off after this interval), no search is needed.
-            cap = max(limit, ce_now)
-            if float(np.max(ps.P @ z + u * ps.PG)) > cap:
-                u = min(u, ps.rate(z, cap / (1.0 + _EFFECT_SLACK), umax))
+            if not first_hold and k < end:
+                done = ps.hold_run(z, T, umax, end - k, rates[k:end], states[k:end])
+            if done == 0:
+                u = ps.hold_rate(z, T, ce_now, umax)
+                z = ps.decay * z + ps.gain * u
+                rates[k], states[k] = u, z
+                done = 1
+            first_hold = False
+            peak_ahead = None
         else:
-            u = ps.rate(z, T, umax)
-        z = ps.decay * z + ps.gain * u
-        rates[k] = u
-        states[k] = z
+            if k < end:
+                ahead = None
+                if peak_ahead is not None and peak_ahead[2] == T:
+                    ahead = peak_ahead[1] - (k - peak_ahead[0]) * h
+                done, mode = ps.loading_run(z, T, umax, end - k, ahead, rates[k:end], states[k:end])
+                if mode == "max":
+                    peak_ahead = None
+            if done == 0:
+                u, tau = ps.rate(z, T, umax, with_time=True)
+                peak_ahead = (k + 1, tau - h, T) if 0.0 < u < umax and tau is not None else None
+                z = ps.decay * z + ps.gain * u
+                rates[k], states[k] = u, z
+                done = 1
+        k += done
+        z = states[k - 1]
     return rates, states
 
 
@@ -400,14 +427,17 @@ class _PeakSearch:
         self.h = h
         self.decay, self.gain = tr.decay(h), tr.gain(h)
         horizon = h + _PEAK_HORIZON_KE0 / tr.ke0
-        within = np.geomspace(h / 1000.0, h, 40)
-        after = h + np.geomspace(h / 200.0, horizon - h, _PEAK_GRID - within.size)
-        tau = np.concatenate([within, after])
+        # Within the interval h/1000 .. h, then h + h/200 .. horizon, each geometric (as np.geomspace).
+        after = h + (h / 200.0) * ((horizon - h) / (h / 200.0)) ** _AFTER_UNIT
+        after[-1] = horizon
+        tau = np.concatenate([h * _WITHIN_UNIT, after])
         self.tau = tau
-        e = np.exp(lam[None, :] * tau[:, None])  # (J, n): from the current state with the pump off
-        during = np.expm1(lam[None, :] * np.minimum(tau, h)[:, None]) / lam * w
-        after_part = np.exp(lam[None, :] * np.maximum(tau - h, 0.0)[:, None]) * self.gain[None, :]
-        unit = np.where(tau[:, None] <= h, during, after_part)  # (J, n): 1 mg/min during the interval only
+        n_within = _WITHIN_UNIT.size
+        lt = tau[:, None] * lam  # (J, n)
+        e = np.exp(lt)  # from the current state with the pump off
+        unit = np.empty_like(e)  # 1 mg/min during the interval only
+        unit[:n_within] = np.expm1(lt[:n_within]) * (w / lam)
+        unit[n_within:] = np.exp(lt[n_within:] - h * lam) * self.gain
         self.F, self.G = e * tr.effect, unit @ tr.effect
         self.P, self.PG = e * tr.plasma, unit @ tr.plasma
         self.positive = np.nonzero(self.G > 0)[0]
@@ -415,15 +445,137 @@ class _PeakSearch:
         self.plasma_free = self.decay * tr.plasma  # plasma at the end of the interval: free . z + u unit
         self.plasma_unit = float(self.gain @ tr.plasma)
         left = math.exp(-tr.ke0 * h)
-        self.effect_gain = left / (
-            1.0 - left
-        )  # plasma excess that would close the effect-site gap in one interval
-        # Plain floats for the refinement (a handful of modes).
+        self.effect_gain = left / (1.0 - left)  # plasma excess that would close the effect-site gap in one interval
+        # Plain floats for the refinement of one update (a handful of modes).
         self._lam = lam.tolist()
         self._ce = tr.effect.tolist()
         self._wl = (w / lam).tolist()
         self._decay = self.decay.tolist()
         self._gain = self.gain.tolist()
+        # For runs of updates (arrays over updates x grid times).
+        self.lam, self.lam2, self.effect = lam, lam * lam, tr.effect
+        self.FG_T = np.vstack([self.F.T, self.G])  # [z, u] -> the effect site on the grid
+        self.F_pos_T = self.F_pos.T.copy()
+        self.FG_pos_T = np.vstack([self.F_pos_T, self.G[self.positive]])
+        self.ce_wl = tr.effect * (w / lam)
+        self.ce_wl_sum = float(np.sum(self.ce_wl))
+        self.ce_decay, self.ce_gain = tr.effect * self.decay, self.gain * tr.effect
+
+    def hold_law(self, target: float) -> tuple[float, np.ndarray]:
+        """The hold rule's rate before clipping, as c0 + c . z: plasma at the interval's end on the target offset by
+        a fifth of the effect site's gap (see _plan_effect)."""
+        k = HOLD_GAIN * self.effect_gain
+        return target * (1.0 + k) / self.plasma_unit, -(self.plasma_free + k * self.effect) / self.plasma_unit
+
+    def hold_rate(self, z: np.ndarray, target: float, ce_now: float, umax: float) -> float:
+        """One update of the hold rule, capped by the peak rule."""
+        limit = target * (1.0 + _EFFECT_SLACK)
+        # Plasma aimed off the target in proportion to the effect site's gap (above it while the effect site is
+        # below, below it while the effect site comes down after a lowered target), so that the effect site
+        # closes the gap within a minute or so without overshooting it either way.
+        aim = target + HOLD_GAIN * self.effect_gain * (target - ce_now)
+        u = (aim - float(self.plasma_free @ z)) / self.plasma_unit
+        u = 0.0 if u < 0.0 else (umax if u > umax else u)
+        # Cap by the peak rule: the effect site must not rise above the target (nor, while it is still above a
+        # lowered target, above where it is now). It is a running average of plasma, so if plasma stays below
+        # that level from here on (pump off after this interval), no search is needed.
+        cap = max(limit, ce_now)
+        if float(np.max(self.P @ z + u * self.PG)) > cap:
+            u = min(u, self.rate(z, cap / (1.0 + _EFFECT_SLACK), umax))
+        return u
+
+    def hold_run(self, z, target: float, umax: float, count: int, rates_out, states_out) -> int:
+        """Hold updates from state z while the hold rule needs no clipping to the pump's maximum and the peak
+        rule does not bind (or while it asks for a negative rate: the pump is off). Writes the rates and the
+        states at each update's end; returns how many updates it did (0: do the next one on its own)."""
+        c0, c = self.hold_law(target)
+        u0 = c0 + float(c @ z)
+        if 0.0 <= u0 <= umax:
+            Z = _affine_run(self.decay, self.gain, c0, c, z, count)
+            starts = Z[:-1]
+            u = c0 + starts @ c
+            valid = (u >= 0.0) & (u <= umax)
+            valid &= self._peak_not_binding(starts, u, target)
+        elif u0 < 0.0:
+            Z = _affine_run(self.decay, self.gain, 0.0, None, z, count)
+            starts = Z[:-1]
+            valid = c0 + starts @ c <= 0.0  # the rule asks for less than nothing: off (the cap cannot bind)
+            u = np.zeros(count)
+        else:
+            return 0
+        done = count if valid.all() else int(np.argmin(valid))
+        rates_out[:done] = u[:done]
+        states_out[:done] = Z[1 : done + 1]
+        return done
+
+    def loading_run(self, z, target: float, umax: float, count: int, peak_ahead, rates_out, states_out):
+        """Loading updates from state z while the peak rule gives the pump's maximum, or nothing: its grid
+        search finds no room (as in ``rate``), or an earlier update has already put the effect-site peak, with
+        the pump off from then on, on this target and that peak is still ahead (``peak_ahead`` minutes: the
+        rule then gives zero to rounding). Returns (updates done, 'max' or 'off')."""
+        count = min(count, 64)
+        limit = target * (1.0 + _EFFECT_SLACK)
+        first = float(np.min((limit - self.F_pos @ z) * self.inv_G_pos))
+        ahead_ok = peak_ahead is not None and peak_ahead >= self.h / 100.0
+        if first >= umax:
+            mode, rate = "max", umax
+        elif first <= 0.0 or ahead_ok:
+            mode, rate = "off", 0.0
+        else:
+            return 0, None
+        Z = _affine_run(self.decay, self.gain, rate, None, z, count)
+        starts = Z[:-1]
+        valid = starts @ self.effect < target * (1.0 - LOADING_FRACTION)  # still loading
+        if mode == "max":
+            # The grid's smallest ratio (limit - F z) / G is at least umax: F z + umax G <= limit everywhere.
+            valid &= np.max(np.column_stack([starts, np.full(count, umax)]) @ self.FG_pos_T, axis=1) <= limit
+        else:
+            room = np.max(starts @ self.F_pos_T, axis=1) >= limit  # some ratio <= 0
+            if peak_ahead is not None:
+                room |= peak_ahead - np.arange(count) * self.h >= self.h / 100.0
+            valid &= room
+        done = count if valid.all() else int(np.argmin(valid))
+        rates_out[:done] = rate
+        states_out[:done] = Z[1 : done + 1]
+        return done, mode
+
+    def _peak_not_binding(self, starts, u, target: float) -> np.ndarray:
+        """For updates from the given states at rates u: True where the peak-rule cap of the hold rule certainly
+        leaves u as it is, i.e. where the effect site's continuous peak (the grid's highest point, then Newton on
+        its time) stays below the cap by more than rounding. False where it binds or may bind: that update is
+        then done on its own by ``hold_rate`` (which also tries plasma first, so nothing is lost)."""
+        limit = target * (1.0 + _EFFECT_SLACK)
+        cap = np.maximum(limit, starts @ self.effect)
+        j = np.argmax(np.column_stack([starts, u]) @ self.FG_T, axis=1)
+        tau = self.tau
+        lo = tau[np.maximum(j - 1, 0)]  # within the grid's range, as in ``rate``
+        hi = tau[np.minimum(j + 1, tau.size - 1)]
+        # Ce(tau) = sum_i K_i exp(lam_i (tau - offset)) + B, within the interval and after it.
+        k_in = starts * self.effect + u[:, None] * self.ce_wl
+        k_after = starts * self.ce_decay + u[:, None] * self.ce_gain
+        lam, lam2, h = self.lam, self.lam2, self.h
+        t = tau[j]
+        width = hi - lo
+        below = cap * (1.0 - 1e-12)  # by more than rounding
+        grid_peak = None
+        for i in range(8):
+            inside = t <= h
+            e = np.where(inside[:, None], k_in, k_after) * np.exp(np.where(inside, t, t - h)[:, None] * lam)
+            value = e.sum(axis=1) + np.where(inside, -u * self.ce_wl_sum, 0.0)
+            d1, d2 = e @ lam, e @ lam2
+            if i == 0:
+                grid_peak = value
+            # An upper bound of Ce over the bracket: its value where Newton has got to plus what a first and second
+            # derivative this size could add (nothing once Newton has converged onto a maximum).
+            concave = d2 < 0.0
+            step = np.where(concave, d1 / np.where(concave, d2, -1.0), 0.0)
+            converged = concave & (np.abs(step) <= 1e-9 * width)
+            bound = np.where(converged, value, value + np.abs(d1) * width + 0.5 * np.abs(d2) * width**2)
+            ok = np.maximum(bound, grid_peak) <= below
+            if ok.all() or i == 7:
+                return ok
+            t = np.clip(t - step, lo, hi)
+        return ok  # pragma: no cover
 
     def _at(self, z, u: float, tau: float):
         """(free part, unit part, first and second tau-derivative of the total) of Ce at tau."""
@@ -448,17 +600,19 @@ class _PeakSearch:
                 d2 += s * lam
         return free, unit, d1, d2
 
-    def rate(self, z: np.ndarray, target: float, umax: float) -> float:
-        """The largest rate in [0, umax] whose effect-site peak (pump off after the interval) is the target."""
+    def rate(self, z: np.ndarray, target: float, umax: float, *, with_time: bool = False):
+        """The largest rate in [0, umax] whose effect-site peak (pump off after the interval) is the target;
+        ``with_time``: also the time of that peak after the interval's start (None when the rate is 0 or umax
+        without a search)."""
         limit = target * (1.0 + _EFFECT_SLACK)
         pos = self.positive
         ratios = (limit - self.F_pos @ z) * self.inv_G_pos
         j = int(np.argmin(ratios))
         u = float(ratios[j])
         if u >= umax:
-            return umax
+            return (umax, None) if with_time else umax
         if u <= 0.0:
-            return 0.0
+            return (0.0, None) if with_time else 0.0
         # Refine to the continuous peak: Newton on dCe/dtau = 0 near the grid's binding time, then the rate that
         # puts that peak on the target; repeat. The rate iteration is Newton's on a convex function from
         # above, so it decreases monotonically onto the exact rate.
@@ -482,7 +636,22 @@ class _PeakSearch:
                 u = min(u, new)
                 break
             u = new
-        return min(max(u, 0.0), umax)
+        u = min(max(u, 0.0), umax)
+        return (u, tau) if with_time else u
+
+
+def _affine_run(decay, gain, c0: float, c, z0, count: int) -> np.ndarray:
+    """States at the start of updates 0..count under z' = decay * z + gain * u with u = c0 + c . z (c None:
+    constant u = c0): the states after 1, 2, 4, ... updates by squaring the one-update map (log2(count)
+    matrix products instead of count steps)."""
+    M = np.diag(decay) if c is None else np.diag(decay) + np.outer(gain, c)
+    b = gain * c0
+    Z = z0[None, :]
+    while Z.shape[0] <= count:
+        Z = np.concatenate([Z, Z @ M.T + b])
+        b = M @ b + b
+        M = M @ M
+    return Z[: count + 1]
 
 
 def _reached(targets, first_step, ends, c_ends, site, umax, duration_min):
