@@ -566,13 +566,24 @@ def run_tci(status):
             f"  {'implementation':34s} {'time ms':>9s} {'x engine':>9s}  {'reached min':>11s} "
             f"{'max dev after':>13s} {'max over target':>15s} {'peak mg/h':>9s} {'total mg':>9s}"
         )
+        engine_dev = None
         for name, t, infusions, peak in rows:
             reached, dev, over = tci_deviation(mc, infusions, TCI_TARGET, site, TCI_MINUTES)
             total = sum(mg for _, _, mg in infusions)
+            engine_dev = dev if engine_dev is None else engine_dev
             print(
                 f"  {name:34s} {t * 1e3:9.3f} {t / t_eng:9.1f}  {reached:11.3f} {dev:13.2e} {over:15.2e} "
                 f"{peak:9.1f} {total:9.2f}"
             )
+        peers = [t for name, t, _, _ in rows if name.startswith(("PyTCI", "opentiva"))]
+        met = t_eng < 1e-3 and all(t_eng < t for t in peers) and engine_dev <= 0.01
+        print(
+            f"  goal (< 1 ms, faster than both peers, held within 1% of the target once reached): "
+            f"{'met' if met else 'NOT met'} ({t_eng * 1e3:.3f} ms; fastest peer x{min(peers) / t_eng:.1f}; "
+            f"held within {engine_dev:.2%})"
+            if peers
+            else "  goal: peers not available"
+        )
 
 
 def main(argv=None):

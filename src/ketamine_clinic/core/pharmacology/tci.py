@@ -37,6 +37,15 @@ Known behaviour: after an effect-site target is first touched the pump is off un
 plasma (falling back from its overshoot) is briefly below the effect site, so the effect site dips under the
 target before settling: measured at most 0.5% / 1.8% / 3.5% with 5 / 10 / 15-s updates.
 
+Speed (effect site): the rules above are applied update by update only where the rule changes. In between the
+rate is an affine function of the state (the hold rule; the pump off; the pump at its maximum), so a run of
+updates is one linear recurrence, computed for all its updates at once by squaring the one-update map, and
+checked at once on the peak grid: the first update where its rule no longer applies (the rate would leave
+[0, max], the peak rule's cap might bind, loading gives way to holding) is done on its own. While loading, once
+an update has put the effect-site peak (pump off from then on) on the target, the peak rule gives zero, to
+rounding, until that peak: those updates are off. The plans are those of the update-by-update planner to
+rounding (tests/core/pharmacology/test_tci_effect_reference.py compares them with its saved plans).
+
 Nothing here is integrated numerically; tests/core/pharmacology/test_tci.py re-simulates every plan with an
 independent ODE solution.
 
