@@ -231,6 +231,7 @@ ROUTES = {
     "portal/journal/<int:entry_id>/share/": "journal entry",
     "prediction/patient/<int:patient_id>/curve/": "patient",
     "prediction/session/<int:session_id>/curve/": "dosing session (its curve from what was charted)",
+    "prediction/patient/<int:patient_id>/protocols/": "patient (IV protocols compared, plan tab)",
     "interop/patient/<int:patient_id>/fhir-bundle": "patient (FHIR export download, chart page)",
     "interop/import/": "- (a referral's FHIR Bundle: upload and preview)",
     "interop/import/confirm/": "- (a referral's FHIR Bundle: the import)",

@@ -4,10 +4,12 @@ Embedded by the plan and session pages with ``<div hx-get="{% url 'prediction:pa
 hx-trigger="load"></div>``. Authorised and audited by ``access.patient_view("clinical")``.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 
 from ketamine_clinic import access
+from ketamine_clinic.core.pharmacology import comparison, models
 from ketamine_clinic.sessions import exposure
 from ketamine_clinic.sessions.models import DosingSession
 from ketamine_clinic.validation import error_messages
@@ -60,4 +62,30 @@ def session_curve(request, session):
             "hint": exposure.discharge_hint(session, given),
             "stamp": exposure.record_stamp(session),
         },
+    )
+
+
+@access.patient_view("clinical")
+def protocol_comparison(request, patient):
+    """Fragment for the plan tab: IV protocols side by side for this patient's recorded weight (0.5 and
+    0.75 mg/kg over 40 min, a TCI plasma target): total dose, peak, exposure and when the predicted level falls
+    below the clinic's discharge-hint level. Without a recorded weight it says so (status 422)."""
+    ctx = {"patient": patient, "level": float(settings.DISCHARGE_HINT_LEVEL_NG_PER_ML)}
+    try:
+        weight = curves._recorded_weight(patient)
+    except ValidationError as exc:
+        return render(request, "prediction/_protocol_comparison.html", {**ctx, "errors": error_messages(exc)},
+                      status=422)
+    age = patient.age if patient.date_of_birth else None
+    model = models.get(curves._default_model("iv", "racemic ketamine", age))
+    try:
+        model.check_patient(weight, age)
+    except models.ModelError as exc:
+        return render(request, "prediction/_protocol_comparison.html", {**ctx, "errors": {"__all__": [str(exc)]}},
+                      status=422)
+    rows = comparison.compare(model, weight, threshold_ng_per_ml=ctx["level"], age_years=age)
+    return render(
+        request,
+        "prediction/_protocol_comparison.html",
+        {**ctx, "rows": rows, "weight_kg": weight, "model": model, "window_h": comparison.WINDOW_MIN / 60},
     )
