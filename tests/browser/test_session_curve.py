@@ -61,3 +61,7 @@ def test_the_curve_follows_a_charted_rate_change(page, live_server, login, infus
     expect(_curve(page)).to_have_attribute("data-given-mg", "31.50")
     expect(page.locator("#discharge-hint")).to_contain_text("a prediction to check, never a gate")
     expect(page.locator("#discharge-hint")).to_contain_text("Predicted below 50 ng/mL at")
+    # A reading back near baseline: the hint is fetched again with the charted recovery in it.
+    expect(page.locator("#discharge-hint")).to_contain_text("vitals not yet back within 20% of baseline")
+    enter_vitals(page, 126, 79, 72, 98, 14)
+    expect(page.locator("#discharge-hint")).to_contain_text("vitals back within 20% of baseline since")

@@ -10,6 +10,7 @@ from html import unescape
 
 import numpy as np
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -157,3 +158,25 @@ def test_a_record_that_cannot_be_drawn_says_why(staff, client_as, iv_session, he
     helpers.ready_pre_dose(iv_session, staff["nurse"])
     r = client_as(staff["nurse"]).get(reverse("prediction:session_curve", args=[iv_session.pk]))
     assert r.status_code == 422 and "Dosing has not started" in r.content.decode()
+
+
+def _dosed(patient, route, dose_mg, **fields):
+    start = timezone.now() - dt.timedelta(minutes=30)
+    return DosingSession.objects.create(
+        patient=patient, route=route, state="monitoring", scheduled_for=start, dose_mg=Decimal(dose_mg),
+        dosing_started_at=start, dosing_ended_at=start + dt.timedelta(minutes=10), weight_kg=Decimal("80.0"),
+        **fields,
+    )
+
+
+def test_esketamine_devices_are_given_five_minutes_apart(patient):
+    session = _dosed(patient, "intranasal", "84", dose_rule={"drug": "esketamine"}, delivered_mg=Decimal("56"))
+    given = exposure.given_events(session)
+    assert [ev.time_min for ev in given.events] == [0.0, 5.0]  # the two devices delivered, not the three ordered
+    assert given.total_mg == 56.0 and given.weight_kg == 80.0 and given.drug == "esketamine"
+    assert exposure.hint_level_ng_per_ml(given.drug) == float(settings.REMS_PREDICTED_LEVEL_NG_PER_ML)
+
+
+def test_other_routes_are_the_dose_at_the_start(patient):
+    given = exposure.given_events(_dosed(patient, "im", "40"))
+    assert [(ev.time_min, ev.amount_mg, ev.route) for ev in given.events] == [(0.0, 40.0, "im")]
