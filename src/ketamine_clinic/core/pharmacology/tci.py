@@ -37,14 +37,15 @@ Known behaviour: after an effect-site target is first touched the pump is off un
 plasma (falling back from its overshoot) is briefly below the effect site, so the effect site dips under the
 target before settling: measured at most 0.5% / 1.8% / 3.5% with 5 / 10 / 15-s updates.
 
-Speed (effect site): the rules above are applied update by update only where the rule changes. In between the
+Speed: the rules above are applied update by update only where the rule changes. In between the
 rate is an affine function of the state (the hold rule; the pump off; the pump at its maximum), so a run of
 updates is one linear recurrence, computed for all its updates at once by squaring the one-update map, and
 checked at once on the peak grid: the first update where its rule no longer applies (the rate would leave
 [0, max], the peak rule's cap might bind, loading gives way to holding) is done on its own. While loading, once
 an update has put the effect-site peak (pump off from then on) on the target, the peak rule gives zero, to
-rounding, until that peak: those updates are off. The plans are those of the update-by-update planner to
-rounding (tests/core/pharmacology/test_tci_effect_reference.py compares them with its saved plans).
+rounding, until that peak: those updates are off. Plasma targeting runs the same way (Jacobs' rule is affine in
+the state until it is clipped). The plans are those of the update-by-update planner to
+rounding (tests/core/pharmacology/test_tci_reference_plans.py compares them with its saved plans).
 
 Nothing here is integrated numerically; tests/core/pharmacology/test_tci.py re-simulates every plan with an
 independent ODE solution.
@@ -57,7 +58,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import mul
 
 import numpy as np
 
@@ -333,29 +333,48 @@ def _predicted_levels(model, weight_kg, tr, grid_min, starts, lengths, rates, cp
 
 
 def _plan_plasma(tr: _Transition, lengths: np.ndarray, target: np.ndarray, umax: float):
-    """Jacobs' rule at each update: the rate that puts plasma on the target at the end of the interval."""
+    """Jacobs' rule at each update: the rate that puts plasma on the target at the end of the interval.
+
+    The rule's rate is affine in the state (then clipped to [0, max]), so, as for the effect site, a run of updates
+    with the same clipping (none, pump off, pump at its maximum) and the same target is computed at once."""
     steps = lengths.shape[0]
+    n = tr.lam.shape[0]
     row = tr.plasma
-    per_length = {}
-    for L in {float(lengths[0]), float(lengths[-1])}:
-        d, g = tr.decay(L), tr.gain(L)
-        per_length[L] = ((d * row).tolist(), d.tolist(), g.tolist(), 1.0 / float(row @ g))
-    # Plain floats: the state has at most a handful of modes, and per-element NumPy calls would cost more
-    # than the arithmetic itself.
-    rd, d, g, inv_unit = per_length[float(lengths[0])]
-    targets = target.tolist()
-    rates = [0.0] * steps
-    states = [None] * steps
-    z = [0.0] * len(d)
-    for k in range(steps):
-        if k == steps - 1:
-            rd, d, g, inv_unit = per_length[float(lengths[-1])]
-        u = (targets[k] - sum(map(mul, rd, z))) * inv_unit  # plasma at the interval's end = target
-        u = 0.0 if u < 0.0 else (umax if u > umax else u)
-        z = [a * x + b * u for a, x, b in zip(d, z, g, strict=True)]
-        rates[k] = u
-        states[k] = z
-    return np.array(rates), np.array(states)
+    rates = np.empty(steps)
+    states = np.empty((steps, n))
+    h = float(lengths[0])
+    # As for the effect site: a last update that only rounds the interval uses the same transition.
+    runs_until = steps if abs(float(lengths[-1]) - h) <= 1e-12 * h else steps - 1
+    change = np.nonzero(np.diff(target))[0] + 1
+    segment_end = np.append(change, steps)[np.searchsorted(change, np.arange(steps), side="right")]
+    d, g = tr.decay(h), tr.gain(h)
+    z = np.zeros(n)
+    k = 0
+    while k < steps:
+        if k >= runs_until:
+            d, g = tr.decay(float(lengths[k])), tr.gain(float(lengths[k]))
+        inv_unit = 1.0 / float(row @ g)
+        c0, c = float(target[k]) * inv_unit, -(d * row) * inv_unit  # u = (target - plasma_free . z) / unit
+        count = max(min(int(segment_end[k]), runs_until) - k, 1)
+        u0 = c0 + float(c @ z)
+        if u0 <= 0.0:
+            Z = _affine_run(d, g, 0.0, None, z, count)
+            u_all = c0 + Z[:-1] @ c
+            valid, u = u_all <= 0.0, np.zeros(count)
+        elif u0 >= umax:
+            Z = _affine_run(d, g, umax, None, z, count)
+            u_all = c0 + Z[:-1] @ c
+            valid, u = u_all >= umax, np.full(count, umax)
+        else:
+            Z = _affine_run(d, g, c0, c, z, count)
+            u = c0 + Z[:-1] @ c
+            valid = (u > 0.0) & (u < umax)
+        done = count if valid.all() else max(int(np.argmin(valid)), 1)
+        rates[k : k + done] = u[:done]
+        states[k : k + done] = Z[1 : done + 1]
+        k += done
+        z = states[k - 1]
+    return rates, states
 
 
 def _plan_effect(tr: _Transition, lengths: np.ndarray, target: np.ndarray, umax: float):
