@@ -363,7 +363,7 @@ def _plan_plasma(tr: _Transition, lengths: np.ndarray, target: np.ndarray, umax:
             d, g = tr.decay(float(lengths[k])), tr.gain(float(lengths[k]))
         inv_unit = 1.0 / float(row @ g)
         c0, c = float(target[k]) * inv_unit, -(d * row) * inv_unit  # u = (target - plasma_free . z) / unit
-        count = max(min(int(segment_end[k]), runs_until) - k, 1)
+        count = min(max(min(int(segment_end[k]), runs_until) - k, 1), 1024)
         u0 = c0 + float(c @ z)
         if u0 <= 0.0:
             Z = _affine_run(d, g, 0.0, None, z, count)
@@ -525,6 +525,7 @@ class _PeakSearch:
         """Hold updates from state z while the hold rule needs no clipping to the pump's maximum and the peak
         rule does not bind (or while it asks for a negative rate: the pump is off). Writes the rates and the
         states at each update's end; returns how many updates it did (0: do the next one on its own)."""
+        count = min(count, 256)  # bounded memory: the check is updates x grid times
         c0, c = self.hold_law(target)
         u0 = c0 + float(c @ z)
         if 0.0 <= u0 <= umax:
