@@ -396,7 +396,7 @@ def _plan_effect(tr: _Transition, lengths: np.ndarray, target: np.ndarray, umax:
     pump at its maximum), so a run of updates under one rule is computed at once (the state after 1, 2, 4, ...
     updates by squaring the one-update map) and checked at once: where the rule still applies (the rate within
     [0, max], the peak rule not binding, still loading or already holding), the run is kept; the first update
-    where it does not is done on its own, exactly as before."""
+    where it does not is done on its own, update by update as before."""
     steps = lengths.shape[0]
     n = tr.lam.shape[0]
     rates = np.empty(steps)
@@ -413,8 +413,8 @@ def _plan_effect(tr: _Transition, lengths: np.ndarray, target: np.ndarray, umax:
     segment_end = np.append(change, steps)[np.searchsorted(change, np.arange(steps), side="right")]
     z = np.zeros(n)
     held_target = None
-    first_hold = False
-    peak_ahead = None  # (step, minutes) of the effect-site peak a loading update has put on the target
+    first_hold = False  # the first hold update, where the peak cap usually binds, is done on its own
+    peak_ahead = None  # (from update, minutes ahead, target): the effect-site peak a loading update put on it
     k = 0
     while k < steps:
         ps = main if k < runs_until else _PeakSearch(tr, last_length)
