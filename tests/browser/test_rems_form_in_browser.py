@@ -86,6 +86,6 @@ def test_nurse_and_prescriber_complete_the_rems_form(page, live_server, login, s
     assert answer.ok and answer.headers["content-type"] == "application/pdf"
     pdf = tmp_path / "form.pdf"
     pdf.write_bytes(answer.body())
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split())
     for expected in (lot_number, "134/84 mmHg", "126/80 mmHg", "95 minutes", "Signed with the session note"):
         assert expected in text
