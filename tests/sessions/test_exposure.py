@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from ketamine_clinic.core.pharmacology import metrics, schedule, solver
 from ketamine_clinic.core.pharmacology import models as pk_models
-from ketamine_clinic.sessions import exposure, services
+from ketamine_clinic.sessions import services
 from ketamine_clinic.sessions.models import DosingSession, Intervention
+from ketamine_clinic.sessions.services import exposure
 
 _keys = itertools.count(1)
 

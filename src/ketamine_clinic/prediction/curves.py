@@ -293,7 +293,7 @@ def _tick_step(span_min: float) -> float:
 
 
 def given_inputs(given, now: dt.datetime | None = None) -> dict:
-    """Inputs for ``predict`` from a session's dose as given (sessions.exposure.GivenDose): the charted events,
+    """Inputs for ``predict`` from a session's dose as given (sessions.services.exposure.GivenDose): the charted events,
     the session's weight, from the real start of dosing. ValidationError when the model refuses them."""
     age = given.age_years
     model = models.get(_default_model(given.route, given.drug, age))

@@ -10,8 +10,8 @@ from django.shortcuts import render
 
 from ketamine_clinic import access
 from ketamine_clinic.core.pharmacology import comparison, models
-from ketamine_clinic.sessions import exposure
 from ketamine_clinic.sessions.models import DosingSession
+from ketamine_clinic.sessions.services import exposure
 from ketamine_clinic.validation import error_messages
 
 from . import curves

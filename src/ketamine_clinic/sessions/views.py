@@ -35,7 +35,7 @@ from ketamine_clinic.scheduling import services as scheduling
 from ketamine_clinic.scheduling.models import Appointment
 from ketamine_clinic.validation import apply_errors, error_text
 
-from . import exposure, services
+from . import services
 from .forms import (
     ENTRY_FORMS,
     DischargeChecklistForm,
@@ -47,6 +47,7 @@ from .forms import (
     VitalsForm,
 )
 from .models import DischargeChecklist, DosingSession, SessionNote, VitalsReading
+from .services import exposure
 
 # The esketamine device as the rule table gives it (the planned devices line reads it, never a typed "28 mg").
 NASAL_DEVICE = {"mg": routes.ESKETAMINE_MG_PER_DEVICE, "minutes_between": routes.ESKETAMINE_MINUTES_BETWEEN_DEVICES}

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -23,14 +22,14 @@ from ketamine_clinic import access, audit
 from ketamine_clinic.assessment import services as assessment_services
 from ketamine_clinic.clinic import services as clinic_services
 from ketamine_clinic.core.administration import rems_form as core_rems
-from ketamine_clinic.core.pharmacology import metrics, schedule, solver
 from ketamine_clinic.core.pharmacology import models as pk_models
 from ketamine_clinic.core.safety.medications import drug_classes_in
 from ketamine_clinic.inventory.models import Lot
 
 from ..models import DosingSession, RemsForm
+from . import exposure
 from .common import _now, _require_prescriber
-from .flowsheet import baseline_reading, readings, vitals_of
+from .flowsheet import readings
 
 YES_NO_FIELDS = (
     "vitals_acceptable_before",
@@ -74,46 +73,24 @@ def _first_treatment(session: DosingSession) -> bool:
     )
 
 
-def _readings(session: DosingSession) -> list[core_rems.Reading]:
-    out = []
-    for r in readings(session):
-        vitals = vitals_of(r)
-        if vitals is not None:
-            out.append(core_rems.Reading(r.taken_at, vitals))
-    return out
-
-
 def _completed_at(session: DosingSession) -> dt.datetime | None:
     return session.discharged_at
 
 
 def _predicted_below_min(session: DosingSession) -> float | None:
-    """Minutes from the first device until the predicted esketamine level stays below the clinic's threshold."""
-    dose = session.given_mg
-    weight = session.weight_kg or session.patient.weight_kg
-    if dose is None or weight is None:
-        return None
+    """Minutes from the first device until the predicted esketamine level stays below the clinic's level (the
+    dose as given, sessions.services.exposure); None where the record gives no prediction (the clinician judges)."""
     try:
-        model = pk_models.get("esketamine")
-        events = schedule.spravato_devices(float(dose))
-        sol = solver.solve(solver.individualise(model, float(weight)), events)
-    except (pk_models.ModelError, schedule.ScheduleError):
-        return None  # a dose that is not whole devices (an override): no prediction, the clinician judges
-    below = float(metrics.time_below(sol, settings.REMS_PREDICTED_LEVEL_NG_PER_ML, 24 * 60.0)[0])
-    return None if below != below else below  # NaN: still above at 24 h
+        given = exposure.given_events(session)
+        return exposure.predicted_below_min(given, exposure.hint_level_ng_per_ml(given.drug))
+    except (ValidationError, pk_models.ModelError):
+        return None
 
 
 def suggestion(session: DosingSession) -> core_rems.EvaluationSuggestion | None:
     if session.dosing_started_at is None:
         return None
-    base = baseline_reading(session)
-    return core_rems.evaluation_suggestion(
-        first_device_at=session.dosing_started_at,
-        baseline=vitals_of(base) if base else None,
-        readings=_readings(session),
-        dissociation=[(s.taken_at, s.total) for s in session.dissociationscores.all()],
-        predicted_below_min=_predicted_below_min(session),
-    )
+    return exposure.charted_recovery(session, session.dosing_started_at, _predicted_below_min(session))
 
 
 def charted_answers(session: DosingSession) -> dict:
@@ -197,7 +174,7 @@ def values(session: DosingSession, form: RemsForm | None = None) -> dict:
     site = clinic_services.current_site()
     enrolment = assessment_services.rems_enrolment(patient)
     start, end = session.dosing_started_at, _completed_at(session)
-    checkpoints = core_rems.bp_checkpoints(_readings(session), start, end)
+    checkpoints = core_rems.bp_checkpoints(exposure.charted_readings(session), start, end)
     dose = float(session.given_mg) if session.given_mg is not None else None
     out = {
         "session_id": session.pk,

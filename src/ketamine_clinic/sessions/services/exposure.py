@@ -23,8 +23,8 @@ from ketamine_clinic.core.administration.states import SessionState
 from ketamine_clinic.core.pharmacology import metrics, pump, schedule, solver
 from ketamine_clinic.core.pharmacology import models as pk_models
 
-from .models import DosingSession, Intervention
-from .services.flowsheet import baseline_reading, readings, vitals_of
+from ..models import DosingSession, Intervention
+from .flowsheet import baseline_reading, readings, vitals_of
 
 # The IV infusion time when the order gives none: the antidepressant standard of 40 minutes (Berman et al. 2000,
 # Biol Psychiatry 47:351; as core.pharmacology.schedule.iv_infusion).
@@ -201,6 +201,24 @@ def predicted_below_min(given: GivenDose, level: float) -> float | None:
     return None if below != below else below
 
 
+def charted_readings(session: DosingSession) -> list[core_rems.Reading]:
+    return [core_rems.Reading(r.taken_at, v) for r in readings(session) if (v := vitals_of(r)) is not None]
+
+
+def charted_recovery(session: DosingSession, start: dt.datetime, predicted_below: float | None):
+    """The latest of vitals back within range of baseline, dissociation resolved and the predicted level below
+    the clinic's, from ``start`` (core.administration.rems_form.evaluation_suggestion): the discharge hint's and
+    the REMS form's evaluation suggestion."""
+    base = baseline_reading(session)
+    return core_rems.evaluation_suggestion(
+        first_device_at=start,
+        baseline=vitals_of(base) if base else None,
+        readings=charted_readings(session),
+        dissociation=[(d.taken_at, d.total) for d in session.dissociationscores.all()],
+        predicted_below_min=predicted_below,
+    )
+
+
 def discharge_hint(session: DosingSession, given: GivenDose | None = None) -> DischargeHint | None:
     """The hint while the patient is observed after the dose (None before, or when no dose can be drawn)."""
     if SessionState(session.state) not in HINT_STATES:
@@ -214,15 +232,7 @@ def discharge_hint(session: DosingSession, given: GivenDose | None = None) -> Di
         below = predicted_below_min(given, level)
     except pk_models.ModelError:
         below = None
-    base = baseline_reading(session)
-    charted = [core_rems.Reading(r.taken_at, v) for r in readings(session) if (v := vitals_of(r)) is not None]
-    s = core_rems.evaluation_suggestion(
-        first_device_at=given.start,
-        baseline=vitals_of(base) if base else None,
-        readings=charted,
-        dissociation=[(d.taken_at, d.total) for d in session.dissociationscores.all()],
-        predicted_below_min=below,
-    )
+    s = charted_recovery(session, given.start, below)
 
     def at(minutes):
         return None if minutes is None else given.start + dt.timedelta(minutes=minutes)
