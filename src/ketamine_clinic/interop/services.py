@@ -231,7 +231,7 @@ class _Builder:
 
     def previous_treatments(self):
         drug_kinds = {"antidepressant", "augmentation"}
-        for t in self.patient.previous_treatments.all():
+        for t in self.patient.previous_treatments.select_related("recorded_by"):
             outcome = f"Outcome: {t.get_outcome_display()}"
             if t.duration_weeks is not None:
                 outcome += f"; {t.duration_weeks.normalize():f} weeks"
