@@ -162,9 +162,7 @@ def _rems(args, user) -> int:
 
     from django.core.exceptions import PermissionDenied
 
-    from ketamine_clinic import audit
     from ketamine_clinic.csv_export import write_csv
-    from ketamine_clinic.sessions import rems_pdf
     from ketamine_clinic.sessions.services import rems
 
     start, end = _date_range(args)
@@ -183,12 +181,10 @@ def _rems(args, user) -> int:
         raise CommandError(f"cannot create {folder}: {exc.strerror}.") from None
     rows = []
     for session in sessions:
-        values = rems.form_for_output(session)
+        values, body = rems.pdf(user, session, via="command line")
         name = f"rems-{values['treatment_date']}-{session.patient.mrn}-session{session.pk}.pdf"
-        audit.record(user, "export", rems.form_of(session) or session, patient=session.patient,
-                     detail={"rems_form_pdf": session.pk, "via": "command line"})
         try:
-            (folder / name).write_bytes(rems_pdf.render(values))
+            (folder / name).write_bytes(body)
         except OSError as exc:
             raise CommandError(f"cannot write {folder / name}: {exc.strerror}.") from None
         rows.append([

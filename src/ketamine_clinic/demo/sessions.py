@@ -342,7 +342,7 @@ def _answer_rems_form(walk: Walk, closed: int) -> None:
     """The nurse confirms the REMS form's answers as the chart suggests them; the prescriber takes the suggested
     evaluation answer (or the 2 hours observed, where the record supports no suggestion)."""
     s = walk.session
-    initial = services.rems.prefill(s)
+    initial = services.rems.prefill(s, charted=services.rems.charted_answers(s), hint=services.rems.suggestion(s))
     services.rems.save_answers(s, {**initial, "serious_adverse_event": False}, user=walk.nurse)
     minutes = initial["evaluation_minutes"] or MIN_MONITORING_MIN
     services.rems.confirm_evaluation(s, minutes, user=walk.prescriber, now=walk.at(closed + 8))

@@ -13,7 +13,6 @@ from ketamine_clinic import access, audit
 from ketamine_clinic.api_types import RecordId
 from ketamine_clinic.core.administration import rems_form as core_rems
 
-from . import rems_pdf
 from .models import DosingSession
 from .services import rems
 
@@ -90,10 +89,8 @@ def _suggestion(session):
 @router.get("/{session_id}/rems-form.pdf", openapi_extra=PDF, summary="The session's REMS monitoring form (PDF)")
 def form_pdf(request, session_id: RecordId):
     session = _session(request, session_id, access.READ)
-    values = rems.form_for_output(session)
-    audit.record(request, "export", rems.form_of(session) or session, patient=session.patient,
-                 detail={"rems_form_pdf": session.pk, "signed": values["signed"]})
-    return HttpResponse(rems_pdf.render(values), content_type="application/pdf")
+    _, body = rems.pdf(request, session, via="api")
+    return HttpResponse(body, content_type="application/pdf")
 
 
 @router.post("/{session_id}/rems-form/answers", response=dict, summary="The nurse's answers on the REMS form")

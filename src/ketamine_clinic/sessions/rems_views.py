@@ -10,7 +10,6 @@ from ketamine_clinic import access, audit
 from ketamine_clinic.core.administration import rems_form as core_rems
 from ketamine_clinic.validation import save_posted
 
-from . import rems_pdf
 from .models import DosingSession
 from .rems_forms import LABELS, EvaluationForm, RemsAnswersForm, SubmissionForm
 from .services import rems
@@ -23,9 +22,9 @@ _form_action = access.record_view(_SESSIONS, "clinical", access.WRITE, kwarg="se
 def _page(request, session, *, answers=None, evaluation=None, submission=None, status=200):
     values = rems.form_for_output(session)
     hint = rems.suggestion(session)
-    initial = rems.prefill(session)
-    answers = answers or RemsAnswersForm(initial=initial)
     charted = rems.charted_answers(session)
+    initial = rems.prefill(session, charted=charted, hint=hint)
+    answers = answers or RemsAnswersForm(initial=initial)
     ctx = {
         "session": session,
         "patient": session.patient,
@@ -87,10 +86,8 @@ def record_submission(request, session):
 
 @_form_page
 def form_pdf(request, session):
-    values = rems.form_for_output(session)
-    audit.record(request, "export", rems.form_of(session) or session, patient=session.patient,
-                 detail={"rems_form_pdf": session.pk, "signed": values["signed"]})
-    response = HttpResponse(rems_pdf.render(values), content_type="application/pdf")
+    _, body = rems.pdf(request, session, via="page")
+    response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="rems-form-session-{session.pk}.pdf"'
     return response
 

@@ -26,6 +26,7 @@ from ketamine_clinic.core.pharmacology import models as pk_models
 from ketamine_clinic.core.safety.medications import drug_classes_in
 from ketamine_clinic.inventory.models import Lot
 
+from .. import rems_pdf
 from ..models import DosingSession, RemsForm
 from . import exposure
 from .common import _now, _require_prescriber
@@ -57,10 +58,6 @@ def form_of(session: DosingSession) -> RemsForm | None:
     return RemsForm.objects.filter(session=session).first()
 
 
-def _local_date(value: dt.datetime | None) -> dt.date | None:
-    return timezone.localtime(value).date() if value else None
-
-
 def _first_treatment(session: DosingSession) -> bool:
     """No earlier esketamine session of this patient reached dosing."""
     return not (
@@ -71,10 +68,6 @@ def _first_treatment(session: DosingSession) -> bool:
         .exclude(pk=session.pk)
         .exists()
     )
-
-
-def _completed_at(session: DosingSession) -> dt.datetime | None:
-    return session.discharged_at
 
 
 def _predicted_below_min(session: DosingSession) -> float | None:
@@ -173,7 +166,7 @@ def values(session: DosingSession, form: RemsForm | None = None) -> dict:
     patient = session.patient
     site = clinic_services.current_site()
     enrolment = assessment_services.rems_enrolment(patient)
-    start, end = session.dosing_started_at, _completed_at(session)
+    start, end = session.dosing_started_at, session.discharged_at  # the first device, the end of monitoring
     checkpoints = core_rems.bp_checkpoints(exposure.charted_readings(session), start, end)
     dose = float(session.given_mg) if session.given_mg is not None else None
     out = {
@@ -190,7 +183,7 @@ def values(session: DosingSession, form: RemsForm | None = None) -> dict:
         "setting_name": site.name or None,
         "setting_address": site.address or None,
         "setting_rems_id": site.rems_setting_id,
-        "treatment_date": _local_date(start).isoformat() if start else None,
+        "treatment_date": timezone.localdate(start).isoformat() if start else None,
         "dose_mg": dose,
         "dose_box": core_rems.dose_box(dose),
         "lot_number": _lot_number(session),
@@ -302,10 +295,10 @@ def confirm_evaluation(session: DosingSession, minutes, *, user, now=None) -> Re
     return form
 
 
-def prefill(session: DosingSession) -> dict:
-    """Initial values for the form's page: the answers given, else what the chart suggests."""
+def prefill(session: DosingSession, *, charted: dict, hint: core_rems.EvaluationSuggestion | None) -> dict:
+    """Initial values for the form's page: the answers given, else what the chart suggests (``charted``, from
+    :func:`charted_answers`) and the evaluation suggestion (``hint``, from :func:`suggestion`)."""
     form = form_of(session)
-    charted = charted_answers(session)
     initial = {}
     for name in YES_NO_FIELDS:
         given = getattr(form, name) if form else None
@@ -314,7 +307,6 @@ def prefill(session: DosingSession) -> dict:
         initial["concomitant"] = [k for k, v in (form.concomitant or {}).items() if v]
     else:
         initial["concomitant"] = [k for k, hits in _concomitant_suggested(session.patient).items() if hits]
-    hint = suggestion(session)
     initial["evaluation_minutes"] = (
         form.evaluation_minutes if form and form.evaluation_confirmed_by_id else (hint.minutes if hint else None)
     )
@@ -353,6 +345,14 @@ def form_for_output(session: DosingSession) -> dict:
     return out
 
 
+def pdf(actor, session: DosingSession, *, via: str) -> tuple[dict, bytes]:
+    """The form as the PDF a clinic faxes or uploads, and its values; audited as an export of the patient's data."""
+    out = form_for_output(session)
+    audit.record(actor, "export", form_of(session) or session, patient=session.patient,
+                 detail={"rems_form_pdf": session.pk, "signed": out["signed"], "via": via})
+    return out, rems_pdf.render(out)
+
+
 def record_submission(session: DosingSession, *, user, submitted_on, confirmation: str) -> RemsForm:
     """Record that the signed form went to the REMS (on which date, the confirmation number it gave)."""
     _require_form_session(session)
@@ -388,30 +388,32 @@ def record_submission(session: DosingSession, *, user, submitted_on, confirmatio
     return form
 
 
+def _require_clinical_staff(user) -> None:
+    if not access.can(user, "clinical", access.READ) or user.role == "patient":
+        raise PermissionDenied("REMS forms are for clinical staff.")
+
+
 def forms_due(user, today: dt.date | None = None) -> list[dict]:
     """Esketamine sessions that reached dosing and whose form is not yet submitted, oldest first, with the
     days left of the 7 (the clinic's calendar days). Only sessions of patients the user may see."""
-    if not access.can(user, "clinical", access.READ) or user.role == "patient":
-        raise PermissionDenied("The REMS work list is for clinical staff.")
+    _require_clinical_staff(user)
     today = today or timezone.localdate()
     sessions = (
         DosingSession.objects.filter(
             route=core_rems.ROUTE, dosing_started_at__isnull=False, patient__in=access.visible_patients(user)
         )
         .exclude(rems_form__submitted_on__isnull=False)
-        .select_related("patient", "note", "rems_form", "nurse", "prescriber")
+        .select_related("patient", "rems_form")
         .order_by("dosing_started_at")
     )
     rows = []
     for s in sessions:
-        treatment = _local_date(s.dosing_started_at)
+        treatment = timezone.localdate(s.dosing_started_at)
         due = core_rems.deadline(treatment, today)
-        note = getattr(s, "note", None)
         form = getattr(s, "rems_form", None)
         rows.append({
             "session": s, "patient": s.patient, "treatment_date": treatment, "deadline": due,
             "signed": bool(form and form.signed_values is not None),
-            "note_signed": bool(note and note.is_signed),
         })
     return rows
 
@@ -419,8 +421,7 @@ def forms_due(user, today: dt.date | None = None) -> list[dict]:
 def sessions_between(user, start: dt.date, end: dt.date):
     """The esketamine sessions that reached dosing on the clinic days ``start``..``end`` (inclusive), of the
     patients the user may see, oldest first (the export's list)."""
-    if not access.can(user, "clinical", access.READ) or user.role == "patient":
-        raise PermissionDenied("REMS forms are for clinical staff.")
+    _require_clinical_staff(user)
     tz = timezone.get_current_timezone()
     since = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
