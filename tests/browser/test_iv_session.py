@@ -85,6 +85,17 @@ def move(page, target, expected_label):
     expect(page.locator("#session-state")).to_have_text(expected_label)
 
 
+def fill_pre_dose(page):
+    """The nurse's pre-dose form: today's weight (70 kg), fasting, escort (Sam Larkspur); the findings show it."""
+    form = page.locator("#predose-form")
+    form.locator("input[name=weight_kg]").fill("70")
+    form.locator("select[name=fasting_confirmed]").select_option("yes")
+    form.locator("select[name=escort_confirmed]").select_option("yes")
+    form.locator("input[name=escort_name]").fill("Sam Larkspur")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#predose-findings")).to_contain_text("Weight 70 kg measured today")
+
+
 def enter_vitals(page, sbp, dbp, hr, spo2, rr):
     count = page.locator("#vitals-table tbody tr").count() if page.locator("#vitals-table").count() else 0
     form = page.locator("#vitals-form")
@@ -118,13 +129,7 @@ def test_nurse_runs_iv_session_and_prescriber_signs_note(page, live_server, logi
     move(page, "pre_dose_checks", "Pre-dose checks")
 
     # Pre-dose checks: weight, fasting, escort, measures (consent and eligibility come from the assessment app).
-    form = page.locator("#predose-form")
-    form.locator("input[name=weight_kg]").fill("70")
-    form.locator("select[name=fasting_confirmed]").select_option("yes")
-    form.locator("select[name=escort_confirmed]").select_option("yes")
-    form.locator("input[name=escort_name]").fill("Sam Larkspur")
-    form.locator("button[type=submit]").click()
-    expect(page.locator("#predose-findings")).to_contain_text("Weight 70 kg measured today")
+    fill_pre_dose(page)
     expect(page.locator("#predose-findings")).to_contain_text("Consent current")
     enter_vitals(page, 124, 78, 72, 98, 14)  # baseline
     expect(page.locator("#baseline")).to_contain_text("BP 124/78")

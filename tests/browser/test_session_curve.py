@@ -4,7 +4,7 @@ dosing with the pump's volume infused draws the delivered dose; in monitoring th
 
 import pytest
 from playwright.sync_api import expect
-from test_iv_session import enter_vitals, infusion_day, move  # noqa: F401 (the fixture is used by name)
+from test_iv_session import enter_vitals, fill_pre_dose, infusion_day, move  # noqa: F401 (the fixture is used by name)
 
 
 def _curve(page):
@@ -20,13 +20,7 @@ def test_the_curve_follows_a_charted_rate_change(page, live_server, login, infus
     page.goto(f"{live_server.url}/sessions/{session.pk}/")
     move(page, "checked_in", "Checked in")
     move(page, "pre_dose_checks", "Pre-dose checks")
-    form = page.locator("#predose-form")
-    form.locator("input[name=weight_kg]").fill("70")
-    form.locator("select[name=fasting_confirmed]").select_option("yes")
-    form.locator("select[name=escort_confirmed]").select_option("yes")
-    form.locator("input[name=escort_name]").fill("Sam Larkspur")
-    form.locator("button[type=submit]").click()
-    expect(page.locator("#predose-findings")).to_contain_text("Weight 70 kg measured today")
+    fill_pre_dose(page)
     enter_vitals(page, 124, 78, 72, 98, 14)
     lot = LedgerEntry.objects.get(kind="received").lot
     page.locator("#dose-form select[name=lot_id]").select_option(str(lot.pk))
