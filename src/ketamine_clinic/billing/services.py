@@ -57,13 +57,9 @@ HEADER = [
 ]
 
 
-def _local_date(value: dt.datetime) -> dt.date:
-    return timezone.localtime(value).date()
-
-
 def date_of_service(session: DosingSession) -> dt.date:
     """The clinic day of the session: the day dosing began, else the day it was scheduled (clinic time zone)."""
-    return _local_date(session.dosing_started_at or session.scheduled_for)
+    return timezone.localdate(session.dosing_started_at or session.scheduled_for)
 
 
 def outcome_of(session: DosingSession) -> str:
