@@ -27,14 +27,7 @@ def discharge(session, nurse, now):
     services.record_reading(
         session, user=nurse, idempotency_key=session_helpers.key(), values=GOOD, taken_at=now - dt.timedelta(minutes=2)
     )
-    services.transition(session, "ready_for_discharge", user=nurse, version=session.version, now=now)
-    services.save_discharge_checklist(
-        session,
-        {"alert_and_oriented": True, "steady_gait": True, "nausea_controlled": True, "escort_present": True,
-         "escort_name": "Sam"},
-        user=nurse,
-    )
-    services.transition(session, "discharged", user=nurse, version=session.version, now=now)
+    session_helpers.discharge(session, nurse, now)
     return session
 
 

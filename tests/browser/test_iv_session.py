@@ -96,6 +96,17 @@ def fill_pre_dose(page):
     expect(page.locator("#predose-findings")).to_contain_text("Weight 70 kg measured today")
 
 
+def confirm_dose_on_page(page, second_checker):
+    """The dose form: the stock's lot, and the two-person check (the second checker types their own password)."""
+    from ketamine_clinic.inventory.models import LedgerEntry
+
+    lot = LedgerEntry.objects.get(kind="received").lot
+    page.locator("#dose-form select[name=lot_id]").select_option(str(lot.pk))
+    page.locator("#dose-form select[name=second_checker]").select_option(str(second_checker.pk))
+    page.locator("#dose-form input[name=second_checker_password]").fill("demo-password-1")
+    page.locator("#dose-form button[type=submit]").click()
+
+
 def enter_vitals(page, sbp, dbp, hr, spo2, rr):
     count = page.locator("#vitals-table tbody tr").count() if page.locator("#vitals-table").count() else 0
     form = page.locator("#vitals-form")
@@ -139,12 +150,7 @@ def test_nurse_runs_iv_session_and_prescriber_signs_note(page, live_server, logi
     expect(page.locator("#double-check")).to_contain_text("150.0 mL/h")
     expect(page.locator("#double-check")).to_contain_text("0.70 mL")
     expect(page.locator("#dose-form input[name=dose_mg]")).to_have_value("35.0")
-    lot = LedgerEntry.objects.get(kind="received").lot
-    page.locator("#dose-form select[name=lot_id]").select_option(str(lot.pk))
-    # The two-person check: the prescriber checks the dose with the nurse and types her own password.
-    page.locator("#dose-form select[name=second_checker]").select_option(str(staff["prescriber"].pk))
-    page.locator("#dose-form input[name=second_checker_password]").fill("demo-password-1")
-    page.locator("#dose-form button[type=submit]").click()
+    confirm_dose_on_page(page, staff["prescriber"])
     expect(page.locator("#confirmed-dose")).to_contain_text("35.00 mg")
     drawn = LedgerEntry.objects.get(kind="drawn")  # a whole vial, into the session's custody
     assert (drawn.session_id, drawn.quantity_mcg) == (session.pk, 500_000)

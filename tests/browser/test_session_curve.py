@@ -4,7 +4,7 @@ dosing with the pump's volume infused draws the delivered dose; in monitoring th
 
 import pytest
 from playwright.sync_api import expect
-from test_iv_session import enter_vitals, fill_pre_dose, infusion_day, move  # noqa: F401 (the fixture is used by name)
+from test_iv_session import confirm_dose_on_page, enter_vitals, fill_pre_dose, infusion_day, move  # noqa: F401 (the fixture is used by name)
 
 
 def _curve(page):
@@ -13,7 +13,6 @@ def _curve(page):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_curve_follows_a_charted_rate_change(page, live_server, login, infusion_day, staff):  # noqa: F811
-    from ketamine_clinic.inventory.models import LedgerEntry
 
     session = infusion_day
     login(page, live_server, "t_nurse")
@@ -22,11 +21,7 @@ def test_the_curve_follows_a_charted_rate_change(page, live_server, login, infus
     move(page, "pre_dose_checks", "Pre-dose checks")
     fill_pre_dose(page)
     enter_vitals(page, 124, 78, 72, 98, 14)
-    lot = LedgerEntry.objects.get(kind="received").lot
-    page.locator("#dose-form select[name=lot_id]").select_option(str(lot.pk))
-    page.locator("#dose-form select[name=second_checker]").select_option(str(staff["prescriber"].pk))
-    page.locator("#dose-form input[name=second_checker_password]").fill("demo-password-1")
-    page.locator("#dose-form button[type=submit]").click()
+    confirm_dose_on_page(page, staff["prescriber"])
     expect(page.locator("#confirmed-dose")).to_contain_text("35.00 mg")
     expect(_curve(page)).to_have_count(0)  # before dosing: no curve of the session's own
 

@@ -176,6 +176,21 @@ def start_dosing(session, user, at=None, dose_mg=35):
     return session
 
 
+def discharge(session, nurse, now=None):
+    """Ready for discharge, the checklist met (escort Sam), discharged: the nurse's last steps, at ``now``."""
+    from ketamine_clinic.sessions import services
+
+    services.transition(session, "ready_for_discharge", user=nurse, version=session.version, now=now)
+    services.save_discharge_checklist(
+        session,
+        {"alert_and_oriented": True, "steady_gait": True, "nausea_controlled": True, "escort_present": True,
+         "escort_name": "Sam"},
+        user=nurse,
+    )
+    services.transition(session, "discharged", user=nurse, version=session.version, now=now)
+    return session
+
+
 @pytest.fixture
 def helpers():
     return type(
@@ -186,6 +201,7 @@ def helpers():
             "start_dosing": staticmethod(start_dosing),
             "confirm_dose": staticmethod(confirm_dose),
             "stock_lot": staticmethod(stock_lot),
+            "discharge": staticmethod(discharge),
             "take_pre_dose_measures": staticmethod(take_pre_dose_measures),
             "second_checker_for": staticmethod(second_checker_for),
             "key": staticmethod(key),

@@ -140,13 +140,6 @@ def test_the_booked_appointment_follows_check_in_and_discharge(staff, make_patie
         session, user=nurse, idempotency_key=helpers.key(),
         values={"sbp": 130, "dbp": 82, "hr": 76, "spo2": 98, "rr": 14}, taken_at=now - dt.timedelta(minutes=5),
     )
-    services.transition(session, "ready_for_discharge", user=nurse, version=session.version, now=now)
-    services.save_discharge_checklist(
-        session,
-        {"alert_and_oriented": True, "steady_gait": True, "nausea_controlled": True, "escort_present": True,
-         "escort_name": "Sam"},
-        user=nurse,
-    )
-    services.transition(session, "discharged", user=nurse, version=session.version, now=now)
+    helpers.discharge(session, nurse, now)
     appointment.refresh_from_db()
     assert appointment.status == "completed"
